@@ -1,0 +1,3 @@
+from exec_assistant.cli import run
+
+run()

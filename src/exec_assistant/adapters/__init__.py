@@ -1,0 +1,1 @@
+"""Adapters: the ports implemented on real technology (local files, SQLite, AWS) or in memory."""

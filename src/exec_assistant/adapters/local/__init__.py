@@ -1,0 +1,1 @@
+"""The embedded default: a data folder with a SQLite database and a document folder."""

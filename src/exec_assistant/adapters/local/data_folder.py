@@ -1,0 +1,97 @@
+"""The data folder: created on first use, checked writable, held by one process at a time."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from exec_assistant.domain.errors import DataFolderError, DataFolderInUse
+
+LOCK_FILE = ".lock"
+DATABASE_FILE = "exec-assistant.sqlite3"
+
+
+class DataFolder:
+    """A folder laid out like the documents bucket, plus the database and a lock file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.expanduser()
+        self._lock: IO[str] | None = None
+
+    @property
+    def database_path(self) -> Path:
+        return self.path / DATABASE_FILE
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config"
+
+    def prepare(self) -> None:
+        """Create the folder if needed and prove it is writable, or say why not."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise DataFolderError(
+                f"data folder {self.path} exists but is not a folder",
+                hint="Choose another location with --data-dir or EXEC_ASSISTANT_HOME.",
+            ) from None
+        except OSError as exc:
+            raise DataFolderError(
+                f"cannot create data folder {self.path}: {exc.strerror or exc}",
+                hint="Choose another location with --data-dir or EXEC_ASSISTANT_HOME.",
+            ) from None
+        probe = self.path / f".write-test-{os.getpid()}"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise DataFolderError(
+                f"data folder {self.path} is not writable: {exc.strerror or exc}",
+                hint="Fix its permissions, or choose another with --data-dir or "
+                "EXEC_ASSISTANT_HOME.",
+            ) from None
+
+    def acquire(self, command: str) -> None:
+        """Hold the folder for this process; a second writer gets DataFolderInUse at once."""
+        self.prepare()
+        handle = (self.path / LOCK_FILE).open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise DataFolderInUse(
+                    f"data folder {self.path} is in use by {holder}",
+                    hint="Wait for it to finish (or stop it), or use another --data-dir.",
+                ) from None
+            raise DataFolderError(f"cannot lock data folder {self.path}: {exc}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"exec-assistant {command} (pid {os.getpid()})\n")
+        handle.flush()
+        self._lock = handle
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.seek(0)
+            self._lock.truncate()
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> DataFolder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

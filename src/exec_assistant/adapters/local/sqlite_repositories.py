@@ -1,0 +1,295 @@
+"""The repository ports on SQLite: indexed columns for queries, the record as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
+from exec_assistant.domain.models import (
+    ActionItem,
+    ChatSession,
+    Decision,
+    DecisionStatus,
+    ItemStatus,
+    Meeting,
+    MeetingStatus,
+)
+
+_BATCH = 500  # stays under SQLite's limit on bound parameters
+
+
+def iso_key(value: datetime) -> str:
+    """A fixed-width UTC timestamp that sorts as text (the AWS tables' start_time too)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SqliteMeetingRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM meetings WHERE meeting_id = ?", (meeting_id,)
+            ).fetchone()
+        return Meeting.model_validate_json(row[0]) if row else None
+
+    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
+        found: dict[str, Meeting] = {}
+        ids = list(dict.fromkeys(meeting_ids))
+        with self._db.reading() as conn:
+            for offset in range(0, len(ids), _BATCH):
+                chunk = ids[offset : offset + _BATCH]
+                rows = conn.execute(
+                    "SELECT meeting_id, body FROM meetings WHERE meeting_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for meeting_id, body in rows:
+                    found[str(meeting_id)] = Meeting.model_validate_json(body)
+        return found
+
+    def put(self, meeting: Meeting) -> None:
+        self.put_many([meeting])
+
+    def put_many(self, meetings: Sequence[Meeting]) -> None:
+        rows = [
+            (
+                m.meeting_id,
+                m.calendar_id,
+                m.series_id,
+                m.status.value,
+                iso_key(m.start),
+                m.model_dump_json(),
+            )
+            for m in meetings
+        ]
+        with self._db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO meetings"
+                " (meeting_id, calendar_id, series_id, status, start_time, body)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+                " calendar_id = excluded.calendar_id, series_id = excluded.series_id,"
+                " status = excluded.status, start_time = excluded.start_time, body = excluded.body",
+                rows,
+            )
+
+    def _select(self, where: str, params: Sequence[Any]) -> list[Meeting]:
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT body FROM meetings WHERE {where} ORDER BY start_time, meeting_id",
+                tuple(params),
+            ).fetchall()
+        return [Meeting.model_validate_json(r[0]) for r in rows]
+
+    def list_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> list[Meeting]:
+        where = "start_time >= ? AND start_time < ?"
+        params: list[Any] = [iso_key(start_from), iso_key(start_to)]
+        if calendar_id is not None:
+            where += " AND calendar_id = ?"
+            params.append(calendar_id)
+        return self._select(where, params)
+
+    def list_by_status(
+        self,
+        status: MeetingStatus,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[Meeting]:
+        where = "status = ?"
+        params: list[Any] = [status.value]
+        if start_from is not None:
+            where += " AND start_time >= ?"
+            params.append(iso_key(start_from))
+        if start_to is not None:
+            where += " AND start_time < ?"
+            params.append(iso_key(start_to))
+        return self._select(where, params)
+
+    def list_series(self, series_id: str) -> list[Meeting]:
+        return self._select("series_id = ?", [series_id])
+
+
+class SqliteSeriesOverrideRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, series_id: str) -> str | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT meeting_type FROM series_overrides WHERE series_id = ?", (series_id,)
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def set(self, series_id: str, meeting_type: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO series_overrides (series_id, meeting_type, set_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (series_id) DO UPDATE SET meeting_type = excluded.meeting_type,"
+                " set_at = excluded.set_at",
+                (series_id, meeting_type, iso_key(datetime.now(UTC))),
+            )
+
+    def all(self) -> dict[str, str]:
+        with self._db.reading() as conn:
+            rows = conn.execute("SELECT series_id, meeting_type FROM series_overrides").fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
+
+
+class SqliteChatSessionRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, session_id: str) -> ChatSession | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM chat_sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        return ChatSession.model_validate_json(row[0]) if row else None
+
+    def put(self, session: ChatSession) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO chat_sessions"
+                " (session_id, user_id, meeting_id, created_at, expires_at, body)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+                " user_id = excluded.user_id, meeting_id = excluded.meeting_id,"
+                " created_at = excluded.created_at, expires_at = excluded.expires_at,"
+                " body = excluded.body",
+                (
+                    session.session_id,
+                    session.user_id,
+                    session.meeting_id,
+                    session.created_at,
+                    session.expires_at,
+                    session.model_dump_json(),
+                ),
+            )
+
+    def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM chat_sessions WHERE user_id = ? AND created_at > ?"
+                " ORDER BY created_at, session_id",
+                (user_id, created_after),
+            ).fetchall()
+        return [ChatSession.model_validate_json(r[0]) for r in rows]
+
+    def find_for_meeting(self, meeting_id: str) -> list[ChatSession]:
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM chat_sessions WHERE meeting_id = ?"
+                " ORDER BY created_at, session_id",
+                (meeting_id,),
+            ).fetchall()
+        return [ChatSession.model_validate_json(r[0]) for r in rows]
+
+
+class SqliteActionItemRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def put_many(self, items: Sequence[ActionItem]) -> None:
+        with self._db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO action_items (item_id, meeting_id, series_id, owner, status, body)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET"
+                " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
+                " owner = excluded.owner, status = excluded.status, body = excluded.body",
+                [
+                    (
+                        i.item_id,
+                        i.meeting_id,
+                        i.series_id,
+                        i.owner.lower() if i.owner else None,
+                        i.status.value,
+                        i.model_dump_json(),
+                    )
+                    for i in items
+                ],
+            )
+
+    def get(self, item_id: str) -> ActionItem | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM action_items WHERE item_id = ?", (item_id,)
+            ).fetchone()
+        return ActionItem.model_validate_json(row[0]) if row else None
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[ActionItem]:
+        clauses, params = _filters(
+            owner=owner.lower() if owner else None,
+            status=ItemStatus.OPEN.value if open_only else None,
+            meeting_id=meeting_id,
+            series_id=series_id,
+        )
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT body FROM action_items{clauses}"
+                " ORDER BY json_extract(body, '$.created_at'), rowid",
+                params,
+            ).fetchall()
+        return [ActionItem.model_validate_json(r[0]) for r in rows]
+
+
+class SqliteDecisionRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def put_many(self, decisions: Sequence[Decision]) -> None:
+        with self._db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO decisions (decision_id, meeting_id, series_id, status, body)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO UPDATE SET"
+                " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
+                " status = excluded.status, body = excluded.body",
+                [
+                    (d.decision_id, d.meeting_id, d.series_id, d.status.value, d.model_dump_json())
+                    for d in decisions
+                ],
+            )
+
+    def get(self, decision_id: str) -> Decision | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM decisions WHERE decision_id = ?", (decision_id,)
+            ).fetchone()
+        return Decision.model_validate_json(row[0]) if row else None
+
+    def list(
+        self,
+        *,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[Decision]:
+        clauses, params = _filters(
+            status=DecisionStatus.PENDING.value if open_only else None,
+            meeting_id=meeting_id,
+            series_id=series_id,
+        )
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT body FROM decisions{clauses}"
+                " ORDER BY json_extract(body, '$.created_at'), rowid",
+                params,
+            ).fetchall()
+        return [Decision.model_validate_json(r[0]) for r in rows]
+
+
+def _filters(**columns: str | None) -> tuple[str, tuple[str, ...]]:
+    present = {k: v for k, v in columns.items() if v is not None}
+    if not present:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{k} = ?" for k in present), tuple(present.values())

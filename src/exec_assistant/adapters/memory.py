@@ -1,0 +1,196 @@
+"""In-memory adapters of every repository port and the document store: fakes for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from exec_assistant.domain.documents import validate_key
+from exec_assistant.domain.models import (
+    ActionItem,
+    ChatSession,
+    Decision,
+    DecisionStatus,
+    ItemStatus,
+    Meeting,
+    MeetingStatus,
+)
+
+
+def _by_start(meetings: list[Meeting]) -> list[Meeting]:
+    return sorted(meetings, key=lambda m: (m.start, m.meeting_id))
+
+
+class InMemoryMeetingRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, Meeting] = {}
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        return self._items.get(meeting_id)
+
+    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
+        return {i: self._items[i] for i in meeting_ids if i in self._items}
+
+    def put(self, meeting: Meeting) -> None:
+        self._items[meeting.meeting_id] = meeting
+
+    def put_many(self, meetings: Sequence[Meeting]) -> None:
+        for meeting in meetings:
+            self.put(meeting)
+
+    def list_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> list[Meeting]:
+        return _by_start(
+            [
+                m
+                for m in self._items.values()
+                if start_from <= m.start < start_to
+                and (calendar_id is None or m.calendar_id == calendar_id)
+            ]
+        )
+
+    def list_by_status(
+        self,
+        status: MeetingStatus,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[Meeting]:
+        return _by_start(
+            [
+                m
+                for m in self._items.values()
+                if m.status == status
+                and (start_from is None or m.start >= start_from)
+                and (start_to is None or m.start < start_to)
+            ]
+        )
+
+    def list_series(self, series_id: str) -> list[Meeting]:
+        return _by_start([m for m in self._items.values() if m.series_id == series_id])
+
+
+class InMemorySeriesOverrideRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+
+    def get(self, series_id: str) -> str | None:
+        return self._items.get(series_id)
+
+    def set(self, series_id: str, meeting_type: str) -> None:
+        self._items[series_id] = meeting_type
+
+    def all(self) -> dict[str, str]:
+        return dict(self._items)
+
+
+class InMemoryChatSessionRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, ChatSession] = {}
+
+    def get(self, session_id: str) -> ChatSession | None:
+        return self._items.get(session_id)
+
+    def put(self, session: ChatSession) -> None:
+        self._items[session.session_id] = session
+
+    def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
+        return sorted(
+            (
+                s
+                for s in self._items.values()
+                if s.user_id == user_id and s.created_at > created_after
+            ),
+            key=lambda s: (s.created_at, s.session_id),
+        )
+
+    def find_for_meeting(self, meeting_id: str) -> list[ChatSession]:
+        return sorted(
+            (s for s in self._items.values() if s.meeting_id == meeting_id),
+            key=lambda s: (s.created_at, s.session_id),
+        )
+
+
+class InMemoryActionItemRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, ActionItem] = {}
+
+    def put_many(self, items: Sequence[ActionItem]) -> None:
+        for item in items:
+            self._items[item.item_id] = item
+
+    def get(self, item_id: str) -> ActionItem | None:
+        return self._items.get(item_id)
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[ActionItem]:
+        return sorted(
+            (
+                i
+                for i in self._items.values()
+                if (owner is None or (i.owner or "").lower() == owner.lower())
+                and (not open_only or i.status == ItemStatus.OPEN)
+                and (meeting_id is None or i.meeting_id == meeting_id)
+                and (series_id is None or i.series_id == series_id)
+            ),
+            key=lambda i: i.created_at,
+        )
+
+
+class InMemoryDecisionRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, Decision] = {}
+
+    def put_many(self, decisions: Sequence[Decision]) -> None:
+        for decision in decisions:
+            self._items[decision.decision_id] = decision
+
+    def get(self, decision_id: str) -> Decision | None:
+        return self._items.get(decision_id)
+
+    def list(
+        self,
+        *,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[Decision]:
+        return sorted(
+            (
+                d
+                for d in self._items.values()
+                if (not open_only or d.status == DecisionStatus.PENDING)
+                and (meeting_id is None or d.meeting_id == meeting_id)
+                and (series_id is None or d.series_id == series_id)
+            ),
+            key=lambda d: d.created_at,
+        )
+
+
+class InMemoryDocumentStore:
+    def __init__(self) -> None:
+        self._items: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._items[validate_key(key)] = bytes(data)
+
+    def get(self, key: str) -> bytes | None:
+        return self._items.get(validate_key(key))
+
+    def exists(self, key: str) -> bool:
+        return validate_key(key) in self._items
+
+    def list(self, prefix: str = "") -> list[str]:
+        return sorted(k for k in self._items if k.startswith(prefix))
+
+    def delete(self, key: str) -> None:
+        self._items.pop(validate_key(key), None)
+
+    def location(self, key: str) -> str:
+        return f"memory://{validate_key(key)}"

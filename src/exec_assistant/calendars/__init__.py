@@ -1,0 +1,1 @@
+"""CalendarSource adapters: iCalendar files and URLs, Google Calendar, Microsoft 365."""

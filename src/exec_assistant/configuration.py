@@ -1,0 +1,167 @@
+"""Loading meeting types and notification rules: shipped defaults, merged with the user's files.
+
+Every problem becomes a ConfigError naming the file, the key path and what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from exec_assistant.domain.errors import ConfigError
+from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
+
+MEETING_TYPES_FILE = "meeting_types.yaml"
+NOTIFICATION_RULES_FILE = "notification_rules.yaml"
+SHIPPED = "exec_assistant.defaults"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    catalog: MeetingTypeCatalog
+    rules: NotificationRules
+    sources: list[str]
+    """The files read, shipped defaults first."""
+
+
+@dataclass(frozen=True)
+class _Document:
+    source: str
+    data: dict[str, Any]
+
+
+def _shipped(name: str) -> _Document:
+    text = resources.files(SHIPPED).joinpath(name).read_text(encoding="utf-8")
+    return _Document(f"<shipped {name}>", _parse(text, f"<shipped {name}>"))
+
+
+def _user(config_dir: Path | None, name: str) -> _Document | None:
+    if config_dir is None:
+        return None
+    path = config_dir / name
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", source=str(path)) from None
+    return _Document(str(path), _parse(text, str(path)))
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"not valid YAML: {problem}", source=where) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"expected a mapping of keys at the top, found {type(data).__name__}", source=source
+        )
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _has_path(data: Any, path: tuple[str | int, ...]) -> bool:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+            continue
+        if isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+            continue
+        return False
+    return True
+
+
+def _config_error(
+    exc: ValidationError, prefix: tuple[str | int, ...], docs: list[_Document]
+) -> ConfigError:
+    errors = exc.errors()
+    first = errors[0]
+    path = (*prefix, *(p for p in first["loc"] if p != "id"))
+    # Blame the last file that sets the key (or its parent), the user's before the shipped one.
+    blamed = docs[0]
+    for doc in reversed(docs):
+        if any(_has_path(doc.data, path[:n]) for n in range(len(path), len(prefix), -1)):
+            blamed = doc
+            break
+    key = ".".join(str(p) for p in path)
+    problem = first["msg"]
+    if "input" in first and first["type"] not in ("missing", "extra_forbidden"):
+        problem += f" (got {first['input']!r})"
+    if first["type"] == "extra_forbidden":
+        problem = "unknown key"
+    more = len(errors) - 1
+    if more:
+        problem += f"; and {more} more problem{'s' if more > 1 else ''} in the same section"
+    return ConfigError(problem, source=blamed.source, key=key)
+
+
+class _MeetingTypesFile(BaseModel, extra="forbid"):
+    meeting_types: dict[str, dict[str, Any]]
+
+
+def load_meeting_types(config_dir: Path | None) -> tuple[MeetingTypeCatalog, list[str]]:
+    docs = [_shipped(MEETING_TYPES_FILE)]
+    user = _user(config_dir, MEETING_TYPES_FILE)
+    if user is not None:
+        docs.append(user)
+        try:
+            _MeetingTypesFile.model_validate({"meeting_types": {}, **user.data})
+        except ValidationError as exc:
+            raise _config_error(exc, (), [user]) from None
+    merged: dict[str, Any] = {}
+    for doc in docs:
+        merged = _merge(merged, doc.data.get("meeting_types") or {})
+    types = []
+    for type_id, raw in merged.items():
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                f"expected a mapping of settings, found {type(raw).__name__}",
+                source=docs[-1].source,
+                key=f"meeting_types.{type_id}",
+            )
+        try:
+            types.append(MeetingType.model_validate({**raw, "id": type_id}))
+        except ValidationError as exc:
+            raise _config_error(exc, ("meeting_types", str(type_id)), docs) from None
+    return MeetingTypeCatalog(types), [d.source for d in docs]
+
+
+def load_notification_rules(config_dir: Path | None) -> tuple[NotificationRules, list[str]]:
+    docs = [_shipped(NOTIFICATION_RULES_FILE)]
+    user = _user(config_dir, NOTIFICATION_RULES_FILE)
+    if user is not None:
+        docs.append(user)
+    merged: dict[str, Any] = {}
+    for doc in docs:
+        merged = _merge(merged, doc.data)
+    try:
+        return NotificationRules.model_validate(merged), [d.source for d in docs]
+    except ValidationError as exc:
+        raise _config_error(exc, (), docs) from None
+
+
+def load_config(config_dir: Path | None) -> LoadedConfig:
+    catalog, type_sources = load_meeting_types(config_dir)
+    rules, rule_sources = load_notification_rules(config_dir)
+    return LoadedConfig(catalog, rules, [*type_sources, *rule_sources])

@@ -1,0 +1,1 @@
+"""The pure core: models, rules and calculations. No I/O, no frameworks."""

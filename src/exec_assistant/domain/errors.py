@@ -1,0 +1,95 @@
+"""Typed errors. Each carries a message a person can act on: the cause and the fix."""
+
+from __future__ import annotations
+
+
+class ExecAssistantError(Exception):
+    """Base of every error the product reports to its user instead of a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class ConfigError(ExecAssistantError):
+    """A configuration file or setting is missing, malformed or invalid."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = []
+        if source:
+            where.append(source)
+        if key:
+            where.append(f"at '{key}'")
+        prefix = (
+            f"invalid configuration in {' '.join(where)}: " if where else "invalid configuration: "
+        )
+        super().__init__(prefix + problem, hint=hint)
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+class UsageError(ExecAssistantError):
+    """A command-line value is malformed (a bad --now, say)."""
+
+    exit_code = 2
+
+
+class UnknownMeetingType(ExecAssistantError):
+    def __init__(self, type_id: str, known: list[str]) -> None:
+        super().__init__(
+            f"unknown meeting type '{type_id}'",
+            hint=f"Known types: {', '.join(sorted(known))}. "
+            "Add new types in meeting_types.yaml in your config folder.",
+        )
+        self.type_id = type_id
+
+
+class MeetingNotFound(ExecAssistantError):
+    def __init__(self, meeting_id: str) -> None:
+        super().__init__(
+            f"no meeting with id '{meeting_id}'",
+            hint="Run 'exec-assistant meetings' to see the ids, or 'exec-assistant sync' first.",
+        )
+        self.meeting_id = meeting_id
+
+
+class IllegalStatusTransition(ExecAssistantError):
+    def __init__(self, meeting_id: str, current: str, requested: str) -> None:
+        super().__init__(f"meeting {meeting_id} cannot move from '{current}' to '{requested}'")
+        self.current = current
+        self.requested = requested
+
+
+class CalendarUnavailable(ExecAssistantError):
+    """A calendar could not be read at all (unreachable URL, missing file, not iCalendar)."""
+
+    def __init__(self, location: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot read calendar {location}: {reason}", hint=hint)
+        self.location = location
+        self.reason = reason
+
+
+class DataFolderError(ExecAssistantError):
+    """The data folder cannot be used: not writable, locked, or from a newer version."""
+
+    exit_code = 3
+
+
+class DataFolderInUse(DataFolderError):
+    pass

@@ -1,0 +1,149 @@
+"""The ports: what the services need from the outside world, as Protocols.
+
+Each port has an in-memory adapter for tests, a local adapter (SQLite, a folder) and, for the
+repositories, an AWS adapter; one contract suite runs against all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from exec_assistant.domain.models import (
+    ActionItem,
+    CalendarEvent,
+    ChatSession,
+    Decision,
+    Meeting,
+    MeetingStatus,
+)
+
+
+class MeetingRepository(Protocol):
+    def get(self, meeting_id: str) -> Meeting | None: ...
+
+    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
+        """The stored meetings among `meeting_ids`, by id; missing ones are left out."""
+        ...
+
+    def put(self, meeting: Meeting) -> None: ...
+
+    def put_many(self, meetings: Sequence[Meeting]) -> None:
+        """Store all or none."""
+        ...
+
+    def list_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> list[Meeting]:
+        """Meetings starting in [start_from, start_to), ordered by start."""
+        ...
+
+    def list_by_status(
+        self,
+        status: MeetingStatus,
+        start_from: datetime | None = None,
+        start_to: datetime | None = None,
+    ) -> list[Meeting]:
+        """Meetings in `status`, ordered by start (the status-start_time index)."""
+        ...
+
+    def list_series(self, series_id: str) -> list[Meeting]: ...
+
+
+class SeriesOverrideRepository(Protocol):
+    """Meeting types the executive chose for a whole recurring series."""
+
+    def get(self, series_id: str) -> str | None: ...
+
+    def set(self, series_id: str, meeting_type: str) -> None: ...
+
+    def all(self) -> dict[str, str]: ...
+
+
+class ChatSessionRepository(Protocol):
+    def get(self, session_id: str) -> ChatSession | None: ...
+
+    def put(self, session: ChatSession) -> None: ...
+
+    def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
+        """Sessions of `user_id` created after the given epoch second, oldest first."""
+        ...
+
+    def find_for_meeting(self, meeting_id: str) -> list[ChatSession]: ...
+
+
+class ActionItemRepository(Protocol):
+    def put_many(self, items: Sequence[ActionItem]) -> None: ...
+
+    def get(self, item_id: str) -> ActionItem | None: ...
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[ActionItem]: ...
+
+
+class DecisionRepository(Protocol):
+    def put_many(self, decisions: Sequence[Decision]) -> None: ...
+
+    def get(self, decision_id: str) -> Decision | None: ...
+
+    def list(
+        self,
+        *,
+        open_only: bool = False,
+        meeting_id: str | None = None,
+        series_id: str | None = None,
+    ) -> list[Decision]: ...
+
+
+class DocumentStore(Protocol):
+    """Documents under the bucket layout: meetings/{id}/..., sessions/, agents/, config/, temp/."""
+
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> list[str]: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def location(self, key: str) -> str:
+        """Where a person can find the document (a path, an s3:// URL)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CalendarFetch:
+    calendar_id: str
+    name: str
+    events: list[CalendarEvent]
+    warnings: list[str] = field(default_factory=list)
+
+
+class CalendarSource(Protocol):
+    @property
+    def calendar_id(self) -> str: ...
+
+    @property
+    def location(self) -> str:
+        """The file path or URL, for messages."""
+        ...
+
+    def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
+        """Every event instance overlapping the window; raises CalendarUnavailable."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

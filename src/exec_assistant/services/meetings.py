@@ -1,0 +1,58 @@
+"""Reading meetings and changing how one is classified."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from exec_assistant.domain.discovery import Executive, override_type
+from exec_assistant.domain.errors import MeetingNotFound
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.ports import MeetingRepository, SeriesOverrideRepository
+
+log = logging.getLogger(__name__)
+
+
+def list_meetings(
+    meetings: MeetingRepository, start_from: datetime, start_to: datetime
+) -> list[Meeting]:
+    return meetings.list_between(start_from, start_to)
+
+
+def find_meeting(meetings: MeetingRepository, meeting_id: str) -> Meeting:
+    meeting = meetings.get(meeting_id)
+    if meeting is None:
+        raise MeetingNotFound(meeting_id)
+    return meeting
+
+
+def classify_series(
+    meeting_id: str,
+    meeting_type: str,
+    meetings: MeetingRepository,
+    overrides: SeriesOverrideRepository,
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    now: datetime,
+) -> list[Meeting]:
+    """Set the type of a meeting and of every instance of its series, now and on later syncs.
+
+    Returns the instances that changed; past and completed instances keep their type.
+    """
+    catalog.get(meeting_type)  # an unknown type is refused before anything is written
+    meeting = find_meeting(meetings, meeting_id)
+    overrides.set(meeting.series_id, meeting_type)
+    changed = [
+        override_type(m, meeting_type, catalog, rules, executive, now)
+        for m in meetings.list_series(meeting.series_id)
+        if m.status != MeetingStatus.COMPLETED and (m.end >= now or m.meeting_id == meeting_id)
+    ]
+    changed = [m.model_copy(update={"updated_at": now}) for m in changed]
+    meetings.put_many(changed)
+    log.info(
+        "series classified",
+        extra={"series_id": meeting.series_id, "meeting_type": meeting_type, "count": len(changed)},
+    )
+    return changed

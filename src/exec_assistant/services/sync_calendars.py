@@ -1,0 +1,184 @@
+"""Pull every calendar, and store what changed: new, moved, cancelled or skipped meetings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from exec_assistant.domain.discovery import Executive, assess_event, cancel_vanished
+from exec_assistant.domain.errors import CalendarUnavailable
+from exec_assistant.domain.identity import meeting_id_for, series_id_for
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.ports import CalendarSource, MeetingRepository, SeriesOverrideRepository
+
+log = logging.getLogger(__name__)
+
+_SETTLED = frozenset({MeetingStatus.CANCELLED, MeetingStatus.COMPLETED})
+
+
+@dataclass
+class CalendarSyncResult:
+    calendar_id: str
+    location: str
+    name: str = ""
+    events: int = 0
+    discovered: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return self.discovered + self.updated + self.cancelled + self.skipped
+
+
+@dataclass
+class SyncReport:
+    window_start: datetime
+    window_end: datetime
+    calendars: list[CalendarSyncResult] = field(default_factory=list)
+    changed_meetings: list[Meeting] = field(default_factory=list)
+
+    def total(self, attribute: str) -> int:
+        return sum(int(getattr(c, attribute)) for c in self.calendars)
+
+    @property
+    def failed(self) -> list[CalendarSyncResult]:
+        return [c for c in self.calendars if c.error]
+
+
+class SyncObserver(Protocol):
+    """Told about progress, for a display; has no say in the result."""
+
+    def calendar_started(self, location: str) -> None: ...
+
+    def calendar_fetched(self, location: str, events: int) -> None: ...
+
+    def calendar_finished(self, result: CalendarSyncResult) -> None: ...
+
+
+def sync_calendars(
+    sources: Sequence[CalendarSource],
+    meetings: MeetingRepository,
+    overrides: SeriesOverrideRepository,
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    now: datetime,
+    lookahead_days: int,
+    observer: SyncObserver | None = None,
+) -> SyncReport:
+    """Sync each calendar; one calendar failing leaves its stored meetings untouched."""
+    report = SyncReport(now, now + timedelta(days=lookahead_days))
+    series_types = overrides.all()
+    for source in sources:
+        if observer:
+            observer.calendar_started(source.location)
+        started = time.perf_counter()
+        result = CalendarSyncResult(source.calendar_id, source.location)
+        try:
+            changed = _sync_one(
+                source, meetings, series_types, catalog, rules, executive, report, result, observer
+            )
+            report.changed_meetings.extend(changed)
+        except CalendarUnavailable as exc:
+            result.error = str(exc)
+        result.seconds = time.perf_counter() - started
+        report.calendars.append(result)
+        log.info(
+            "calendar synced",
+            extra={
+                "calendar_id": result.calendar_id,
+                "events": result.events,
+                "discovered": result.discovered,
+                "updated": result.updated,
+                "cancelled": result.cancelled,
+                "skipped": result.skipped,
+                "warnings": len(result.warnings),
+                "failed": result.error is not None,
+                "duration_ms": round(result.seconds * 1000),
+            },
+        )
+        if observer:
+            observer.calendar_finished(result)
+    return report
+
+
+def _sync_one(
+    source: CalendarSource,
+    meetings: MeetingRepository,
+    series_types: dict[str, str],
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    report: SyncReport,
+    result: CalendarSyncResult,
+    observer: SyncObserver | None,
+) -> list[Meeting]:
+    now = report.window_start
+    fetch = source.fetch(report.window_start, report.window_end)
+    result.name = fetch.name
+    result.events = len(fetch.events)
+    result.warnings.extend(fetch.warnings)
+    if observer:
+        observer.calendar_fetched(source.location, len(fetch.events))
+
+    events = {meeting_id_for(e.calendar_id, e.uid, e.recurrence_id): e for e in fetch.events}
+    stored = meetings.get_many(list(events))
+    changed: list[Meeting] = []
+    for meeting_id, event in events.items():
+        old = stored.get(meeting_id)
+        new = assess_event(
+            event,
+            old,
+            catalog,
+            rules,
+            executive,
+            series_types.get(series_id_for(event.calendar_id, event.uid)),
+            now,
+        )
+        if old is None:
+            _count_new(new, result)
+        elif old.same_content_as(new):
+            result.unchanged += 1
+            continue
+        else:
+            new = new.model_copy(update={"updated_at": now})
+            _count_change(old, new, result)
+        changed.append(new)
+
+    in_window = meetings.list_between(now, report.window_end, calendar_id=source.calendar_id)
+    for meeting in in_window:
+        if meeting.meeting_id not in events and meeting.status not in _SETTLED:
+            changed.append(cancel_vanished(meeting).model_copy(update={"updated_at": now}))
+            result.cancelled += 1
+    if changed:
+        meetings.put_many(changed)
+    return changed
+
+
+def _count_new(meeting: Meeting, result: CalendarSyncResult) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        result.cancelled += 1
+    elif meeting.status == MeetingStatus.SKIPPED:
+        result.skipped += 1
+    else:
+        result.discovered += 1
+
+
+def _count_change(old: Meeting, new: Meeting, result: CalendarSyncResult) -> None:
+    if new.status == MeetingStatus.CANCELLED and old.status != MeetingStatus.CANCELLED:
+        result.cancelled += 1
+    elif new.status == MeetingStatus.SKIPPED and old.status != MeetingStatus.SKIPPED:
+        result.skipped += 1
+    else:
+        result.updated += 1

@@ -1,0 +1,219 @@
+"""Settings: one model, validated once at start-up, each value traceable to where it came from.
+
+Precedence, highest first: command-line flags, environment variables (EXEC_ASSISTANT_*),
+settings.yaml in the config folder, built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from exec_assistant.domain.errors import ConfigError
+
+ENV_PREFIX = "EXEC_ASSISTANT_"
+SETTINGS_FILE = "settings.yaml"
+DEFAULT_HOME = Path("~/.exec-assistant")
+
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar("_file_values", default=None)
+
+
+def system_timezone() -> str:
+    """The machine's IANA zone name, or UTC when it cannot be told."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz and _is_zone(tz):
+        return tz
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return "UTC"
+    marker = "zoneinfo/"
+    if marker in target:
+        name = target.split(marker, 1)[1]
+        if _is_zone(name):
+            return name
+    return "UTC"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class _SettingsFileSource(PydanticBaseSettingsSource):
+    """Values from settings.yaml, below the environment in precedence."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return (_file_values.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = _file_values.get() or {}
+        return {k: v for k, v in values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    home: Path = Field(default=DEFAULT_HOME, description="the data folder")
+    config_dir: Path | None = Field(
+        default=None, description="meeting_types.yaml, notification_rules.yaml, settings.yaml"
+    )
+    user_email: str | None = Field(default=None, description="the executive's email address")
+    timezone: str = Field(default_factory=system_timezone, description="the executive's IANA zone")
+    calendars: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="iCalendar files or URLs, comma-separated in the env"
+    )
+    lookahead_days: int = Field(default=14, ge=1, le=366, description="how far ahead to sync")
+    calendar_poll_hours: float = Field(default=2, gt=0, description="how often `serve` syncs")
+    http_timeout_seconds: float = Field(default=30, gt=0, description="for calendar URLs")
+    log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _SettingsFileSource(settings_cls))
+
+    @field_validator("calendars", mode="before")
+    @classmethod
+    def _split_calendars(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("user_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().lower()
+        if "@" not in value or value.startswith("@") or value.endswith("@"):
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not _is_zone(value):
+            close = sorted(z for z in available_timezones() if value.lower() in z.lower())[:3]
+            suggestion = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(
+                f"unknown timezone '{value}'{suggestion}; use an IANA name such as America/New_York"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"'{value}' is not one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def config_path(self) -> Path:
+        return (self.config_dir or self.home / "config").expanduser()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=where) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc}", source=str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of settings", source=str(path))
+    unknown = sorted(set(data) - set(Settings.model_fields) - {"home", "config_dir"})
+    if unknown:
+        raise ConfigError(
+            f"unknown setting{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+            source=str(path),
+            hint=f"Known settings: {', '.join(Settings.model_fields)}.",
+        )
+    return data
+
+
+def load_settings(flags: Mapping[str, Any] | None = None) -> tuple[Settings, dict[str, str]]:
+    """The validated settings and, for each, where its value came from."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ
+    home = Path(flags.get("home") or env.get(_env_name("home")) or DEFAULT_HOME).expanduser()
+    config_dir = Path(
+        flags.get("config_dir") or env.get(_env_name("config_dir")) or home / "config"
+    ).expanduser()
+    settings_path = config_dir / SETTINGS_FILE
+    file_values = _read_settings_file(settings_path)
+
+    origins: dict[str, str] = {}
+    for name in Settings.model_fields:
+        if name in flags:
+            origins[name] = "command line"
+        elif _env_name(name) in env:
+            origins[name] = f"environment {_env_name(name)}"
+        elif name in file_values:
+            origins[name] = f"{settings_path}"
+        else:
+            origins[name] = "default"
+
+    token = _file_values.set(file_values)
+    try:
+        settings = Settings(**flags)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        origin = origins.get(name, "")
+        where = (
+            _env_name(name)
+            if origin.startswith("environment")
+            else ("--" + name.replace("_", "-") if origin == "command line" else name)
+        )
+        source = settings_path if origin == str(settings_path) else None
+        raise ConfigError(
+            str(first["msg"]).removeprefix("Value error, "),
+            source=str(source) if source else None,
+            key=where,
+        ) from None
+    finally:
+        _file_values.reset(token)
+    return settings, origins
