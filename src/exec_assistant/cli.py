@@ -272,7 +272,7 @@ def meetings(
             "Run 'exec-assistant sync' to read your calendars."
         )
         return
-    out.print(meetings_table(found, zone, names, instant))
+    out.print(meetings_table(found, zone, names, instant, out.width))
     out.print(f"{len(found)} meetings, times in {zone.key}.")
 
 
@@ -447,7 +447,7 @@ def demo(
         return
     _print_sync(report, zone)
     out.print()
-    out.print(meetings_table(found, zone, names, instant))
+    out.print(meetings_table(found, zone, names, instant, out.width))
     to_prep = [m for m in found if m.prep_at is not None]
     due_now = [m for m in to_prep if m.prep_at is not None and m.prep_at <= instant]
     out.print(

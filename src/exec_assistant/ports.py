@@ -28,6 +28,10 @@ class MeetingRepository(Protocol):
         """The stored meetings among `meeting_ids`, by id; missing ones are left out."""
         ...
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        """Meeting ids starting with `prefix`, sorted, at most `limit`."""
+        ...
+
     def put(self, meeting: Meeting) -> None: ...
 
     def put_many(self, meetings: Sequence[Meeting]) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -55,49 +56,59 @@ def meeting_json(meeting: Meeting, executive_zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _when(value: datetime | None, zone: ZoneInfo, now: datetime | None = None) -> str:
+def short_id(meeting_id: str) -> str:
+    """The first characters of the id: enough to tell meetings apart, accepted by commands."""
+    return meeting_id.removeprefix("mtg_")[:8]
+
+
+def _when(value: datetime | None, zone: ZoneInfo, now: datetime) -> str:
     if value is None:
         return "—"
-    if now is not None and value <= now:
+    if value <= now:
         return "now"
-    return value.astimezone(zone).strftime("%a %d %b %H:%M")
+    return value.astimezone(zone).strftime("%a %d %H:%M")
 
 
 def meetings_table(
-    meetings: list[Meeting], zone: ZoneInfo, type_names: dict[str, str], now: datetime
+    meetings: list[Meeting], zone: ZoneInfo, type_names: dict[str, str], now: datetime, width: int
 ) -> Table:
-    table = Table(title=None, show_lines=False, header_style="bold", expand=False)
+    """One row a meeting; more columns as the terminal allows (all of them from 150 wide)."""
+    normal, wide = width >= 110, width >= 150
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("ID", no_wrap=True, style="cyan")
     table.add_column("Start", no_wrap=True)
-    table.add_column("Min", justify="right")
-    table.add_column("Title", overflow="fold", max_width=38)
-    table.add_column("Type", no_wrap=True)
+    if normal:
+        table.add_column("Min", justify="right", no_wrap=True)
+    table.add_column("Meeting", overflow="fold", min_width=12)
+    table.add_column("Type", no_wrap=normal)
     table.add_column("Status", no_wrap=True)
     table.add_column("Prep", no_wrap=True)
-    table.add_column("Reminder", no_wrap=True)
-    table.add_column("Why", overflow="fold", max_width=34, style="dim")
-    table.add_column("ID", no_wrap=True, style="cyan")
+    if wide:
+        table.add_column("Reminder", no_wrap=True)
+        table.add_column("Why", overflow="fold", min_width=20, style="dim")
+    day_format = "%a %d %b" if normal else "%a %d"
     for m in meetings:
-        start = (
-            m.start.astimezone(zone).strftime("%a %d %b") + " all day"
-            if m.all_day
-            else m.start.astimezone(zone).strftime("%a %d %b %H:%M")
+        local_start = m.start.astimezone(zone)
+        start = local_start.strftime(day_format) + (
+            " all day" if m.all_day else f" {local_start:%H:%M}"
         )
-        why = (
-            m.skip_reason
-            if m.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED)
-            else (m.classification_reason or "")
-        )
-        table.add_row(
-            start,
-            "" if m.all_day else str(m.duration_minutes),
-            m.title,
+        settled = m.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED)
+        title = Text(m.title)
+        if settled and not wide:
+            title.append(f" ({m.skip_reason})", style="dim")
+        row: list[str | Text] = [short_id(m.meeting_id), start]
+        if normal:
+            row.append("" if m.all_day else str(m.duration_minutes))
+        row += [
+            title,
             type_names.get(m.meeting_type or "", m.meeting_type or ""),
             Text(m.status.value, style=STATUS_STYLE.get(m.status, "yellow")),
-            _when(m.prep_at, zone, now) if m.prep_at else "—",
-            _when(m.reminder_at, zone),
-            why or "",
-            m.meeting_id,
-        )
+            _when(m.prep_at, zone, now),
+        ]
+        if wide:
+            why = (m.skip_reason if settled else m.classification_reason) or ""
+            row += [_when(m.reminder_at, zone, now), why]
+        table.add_row(*row)
     return table
 
 

@@ -31,6 +31,9 @@ class InMemoryMeetingRepository:
     def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
         return {i: self._items[i] for i in meeting_ids if i in self._items}
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        return sorted(i for i in self._items if i.startswith(prefix))[:limit]
+
     def put(self, meeting: Meeting) -> None:
         self._items[meeting.meeting_id] = meeting
 

@@ -69,6 +69,14 @@ class MeetingNotFound(ExecAssistantError):
         self.meeting_id = meeting_id
 
 
+class AmbiguousMeetingId(ExecAssistantError):
+    def __init__(self, prefix: str, candidates: list[str]) -> None:
+        super().__init__(
+            f"'{prefix}' matches several meetings: {', '.join(candidates)}",
+            hint="Give more characters of the id.",
+        )
+
+
 class IllegalStatusTransition(ExecAssistantError):
     def __init__(self, meeting_id: str, current: str, requested: str) -> None:
         super().__init__(f"meeting {meeting_id} cannot move from '{current}' to '{requested}'")

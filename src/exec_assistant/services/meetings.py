@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from exec_assistant.domain.discovery import Executive, override_type
-from exec_assistant.domain.errors import MeetingNotFound
+from exec_assistant.domain.errors import AmbiguousMeetingId, MeetingNotFound
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.ports import MeetingRepository, SeriesOverrideRepository
@@ -20,11 +20,24 @@ def list_meetings(
     return meetings.list_between(start_from, start_to)
 
 
+MIN_PREFIX = 4
+
+
 def find_meeting(meetings: MeetingRepository, meeting_id: str) -> Meeting:
+    """The meeting with this id, or with the only id starting with it (as 'meetings' shows)."""
     meeting = meetings.get(meeting_id)
-    if meeting is None:
-        raise MeetingNotFound(meeting_id)
-    return meeting
+    if meeting is not None:
+        return meeting
+    prefix = meeting_id if meeting_id.startswith("mtg_") else "mtg_" + meeting_id
+    if len(prefix) - len("mtg_") >= MIN_PREFIX:
+        candidates = meetings.ids_with_prefix(prefix, limit=5)
+        if len(candidates) == 1:
+            found = meetings.get(candidates[0])
+            if found is not None:
+                return found
+        if len(candidates) > 1:
+            raise AmbiguousMeetingId(meeting_id, candidates)
+    raise MeetingNotFound(meeting_id)
 
 
 def classify_series(

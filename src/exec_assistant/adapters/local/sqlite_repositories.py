@@ -51,6 +51,16 @@ class SqliteMeetingRepository:
                     found[str(meeting_id)] = Meeting.model_validate_json(body)
         return found
 
+    def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
+        upper = prefix + "\U0010ffff"
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT meeting_id FROM meetings WHERE meeting_id >= ? AND meeting_id < ?"
+                " ORDER BY meeting_id LIMIT ?",
+                (prefix, upper, limit),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def put(self, meeting: Meeting) -> None:
         self.put_many([meeting])
 
