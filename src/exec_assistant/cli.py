@@ -52,8 +52,19 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-out = Console()
-err = Console(stderr=True)
+
+class _Consoles:
+    """Fresh consoles for each run, so the width and colour follow the current terminal."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.out = Console()
+        self.err = Console(stderr=True, soft_wrap=True)
+
+
+ui = _Consoles()
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
@@ -78,7 +89,7 @@ class GlobalOptions:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"exec-assistant {__version__}")
+        ui.out.print(f"exec-assistant {__version__}")
         raise typer.Exit()
 
 
@@ -162,7 +173,7 @@ def _sync(local: LocalApp, calendars: list[str], now: datetime) -> SyncReport:
         SpinnerColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
-        console=err,
+        console=ui.err,
         transient=True,
     )
     with progress:
@@ -181,21 +192,21 @@ def _sync(local: LocalApp, calendars: list[str], now: datetime) -> SyncReport:
 
 def _print_sync(report: SyncReport, zone: ZoneInfo) -> None:
     count = len(report.calendars)
-    out.print(
+    ui.out.print(
         f"Synced {count} calendar{'s' if count != 1 else ''}: "
         f"{window_text(report.window_start, report.window_end, zone)}"
     )
     for result in report.calendars:
         if result.error:
-            out.print(f"  [red]✗[/] {result.location}: {result.error}")
+            ui.out.print(f"  [red]✗[/] {result.location}: {result.error}")
             continue
         label = (
             result.name if result.name == result.location else f"{result.name} ({result.location})"
         )
-        out.print(f"  [green]✓[/] {label}: {result.events} events in the window")
-        out.print(f"    {sync_counts(result)}")
+        ui.out.print(f"  [green]✓[/] {label}: {result.events} events in the window")
+        ui.out.print(f"    {sync_counts(result)}")
         for warning in result.warnings:
-            out.print(f"    [yellow]warning:[/] {warning}")
+            ui.out.print(f"    [yellow]warning:[/] {warning}")
 
 
 @app.command()
@@ -233,7 +244,7 @@ def sync(
         _print_sync(report, settings.zone)
     if report.failed:
         for failed in report.failed:
-            err.print(f"[red]error:[/] {failed.error}")
+            ui.err.print(f"[red]error:[/] {failed.error}")
         raise typer.Exit(1)
 
 
@@ -267,13 +278,13 @@ def meetings(
         _print_json([meeting_json(m, zone) for m in found])
         return
     if not found:
-        out.print(
+        ui.out.print(
             f"No meetings between {window_text(begin, end, zone)}. "
             "Run 'exec-assistant sync' to read your calendars."
         )
         return
-    out.print(meetings_table(found, zone, names, instant, out.width))
-    out.print(f"{len(found)} meetings, times in {zone.key}.")
+    ui.out.print(meetings_table(found, zone, names, instant, ui.out.width))
+    ui.out.print(f"{len(found)} meetings, times in {zone.key}.")
 
 
 def _parse_bound(text: str | None, flag: str, zone: ZoneInfo) -> datetime | None:
@@ -322,7 +333,7 @@ def classify(
             }
         )
         return
-    out.print(
+    ui.out.print(
         f"[green]✓[/] {len(changed)} meeting{'s' if len(changed) != 1 else ''} of this series "
         f"are now '{type_name}'; later instances will be too."
     )
@@ -368,17 +379,17 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False, now: NowOption
     for name, value in values.items():
         shown = ", ".join(value) if isinstance(value, list) else str(value)
         table.add_row(name, shown or "—", origins[name])
-    out.print(table)
-    out.print("Config files read (later ones override earlier ones):")
+    ui.out.print(table)
+    ui.out.print("Config files read (later ones override earlier ones):")
     for source in loaded.sources:
-        out.print(f"  {source}")
+        ui.out.print(f"  {source}")
     types = Table("Type", "Name", "Priority", "Prep lead", header_style="bold")
     for t in loaded.catalog:
         types.add_row(t.id, t.name, str(t.priority), f"{t.prep_lead_hours:g} h")
-    out.print(types)
+    ui.out.print(types)
     for note in notes:
-        out.print(f"[yellow]note:[/] {note}")
-    out.print("[green]✓[/] configuration is valid")
+        ui.out.print(f"[yellow]note:[/] {note}")
+    ui.out.print("[green]✓[/] configuration is valid")
 
 
 def _find_examples() -> Path | None:
@@ -426,8 +437,8 @@ def demo(
     local = build_local(settings, command="demo", exclusive=True)
     try:
         if not as_json:
-            out.rule("[bold]exec-assistant demo")
-            out.print(
+            ui.out.rule("[bold]exec-assistant demo")
+            ui.out.print(
                 f"Jordan Lee's calendar, as of {instant.astimezone(zone):%a %d %b %Y %H:%M} "
                 f"({zone.key}). Data folder: {local.data.path}\n"
             )
@@ -446,26 +457,29 @@ def demo(
         )
         return
     _print_sync(report, zone)
-    out.print()
-    out.print(meetings_table(found, zone, names, instant, out.width))
+    ui.out.print()
+    ui.out.print(meetings_table(found, zone, names, instant, ui.out.width))
     to_prep = [m for m in found if m.prep_at is not None]
     due_now = [m for m in to_prep if m.prep_at is not None and m.prep_at <= instant]
-    out.print(
+    ui.out.print(
         f"\n{len(found)} meetings: {len(to_prep)} to prepare ({len(due_now)} due now), "
         f"{sum(1 for m in found if m.status.value == 'skipped')} skipped, "
         f"{sum(1 for m in found if m.status.value == 'cancelled')} cancelled."
     )
-    out.print(f"Explore it: exec-assistant --data-dir {home} meetings --now {instant.isoformat()}")
+    ui.out.print(
+        f"Explore it: exec-assistant --data-dir {home} meetings --now {instant.isoformat()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors the user can fix are printed plainly, never as a traceback."""
+    ui.reset()
     try:
         code = app(args=argv, prog_name="exec-assistant", standalone_mode=False)
     except ExecAssistantError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
+        ui.err.print(f"[red]error:[/] {exc.message}", highlight=False)
         if exc.hint:
-            err.print(exc.hint, highlight=False)
+            ui.err.print(exc.hint, highlight=False)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
@@ -473,10 +487,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort:
-        err.print("aborted")
+        ui.err.print("aborted")
         return 130
     except KeyboardInterrupt:
-        err.print("interrupted")
+        ui.err.print("interrupted")
         return 130
     return code if isinstance(code, int) else 0
 

@@ -101,7 +101,7 @@ def _config_error(
     # Blame the last file that sets the key (or its parent), the user's before the shipped one.
     blamed = docs[0]
     for doc in reversed(docs):
-        if any(_has_path(doc.data, path[:n]) for n in range(len(path), len(prefix), -1)):
+        if any(_has_path(doc.data, path[:n]) for n in range(len(path), 0, -1)):
             blamed = doc
             break
     key = ".".join(str(p) for p in path)

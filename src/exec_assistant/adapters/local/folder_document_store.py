@@ -38,7 +38,8 @@ class FolderDocumentStore:
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            # A key that is only a prefix of other documents is not a document.
             return None
 
     def exists(self, key: str) -> bool:
@@ -60,7 +61,9 @@ class FolderDocumentStore:
         return sorted(keys)
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        if path.is_file():
+            path.unlink(missing_ok=True)
 
     def location(self, key: str) -> str:
         return str(self._path(key))

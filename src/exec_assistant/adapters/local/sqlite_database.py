@@ -62,6 +62,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX action_items_meeting ON action_items (meeting_id);
     CREATE INDEX decisions_meeting ON decisions (meeting_id);
     """,
+    # 3: start times to the microsecond, so ranges compare exactly
+    """
+    UPDATE meetings SET start_time = substr(start_time, 1, 19) || '.000000Z'
+    WHERE length(start_time) = 20;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,8 +21,8 @@ _BATCH = 500  # stays under SQLite's limit on bound parameters
 
 
 def iso_key(value: datetime) -> str:
-    """A fixed-width UTC timestamp that sorts as text (the AWS tables' start_time too)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A fixed-width UTC timestamp, to the microsecond, that sorts as text."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SqliteMeetingRepository:
@@ -246,11 +246,10 @@ class SqliteActionItemRepository:
         )
         with self._db.reading() as conn:
             rows = conn.execute(
-                f"SELECT body FROM action_items{clauses}"
-                " ORDER BY json_extract(body, '$.created_at'), rowid",
-                params,
+                f"SELECT body FROM action_items{clauses} ORDER BY rowid", params
             ).fetchall()
-        return [ActionItem.model_validate_json(r[0]) for r in rows]
+        items = [ActionItem.model_validate_json(r[0]) for r in rows]
+        return sorted(items, key=lambda i: i.created_at)
 
 
 class SqliteDecisionRepository:
@@ -291,11 +290,10 @@ class SqliteDecisionRepository:
         )
         with self._db.reading() as conn:
             rows = conn.execute(
-                f"SELECT body FROM decisions{clauses}"
-                " ORDER BY json_extract(body, '$.created_at'), rowid",
-                params,
+                f"SELECT body FROM decisions{clauses} ORDER BY rowid", params
             ).fetchall()
-        return [Decision.model_validate_json(r[0]) for r in rows]
+        decisions = [Decision.model_validate_json(r[0]) for r in rows]
+        return sorted(decisions, key=lambda d: d.created_at)
 
 
 def _filters(**columns: str | None) -> tuple[str, tuple[str, ...]]:

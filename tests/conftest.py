@@ -1,0 +1,41 @@
+"""Shared fixtures: every test runs with a clean environment and its own home folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exec_assistant.configuration import load_config
+from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+
+from factories import EXEC, NEW_YORK
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("EXEC_ASSISTANT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("COLUMNS", "240")
+    yield
+
+
+@pytest.fixture(scope="session")
+def catalog() -> MeetingTypeCatalog:
+    return load_config(None).catalog
+
+
+@pytest.fixture(scope="session")
+def rules() -> NotificationRules:
+    return load_config(None).rules
+
+
+@pytest.fixture
+def executive() -> Executive:
+    return Executive(EXEC, NEW_YORK)
