@@ -15,11 +15,24 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteMeetingRepository,
     SqliteSeriesOverrideRepository,
 )
+from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.channels.fan_out import FanOutChannel
+from exec_assistant.channels.outbox import OutboxChannel
 from exec_assistant.configuration import LoadedConfig, load_config
+from exec_assistant.context.files import (
+    BigRocksContextProvider,
+    BudgetContextProvider,
+    IncidentsContextProvider,
+    StaffingContextProvider,
+)
+from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.ports import ChatChannel, Clock, ContextProvider
+from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.settings import Settings
+from exec_assistant.workflows.local import LocalWorkflowEngine, Timer
 
 
 @dataclass
@@ -64,6 +77,46 @@ class LocalApp:
             self.db.close()
             self.data.release()
             self.closed = True
+
+
+def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
+    folder = local.settings.context_path
+    return {
+        "budget": BudgetContextProvider(folder),
+        "big_rocks": BigRocksContextProvider(folder),
+        "incidents": IncidentsContextProvider(folder),
+        "staffing": StaffingContextProvider(folder),
+        "decisions": DecisionsContextProvider(local.decisions),
+        "history": HistoryContextProvider(local.meetings, local.action_items, local.documents),
+    }
+
+
+def build_channel(local: LocalApp, primary: ChatChannel) -> ChatChannel:
+    if local.settings.outbox is None:
+        return primary
+    return FanOutChannel(primary, OutboxChannel(local.settings.outbox.expanduser()))
+
+
+def build_prep(local: LocalApp, channel: ChatChannel, clock: Clock) -> PrepDependencies:
+    return PrepDependencies(
+        meetings=local.meetings,
+        sessions=local.chat_sessions,
+        action_items=local.action_items,
+        decisions=local.decisions,
+        documents=local.documents,
+        catalog=local.config.catalog,
+        rules=local.config.rules,
+        executive=local.executive,
+        channel=build_channel(local, channel),
+        providers=build_providers(local),
+        generator=OfflinePackGenerator(),
+        clock=clock,
+        provider_timeout_seconds=local.settings.provider_timeout_seconds,
+    )
+
+
+def build_engine(local: LocalApp, deps: PrepDependencies, timer: Timer) -> LocalWorkflowEngine:
+    return LocalWorkflowEngine(local.data.path, deps, timer)
 
 
 def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalApp:

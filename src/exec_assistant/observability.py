@@ -33,13 +33,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (it is replaced under test runners)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
 def configure_logging(level: str) -> None:
     logger = logging.getLogger("exec_assistant")
     logger.setLevel(level)
     for handler in list(logger.handlers):
         if getattr(handler, "_exec_assistant", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter())
     handler._exec_assistant = True  # type: ignore[attr-defined]
     logger.addHandler(handler)

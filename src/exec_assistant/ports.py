@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.models import (
     ActionItem,
     CalendarEvent,
     ChatSession,
     Decision,
+    FinalReminder,
     Meeting,
     MeetingStatus,
+    PrepPack,
 )
+from exec_assistant.domain.prep_pack import PackInputs
 
 
 class MeetingRepository(Protocol):
@@ -147,6 +151,46 @@ class CalendarSource(Protocol):
     def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
         """Every event instance overlapping the window; raises CalendarUnavailable."""
         ...
+
+
+class ContextProvider(Protocol):
+    """One system of record (budget, big rocks, incidents, staffing, decisions, history)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def gather(self, request: ContextRequest) -> ContextResult:
+        """Facts for this meeting; raises on failure (the caller reports it as unavailable)."""
+        ...
+
+
+class ChatChannel(Protocol):
+    """Where the executive is asked, and where packs and reminders go (terminal, Slack, ...)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
+        """Send the prep questions; the answers by number when the channel has them at once
+        (a person at the terminal, an answers file), None when they arrive later."""
+        ...
+
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None: ...
+
+    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None: ...
+
+    def tell(self, meeting: Meeting, text: str) -> None:
+        """A short notice about the meeting's prep (the wait for answers ended, say)."""
+        ...
+
+
+class PackGenerator(Protocol):
+    """Writes the prep pack: an agent on a model, or the offline generator."""
+
+    @property
+    def name(self) -> str: ...
+
+    def generate(self, inputs: PackInputs) -> PrepPack: ...
 
 
 class Clock(Protocol):

@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     calendar_poll_hours: float = Field(default=2, gt=0, description="how often `serve` syncs")
     http_timeout_seconds: float = Field(default=30, gt=0, description="for calendar URLs")
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
+    context_dir: Path | None = Field(
+        default=None, description="budget.yaml, big_rocks.yaml, incidents.csv, staffing.yaml"
+    )
+    provider_timeout_seconds: float = Field(
+        default=20, gt=0, description="how long one context source may take"
+    )
+    outbox: Path | None = Field(
+        default=None, description="also write every message as a JSON line to this file"
+    )
+    model_provider: str = Field(default="offline", description="what writes the prep packs")
+    serve_tick_seconds: float = Field(
+        default=30, gt=0, description="how often `serve` looks for preps that are due"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -139,6 +152,19 @@ class Settings(BaseSettings):
     @property
     def config_path(self) -> Path:
         return (self.config_dir or self.home / "config").expanduser()
+
+    @property
+    def context_path(self) -> Path:
+        return (self.context_dir or self.config_path / "context").expanduser()
+
+    @field_validator("model_provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        if value != "offline":
+            raise ValueError(
+                f"model provider '{value}' is not available in this version; use 'offline'"
+            )
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

@@ -63,10 +63,13 @@ S = MeetingStatus
 # Moves back to SCHEDULED are reschedules: the meeting moved, so its prep starts again.
 ALLOWED_TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
     S.DISCOVERED: frozenset({S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.SCHEDULED: frozenset({S.NOTIFIED, S.SKIPPED, S.CANCELLED}),
-    S.NOTIFIED: frozenset({S.ANSWERED, S.TIMED_OUT, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.ANSWERED: frozenset({S.MATERIALS_READY, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.TIMED_OUT: frozenset({S.MATERIALS_READY, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
+    # A meeting can take place, and its notes arrive, before its prep has finished.
+    S.SCHEDULED: frozenset({S.NOTIFIED, S.COMPLETED, S.SKIPPED, S.CANCELLED}),
+    S.NOTIFIED: frozenset(
+        {S.ANSWERED, S.TIMED_OUT, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}
+    ),
+    S.ANSWERED: frozenset({S.MATERIALS_READY, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
+    S.TIMED_OUT: frozenset({S.MATERIALS_READY, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
     S.MATERIALS_READY: frozenset({S.REMINDED, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
     S.REMINDED: frozenset({S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
     S.COMPLETED: frozenset(),
@@ -143,6 +146,13 @@ class Meeting(_Record):
         return self.model_dump(exclude=ignore) == other.model_dump(exclude=ignore)
 
 
+class SessionState(StrEnum):
+    WAITING = "waiting"
+    ANSWERED = "answered"
+    TIMED_OUT = "timed_out"
+    CLOSED = "closed"
+
+
 class ChatSession(_Record):
     session_id: str
     user_id: str
@@ -150,8 +160,11 @@ class ChatSession(_Record):
     channel: str
     questions: tuple[str, ...] = ()
     answers: dict[str, str] = Field(default_factory=dict)
+    """Answers by question number, from "1"."""
     task_token: str | None = None
-    state: str = "waiting"
+    """What resumes the waiting workflow: its id locally, the task token on Step Functions."""
+    state: SessionState = SessionState.WAITING
+    answers_due: UtcDatetime | None = None
     created_at: int
     """Seconds since the epoch, as the sessions table's sort key."""
     expires_at: int
@@ -206,12 +219,31 @@ class PrepPack(_Record):
     title: str
     start: UtcDatetime
     end: UtcDatetime
+    timezone: str
+    attendees: tuple[str, ...] = ()
     agenda: tuple[AgendaItem, ...]
+    prep_questions: tuple[str, ...] = ()
+    answers: dict[str, str] = Field(default_factory=dict)
+    """Answers to the prep questions, by question text."""
+    answers_received: bool = True
     questions: tuple[str, ...] = ()
+    """Questions for the executive to ask the attendees."""
     background: dict[str, list[str]] = Field(default_factory=dict)
+    """Facts per context provider; an unavailable provider says so and why."""
     decisions_needed: tuple[str, ...] = ()
     open_action_items: tuple[str, ...] = ()
     notes_template: str = ""
-    answers: dict[str, str] = Field(default_factory=dict)
     generated_by: str
     generated_at: UtcDatetime
+
+
+class FinalReminder(_Record):
+    meeting_id: str
+    title: str
+    start: UtcDatetime
+    timezone: str
+    headline: tuple[str, ...]
+    """The agenda at a glance: 'Wins and priorities (10 min)'."""
+    questions: tuple[str, ...] = ()
+    open_items: tuple[str, ...] = ()
+    pack_location: str | None = None

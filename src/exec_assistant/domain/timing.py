@@ -62,3 +62,20 @@ def compute_reminder_at(
     if wanted >= now or previous == wanted:
         return wanted
     return None
+
+
+MIN_ANSWER_WINDOW = timedelta(minutes=15)
+PACK_MARGIN = timedelta(minutes=30)
+
+
+def compute_answers_due(
+    asked_at: datetime, start: datetime, timeout_hours: float, reminder_minutes: int = 120
+) -> datetime:
+    """When to stop waiting for answers.
+
+    After the timeout (24 h by default), but in time for the pack to be ready half an hour
+    before the final reminder; and never less than 15 minutes after asking.
+    """
+    timeout = asked_at + timedelta(hours=timeout_hours)
+    useful = start - timedelta(minutes=reminder_minutes) - PACK_MARGIN
+    return min(timeout, max(asked_at + MIN_ANSWER_WINDOW, useful))

@@ -13,7 +13,7 @@ from exec_assistant.domain.discovery import Executive, assess_event, cancel_vani
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.identity import meeting_id_for, series_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.models import ACTIVE_STATUSES, Meeting, MeetingStatus
 from exec_assistant.ports import CalendarSource, MeetingRepository, SeriesOverrideRepository
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ class SyncReport:
     window_end: datetime
     calendars: list[CalendarSyncResult] = field(default_factory=list)
     changed_meetings: list[Meeting] = field(default_factory=list)
+    superseded_workflows: list[str] = field(default_factory=list)
+    """Prep workflows to stop: their meeting was cancelled, skipped or moved."""
 
     def total(self, attribute: str) -> int:
         return sum(int(getattr(c, attribute)) for c in self.calendars)
@@ -154,6 +156,10 @@ def _sync_one(
         else:
             new = new.model_copy(update={"updated_at": now})
             _count_change(old, new, result)
+            if old.workflow_id and (
+                new.workflow_id != old.workflow_id or new.status not in ACTIVE_STATUSES
+            ):
+                report.superseded_workflows.append(old.workflow_id)
         changed.append(new)
 
     in_window = meetings.list_between(now, report.window_end, calendar_id=source.calendar_id)
@@ -161,6 +167,8 @@ def _sync_one(
         if meeting.meeting_id not in events and meeting.status not in _SETTLED:
             changed.append(cancel_vanished(meeting).model_copy(update={"updated_at": now}))
             result.cancelled += 1
+            if meeting.workflow_id:
+                report.superseded_workflows.append(meeting.workflow_id)
     if changed:
         meetings.put_many(changed)
     return changed

@@ -1,0 +1,1 @@
+"""Pack generators: agents on a model, and the offline generator."""

@@ -1,0 +1,1 @@
+"""ChatChannel adapters: the terminal, an outbox file, Slack."""

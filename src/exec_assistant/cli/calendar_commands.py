@@ -1,0 +1,215 @@
+"""Calendar commands: sync, meetings, classify, config check."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from exec_assistant.bootstrap import build_local
+from exec_assistant.cli.common import (
+    JsonOption,
+    NowOption,
+    app,
+    config_app,
+    load_command_settings,
+    parse_now,
+    print_json,
+    print_sync,
+    run_sync,
+    ui,
+)
+from exec_assistant.configuration import load_config
+from exec_assistant.domain.errors import UsageError
+from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
+from exec_assistant.services.meetings import classify_series, list_meetings
+from exec_assistant.settings import Settings
+from exec_assistant.workflows.local import cancel_workflows
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    calendar: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--calendar",
+            "-c",
+            metavar="PATH_OR_URL",
+            help="An iCalendar file or http(s)/webcal URL; repeat for several. "
+            "Default: EXEC_ASSISTANT_CALENDARS or 'calendars' in settings.yaml.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """Pull your calendars and store what changed.
+
+    Every meeting of the lookahead window (14 days by default) is discovered, classified and
+    given a prep time and a reminder time. Running it again changes only what changed on the
+    calendar. A calendar that cannot be read is reported and its stored meetings are kept.
+    """
+    settings, _ = load_command_settings(ctx)
+    instant = parse_now(now, settings.zone)
+    local = build_local(settings, command="sync", exclusive=True)
+    try:
+        report = run_sync(local, calendar or [], instant)
+        cancel_workflows(local.data.path, report.superseded_workflows)
+    finally:
+        local.close()
+    if as_json:
+        print_json(sync_json(report, settings.zone))
+    else:
+        print_sync(report, settings.zone)
+    if report.failed:
+        for failed in report.failed:
+            ui.err.print(f"[red]error:[/] {failed.error}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def meetings(
+    ctx: typer.Context,
+    start_from: Annotated[
+        str | None,
+        typer.Option("--from", metavar="ISO", help="First start to show (default: now)."),
+    ] = None,
+    start_to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="ISO", help="Show meetings starting before this."),
+    ] = None,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """List the stored meetings with their type, status, prep time and reminder."""
+    settings, _ = load_command_settings(ctx)
+    zone = settings.zone
+    instant = parse_now(now, zone)
+    begin = parse_bound(start_from, "--from", zone) or instant
+    end = parse_bound(start_to, "--to", zone) or begin + timedelta(days=settings.lookahead_days)
+    local = build_local(settings, command="meetings", exclusive=False)
+    try:
+        found = list_meetings(local.meetings, begin, end)
+        names = {t.id: t.name for t in local.config.catalog}
+    finally:
+        local.close()
+    if as_json:
+        print_json([meeting_json(m, zone) for m in found])
+        return
+    if not found:
+        ui.out.print(
+            f"No meetings between {window_text(begin, end, zone)}. "
+            "Run 'exec-assistant sync' to read your calendars."
+        )
+        return
+    ui.out.print(meetings_table(found, zone, names, instant, ui.out.width))
+    ui.out.print(f"{len(found)} meetings, times in {zone.key}.")
+
+
+def parse_bound(text: str | None, flag: str, zone: ZoneInfo) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"invalid {flag} '{text}': expected ISO 8601, e.g. 2026-12-01") from None
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+@app.command()
+def classify(
+    ctx: typer.Context,
+    meeting_id: Annotated[str, typer.Argument(help="The meeting's id, from 'meetings'.")],
+    meeting_type: Annotated[
+        str, typer.Argument(metavar="TYPE", help="A meeting type id, e.g. one_on_one.")
+    ],
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """Set a meeting's type yourself; it sticks for every instance of a recurring series."""
+    settings, _ = load_command_settings(ctx)
+    instant = parse_now(now, settings.zone)
+    local = build_local(settings, command="classify", exclusive=True)
+    try:
+        changed = classify_series(
+            meeting_id,
+            meeting_type,
+            local.meetings,
+            local.overrides,
+            local.config.catalog,
+            local.config.rules,
+            local.executive,
+            instant,
+        )
+        type_name = local.config.catalog.get(meeting_type).name
+    finally:
+        local.close()
+    if as_json:
+        print_json(
+            {
+                "meeting_type": meeting_type,
+                "changed": [meeting_json(m, settings.zone) for m in changed],
+            }
+        )
+        return
+    ui.out.print(
+        f"[green]✓[/] {len(changed)} meeting{'s' if len(changed) != 1 else ''} of this series "
+        f"are now '{type_name}'; later instances will be too."
+    )
+
+
+@config_app.command("check")
+def config_check(ctx: typer.Context, as_json: JsonOption = False, now: NowOption = None) -> None:
+    """Validate the configuration and show where each setting came from."""
+    settings, origins = load_command_settings(ctx)
+    parse_now(now, settings.zone)
+    loaded = load_config(settings.config_path)
+    notes = []
+    if not settings.user_email:
+        notes.append(
+            "EXEC_ASSISTANT_USER_EMAIL is not set: meetings you declined cannot be recognised."
+        )
+    if not settings.calendars:
+        notes.append("No calendars configured: pass --calendar to 'sync' or set them.")
+    values = {name: getattr(settings, name) for name in Settings.model_fields}
+    if as_json:
+        print_json(
+            {
+                "valid": True,
+                "settings": {
+                    k: {"value": str(v) if isinstance(v, Path) else v, "source": origins[k]}
+                    for k, v in values.items()
+                },
+                "config_files": loaded.sources,
+                "meeting_types": [
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "priority": t.priority,
+                        "prep_lead_hours": t.prep_lead_hours,
+                    }
+                    for t in loaded.catalog
+                ],
+                "notes": notes,
+            }
+        )
+        return
+    table = Table("Setting", "Value", "From", header_style="bold")
+    for name, value in values.items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        table.add_row(name, shown or "—", origins[name])
+    ui.out.print(table)
+    ui.out.print("Config files read (later ones override earlier ones):")
+    for source in loaded.sources:
+        ui.out.print(f"  {source}")
+    types = Table("Type", "Name", "Priority", "Prep lead", header_style="bold")
+    for t in loaded.catalog:
+        types.add_row(t.id, t.name, str(t.priority), f"{t.prep_lead_hours:g} h")
+    ui.out.print(types)
+    for note in notes:
+        ui.out.print(f"[yellow]note:[/] {note}")
+    ui.out.print("[green]✓[/] configuration is valid")

@@ -1,0 +1,195 @@
+"""What every command shares: the app, consoles, global options, settings and --now."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from exec_assistant import __version__
+from exec_assistant.bootstrap import LocalApp
+from exec_assistant.domain.errors import UsageError
+from exec_assistant.observability import configure_logging
+from exec_assistant.presentation import sync_counts, window_text
+from exec_assistant.services.sync_calendars import CalendarSyncResult, SyncReport, sync_calendars
+from exec_assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="exec-assistant",
+    help=(
+        "An AI executive assistant for meetings. It reads your calendars, classifies every "
+        "meeting of the next two weeks, asks you the right prep questions, gathers context, "
+        "writes a prep pack, reminds you 2 hours before, and turns your notes into decisions "
+        "and action items.\n\nStart with [bold]exec-assistant demo[/], then "
+        "[bold]exec-assistant sync --calendar PATH_OR_URL[/] and [bold]exec-assistant serve[/]."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+class _Consoles:
+    """Fresh consoles for each run, so the width and colour follow the current terminal."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.out = Console()
+        self.err = Console(stderr=True, soft_wrap=True)
+
+
+ui = _Consoles()
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="ISO8601",
+        help="Run as of this instant, e.g. 2026-11-30T07:00:00-05:00 "
+        "(without an offset: your timezone). Default: the current time.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    data_dir: Path | None
+    config_dir: Path | None
+    verbose: bool
+
+
+def _version(value: bool) -> None:
+    if value:
+        ui.out.print(f"exec-assistant {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Data folder (default: EXEC_ASSISTANT_HOME or ~/.exec-assistant).",
+            show_default=False,
+        ),
+    ] = None,
+    config_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-dir",
+            help="Config folder with meeting_types.yaml, notification_rules.yaml and "
+            "settings.yaml (default: EXEC_ASSISTANT_CONFIG_DIR or DATA_DIR/config).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log at INFO to stderr.")
+    ] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    ctx.obj = GlobalOptions(data_dir, config_dir, verbose)
+
+
+def load_command_settings(ctx: typer.Context, **overrides: Any) -> tuple[Settings, dict[str, str]]:
+    options: GlobalOptions = ctx.obj
+    flags = {"home": options.data_dir, "config_dir": options.config_dir, **overrides}
+    settings, origins = load_settings(flags)
+    configure_logging("INFO" if options.verbose else settings.log_level)
+    return settings, origins
+
+
+def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
+    if text is None:
+        return datetime.now(zone)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"invalid --now '{text}': expected ISO 8601, e.g. 2026-11-30T07:00:00-05:00"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+class SyncProgress:
+    """A live line per calendar on stderr while it is read and classified."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def calendar_started(self, location: str) -> None:
+        self._tasks[location] = self._progress.add_task(f"Reading {location}", total=None)
+
+    def calendar_fetched(self, location: str, events: int) -> None:
+        self._progress.update(
+            self._tasks[location], description=f"Classifying {events} events from {location}"
+        )
+
+    def calendar_finished(self, result: CalendarSyncResult) -> None:
+        self._progress.remove_task(self._tasks.pop(result.location))
+
+
+def run_sync(local: LocalApp, calendars: list[str], now: datetime) -> SyncReport:
+    sources = local.calendar_sources(calendars)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=ui.err,
+        transient=True,
+    )
+    with progress:
+        return sync_calendars(
+            sources,
+            local.meetings,
+            local.overrides,
+            local.config.catalog,
+            local.config.rules,
+            local.executive,
+            now,
+            local.settings.lookahead_days,
+            observer=SyncProgress(progress),
+        )
+
+
+def print_sync(report: SyncReport, zone: ZoneInfo) -> None:
+    count = len(report.calendars)
+    ui.out.print(
+        f"Synced {count} calendar{'s' if count != 1 else ''}: "
+        f"{window_text(report.window_start, report.window_end, zone)}"
+    )
+    for result in report.calendars:
+        if result.error:
+            ui.out.print(f"  [red]✗[/] {result.location}: {result.error}")
+            continue
+        label = (
+            result.name if result.name == result.location else f"{result.name} ({result.location})"
+        )
+        ui.out.print(f"  [green]✓[/] {label}: {result.events} events in the window")
+        ui.out.print(f"    {sync_counts(result)}")
+        for warning in result.warnings:
+            ui.out.print(f"    [yellow]warning:[/] {warning}")

@@ -1,0 +1,352 @@
+"""`exec-assistant demo`: Jordan Lee's fortnight, played on a simulated clock in seconds."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markdown import Markdown
+
+from exec_assistant.bootstrap import LocalApp, build_engine, build_local, build_prep
+from exec_assistant.channels.answers_file import AnswersFile
+from exec_assistant.channels.terminal import TerminalChannel
+from exec_assistant.cli.common import (
+    JsonOption,
+    NowOption,
+    app,
+    parse_now,
+    print_json,
+    print_sync,
+    run_sync,
+    ui,
+)
+from exec_assistant.clocks import SimulatedClock
+from exec_assistant.domain.errors import ExecAssistantError, UsageError
+from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.observability import configure_logging
+from exec_assistant.presentation import meeting_json, meetings_table, sync_json
+from exec_assistant.services.followup import list_action_items, list_decisions
+from exec_assistant.services.meetings import list_meetings
+from exec_assistant.services.notes import process_notes
+from exec_assistant.settings import load_settings
+from exec_assistant.workflows.local import LocalWorkflowEngine, SimulatedTimer
+
+PLAN_FILE = "demo.yaml"
+_FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+
+
+@dataclass(frozen=True)
+class NotesEvent:
+    title: str
+    day: date
+    file: Path
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    executive: str
+    timezone: str
+    now: str
+    calendar: Path
+    context: Path
+    answers: Path
+    notes: list[NotesEvent]
+
+
+def load_plan(folder: Path) -> DemoPlan:
+    path = folder / PLAN_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return DemoPlan(
+            executive=str(raw["executive"]),
+            timezone=str(raw["timezone"]),
+            now=str(raw["now"]),
+            calendar=folder / raw["calendar"],
+            context=folder / raw["context"],
+            answers=folder / raw["answers"],
+            notes=[
+                NotesEvent(str(n["meeting"]), n["date"], folder / n["file"])
+                for n in raw.get("notes", [])
+            ],
+        )
+    except FileNotFoundError:
+        raise UsageError(f"cannot find {path}", hint="Pass --examples PATH.") from None
+    except (KeyError, TypeError, yaml.YAMLError) as exc:
+        raise UsageError(f"invalid demo plan {path}: {exc}") from None
+
+
+def find_examples() -> Path | None:
+    project = Path(__file__).resolve().parents[3] / "examples"
+    for candidate in (Path.cwd() / "examples", project):
+        if (candidate / PLAN_FILE).is_file():
+            return candidate
+    return None
+
+
+class Simulation:
+    """Moves the simulated clock through the fortnight, letting every prep run in between."""
+
+    def __init__(self, engine: LocalWorkflowEngine, timer: SimulatedTimer) -> None:
+        self._engine = engine
+        self._timer = timer
+        self.started: list[str] = []
+
+    def settle(self, limit_seconds: float = 60) -> None:
+        """Until every prep has finished or waits for a later time."""
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() < deadline:
+            now = self._timer.now()
+            sleeping = self._timer.sleeping()
+            busy = [
+                w
+                for w in self.started
+                if not (sleeping.get(w, now) > now or self._engine.status(w) in _FINISHED)
+            ]
+            if not busy:
+                return
+            time.sleep(0.01)
+        raise ExecAssistantError("the demo's preps did not settle in time")
+
+    def advance(self, instant: datetime) -> None:
+        """To `instant`, waking each waiting prep at its own time on the way."""
+        while True:
+            wakes = [w for w in self._timer.sleeping().values() if w <= instant]
+            if not wakes:
+                break
+            self._timer.advance_to(min(wakes))
+            self.settle()
+        self._timer.advance_to(instant)
+        self.settle()
+
+    def start(self, meeting: Meeting) -> None:
+        self.started.append(self._engine.start(meeting))
+        self.settle()
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    examples: Annotated[
+        Path | None,
+        typer.Option(help="The examples folder (default: ./examples or the project's)."),
+    ] = None,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """The whole cycle on the examples, in a fresh data folder, in under a minute.
+
+    Jordan Lee, VP of Infrastructure, from Monday 30 Nov 2026 07:00 New York time: the
+    calendar is synced and classified, each meeting's prep starts at its time (answers come
+    from examples/answers.yaml; meetings without answers show the timeout path), context is
+    gathered from examples/context, packs are written and delivered, reminders go out 2 hours
+    before, and the notes in examples/notes become decisions and action items that come back
+    in the next preps. Time is simulated; your own data folder is not touched.
+    """
+    folder = examples or find_examples()
+    if folder is None:
+        raise UsageError(
+            "cannot find examples/demo.yaml",
+            hint="Run the demo from the project folder, or pass --examples PATH.",
+        )
+    plan = load_plan(folder)
+    options = ctx.obj
+    home = options.data_dir or Path(tempfile.mkdtemp(prefix="exec-assistant-demo-"))
+    settings, _ = load_settings(
+        {
+            "home": home,
+            "config_dir": options.config_dir or home / "config",
+            "user_email": plan.executive,
+            "timezone": plan.timezone,
+            "calendars": [str(plan.calendar)],
+            "context_dir": plan.context,
+        }
+    )
+    configure_logging("INFO" if options.verbose else settings.log_level)
+    zone = settings.zone
+    start = parse_now(now or plan.now, zone)
+    clock = SimulatedClock(start)
+    timer = SimulatedTimer(clock)
+    console = ui.err if as_json else ui.out
+    local = build_local(settings, command="demo", exclusive=True)
+    started_at = time.perf_counter()
+    try:
+        console.rule("[bold]exec-assistant demo")
+        console.print(
+            f"Jordan Lee's fortnight, from {start.astimezone(zone):%a %d %b %Y %H:%M} "
+            f"({zone.key}), on a simulated clock. Data folder: {local.data.path}\n",
+            highlight=False,
+        )
+        report = run_sync(local, [], start)
+        if not as_json:
+            print_sync(report, zone)
+            found = list_meetings(local.meetings, report.window_start, report.window_end)
+            names = {t.id: t.name for t in local.config.catalog}
+            ui.out.print(meetings_table(found, zone, names, start, ui.out.width))
+            ui.out.print(
+                f"{len(found)} meetings: {sum(1 for m in found if m.prep_at)} to prepare, "
+                f"{sum(1 for m in found if m.status == MeetingStatus.SKIPPED)} skipped, "
+                f"{sum(1 for m in found if m.status == MeetingStatus.CANCELLED)} cancelled.\n"
+            )
+        channel = TerminalChannel(
+            console,
+            zone,
+            interactive=False,
+            answers=AnswersFile(plan.answers),
+            compact_clock=clock,
+        )
+        deps = build_prep(local, channel, clock)
+        engine = build_engine(local, deps, timer)
+        engine.launch()
+        try:
+            console.rule("The fortnight")
+            _play(local, plan, Simulation(engine, timer), report.window_end, console)
+        finally:
+            engine.shutdown()
+        result = _summary(local, start, report.window_end)
+    finally:
+        local.close()
+    seconds = time.perf_counter() - started_at
+    if as_json:
+        print_json(
+            {
+                "data_dir": str(home),
+                "sync": sync_json(report, zone),
+                **result,
+                "seconds": round(seconds, 2),
+            }
+        )
+        return
+    _print_summary(result, home, console, seconds)
+
+
+def _play(
+    local: LocalApp, plan: DemoPlan, sim: Simulation, end: datetime, console: Console
+) -> None:
+    zone = local.settings.zone
+    window = list_meetings(local.meetings, sim_now(sim), end)
+    events: list[tuple[datetime, int, Any]] = [
+        (m.prep_at, 1, m) for m in window if m.prep_at is not None
+    ]
+    for note in plan.notes:
+        meeting = next(
+            (
+                m
+                for m in window
+                if m.title == note.title and m.start.astimezone(zone).date() == note.day
+            ),
+            None,
+        )
+        if meeting is None:
+            raise UsageError(f"demo plan: no meeting '{note.title}' on {note.day}")
+        events.append((meeting.end + timedelta(minutes=30), 0, (meeting, note)))
+    for instant, _, subject in sorted(events, key=lambda e: (e[0], e[1])):
+        sim.advance(instant)
+        if isinstance(subject, Meeting):
+            current = local.meetings.get(subject.meeting_id)
+            if current is not None and current.status == MeetingStatus.SCHEDULED:
+                sim.start(current)
+            continue
+        meeting, note = subject
+        result = process_notes(
+            meeting.meeting_id,
+            note.file.read_text(encoding="utf-8"),
+            meetings=local.meetings,
+            action_items=local.action_items,
+            decisions=local.decisions,
+            documents=local.documents,
+            meeting_date=note.day,
+            now=instant,
+        )
+        at = instant.astimezone(zone)
+        console.print(
+            f"[dim]{at:%a %d %b %H:%M}[/]  [magenta]notes processed[/] for [bold]{meeting.title}"
+            f"[/]: {len(result.decisions)} decisions, {len(result.action_items)} action items "
+            f"({sum(1 for i in result.action_items if not i.owner_resolved)} with an owner "
+            "who is not an attendee)",
+            highlight=False,
+        )
+    sim.advance(end)
+
+
+def sim_now(sim: Simulation) -> datetime:
+    return sim._timer.now()
+
+
+def _summary(local: LocalApp, start: datetime, end: datetime) -> dict[str, Any]:
+    zone = local.settings.zone
+    meetings = list_meetings(local.meetings, start, end)
+    packs = [
+        {
+            "meeting_id": m.meeting_id,
+            "title": m.title,
+            "start": m.start.astimezone(zone).isoformat(),
+            "status": m.status.value,
+            "pack": m.pack_location,
+            "generated_by": m.generated_by,
+        }
+        for m in meetings
+        if m.pack_location
+    ]
+    items = list_action_items(local.action_items, local.meetings, end.astimezone(zone).date())
+    decided = list_decisions(local.decisions, local.meetings)
+    return {
+        "meetings": [meeting_json(m, zone) for m in meetings],
+        "packs": packs,
+        "action_items": [
+            {
+                "text": v.item.text,
+                "owner": v.item.owner,
+                "owner_resolved": v.item.owner_resolved,
+                "due": v.item.due.isoformat() if v.item.due else None,
+                "status": v.item.status.value,
+                "overdue": v.overdue,
+                "meeting": v.meeting.title if v.meeting else None,
+                "source_line": v.item.source_line,
+            }
+            for v in items
+        ],
+        "decisions": [
+            {
+                "text": v.decision.text,
+                "status": v.decision.status.value,
+                "meeting": v.meeting.title if v.meeting else None,
+                "source_line": v.decision.source_line,
+            }
+            for v in decided
+        ],
+    }
+
+
+def _print_summary(result: dict[str, Any], home: Path, console: Console, seconds: float) -> None:
+    console.rule("Where things are")
+    packs = result["packs"]
+    console.print(
+        f"{len(packs)} prep packs, each a folder of agenda.json, questions.json, "
+        "context.json, notes_template.md and a readable agenda.md:"
+    )
+    for pack in packs:
+        console.print(
+            f"  {pack['start'][:16].replace('T', ' ')}  {pack['title']}: {pack['pack']}",
+            highlight=False,
+        )
+    open_items = [i for i in result["action_items"] if i["status"] == "open"]
+    console.print(
+        f"\n{len(result['action_items'])} action items ({len(open_items)} open) and "
+        f"{len(result['decisions'])} decisions from the notes; open items came back in the "
+        "next preps of their series and in 1:1s with their owner."
+    )
+    carried = next((p for p in packs if "Priya" in p["title"]), None)
+    if carried and carried["pack"]:
+        console.rule(f"The pack for {carried['title']}")
+        console.print(Markdown(Path(carried["pack"]).read_text(encoding="utf-8")))
+    console.print(
+        f"\nDone in {seconds:.1f} s. Explore: exec-assistant --data-dir {home} actions --open",
+        highlight=False,
+    )

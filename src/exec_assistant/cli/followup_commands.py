@@ -1,0 +1,204 @@
+"""Follow-up commands: notes, actions, decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from exec_assistant.bootstrap import build_local
+from exec_assistant.cli.common import (
+    JsonOption,
+    NowOption,
+    app,
+    load_command_settings,
+    parse_now,
+    print_json,
+    ui,
+)
+from exec_assistant.domain.errors import UsageError
+from exec_assistant.services.followup import list_action_items, list_decisions
+from exec_assistant.services.meetings import find_meeting
+from exec_assistant.services.notes import process_notes
+
+
+@app.command()
+def notes(
+    ctx: typer.Context,
+    meeting_id: Annotated[str, typer.Argument(help="The meeting's id, from 'meetings'.")],
+    file: Annotated[Path, typer.Argument(help="The meeting notes (Markdown or plain text).")],
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """Store a meeting's notes and turn them into a summary, decisions and action items.
+
+    Understands the notes template ('- [ ] text - Owner: NAME - Due: DATE'), 'ACTION:' and
+    'Decision:' lines, 'NAME to VERB ... by DATE', '@name will ...', and bullets under
+    headings like Action Items, Next Steps and Decisions. Every item cites its line; owners
+    that are not attendees are kept as written and marked unresolved.
+    """
+    settings, _ = load_command_settings(ctx)
+    instant = parse_now(now, settings.zone)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"notes file {file} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read notes file {file}: {exc}") from None
+    local = build_local(settings, command="notes", exclusive=True)
+    try:
+        meeting = find_meeting(local.meetings, meeting_id)
+        result = process_notes(
+            meeting.meeting_id,
+            text,
+            meetings=local.meetings,
+            action_items=local.action_items,
+            decisions=local.decisions,
+            documents=local.documents,
+            meeting_date=meeting.start.astimezone(settings.zone).date(),
+            now=instant,
+        )
+    finally:
+        local.close()
+    if as_json:
+        print_json(result.as_json())
+        return
+    ui.out.print(f"[bold]{meeting.title}[/] — notes stored, meeting completed.")
+    ui.out.print(f"Summary: {result.summary}")
+    if result.decisions:
+        ui.out.print("\n[bold]Decisions[/]")
+        for d in result.decisions:
+            label = "pending" if d.status.value == "pending" else "decided"
+            ui.out.print(f"  line {d.source_line}: {d.text} [dim]({label})[/]")
+    if result.action_items:
+        table = Table("Line", "Action item", "Owner", "Due", "Status", header_style="bold")
+        for i in result.action_items:
+            owner = Text(i.owner or "—")
+            if i.owner and not i.owner_resolved:
+                owner.append(" (not an attendee)", style="yellow")
+            table.add_row(
+                str(i.source_line),
+                i.text,
+                owner,
+                i.due.isoformat() if i.due else "—",
+                i.status.value,
+            )
+        ui.out.print(table)
+    if result.closed_elsewhere:
+        ui.out.print(f"{len(result.closed_elsewhere)} open items of earlier meetings marked done.")
+    if not result.decisions and not result.action_items:
+        ui.out.print("No decisions or action items found in these notes.")
+
+
+@app.command()
+def actions(
+    ctx: typer.Context,
+    owner: Annotated[
+        str | None, typer.Option(help="Only this person's items: a name, first name or email.")
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only items not done.")] = False,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """List action items across meetings, soonest due first; overdue ones are flagged."""
+    settings, _ = load_command_settings(ctx)
+    today = parse_now(now, settings.zone).astimezone(settings.zone).date()
+    local = build_local(settings, command="actions", exclusive=False)
+    try:
+        views = list_action_items(
+            local.action_items, local.meetings, today, owner=owner, open_only=open_only
+        )
+    finally:
+        local.close()
+    if as_json:
+        print_json([_item_json(v) for v in views])
+        return
+    if not views:
+        ui.out.print("No action items" + (f" for '{owner}'" if owner else "") + ".")
+        return
+    table = Table("Due", "Owner", "Action item", "Status", "From", "Line", header_style="bold")
+    for v in views:
+        due = Text(v.item.due.isoformat() if v.item.due else "—")
+        if v.overdue:
+            due.append(" overdue", style="bold red")
+        meeting = (
+            f"{v.meeting.title} ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            if v.meeting
+            else v.item.meeting_id
+        )
+        owner_text = Text(v.item.owner or "—")
+        if v.item.owner and not v.item.owner_resolved:
+            owner_text.stylize("yellow")
+        table.add_row(
+            due, owner_text, v.item.text, v.item.status.value, meeting, str(v.item.source_line)
+        )
+    ui.out.print(table)
+    overdue = sum(1 for v in views if v.overdue)
+    ui.out.print(f"{len(views)} items, {overdue} overdue.")
+
+
+def _item_json(view: Any) -> dict[str, Any]:
+    item = view.item
+    return {
+        "item_id": item.item_id,
+        "text": item.text,
+        "owner": item.owner,
+        "owner_resolved": item.owner_resolved,
+        "due": item.due.isoformat() if item.due else None,
+        "status": item.status.value,
+        "overdue": view.overdue,
+        "meeting_id": item.meeting_id,
+        "meeting_title": view.meeting.title if view.meeting else None,
+        "source_line": item.source_line,
+    }
+
+
+@app.command()
+def decisions(
+    ctx: typer.Context,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only decisions still to be made.")
+    ] = False,
+    as_json: JsonOption = False,
+    now: NowOption = None,
+) -> None:
+    """The decision register: what was decided in which meeting, and what is still open."""
+    settings, _ = load_command_settings(ctx)
+    parse_now(now, settings.zone)
+    local = build_local(settings, command="decisions", exclusive=False)
+    try:
+        views = list_decisions(local.decisions, local.meetings, open_only=open_only)
+    finally:
+        local.close()
+    if as_json:
+        print_json(
+            [
+                {
+                    "decision_id": v.decision.decision_id,
+                    "text": v.decision.text,
+                    "status": v.decision.status.value,
+                    "meeting_id": v.decision.meeting_id,
+                    "meeting_title": v.meeting.title if v.meeting else None,
+                    "source_line": v.decision.source_line,
+                }
+                for v in views
+            ]
+        )
+        return
+    if not views:
+        ui.out.print("No decisions recorded yet." if not open_only else "No open decisions.")
+        return
+    table = Table("Status", "Decision", "Meeting", "Line", header_style="bold")
+    for v in views:
+        meeting = (
+            f"{v.meeting.title} ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            if v.meeting
+            else v.decision.meeting_id
+        )
+        table.add_row(
+            v.decision.status.value, v.decision.text, meeting, str(v.decision.source_line or "—")
+        )
+    ui.out.print(table)

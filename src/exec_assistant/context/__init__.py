@@ -1,0 +1,1 @@
+"""ContextProvider adapters: one per system of record."""
