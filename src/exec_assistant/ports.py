@@ -48,6 +48,13 @@ class MeetingRepository(Protocol):
         """Meetings starting in [start_from, start_to), ordered by start."""
         ...
 
+    def statuses_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> dict[str, MeetingStatus]:
+        """The status of each meeting `list_between` would return, by id, without reading
+        the whole records: a sync only needs that much to find the meetings that vanished."""
+        ...
+
     def list_by_status(
         self,
         status: MeetingStatus,

@@ -296,6 +296,46 @@ class TestMeetingRepository:
         assert meetings.list_between(*window, calendar_id="cal_other") == []
         assert ids(meetings.list_between(*window)) == ["mtg_home", "mtg_work", "mtg_work_later"]
 
+    def test_statuses_between_gives_the_status_of_each_meeting_list_between_gives(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put_many(
+            [
+                make_meeting("mtg_before", start=T0 - timedelta(seconds=1)),
+                make_meeting("mtg_at_start", start=T0, status=MeetingStatus.SKIPPED),
+                make_meeting("mtg_inside", start=T0 + HOUR, status=MeetingStatus.SCHEDULED),
+                make_meeting(
+                    "mtg_home", calendar_id="cal_home", start=T0, status=MeetingStatus.CANCELLED
+                ),
+                make_meeting("mtg_at_end", start=T0 + 2 * HOUR),
+            ]
+        )
+
+        window = (T0, T0 + 2 * HOUR)
+        assert meetings.statuses_between(*window, calendar_id="cal_work") == {
+            "mtg_at_start": MeetingStatus.SKIPPED,
+            "mtg_inside": MeetingStatus.SCHEDULED,
+        }
+        assert meetings.statuses_between(*window) == {
+            m.meeting_id: m.status for m in meetings.list_between(*window)
+        }
+        assert meetings.statuses_between(*window, calendar_id="cal_other") == {}
+        assert meetings.statuses_between(T0 + 3 * HOUR, T0 + 4 * HOUR) == {}
+
+    def test_statuses_between_follows_status_changes_and_exact_bounds(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meeting = make_meeting("mtg_1", start=T0)
+        meetings.put(meeting)
+        meetings.put(meeting.with_status(MeetingStatus.CANCELLED))
+        half = timedelta(milliseconds=400)
+
+        # Bounds in another zone, and below the second, as for list_between.
+        assert meetings.statuses_between(
+            datetime(2026, 12, 1, 3, 0, tzinfo=NEW_YORK), T0 + half
+        ) == {"mtg_1": MeetingStatus.CANCELLED}
+        assert meetings.statuses_between(T0 + half, T0 + HOUR) == {}
+
     def test_list_by_status_returns_that_status_ordered_by_start(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
     ) -> None:

@@ -53,6 +53,13 @@ class InMemoryMeetingRepository:
             ]
         )
 
+    def statuses_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> dict[str, MeetingStatus]:
+        return {
+            m.meeting_id: m.status for m in self.list_between(start_from, start_to, calendar_id)
+        }
+
     def list_by_status(
         self,
         status: MeetingStatus,

@@ -9,12 +9,13 @@ import urllib.request
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 
+from exec_assistant.calendars.ics_fast import FastPathDeclined, read_fast
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
 from exec_assistant.ports import CalendarFetch
@@ -33,13 +34,26 @@ def is_url(location: str) -> bool:
     return location.lower().startswith(_REMOTE_SCHEMES)
 
 
+Parser = Literal["auto", "full"]
+"""`auto` reads with the fast reader and falls back to the full one for what it does not
+reproduce exactly; `full` always uses icalendar and recurring_ical_events (the reference)."""
+
+
 class IcsCalendarSource:
     """Reads one iCalendar feed and expands it into event instances within a window."""
 
-    def __init__(self, location: str, *, default_zone: ZoneInfo, timeout_seconds: float = 30):
+    def __init__(
+        self,
+        location: str,
+        *,
+        default_zone: ZoneInfo,
+        timeout_seconds: float = 30,
+        parser: Parser = "auto",
+    ):
         self._location = location
         self._default_zone = default_zone
         self._timeout = timeout_seconds
+        self._parser = parser
         if is_url(location):
             canonical = (
                 "https://" + location[len("webcal://") :]
@@ -63,7 +77,32 @@ class IcsCalendarSource:
         return self._location
 
     def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
-        calendar = self._parse(self._read())
+        data = self._read()
+        if self._parser == "auto" and _looks_like_calendar(data):
+            try:
+                fast = read_fast(
+                    data,
+                    calendar_id=self._calendar_id,
+                    default_zone=self._default_zone,
+                    window_start=window_start,
+                    window_end=window_end,
+                    reference=_Reference(self, window_start, window_end),
+                )
+            except FastPathDeclined as exc:
+                log.info(
+                    "calendar read in full",
+                    extra={"calendar_id": self._calendar_id, "reason": str(exc)},
+                )
+            else:
+                name = fast.name or self._location
+                return CalendarFetch(self._calendar_id, name, fast.events, fast.warnings)
+        return self._fetch_full(data, window_start, window_end)
+
+    def _fetch_full(
+        self, data: bytes, window_start: datetime, window_end: datetime
+    ) -> CalendarFetch:
+        """The reference: icalendar parses, recurring_ical_events expands."""
+        calendar = self._parse(data)
         warnings = _drop_broken_events(calendar)
         recurring = _recurring_uids(calendar)
         events: list[CalendarEvent] = []
@@ -108,7 +147,7 @@ class IcsCalendarSource:
             raise CalendarUnavailable(self._location, f"unreachable ({exc})") from None
 
     def _parse(self, data: bytes) -> icalendar.Calendar:
-        if b"BEGIN:VCALENDAR" not in data[:4096].upper():
+        if not _looks_like_calendar(data):
             raise CalendarUnavailable(self._location, "not an iCalendar file (no BEGIN:VCALENDAR)")
         try:
             return icalendar.Calendar.from_ical(data)
@@ -171,6 +210,30 @@ class IcsCalendarSource:
         if value.utcoffset() == timedelta(0):  # type: ignore[union-attr]
             return "UTC"
         return self._default_zone.key
+
+
+def _looks_like_calendar(data: bytes) -> bool:
+    return b"BEGIN:VCALENDAR" in data[:4096].upper()
+
+
+class _Reference:
+    """The full path, asked by the fast reader about the events it cannot judge alone."""
+
+    def __init__(self, source: IcsCalendarSource, window_start: datetime, window_end: datetime):
+        self._source = source
+        self._window = (window_start, window_end)
+
+    def drop_warnings(self, calendar_text: str) -> list[str]:
+        try:
+            return _drop_broken_events(icalendar.Calendar.from_ical(calendar_text))
+        except ValueError:
+            return []  # the fast reader then declines the whole file
+
+    def expansion_warnings(self, calendar_text: str) -> list[str]:
+        try:
+            return self._source._fetch_full(calendar_text.encode(), *self._window).warnings
+        except CalendarUnavailable:
+            return []
 
 
 def _person(value: Any, default_response: ResponseStatus) -> Attendee | None:

@@ -123,8 +123,10 @@ def _report(meeting: Meeting, deps: PrepDependencies, as_json: bool) -> None:
         print_json(data)
         return
     if meeting.status == S.NOTIFIED:
+        due = session.answers_due.astimezone(zone) if session and session.answers_due else None
+        until = f" until {due:%a %d %b %H:%M}" if due else ""
         ui.out.print(
-            f"Waiting for your answers until {data['answers_due']}: "
+            f"Waiting for your answers{until}: "
             f"exec-assistant answer {meeting.meeting_id} --answers FILE "
             "(or leave it: the pack is written without them when the time is up, "
             "by 'exec-assistant serve')."

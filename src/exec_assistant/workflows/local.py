@@ -238,7 +238,9 @@ class LocalWorkflowEngine:
         """Start DBOS; workflows left PENDING by an earlier process resume now."""
         # DBOS binds its log handler to the stderr of its first launch in this process.
         for handler in logging.getLogger("dbos").handlers:
-            if isinstance(handler, logging.StreamHandler):
+            if handler.name == "__dbos_console_log_handler__" and isinstance(
+                handler, logging.StreamHandler
+            ):
                 handler.stream = sys.stderr  # setStream would flush the closed one
         DBOS(
             config={

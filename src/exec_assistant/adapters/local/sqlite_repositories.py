@@ -104,6 +104,23 @@ class SqliteMeetingRepository:
             params.append(calendar_id)
         return self._select(where, params)
 
+    def statuses_between(
+        self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
+    ) -> dict[str, MeetingStatus]:
+        # The indexed columns alone: no record body is read or validated.
+        where = "start_time >= ? AND start_time < ?"
+        params: list[Any] = [iso_key(start_from), iso_key(start_to)]
+        if calendar_id is not None:
+            where += " AND calendar_id = ?"
+            params.append(calendar_id)
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT meeting_id, status FROM meetings WHERE {where}"
+                " ORDER BY start_time, meeting_id",
+                tuple(params),
+            ).fetchall()
+        return {str(meeting_id): MeetingStatus(status) for meeting_id, status in rows}
+
     def list_by_status(
         self,
         status: MeetingStatus,
