@@ -772,10 +772,6 @@ def _highest(current: _Component | None, other: _Component) -> _Component:
 
 
 _NEGATIVE_COUNT = re.compile(r"COUNT=-\d+;?")
-_SHIFTABLE_PARTS = frozenset(
-    {"FREQ", "INTERVAL", "UNTIL", "BYDAY", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND"}
-    | {"BYMONTH", "BYMONTHDAY"}
-)
 
 
 @dataclass(frozen=True)
@@ -784,6 +780,16 @@ class _Occurrence:
     end: date
     recurrence_id: date
     event: _Event
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One RRULE of a series: built for its DTSTART, or a shared template (see _period)."""
+
+    until: date | None
+    rule: rrule | rruleset | None = None
+    template: rrule | None = None
+    period: int = 0
 
 
 class _Rules:
@@ -820,11 +826,12 @@ class _Rules:
         self.begin = begin
         exdate_set = {_to_datetime(e, zone) for e in exdates}
         rdate_set = {_to_datetime(r, zone) for r in rdates}
-        self.rules: list[tuple[rrule | rruleset, date | None, str]] = []
+        self.rules: list[_Rule] = []
         last_until: date | None = None
         for text in event.rrules:
-            rule, until, rule_text = self._rule_with_start(text)
-            self.rules.append((rule, until, rule_text))
+            rule = self._rule_with_start(text)
+            self.rules.append(rule)
+            until = rule.until
             if until is not None and (last_until is None or _greater(until, last_until)):
                 last_until = until
         self.check_datetime.update(exdate_set)
@@ -837,7 +844,7 @@ class _Rules:
         except TypeError as exc:
             raise _SeriesFailed(str(exc)) from None
 
-    def _rule_with_start(self, text: str) -> tuple[rrule | rruleset, date | None, str]:
+    def _rule_with_start(self, text: str) -> _Rule:
         try:
             return self._rule(text)
         except ValueError:
@@ -866,11 +873,11 @@ class _Rules:
         except Exception as exc:
             raise _SeriesFailed(str(exc)) from None
 
-    def _rule(self, text: str) -> tuple[rrule | rruleset, date | None, str]:
+    def _rule(self, text: str) -> _Rule:
+        """The reference's rrulestr(text, dtstart=DTSTART) and the UNTIL it keeps aside."""
         text = _NEGATIVE_COUNT.sub("", text)
-        rule = rrulestr(text, dtstart=self.begin, cache=True)
-        parts = text.split(";UNTIL=")
         until: date | None = None
+        parts = text.split(";UNTIL=")
         if len(parts) > 2:
             raise _SeriesFailed("There should be only one UNTIL")
         if len(parts) == 2:
@@ -879,7 +886,10 @@ class _Rules:
             if not isinstance(value, date):
                 raise _SeriesFailed(f"UNTIL {value!r}")
             until = value
-        return rule, until, text
+        period = _period(text)
+        if period:
+            return _Rule(until, template=_template(text, self.begin.tzinfo), period=period)
+        return _Rule(until, rule=rrulestr(text, dtstart=self.begin, cache=True))
 
     def between(self, span_start: datetime, span_stop: datetime) -> Iterator[date]:
         first = _to_datetime(span_start, self.zone)
@@ -888,46 +898,86 @@ class _Rules:
             yield from (d for d in self.dates if first <= d <= last)
         except TypeError as exc:
             raise _SeriesFailed(str(exc)) from None
-        for rule, until, text in self.rules:
-            if isinstance(rule, rrule):
-                rule = _near(rule, text, self.begin, first)
+        for entry in self.rules:
+            if entry.template is not None:
+                begin = _near(self.begin, first, entry.period)
+                rule: rrule | rruleset = entry.template.replace(dtstart=begin, cache=False)
+            else:
+                assert entry.rule is not None
+                rule = entry.rule
             try:
                 found = rule.between(first, last, inc=True)
             except Exception as exc:
                 raise _SeriesFailed(str(exc)) from None
+            until = entry.until
             for start in found:
                 if until is None or not _greater(start, until):
                     yield start
 
 
-def _near(rule: rrule, text: str, begin: datetime, first: datetime) -> rrule:
-    """The same rule started close to `first`, when that provably changes nothing after it.
+_SHIFTABLE_PARTS = frozenset(
+    {"FREQ", "INTERVAL", "UNTIL", "BYDAY", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND"}
+    | {"BYMONTH", "BYMONTHDAY"}
+)
+_periods: dict[str, int] = {}
+
+
+def _period(text: str) -> int:
+    """The fixed period in days of a DAILY or WEEKLY rule that may start later; else 0.
 
     dateutil walks every period from DTSTART, so a daily series begun two years ago costs
     hundreds of steps before the window. A DAILY or WEEKLY rule without COUNT (and without
-    parts that depend on where a year or a count starts) repeats with a fixed period of
-    INTERVAL days or weeks: starting it a whole number of periods later, at the same wall
-    clock time, gives the same occurrences from there on. Two periods are kept in hand.
+    parts that depend on where a year or a count starts) repeats every INTERVAL days or
+    weeks: started a whole number of periods later, at the same wall clock time, it gives
+    the same occurrences from there on.
     """
-    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-    if parts.keys() - _SHIFTABLE_PARTS:
-        return rule
-    step = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""))
-    if step is None or any(c in parts.get("BYDAY", "") for c in "+-0123456789"):
-        return rule
-    interval = parts.get("INTERVAL", "1")
-    if not interval.isdigit() or int(interval) < 1:
-        return rule
-    period = step * int(interval)
+    if text not in _periods:
+        parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+        step = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""), 0)
+        interval = parts.get("INTERVAL", "1")
+        if (
+            parts.keys() - _SHIFTABLE_PARTS
+            or any(c in parts.get("BYDAY", "") for c in "+-0123456789")
+            or not (interval.isascii() and interval.isdigit())
+            or int(interval) < 1
+        ):
+            step = 0
+        _periods[text] = step * int(interval) if step else 0
+    return _periods[text]
+
+
+_templates: dict[tuple[str, tzinfo | None], rrule | ValueError] = {}
+
+
+def _template(text: str, zone: tzinfo | None) -> rrule:
+    """The rule read once, for every series that shares it; each takes it with its own
+    DTSTART through rrule.replace, which recomputes what DTSTART implies (the weekday of a
+    WEEKLY rule without BYDAY, the time of day). Only the zone, or its absence, can make the
+    reading fail (an UNTIL that does not match), so that is part of the key."""
+    key = (text, zone)
+    if key not in _templates:
+        try:
+            rule = rrulestr(text, dtstart=datetime(2000, 1, 3, tzinfo=zone), cache=False)
+            assert isinstance(rule, rrule)
+            _templates[key] = rule
+        except ValueError as exc:
+            _templates[key] = exc
+    found = _templates[key]
+    if isinstance(found, ValueError):
+        raise found
+    return found
+
+
+def _near(begin: datetime, first: datetime, period: int) -> datetime:
+    """`begin` moved a whole number of `period` days closer to `first`, two in hand."""
     wall_begin = begin.replace(tzinfo=None)
     wall_first = (
         first.astimezone(begin.tzinfo).replace(tzinfo=None) if begin.tzinfo is not None else first
     )
     periods = (wall_first - wall_begin).days // period - 2
     if periods <= 0:
-        return rule
-    moved = (wall_begin + timedelta(days=periods * period)).replace(tzinfo=begin.tzinfo)
-    return rule.replace(dtstart=moved)
+        return begin
+    return (wall_begin + timedelta(days=periods * period)).replace(tzinfo=begin.tzinfo)
 
 
 class _Series:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.domain.text import plural
 from exec_assistant.ports import Clock
 
 
@@ -51,7 +52,7 @@ class TerminalChannel:
             if given is not None:
                 if self._compact_clock is not None:
                     self._line(
-                        f"asked {len(session.questions)} prep questions for [bold]"
+                        f"asked {plural(len(session.questions), 'prep question')} for [bold]"
                         f"{meeting.title}[/]; answered from {self._answers.path.name}"
                     )
                 else:
@@ -60,7 +61,8 @@ class TerminalChannel:
         if self._compact_clock is not None:
             due = session.answers_due.astimezone(self._zone) if session.answers_due else None
             self._line(
-                f"asked {len(session.questions)} prep questions for [bold]{meeting.title}[/]; "
+                f"asked {plural(len(session.questions), 'prep question')} for "
+                f"[bold]{meeting.title}[/]; "
                 + (f"no answers yet (waiting until {due:%a %d %H:%M})" if due else "no answers")
             )
             return None
@@ -89,9 +91,11 @@ class TerminalChannel:
     def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
         if self._compact_clock is not None:
             self._line(
-                f"[green]pack delivered[/] for [bold]{meeting.title}[/]: {len(pack.agenda)} agenda "
-                f"items, {len(pack.questions)} questions to ask, {len(pack.open_action_items)} "
-                f"open action items" + ("" if pack.answers_received else ", without your answers")
+                f"[green]pack delivered[/] for [bold]{meeting.title}[/]: "
+                f"{plural(len(pack.agenda), 'agenda item')}, "
+                f"{plural(len(pack.questions), 'question')} to ask, "
+                f"{plural(len(pack.open_action_items), 'open action item')}"
+                + ("" if pack.answers_received else ", without your answers")
             )
             return
         agenda = Text()

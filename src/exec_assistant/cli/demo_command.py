@@ -30,6 +30,7 @@ from exec_assistant.cli.common import (
 from exec_assistant.clocks import SimulatedClock
 from exec_assistant.domain.errors import ExecAssistantError, UsageError
 from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.text import plural
 from exec_assistant.observability import configure_logging
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json
 from exec_assistant.services.followup import list_action_items, list_decisions
@@ -267,9 +268,13 @@ def _play(
         at = instant.astimezone(zone)
         console.print(
             f"[dim]{at:%a %d %b %H:%M}[/]  [magenta]notes processed[/] for [bold]{meeting.title}"
-            f"[/]: {len(result.decisions)} decisions, {len(result.action_items)} action items "
-            f"({sum(1 for i in result.action_items if not i.owner_resolved)} with an owner "
-            "who is not an attendee)",
+            f"[/]: {plural(len(result.decisions), 'decision')}, "
+            f"{plural(len(result.action_items), 'action item')}"
+            + (
+                f" ({unresolved} with an owner who is not an attendee)"
+                if (unresolved := sum(1 for i in result.action_items if not i.owner_resolved))
+                else ""
+            ),
             highlight=False,
         )
     sim.advance(end)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.models import ItemStatus, MeetingStatus
+from exec_assistant.domain.text import plural
 from exec_assistant.ports import (
     ActionItemRepository,
     DecisionRepository,
@@ -32,7 +33,7 @@ class DecisionsContextProvider:
         series = self._decisions.list(series_id=request.series_id)
         since = request.now - timedelta(days=RECENT_DAYS)
         recent = [d for d in series if d.status.value == "decided" and d.created_at >= since]
-        facts = [f"{len(pending)} decisions pending across your meetings."]
+        facts = [f"{plural(len(pending), 'decision')} pending across your meetings."]
         facts += [f"Pending: {d.text}" for d in pending[:5]]
         facts += [f"Decided {d.created_at:%d %b}: {d.text}" for d in recent[-5:]]
         return ContextResult(
@@ -88,8 +89,12 @@ class HistoryContextProvider:
         series_open = [
             i for i in self._items.list(series_id=request.series_id) if i.status == ItemStatus.OPEN
         ]
-        facts.append(f"{len(series_open)} open action items from earlier meetings of this series.")
-        facts += [f"{person} has {count} open action items." for person, count in owed.items()]
+        facts.append(
+            f"{plural(len(series_open), 'open action item')} from earlier meetings of this series."
+        )
+        facts += [
+            f"{person} has {plural(count, 'open action item')}." for person, count in owed.items()
+        ]
         data["open_by_owner"] = owed
         data["series_open"] = len(series_open)
         return ContextResult(provider=self.name, facts=tuple(facts), data=data)

@@ -211,6 +211,7 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
         f"# {pack.title}",
         "",
         f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({pack.timezone}) · {type_name}",
+        "",
         f"Attendees: {', '.join(pack.attendees) or '—'}",
         "",
         "## Agenda",

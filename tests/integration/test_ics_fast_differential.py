@@ -1,0 +1,686 @@
+"""The fast iCalendar reader against the reference path, on the same files.
+
+`IcsCalendarSource(parser="full")` is the reference: icalendar parses, recurring_ical_events
+expands. The default reader must give exactly the same events and warnings, or decline and
+let the reference read the file. Hand-written calendars pin the awkward cases; seeded random
+calendars cover the combinations nobody would write by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.ports import CalendarFetch
+
+from factories import EXEC, NEW_YORK, NEW_YORK_VTIMEZONE, calendar_text, vevent
+
+LONDON = ZoneInfo("Europe/London")
+DECLINED = "calendar read in full"
+
+LONDON_VTIMEZONE = """BEGIN:VTIMEZONE
+TZID:Europe/London
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0000
+TZOFFSETTO:+0100
+TZNAME:BST
+DTSTART:19810329T010000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0000
+TZNAME:GMT
+DTSTART:19961027T020000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE"""
+
+WINDOWS = [
+    # New York leaves daylight time on 1 Nov 2026, London on 25 Oct 2026.
+    (datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)),
+    # New York enters daylight time on 8 Mar 2026, London on 29 Mar 2026.
+    (datetime(2026, 3, 1, 12, 30, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC)),
+    # As the sync passes it: `now` with a fixed offset, fourteen days ahead.
+    (
+        datetime.fromisoformat("2026-11-30T07:00:00-05:00"),
+        datetime.fromisoformat("2026-12-14T07:00:00-05:00"),
+    ),
+    # A whole year, and a window in London time starting at midnight.
+    (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+    (datetime(2026, 12, 1, tzinfo=LONDON), datetime(2026, 12, 3, tzinfo=LONDON)),
+]
+
+
+def fetch_both(
+    path: Path,
+    window: tuple[datetime, datetime],
+    caplog: pytest.LogCaptureFixture,
+    zone: ZoneInfo = NEW_YORK,
+) -> tuple[CalendarFetch, CalendarFetch, list[str]]:
+    """(fast, reference, reasons the fast reader declined)."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="exec_assistant.calendars.ics"):
+        fast = IcsCalendarSource(str(path), default_zone=zone).fetch(*window)
+    declined = [str(getattr(r, "reason", "")) for r in caplog.records if r.msg == DECLINED]
+    full = IcsCalendarSource(str(path), default_zone=zone, parser="full").fetch(*window)
+    return fast, full, declined
+
+
+def assert_same(fast: CalendarFetch, full: CalendarFetch) -> None:
+    assert (fast.calendar_id, fast.name) == (full.calendar_id, full.name)
+    assert fast.warnings == full.warnings
+    missing = Counter(full.events) - Counter(fast.events)
+    extra = Counter(fast.events) - Counter(full.events)
+    assert not missing and not extra, (
+        f"{len(missing)} events only in the reference, {len(extra)} only in the fast reader:"
+        f"\n  reference: {sorted(missing, key=repr)[:3]}\n  fast: {sorted(extra, key=repr)[:3]}"
+    )
+
+
+def write(tmp_path: Path, text: str, name: str = "calendar.ics") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-written cases
+# --------------------------------------------------------------------------------------------
+
+WINDOW = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC))
+SERIES = vevent(
+    "series@test",
+    "Series",
+    "20261019T100000",
+    "20261019T110000",
+    extra=["RRULE:FREQ=WEEKLY;COUNT=10"],
+)
+
+
+def override(start: str, end: str, original: str, *extra: str) -> str:
+    return vevent(
+        "series@test",
+        "Series (changed)",
+        start,
+        end,
+        extra=[f"RECURRENCE-ID;TZID=America/New_York:{original}", "SEQUENCE:1", *extra],
+    )
+
+
+CASES = {
+    "an override moved into the window from outside it": (
+        [SERIES, override("20261215T100000", "20261215T110000", "20261228T100000")],
+        (datetime(2026, 12, 14, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC)),
+    ),
+    "an override moved out of the window": (
+        [SERIES, override("20270105T100000", "20270105T110000", "20261102T100000")],
+        (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
+    ),
+    "a cancelled override and an override for a slot the rule never had": (
+        [
+            SERIES,
+            override("20261026T100000", "20261026T110000", "20261026T100000", "STATUS:CANCELLED"),
+            override("20261027T100000", "20261027T110000", "20261027T100000"),
+        ],
+        WINDOW,
+    ),
+    "an override with a RECURRENCE-ID in UTC": (
+        [
+            SERIES,
+            vevent(
+                "series@test",
+                "Series (utc id)",
+                "20261110T090000",
+                "20261110T093000",
+                extra=["RECURRENCE-ID:20261109T150000Z"],
+            ),
+        ],
+        WINDOW,
+    ),
+    "overrides that tie on SEQUENCE: the first one wins": (
+        [
+            SERIES,
+            override("20261116T120000", "20261116T130000", "20261116T100000"),
+            override("20261116T140000", "20261116T150000", "20261116T100000"),
+        ],
+        WINDOW,
+    ),
+    "EXDATEs on several lines, as a list, in UTC and as a DATE": (
+        [
+            vevent(
+                "daily@test",
+                "Daily",
+                "20261101T083000",
+                "20261101T090000",
+                extra=[
+                    "RRULE:FREQ=DAILY;COUNT=20",
+                    "EXDATE;TZID=America/New_York:20261102T083000,20261103T083000",
+                    "EXDATE:20261105T133000Z",
+                    "EXDATE;VALUE=DATE:20261107",
+                ],
+            )
+        ],
+        WINDOW,
+    ),
+    "RDATEs next to a rule": (
+        [
+            vevent(
+                "rdate@test",
+                "With extra dates",
+                "20261101T083000",
+                "20261101T090000",
+                extra=[
+                    "RRULE:FREQ=WEEKLY;COUNT=3",
+                    "RDATE;TZID=America/New_York:20261104T120000,20261101T083000",
+                ],
+            )
+        ],
+        WINDOW,
+    ),
+    "UNTIL in local time with a TZID start (the expander repairs it)": (
+        [
+            vevent(
+                "until@test",
+                "Until local",
+                "20261020T100000",
+                "20261020T110000",
+                extra=["RRULE:FREQ=WEEKLY;UNTIL=20261110T100000"],
+            )
+        ],
+        WINDOW,
+    ),
+    "UNTIL as a date on a timed series, and as UTC": (
+        [
+            vevent(
+                "until-date@test",
+                "Until date",
+                "20261020T100000",
+                "20261020T110000",
+                extra=["RRULE:FREQ=DAILY;UNTIL=20261025"],
+            ),
+            vevent(
+                "until-utc@test",
+                "Until utc",
+                "20261020T100000",
+                "20261020T110000",
+                extra=["RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20261030T140000Z"],
+            ),
+        ],
+        WINDOW,
+    ),
+    "events touching the window's edges, and zero-length ones": (
+        [
+            vevent("ends-at-start@test", "Ends at start", "20261130T200000", "20261201T000000"),
+            vevent("starts-at-end@test", "Starts at end", "20261202T000000", "20261202T010000"),
+            vevent("zero-in@test", "Zero inside", "20261201T120000", "20261201T120000"),
+            vevent("zero-at-start@test", "Zero at start", "20261201T000000", None),
+            vevent("zero-at-end@test", "Zero at end", "20261202T000000", None),
+            vevent("day-before@test", "Day before", "20261130", "20261201"),
+            vevent("day-of@test", "Day of", "20261201", None),
+            vevent("day-after@test", "Day after", "20261202", "20261203"),
+        ],
+        (datetime(2026, 12, 1, tzinfo=NEW_YORK), datetime(2026, 12, 2, tzinfo=NEW_YORK)),
+    ),
+    "DURATION instead of DTEND, and an end before the start": (
+        [
+            vevent("duration@test", "Duration", "20261201T100000", None, extra=["DURATION:PT45M"]),
+            vevent("day-duration@test", "Days", "20261201", None, extra=["DURATION:P2D"]),
+            vevent("backwards@test", "Backwards", "20261201T120000", "20261201T110000"),
+        ],
+        WINDOW,
+    ),
+    "a one-off given twice with the same UID: the higher SEQUENCE wins": (
+        [
+            vevent("twice@test", "First", "20261201T100000", "20261201T110000"),
+            vevent(
+                "twice@test", "Second", "20261202T100000", "20261202T110000", extra=["SEQUENCE:2"]
+            ),
+        ],
+        WINDOW,
+    ),
+    "text escapes, quoted parameters, lower-case names and folded lines": (
+        [
+            "\n".join(
+                [
+                    "BEGIN:VEVENT",
+                    "uid:escapes@test",
+                    "dtstart;tzid=America/New_York:20261201T100000",
+                    'DTEND;TZID="America/New_York":20261201T110000',
+                    "SUMMARY:Budget\\, plans\\; and \\\\ more\\nsecond line\\N third",
+                    "DESCRIPTION;LANGUAGE=en:A long description that goes on and on so that it",
+                    "  has to be folded onto a second line by anyone who writes it properly",
+                    'LOCATION;ALTREP="http://example.com/room;4":Room 4\\, floor 2',
+                    f'ORGANIZER;CN="Lee, Jordan":MAILTO:{EXEC}',
+                    'ATTENDEE;CN="Raman, Priya";PARTSTAT=tentative:mailto:Priya@Northwind.example',
+                    "ATTENDEE;CN=Sam^'s;PARTSTAT=DECLINED:mailto:sam@northwind.example",
+                    'ATTENDEE;DELEGATED-TO="mailto:a@x.example","mailto:b@x.example":mailto:c@x'
+                    ".example",
+                    "ATTENDEE;CN= Spaced ;PARTSTAT=ACCEPTED:mailto:spaced@x.example",
+                    "ATTENDEE;CN=:mailto:",
+                    "X-CUSTOM;X-PARAM=1:whatever\\, really",
+                    "CATEGORIES:Work,Plans",
+                    "STATUS:confirmed",
+                    "BEGIN:VALARM",
+                    "ACTION:DISPLAY",
+                    "TRIGGER:-PT15M",
+                    "DESCRIPTION:Reminder",
+                    "END:VALARM",
+                    "END:VEVENT",
+                ]
+            )
+        ],
+        WINDOW,
+    ),
+    "broken events are skipped with the reference's warnings": (
+        [
+            SERIES,
+            vevent("bad-start@test", "Bad start", "2026120XT100000", "20261201T110000"),
+            "BEGIN:VEVENT\nSUMMARY:No uid\nDTSTART:20261201T100000Z\nEND:VEVENT",
+            "BEGIN:VEVENT\nUID:no-start@test\nSUMMARY:No start\nEND:VEVENT",
+            vevent(
+                "bad-rule@test",
+                "Bad rule",
+                "20261201T100000",
+                "20261201T110000",
+                extra=["RRULE:FREQ=SOMETIMES"],
+            ),
+            vevent(
+                "bad-exdate@test",
+                "Bad exdate",
+                "20261201T100000",
+                "20261201T110000",
+                extra=["RRULE:FREQ=DAILY;COUNT=3", "EXDATE:tomorrow"],
+            ),
+            vevent(
+                "bad-end@test",
+                "Bad end",
+                "20261201T100000",
+                "20261201T1100",
+            ),
+        ],
+        WINDOW,
+    ),
+    "a series that the expander rejects is skipped with the reference's warning": (
+        [
+            SERIES,
+            vevent(
+                "until-bad@test",
+                "Odd until",
+                "20261201T100000",
+                "20261201T110000",
+                extra=["RRULE:FREQ=DAILY;UNTIL=20261210T1000"],
+            ),
+        ],
+        WINDOW,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hand_written_cases_read_the_same(
+    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    events, window = CASES[case]
+    fast, full, declined = fetch_both(write(tmp_path, calendar_text(*events)), window, caplog)
+    assert_same(fast, full)
+    assert full.events or full.warnings  # the case is not vacuous
+    assert not declined, declined
+
+
+def test_x_wr_timezone_moves_utc_and_floating_times_into_that_zone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = calendar_text(
+        vevent("utc@test", "UTC one", "20261201T150000Z", "20261201T160000Z", tz=None),
+        vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None),
+        vevent(
+            "float-series@test",
+            "Floating series",
+            "20261020T090000",
+            "20261020T100000",
+            tz=None,
+            extra=["RRULE:FREQ=WEEKLY;COUNT=4", "EXDATE:20261027T090000"],
+        ),
+    ).replace("X-WR-CALNAME:", "X-WR-TIMEZONE:Europe/London\nX-WR-CALNAME:")
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert {e.timezone for e in fast.events} == {"Europe/London"}
+    assert not declined
+
+
+@pytest.mark.parametrize(
+    ("tzid", "definition"),
+    [
+        ("Eastern Standard Time", None),  # a Windows name icalendar maps to America/New_York
+        ("/citadel.org/20190914_1/America/New_York", None),  # a vendor prefix
+        ("Custom/Office", NEW_YORK_VTIMEZONE.replace("America/New_York", "Custom/Office")),
+    ],
+)
+def test_a_tzid_that_is_not_an_iana_name_falls_back_and_still_works(
+    tzid: str, definition: str | None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = [
+        vevent(
+            "odd-zone@test",
+            "Odd zone",
+            "20261019T100000",
+            "20261019T110000",
+            tz=tzid,
+            extra=["RRULE:FREQ=WEEKLY;COUNT=4"],
+        ),
+        SERIES,
+    ]
+    if definition:
+        events.insert(0, definition)
+    fast, full, declined = fetch_both(write(tmp_path, calendar_text(*events)), WINDOW, caplog)
+    assert_same(fast, full)
+    assert declined and "TZID" in declined[0]
+    odd = sorted((e for e in fast.events if e.uid == "odd-zone@test"), key=lambda e: e.start)
+    assert [e.start for e in odd][:2] == [
+        datetime(2026, 10, 19, 14, 0, tzinfo=UTC),
+        datetime(2026, 10, 26, 14, 0, tzinfo=UTC),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra_lines", "reason"),
+    [
+        (["RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=America/New_York:20261026T100000"], "RANGE"),
+        (
+            ["RRULE:FREQ=WEEKLY;COUNT=3", "RDATE;VALUE=PERIOD:20261201T100000Z/PT1H"],
+            "VALUE=PERIOD",
+        ),
+    ],
+)
+def test_what_the_fast_reader_does_not_support_goes_to_the_reference(
+    extra_lines: list[str], reason: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    odd = vevent("odd@test", "Odd", "20261103T100000", "20261103T110000", extra=extra_lines)
+    text = calendar_text(SERIES, odd)
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert declined and reason in declined[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Seeded random calendars
+# --------------------------------------------------------------------------------------------
+
+STYLES = ("new_york", "new_york", "london", "utc", "floating", "all_day")
+NAMES = ("Priya Raman", "Lee, Jordan", "Sam O'Neil", "Zoë Müller", "Dev Kapoor", "Ana")
+TITLES = (
+    "1:1 Jordan / Priya",
+    "Leadership team",
+    "Q4 QBR",
+    "Standup",
+    "Budget\\, plans\\; more",
+    "Post-incident review",
+    "Lunch",
+)
+
+
+def _fold(line: str) -> str:
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode()) > 74:
+            out.append(current)
+            current = " "
+        current += char
+    out.append(current)
+    return "\r\n".join(out)
+
+
+class RandomCalendar:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.blocks: list[list[str]] = []
+        self.uids = 0
+
+    def stamp(self, style: str, value: datetime | date, name: str) -> str:
+        if style == "all_day" or not isinstance(value, datetime):
+            return f"{name};VALUE=DATE:{value:%Y%m%d}"
+        if style == "utc":
+            return f"{name}:{value.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        if style == "floating":
+            return f"{name}:{value:%Y%m%dT%H%M%S}"
+        zone = "Europe/London" if style == "london" else "America/New_York"
+        return f"{name};TZID={zone}:{value:%Y%m%dT%H%M%S}"
+
+    def first_start(self, style: str) -> datetime:
+        rng = self.rng
+        day = date(2025, 11, 1) + timedelta(days=rng.randint(0, 460))
+        if rng.random() < 0.15:  # right on a DST change
+            day = rng.choice(
+                [date(2026, 3, 8), date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 1)]
+            )
+        hour = rng.choice([0, 1, 2, 3, 8, 9, 10, 12, 15, 18, 22, 23])
+        zone = {"new_york": NEW_YORK, "london": LONDON, "utc": UTC}.get(style)
+        return datetime(day.year, day.month, day.day, hour, rng.choice([0, 15, 30]), tzinfo=zone)
+
+    def people(self) -> list[str]:
+        rng = self.rng
+        lines = [f"ORGANIZER;CN=Jordan Lee:mailto:{EXEC}"]
+        for name in rng.sample(NAMES, rng.randint(0, 4)):
+            cn = f'"{name}"' if "," in name or rng.random() < 0.3 else name
+            partstat = rng.choice(["ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", None])
+            params = f";CN={cn}" + (f";PARTSTAT={partstat}" if partstat else "")
+            address = name.split(",")[0].lower().replace(" ", ".").replace("'", "")
+            lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT{params}:mailto:{address}@x.example")
+        return lines
+
+    def event(
+        self,
+        uid: str,
+        style: str,
+        start: datetime,
+        length: timedelta,
+        extra: list[str],
+        title: str | None = None,
+    ) -> None:
+        rng = self.rng
+        lines = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261101T000000Z"]
+        if style == "all_day":
+            lines.append(self.stamp(style, start.date(), "DTSTART"))
+            days = max(1, length.days)
+            if rng.random() < 0.8:
+                lines.append(self.stamp(style, start.date() + timedelta(days=days), "DTEND"))
+        else:
+            lines.append(self.stamp(style, start, "DTSTART"))
+            if rng.random() < 0.2:
+                lines.append(f"DURATION:PT{int(length.total_seconds() // 60)}M")
+            elif rng.random() < 0.95:
+                lines.append(self.stamp(style, start + length, "DTEND"))
+        lines.append(f"SUMMARY:{title or rng.choice(TITLES)}")
+        if rng.random() < 0.3:
+            lines.append("DESCRIPTION:Agenda\\nNumbers\\, people")
+        lines += self.people()
+        lines += extra
+        if rng.random() < 0.2:
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT10M", "END:VALARM"]
+        lines.append("END:VEVENT")
+        self.blocks.append(lines)
+
+    def series(self) -> None:
+        rng = self.rng
+        self.uids += 1
+        uid = f"series-{self.uids}@random"
+        style = rng.choice(STYLES)
+        start = self.first_start(style)
+        length = (
+            timedelta(days=rng.randint(1, 2))
+            if style == "all_day"
+            else timedelta(minutes=rng.choice([0, 15, 30, 60, 90, 1500]))
+        )
+        freq = rng.choice(["DAILY", "WEEKLY", "WEEKLY", "MONTHLY"])
+        interval = rng.choice([1, 1, 1, 2, 3])
+        rule = f"FREQ={freq}"
+        if interval > 1:
+            rule += f";INTERVAL={interval}"
+        if freq == "WEEKLY" and rng.random() < 0.6:
+            days = rng.sample(["MO", "TU", "WE", "TH", "FR", "SA", "SU"], rng.randint(1, 3))
+            rule += ";BYDAY=" + ",".join(days)
+            if rng.random() < 0.2:
+                rule += ";WKST=SU"
+        if freq == "DAILY" and rng.random() < 0.4:
+            rule += ";BYDAY=MO,TU,WE,TH,FR"
+        if freq == "MONTHLY" and rng.random() < 0.5:
+            rule += rng.choice([";BYDAY=1MO", ";BYDAY=-1FR", ";BYMONTHDAY=15", ";BYMONTHDAY=-1"])
+        end_kind = rng.choice(["none", "none", "count", "until_utc", "until_local", "until_date"])
+        until = start + timedelta(days=rng.randint(20, 400))
+        if end_kind == "count":
+            rule += f";COUNT={rng.randint(1, 60)}"
+        elif end_kind == "until_utc":
+            rule += f";UNTIL={until.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        elif end_kind == "until_local" or (end_kind == "until_date" and style != "all_day"):
+            rule += (
+                f";UNTIL={until:%Y%m%dT%H%M%S}"
+                if end_kind == "until_local"
+                else (f";UNTIL={until:%Y%m%d}")
+            )
+        elif end_kind == "until_date":
+            rule += f";UNTIL={until:%Y%m%d}"
+        step = {"DAILY": timedelta(days=interval), "WEEKLY": timedelta(weeks=interval)}.get(freq)
+        slots = [start + step * k for k in range(1, 80)] if step else []
+        extra = [f"RRULE:{rule}"]
+        if slots and rng.random() < 0.4:
+            excluded = rng.sample(slots, rng.randint(1, 4))
+            if rng.random() < 0.5:
+                extra.append(
+                    self.stamp(style, excluded[0], "EXDATE")
+                    + "".join(
+                        "," + self.stamp(style, e, "EXDATE").rpartition(":")[2]
+                        for e in excluded[1:]
+                    )
+                )
+            else:
+                extra += [self.stamp(style, e, "EXDATE") for e in excluded]
+            if style in ("new_york", "london") and rng.random() < 0.3:
+                extra.append(self.stamp("utc", rng.choice(slots), "EXDATE"))
+        if rng.random() < 0.1:
+            extra.append(self.stamp(style, start + timedelta(days=rng.randint(1, 300)), "RDATE"))
+        if rng.random() < 0.2:
+            extra.append(f"SEQUENCE:{rng.randint(0, 2)}")
+        self.event(uid, style, start, length, extra)
+        for _ in range(rng.choice([0, 0, 1, 2, 3]) if slots else 0):
+            original = rng.choice(slots)
+            moved = original + rng.choice(
+                [timedelta(0), timedelta(hours=2), timedelta(days=-1), timedelta(days=20)]
+            )
+            rid = self.stamp(style, original, "RECURRENCE-ID")
+            if style in ("new_york", "london") and rng.random() < 0.3:
+                rid = self.stamp("utc", original, "RECURRENCE-ID")
+            changes = [rid, f"SEQUENCE:{rng.randint(0, 3)}"]
+            if rng.random() < 0.35:
+                changes.append("STATUS:CANCELLED")
+            self.event(uid, style, moved, length, changes, title="Moved or cancelled")
+
+    def one_off(self) -> None:
+        rng = self.rng
+        self.uids += 1
+        style = rng.choice(STYLES)
+        start = self.first_start(style)
+        length = (
+            timedelta(days=rng.randint(1, 3))
+            if style == "all_day"
+            else timedelta(minutes=rng.choice([0, 30, 60, 600]))
+        )
+        extra = ["STATUS:CANCELLED"] if rng.random() < 0.05 else []
+        self.event(f"one-{self.uids}@random", style, start, length, extra)
+
+    def broken(self) -> None:
+        self.uids += 1
+        uid = f"broken-{self.uids}@random"
+        self.blocks.append(
+            self.rng.choice(
+                [
+                    [
+                        "BEGIN:VEVENT",
+                        f"UID:{uid}",
+                        "SUMMARY:Bad",
+                        "DTSTART:2026130XT1000",
+                        "END:VEVENT",
+                    ],
+                    ["BEGIN:VEVENT", "SUMMARY:No uid", "DTSTART:20261201T100000Z", "END:VEVENT"],
+                    [
+                        "BEGIN:VEVENT",
+                        f"UID:{uid}",
+                        "DTSTART:20261201T100000Z",
+                        "RRULE:FREQ=FORTNIGHTLY",
+                        "END:VEVENT",
+                    ],
+                ]
+            )
+        )
+
+    def text(self, events: int) -> str:
+        for _ in range(events):
+            roll = self.rng.random()
+            if roll < 0.55:
+                self.series()
+            elif roll < 0.98:
+                self.one_off()
+            else:
+                self.broken()
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//random//EN", "X-WR-CALNAME:Random"]
+        lines += NEW_YORK_VTIMEZONE.splitlines() + LONDON_VTIMEZONE.splitlines()
+        for block in self.blocks:
+            lines += block
+        lines.append("END:VCALENDAR")
+        return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_random_calendars_read_the_same_in_every_window(
+    seed: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, RandomCalendar(seed).text(events=250))
+    zone = LONDON if seed % 3 == 0 else NEW_YORK  # the executive's zone, for floating times
+    seen = 0
+    for window in WINDOWS:
+        fast, full, declined = fetch_both(path, window, caplog, zone)
+        assert not declined, declined
+        assert_same(fast, full)
+        seen += len(full.events)
+    assert seen > 200  # the windows do hold events
+
+
+def test_a_random_calendar_with_x_wr_timezone_reads_the_same(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = (
+        RandomCalendar(7)
+        .text(events=200)
+        .replace("X-WR-CALNAME:", "X-WR-TIMEZONE:America/New_York\r\nX-WR-CALNAME:")
+    )
+    path = write(tmp_path, text)
+    for window in WINDOWS[:3]:
+        fast, full, declined = fetch_both(path, window, caplog, LONDON)
+        assert not declined, declined
+        assert_same(fast, full)
+
+
+def test_the_fast_reader_keeps_wall_clock_time_across_dst(tmp_path: Path) -> None:
+    weekly = vevent(
+        "dst@test",
+        "Weekly at ten",
+        "20250106T100000",  # begun long before the window: the rule is started nearer to it
+        "20250106T110000",
+        extra=["RRULE:FREQ=WEEKLY;BYDAY=MO"],
+    )
+    path = write(tmp_path, calendar_text(weekly))
+    events = IcsCalendarSource(str(path), default_zone=NEW_YORK).fetch(*WINDOWS[0]).events
+    local = sorted(e.start.astimezone(NEW_YORK) for e in events)
+    assert [t.date() for t in local] == [date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9)]
+    assert {(t.hour, t.minute) for t in local} == {(10, 0)}
+    assert {t.utcoffset() for t in local} == {
+        timedelta(hours=-4),
+        timedelta(hours=-5),
+    }
