@@ -285,3 +285,53 @@ def test_serve_preps_what_is_due_and_stops_cleanly_on_ctrl_c(user: User) -> None
     assert "Traceback" not in err
     # The folder is free again.
     assert user.run("sync", "-c", str(cal)).returncode == 0
+
+
+def test_serve_json_prints_events_as_json_lines(user: User) -> None:
+    cal = user.calendar(leadership(datetime.now(UTC) + timedelta(minutes=110)))
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
+    env = {
+        **user.env,
+        "EXEC_ASSISTANT_CALENDARS": str(cal),
+        "EXEC_ASSISTANT_SERVE_TICK_SECONDS": "0.2",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "exec_assistant",
+            "--data-dir",
+            str(user.data),
+            "serve",
+            "--json",
+            "--answers",
+            str(answers),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[dict[str, object]] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(json.loads(line))
+            if lines[-1]["kind"] == "pack":
+                break
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    lines += [json.loads(line) for line in rest.splitlines()]
+    assert [line["kind"] for line in lines] == [
+        "started",
+        "sync",
+        "prep_started",
+        "questions",
+        "pack",
+        "stopped",
+    ], err
+    assert lines[1]["totals"]["discovered"] == 1  # type: ignore[index]

@@ -35,11 +35,18 @@ def stamp(instant: datetime) -> str:
 class Serve:
     """`exec-assistant serve` on a data folder, started and killed like a real process."""
 
-    def __init__(self, tmp: Path, outbox: Path, context: Path, answers: Path | None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        outbox: Path,
+        context: Path,
+        answers: Path | None,
+        start_in: timedelta = timedelta(minutes=110),  # prep due now, no final reminder
+    ) -> None:
         self.tmp = tmp
         self.data = tmp / "data"
         calendar = tmp / "calendar.ics"
-        start = datetime.now(UTC) + timedelta(minutes=110)  # prep due now, no final reminder
+        start = datetime.now(UTC) + start_in
         calendar.write_text(
             calendar_text(
                 vevent(
@@ -129,8 +136,8 @@ def kinds(outbox: Path) -> list[str]:
 def make_serve(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
     made: list[Serve] = []
 
-    def make(outbox: Path, context: Path, answers: Path | None = None) -> Serve:
-        serve = Serve(tmp_path, outbox, context, answers)
+    def make(outbox: Path, context: Path, answers: Path | None = None, **more: object) -> Serve:
+        serve = Serve(tmp_path, outbox, context, answers, **more)  # type: ignore[arg-type]
         made.append(serve)
         return serve
 
@@ -244,3 +251,26 @@ def test_killed_between_writing_the_pack_and_sending_it(
     assert received == ["questions", "pack"], serve.log()
     wait_until(lambda: serve.meeting()["status"] == "materials_ready", "materials_ready")
     assert next(pack_dir.glob("*/agenda.json")).read_bytes() == written
+
+
+def test_the_final_reminder_survives_a_restart(
+    tmp_path: Path, make_serve: Callable[..., Serve]
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
+    outbox = tmp_path / "outbox.jsonl"
+    # The reminder is due 2 hours before the start: 10 seconds from now.
+    serve = make_serve(
+        outbox,
+        ROOT / "examples" / "context",
+        answers,
+        start_in=timedelta(hours=2, seconds=10),
+    )
+    serve.start()
+    wait_until(lambda: "pack" in kinds(outbox), "the pack")
+    serve.kill()  # while the prep sleeps until the reminder
+    assert "reminder" not in kinds(outbox)
+    serve.start()
+    wait_until(lambda: "reminder" in kinds(outbox), "the reminder", 60)
+    assert kinds(outbox) == ["questions", "pack", "reminder"], serve.log()
+    wait_until(lambda: serve.meeting()["status"] == "reminded", "reminded")

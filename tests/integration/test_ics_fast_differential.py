@@ -122,7 +122,7 @@ CASES = {
     ),
     "an override moved out of the window": (
         [SERIES, override("20270105T100000", "20270105T110000", "20261102T100000")],
-        (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
+        (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)),
     ),
     "a cancelled override and an override for a slot the rule never had": (
         [
@@ -382,7 +382,7 @@ def test_a_tzid_that_is_not_an_iana_name_falls_back_and_still_works(
         events.insert(0, definition)
     fast, full, declined = fetch_both(write(tmp_path, calendar_text(*events)), WINDOW, caplog)
     assert_same(fast, full)
-    assert declined and "TZID" in declined[0]
+    assert declined and "not an IANA" in declined[0]
     odd = sorted((e for e in fast.events if e.uid == "odd-zone@test"), key=lambda e: e.start)
     assert [e.start for e in odd][:2] == [
         datetime(2026, 10, 19, 14, 0, tzinfo=UTC),

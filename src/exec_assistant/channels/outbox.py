@@ -4,6 +4,8 @@ for other tools to pick up. Answers never arrive through it."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,12 @@ class OutboxChannel:
             "sent_at": datetime.now(UTC).isoformat(),
             **fields,
         }
+        self._emit(json.dumps(entry, ensure_ascii=False))
+
+    def _emit(self, line: str) -> None:
         # Opened per message: a named pipe blocks here until a reader is there.
         with self._path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.write(line + "\n")
             handle.flush()
 
     def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
@@ -62,3 +67,18 @@ class OutboxChannel:
 
     def tell(self, meeting: Meeting, text: str) -> None:
         self._write("notice", meeting, text=text)
+
+
+class JsonLinesChannel(OutboxChannel):
+    """The outbox on standard output: `serve --json`."""
+
+    name = "json"
+
+    def __init__(self) -> None:
+        super().__init__(Path("-"))
+        self._lock = threading.Lock()
+
+    def _emit(self, line: str) -> None:
+        with self._lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()

@@ -8,14 +8,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from exec_assistant.bootstrap import LocalApp, build_engine, build_local, build_prep
+from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
+from exec_assistant.channels.outbox import JsonLinesChannel
 from exec_assistant.channels.terminal import TerminalChannel
 from exec_assistant.cli.common import (
     JsonOption,
@@ -24,6 +26,7 @@ from exec_assistant.cli.common import (
     load_command_settings,
     parse_now,
     print_json,
+    print_json_line,
     print_sync,
     run_sync,
     ui,
@@ -32,7 +35,8 @@ from exec_assistant.clocks import OffsetClock, SystemClock
 from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, UsageError
 from exec_assistant.domain.identity import workflow_id_for
 from exec_assistant.domain.models import Meeting, MeetingStatus, SessionState
-from exec_assistant.ports import Clock
+from exec_assistant.ports import ChatChannel, Clock
+from exec_assistant.presentation import sync_json
 from exec_assistant.services.answers import waiting_session
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.meetings import find_meeting
@@ -59,7 +63,7 @@ def make_clock(now: str | None, settings: Settings) -> Clock:
 
 @contextmanager
 def running_engine(
-    local: LocalApp, channel: TerminalChannel, clock: Clock
+    local: LocalApp, channel: ChatChannel, clock: Clock
 ) -> Iterator[tuple[PrepDependencies, LocalWorkflowEngine]]:
     deps = build_prep(local, channel, clock)
     engine = build_engine(local, deps, DurableTimer(clock))
@@ -261,6 +265,9 @@ def _answer_running_server(
 def serve(
     ctx: typer.Context,
     answers: AnswersOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print every event as a JSON line instead.")
+    ] = False,
     now: NowOption = None,
 ) -> None:
     """Run the assistant: sync calendars every 2 hours, start each prep at its time, send the
@@ -280,19 +287,37 @@ def serve(
 
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        channel = TerminalChannel(ui.out, settings.zone, interactive=False, answers=answers_file)
+        channel: ChatChannel = (
+            AnsweringChannel(JsonLinesChannel(), answers_file)
+            if as_json
+            else TerminalChannel(ui.out, settings.zone, interactive=False, answers=answers_file)
+        )
+        events = _JsonEvents() if as_json else None
         with running_engine(local, channel, clock) as (deps, engine):
+            if events:
+                events.emit("started", data_dir=str(local.data.path))
+            else:
+                ui.out.print(
+                    f"Serving from {local.data.path} (calendar sync every "
+                    f"{settings.calendar_poll_hours:g} h). Ctrl-C to stop.",
+                    highlight=False,
+                )
+            _serve_loop(local, deps, engine, clock, stop, events)
+        if events:
+            events.emit("stopped")
+        else:
             ui.out.print(
-                f"Serving from {local.data.path} (calendar sync every "
-                f"{settings.calendar_poll_hours:g} h). Ctrl-C to stop.",
-                highlight=False,
+                "Stopped. Unfinished preps resume when 'exec-assistant serve' starts again."
             )
-            _serve_loop(local, deps, engine, clock, stop)
-        ui.out.print("Stopped. Unfinished preps resume when 'exec-assistant serve' starts again.")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         local.close()
+
+
+class _JsonEvents:
+    def emit(self, kind: str, **fields: Any) -> None:
+        print_json_line({"kind": kind, "at": datetime.now(UTC).isoformat(), **fields})
 
 
 def _serve_loop(
@@ -301,6 +326,7 @@ def _serve_loop(
     engine: LocalWorkflowEngine,
     clock: Clock,
     stop: threading.Event,
+    events: _JsonEvents | None,
 ) -> None:
     settings = local.settings
     next_sync: datetime | None = clock.now()
@@ -310,7 +336,10 @@ def _serve_loop(
             if settings.calendars:
                 try:
                     report = run_sync(local, [], current)
-                    print_sync(report, settings.zone)
+                    if events:
+                        events.emit("sync", **sync_json(report, settings.zone))
+                    else:
+                        print_sync(report, settings.zone)
                     for workflow_id in report.superseded_workflows:
                         engine.cancel(workflow_id)
                 except ExecAssistantError as exc:
@@ -323,5 +352,7 @@ def _serve_loop(
                 )
                 next_sync = None
         for meeting in due_preps(deps, current):
-            engine.start(meeting)
+            workflow_id = engine.start(meeting)
+            if events:
+                events.emit("prep_started", meeting_id=meeting.meeting_id, workflow_id=workflow_id)
         stop.wait(settings.serve_tick_seconds)

@@ -1,0 +1,28 @@
+"""A channel that takes answers from an answers file when it has them for the meeting."""
+
+from __future__ import annotations
+
+from exec_assistant.channels.answers_file import AnswersFile
+from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.ports import ChatChannel
+
+
+class AnsweringChannel:
+    def __init__(self, inner: ChatChannel, answers: AnswersFile | None) -> None:
+        self._inner = inner
+        self._answers = answers
+        self.name = inner.name
+
+    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
+        asked = self._inner.ask(meeting, session)
+        given = self._answers.answers_for(meeting) if self._answers else None
+        return given if given is not None else asked
+
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
+        self._inner.deliver_pack(meeting, pack, location)
+
+    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
+        self._inner.remind(meeting, reminder)
+
+    def tell(self, meeting: Meeting, text: str) -> None:
+        self._inner.tell(meeting, text)
