@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
@@ -32,7 +33,9 @@ from exec_assistant.domain.errors import ConfigError
 from exec_assistant.ports import ChatChannel, Clock, ContextProvider
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.settings import Settings
-from exec_assistant.workflows.local import LocalWorkflowEngine, Timer
+
+if TYPE_CHECKING:
+    from exec_assistant.workflows.local import LocalWorkflowEngine, Timer
 
 
 @dataclass
@@ -116,6 +119,9 @@ def build_prep(local: LocalApp, channel: ChatChannel, clock: Clock) -> PrepDepen
 
 
 def build_engine(local: LocalApp, deps: PrepDependencies, timer: Timer) -> LocalWorkflowEngine:
+    # Imported here: DBOS takes most of a second to import, and only some commands need it.
+    from exec_assistant.workflows.local import LocalWorkflowEngine
+
     return LocalWorkflowEngine(local.data.path, deps, timer)
 
 

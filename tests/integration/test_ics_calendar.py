@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.calendars.ics import IcsCalendarSource, Parser
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.identity import meeting_id_for
 from exec_assistant.domain.models import ResponseStatus
@@ -21,10 +21,17 @@ from factories import EXEC, NEW_YORK, calendar_text, vevent
 WINDOW = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC))
 
 
-def source_for(tmp_path: Path, *events: str) -> IcsCalendarSource:
+@pytest.fixture(params=["auto", "full"])
+def parser(request: pytest.FixtureRequest) -> Parser:
+    """Each test runs on the fast reader (auto) and on the reference path (full)."""
+    value: Parser = request.param
+    return value
+
+
+def source_for(tmp_path: Path, *events: str, parser: Parser) -> IcsCalendarSource:
     path = tmp_path / "calendar.ics"
     path.write_text(calendar_text(*events))
-    return IcsCalendarSource(str(path), default_zone=NEW_YORK)
+    return IcsCalendarSource(str(path), default_zone=NEW_YORK, parser=parser)
 
 
 WEEKLY = vevent(
@@ -46,22 +53,24 @@ MOVED = vevent(
 )
 
 
-def test_recurring_series_expand_without_excluded_dates(tmp_path: Path) -> None:
-    fetched = source_for(tmp_path, WEEKLY).fetch(*WINDOW)
+def test_recurring_series_expand_without_excluded_dates(tmp_path: Path, parser: Parser) -> None:
+    fetched = source_for(tmp_path, WEEKLY, parser=parser).fetch(*WINDOW)
     starts = [e.start.astimezone(NEW_YORK).date().isoformat() for e in fetched.events]
     assert starts == ["2026-10-19", "2026-11-02", "2026-11-09", "2026-11-16"]
     assert fetched.name == "Test calendar"
 
 
-def test_a_moved_instance_keeps_the_id_of_the_slot_it_came_from(tmp_path: Path) -> None:
-    plain = source_for(tmp_path, WEEKLY)
+def test_a_moved_instance_keeps_the_id_of_the_slot_it_came_from(
+    tmp_path: Path, parser: Parser
+) -> None:
+    plain = source_for(tmp_path, WEEKLY, parser=parser)
     before = {e.start: e for e in plain.fetch(*WINDOW).events}
     original = next(
         e
         for e in before.values()
         if e.start.astimezone(NEW_YORK).date().isoformat() == "2026-11-09"
     )
-    after = source_for(tmp_path, WEEKLY, MOVED).fetch(*WINDOW).events
+    after = source_for(tmp_path, WEEKLY, MOVED, parser=parser).fetch(*WINDOW).events
     moved = next(e for e in after if e.title == "Leadership team (moved)")
     assert moved.start == datetime(2026, 11, 10, 19, 0, tzinfo=UTC)
     assert meeting_id_for(moved.calendar_id, moved.uid, moved.recurrence_id) == meeting_id_for(
@@ -70,24 +79,24 @@ def test_a_moved_instance_keeps_the_id_of_the_slot_it_came_from(tmp_path: Path) 
     assert len(after) == 4
 
 
-def test_wall_clock_time_holds_across_a_dst_change(tmp_path: Path) -> None:
+def test_wall_clock_time_holds_across_a_dst_change(tmp_path: Path, parser: Parser) -> None:
     # New York leaves daylight time on 1 Nov 2026: 10:00 is 14:00 UTC before, 15:00 after.
-    events = source_for(tmp_path, WEEKLY).fetch(*WINDOW).events
+    events = source_for(tmp_path, WEEKLY, parser=parser).fetch(*WINDOW).events
     assert events[0].start == datetime(2026, 10, 19, 14, 0, tzinfo=UTC)
     assert events[1].start == datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
     assert {e.start.astimezone(NEW_YORK).hour for e in events} == {10}
     assert {e.timezone for e in events} == {"America/New_York"}
 
 
-def test_every_instance_of_a_series_has_its_own_stable_id(tmp_path: Path) -> None:
-    first = source_for(tmp_path, WEEKLY).fetch(*WINDOW).events
-    second = source_for(tmp_path, WEEKLY).fetch(*WINDOW).events
+def test_every_instance_of_a_series_has_its_own_stable_id(tmp_path: Path, parser: Parser) -> None:
+    first = source_for(tmp_path, WEEKLY, parser=parser).fetch(*WINDOW).events
+    second = source_for(tmp_path, WEEKLY, parser=parser).fetch(*WINDOW).events
     ids = [meeting_id_for(e.calendar_id, e.uid, e.recurrence_id) for e in first]
     assert len(set(ids)) == len(ids)
     assert ids == [meeting_id_for(e.calendar_id, e.uid, e.recurrence_id) for e in second]
 
 
-def test_utc_and_other_zones_are_kept(tmp_path: Path) -> None:
+def test_utc_and_other_zones_are_kept(tmp_path: Path, parser: Parser) -> None:
     events = (
         source_for(
             tmp_path,
@@ -100,6 +109,7 @@ def test_utc_and_other_zones_are_kept(tmp_path: Path) -> None:
                 tz="Europe/London",
                 extra=[],
             ),
+            parser=parser,
         )
         .fetch(*WINDOW)
         .events
@@ -110,11 +120,12 @@ def test_utc_and_other_zones_are_kept(tmp_path: Path) -> None:
     assert by_title["London one"].start == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def test_floating_times_are_the_executives_wall_clock(tmp_path: Path) -> None:
+def test_floating_times_are_the_executives_wall_clock(tmp_path: Path, parser: Parser) -> None:
     events = (
         source_for(
             tmp_path,
             vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None),
+            parser=parser,
         )
         .fetch(*WINDOW)
         .events
@@ -123,9 +134,9 @@ def test_floating_times_are_the_executives_wall_clock(tmp_path: Path) -> None:
     assert events[0].timezone == "America/New_York"
 
 
-def test_all_day_events_are_marked(tmp_path: Path) -> None:
+def test_all_day_events_are_marked(tmp_path: Path, parser: Parser) -> None:
     events = (
-        source_for(tmp_path, vevent("day@test", "Offsite", "20261209", "20261210"))
+        source_for(tmp_path, vevent("day@test", "Offsite", "20261209", "20261210"), parser=parser)
         .fetch(*WINDOW)
         .events
     )
@@ -133,7 +144,7 @@ def test_all_day_events_are_marked(tmp_path: Path) -> None:
     assert events[0].start == datetime(2026, 12, 9, 5, 0, tzinfo=UTC)
 
 
-def test_attendees_responses_and_organizer(tmp_path: Path) -> None:
+def test_attendees_responses_and_organizer(tmp_path: Path, parser: Parser) -> None:
     events = (
         source_for(
             tmp_path,
@@ -149,6 +160,7 @@ def test_attendees_responses_and_organizer(tmp_path: Path) -> None:
                     "CN=Marcus:mailto:marcus@northwind.example",
                 ],
             ),
+            parser=parser,
         )
         .fetch(*WINDOW)
         .events
@@ -162,7 +174,7 @@ def test_attendees_responses_and_organizer(tmp_path: Path) -> None:
     ]
 
 
-def test_a_cancelled_instance_is_reported_cancelled(tmp_path: Path) -> None:
+def test_a_cancelled_instance_is_reported_cancelled(tmp_path: Path, parser: Parser) -> None:
     cancelled = vevent(
         "weekly@test",
         "Leadership team",
@@ -170,14 +182,16 @@ def test_a_cancelled_instance_is_reported_cancelled(tmp_path: Path) -> None:
         "20261109T110000",
         extra=["RECURRENCE-ID;TZID=America/New_York:20261109T100000", "STATUS:CANCELLED"],
     )
-    events = source_for(tmp_path, WEEKLY, cancelled).fetch(*WINDOW).events
+    events = source_for(tmp_path, WEEKLY, cancelled, parser=parser).fetch(*WINDOW).events
     assert [e.cancelled for e in events] == [False, False, True, False]
 
 
-def test_one_bad_event_is_skipped_with_a_warning_and_the_rest_import(tmp_path: Path) -> None:
+def test_one_bad_event_is_skipped_with_a_warning_and_the_rest_import(
+    tmp_path: Path, parser: Parser
+) -> None:
     broken = vevent("broken@test", "Broken one", "2026120XT100000", "20261201T110000")
     no_uid = "BEGIN:VEVENT\nSUMMARY:No uid\nDTSTART:20261201T100000Z\nEND:VEVENT"
-    fetched = source_for(tmp_path, WEEKLY, broken, no_uid).fetch(*WINDOW)
+    fetched = source_for(tmp_path, WEEKLY, broken, no_uid, parser=parser).fetch(*WINDOW)
     assert len(fetched.events) == 4
     assert len(fetched.warnings) == 2
     assert "'Broken one' (UID broken@test)" in fetched.warnings[0]
@@ -185,7 +199,7 @@ def test_one_bad_event_is_skipped_with_a_warning_and_the_rest_import(tmp_path: P
     assert "no UID" in fetched.warnings[1]
 
 
-def test_a_bad_recurrence_rule_skips_only_that_series(tmp_path: Path) -> None:
+def test_a_bad_recurrence_rule_skips_only_that_series(tmp_path: Path, parser: Parser) -> None:
     bad_rule = vevent(
         "badrule@test",
         "Bad rule",
@@ -193,29 +207,29 @@ def test_a_bad_recurrence_rule_skips_only_that_series(tmp_path: Path) -> None:
         "20261201T110000",
         extra=["RRULE:FREQ=SOMETIMES"],
     )
-    fetched = source_for(tmp_path, WEEKLY, bad_rule).fetch(*WINDOW)
+    fetched = source_for(tmp_path, WEEKLY, bad_rule, parser=parser).fetch(*WINDOW)
     assert len(fetched.events) == 4
     assert any("Bad rule" in w for w in fetched.warnings)
 
 
-def test_a_file_that_is_not_a_calendar(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_calendar(tmp_path: Path, parser: Parser) -> None:
     path = tmp_path / "notes.ics"
     path.write_text("hello, I am not a calendar\n")
     with pytest.raises(CalendarUnavailable, match=r"notes\.ics: not an iCalendar file"):
-        IcsCalendarSource(str(path), default_zone=NEW_YORK).fetch(*WINDOW)
+        IcsCalendarSource(str(path), default_zone=NEW_YORK, parser=parser).fetch(*WINDOW)
 
 
-def test_a_missing_file(tmp_path: Path) -> None:
+def test_a_missing_file(tmp_path: Path, parser: Parser) -> None:
     missing = tmp_path / "nope.ics"
     with pytest.raises(CalendarUnavailable, match="no such file"):
-        IcsCalendarSource(str(missing), default_zone=NEW_YORK).fetch(*WINDOW)
+        IcsCalendarSource(str(missing), default_zone=NEW_YORK, parser=parser).fetch(*WINDOW)
 
 
-def test_a_truncated_file(tmp_path: Path) -> None:
+def test_a_truncated_file(tmp_path: Path, parser: Parser) -> None:
     path = tmp_path / "cut.ics"
     path.write_text(calendar_text(WEEKLY)[:300])
     with pytest.raises(CalendarUnavailable, match="not valid iCalendar"):
-        IcsCalendarSource(str(path), default_zone=NEW_YORK).fetch(*WINDOW)
+        IcsCalendarSource(str(path), default_zone=NEW_YORK, parser=parser).fetch(*WINDOW)
 
 
 class _CalendarHandler(http.server.BaseHTTPRequestHandler):
@@ -246,23 +260,25 @@ def calendar_server() -> Iterator[str]:
     server.server_close()
 
 
-def test_a_calendar_url(calendar_server: str) -> None:
-    source = IcsCalendarSource(f"{calendar_server}/calendar.ics", default_zone=NEW_YORK)
+def test_a_calendar_url(calendar_server: str, parser: Parser) -> None:
+    source = IcsCalendarSource(
+        f"{calendar_server}/calendar.ics", default_zone=NEW_YORK, parser=parser
+    )
     assert len(source.fetch(*WINDOW).events) == 4
 
 
-def test_a_webcal_url_is_fetched_over_http(calendar_server: str) -> None:
+def test_a_webcal_url_is_fetched_over_http(calendar_server: str, parser: Parser) -> None:
     url = calendar_server.replace("http://", "webcal://") + "/calendar.ics"
-    source = IcsCalendarSource(url, default_zone=NEW_YORK)
+    source = IcsCalendarSource(url, default_zone=NEW_YORK, parser=parser)
     # webcal means https; a plain-http test server answers only http, so expect the attempt.
     with pytest.raises(CalendarUnavailable, match="webcal://"):
         source.fetch(*WINDOW)
 
 
-def test_an_http_error_names_the_url_and_status(calendar_server: str) -> None:
+def test_an_http_error_names_the_url_and_status(calendar_server: str, parser: Parser) -> None:
     url = f"{calendar_server}/missing.ics"
     with pytest.raises(CalendarUnavailable, match=rf"{url}: HTTP 404"):
-        IcsCalendarSource(url, default_zone=NEW_YORK).fetch(*WINDOW)
+        IcsCalendarSource(url, default_zone=NEW_YORK, parser=parser).fetch(*WINDOW)
 
 
 def closed_port() -> int:
@@ -271,7 +287,9 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_an_unreachable_url_names_the_url() -> None:
+def test_an_unreachable_url_names_the_url(parser: Parser) -> None:
     url = f"http://127.0.0.1:{closed_port()}/calendar.ics"
     with pytest.raises(CalendarUnavailable, match=rf"cannot read calendar {url}: unreachable"):
-        IcsCalendarSource(url, default_zone=NEW_YORK, timeout_seconds=2).fetch(*WINDOW)
+        IcsCalendarSource(url, default_zone=NEW_YORK, timeout_seconds=2, parser=parser).fetch(
+            *WINDOW
+        )

@@ -170,6 +170,45 @@ CASES = {
         ],
         WINDOW,
     ),
+    "a floating EXDATE and a floating RECURRENCE-ID on a series with a TZID": (
+        [
+            vevent(
+                "mixed@test",
+                "Mixed",
+                "20261101T083000",
+                "20261101T090000",
+                extra=["RRULE:FREQ=DAILY;COUNT=10", "EXDATE:20261103T083000"],
+            ),
+            vevent(
+                "mixed@test",
+                "Mixed (moved)",
+                "20261105T120000",
+                "20261105T123000",
+                extra=["RECURRENCE-ID:20261105T083000"],
+            ),
+        ],
+        WINDOW,
+    ),
+    "a rule whose UNTIL is before DTSTART": (
+        [
+            vevent(
+                "until-before@test",
+                "Never",
+                "20261110T100000",
+                "20261110T110000",
+                extra=["RRULE:FREQ=DAILY;UNTIL=20261101T000000Z"],
+            ),
+            vevent(
+                "until-before-dates@test",
+                "Never all day",
+                "20261110",
+                "20261111",
+                extra=["RRULE:FREQ=WEEKLY;UNTIL=20261101", "RDATE;VALUE=DATE:20261120"],
+            ),
+            SERIES,
+        ],
+        WINDOW,
+    ),
     "RDATEs next to a rule": (
         [
             vevent(
@@ -233,6 +272,8 @@ CASES = {
         [
             vevent("duration@test", "Duration", "20261201T100000", None, extra=["DURATION:PT45M"]),
             vevent("day-duration@test", "Days", "20261201", None, extra=["DURATION:P2D"]),
+            vevent("day-hours@test", "Day, hours", "20261203", None, extra=["DURATION:PT1H"]),
+            vevent("day-and-a-half@test", "Day+", "20261204", None, extra=["DURATION:P1DT12H"]),
             vevent("backwards@test", "Backwards", "20261201T120000", "20261201T110000"),
         ],
         WINDOW,
@@ -254,7 +295,7 @@ CASES = {
                     "uid:escapes@test",
                     "dtstart;tzid=America/New_York:20261201T100000",
                     'DTEND;TZID="America/New_York":20261201T110000',
-                    "SUMMARY:Budget\\, plans\\; and \\\\ more\\nsecond line\\N third",
+                    "SUMMARY:  Budget\\, plans\\; and \\\\ more\\nsecond line\\N third  ",
                     "DESCRIPTION;LANGUAGE=en:A long description that goes on and on so that it",
                     "  has to be folded onto a second line by anyone who writes it properly",
                     'LOCATION;ALTREP="http://example.com/room;4":Room 4\\, floor 2',
@@ -356,6 +397,7 @@ def test_x_wr_timezone_moves_utc_and_floating_times_into_that_zone(
     assert not declined
 
 
+@pytest.mark.filterwarnings("ignore::icalendar.error.GloballyUniqueTZIDGuessed")
 @pytest.mark.parametrize(
     ("tzid", "definition"),
     [

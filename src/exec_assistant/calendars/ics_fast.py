@@ -1015,7 +1015,7 @@ class _Series:
                 if (
                     start in starts
                     or date(start.year, start.month, start.day) in rules.check_date
-                    or not check_datetime.isdisjoint(ids[:1])
+                    or not check_datetime.isdisjoint(ids)
                 ):
                     continue
                 component = core

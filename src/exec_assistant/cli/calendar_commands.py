@@ -28,7 +28,6 @@ from exec_assistant.domain.errors import UsageError
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
 from exec_assistant.services.meetings import classify_series, list_meetings
 from exec_assistant.settings import Settings
-from exec_assistant.workflows.local import cancel_workflows
 
 
 @app.command()
@@ -58,7 +57,11 @@ def sync(
     local = build_local(settings, command="sync", exclusive=True)
     try:
         report = run_sync(local, calendar or [], instant)
-        cancel_workflows(local.data.path, report.superseded_workflows)
+        if report.superseded_workflows:
+            # Imported only when needed: DBOS is slow to import.
+            from exec_assistant.workflows.local import cancel_workflows
+
+            cancel_workflows(local.data.path, report.superseded_workflows)
     finally:
         local.close()
     if as_json:

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
@@ -37,7 +37,9 @@ from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import list_meetings
 from exec_assistant.services.notes import process_notes
 from exec_assistant.settings import load_settings
-from exec_assistant.workflows.local import LocalWorkflowEngine, SimulatedTimer
+
+if TYPE_CHECKING:
+    from exec_assistant.workflows.local import LocalWorkflowEngine, SimulatedTimer
 
 PLAN_FILE = "demo.yaml"
 _FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
@@ -172,6 +174,8 @@ def demo(
     configure_logging("INFO" if options.verbose else settings.log_level)
     zone = settings.zone
     start = parse_now(now or plan.now, zone)
+    from exec_assistant.workflows.local import SimulatedTimer  # DBOS: imported when used
+
     clock = SimulatedClock(start)
     timer = SimulatedTimer(clock)
     console = ui.err if as_json else ui.out

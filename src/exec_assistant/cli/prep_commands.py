@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -42,7 +42,9 @@ from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.prep import due_preps, session_id_for
 from exec_assistant.settings import Settings
-from exec_assistant.workflows.local import DurableTimer, LocalWorkflowEngine, send_answers
+
+if TYPE_CHECKING:
+    from exec_assistant.workflows.local import LocalWorkflowEngine
 
 S = MeetingStatus
 _SETTLED = frozenset({S.MATERIALS_READY, S.REMINDED, S.COMPLETED, S.CANCELLED, S.SKIPPED})
@@ -65,6 +67,8 @@ def make_clock(now: str | None, settings: Settings) -> Clock:
 def running_engine(
     local: LocalApp, channel: ChatChannel, clock: Clock
 ) -> Iterator[tuple[PrepDependencies, LocalWorkflowEngine]]:
+    from exec_assistant.workflows.local import DurableTimer  # DBOS: imported when used
+
     deps = build_prep(local, channel, clock)
     engine = build_engine(local, deps, DurableTimer(clock))
     engine.launch()
@@ -249,6 +253,8 @@ def _answer_running_server(
             raise UsageError(
                 f"answers file {answers_file.path} has no answers for '{meeting.title}'"
             )
+        from exec_assistant.workflows.local import send_answers  # DBOS: imported when used
+
         send_answers(local.data.path, workflow_id_for(meeting.meeting_id, meeting.start), given)
     finally:
         local.close()
