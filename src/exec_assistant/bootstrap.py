@@ -33,6 +33,7 @@ from exec_assistant.domain.errors import ConfigError
 from exec_assistant.ports import ChatChannel, Clock, ContextProvider
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.settings import Settings
+from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP
 
 if TYPE_CHECKING:
     from exec_assistant.workflows.local import LocalWorkflowEngine, Timer
@@ -115,6 +116,7 @@ def build_prep(local: LocalApp, channel: ChatChannel, clock: Clock) -> PrepDepen
         generator=OfflinePackGenerator(),
         clock=clock,
         provider_timeout_seconds=local.settings.provider_timeout_seconds,
+        generation_timeout_seconds=float(MEETING_PREP[GENERATE_MATERIALS].timeout_seconds or 600),
     )
 
 

@@ -432,3 +432,21 @@ def test_due_preps(
     assert meeting.prep_at is not None
     assert prep.due_preps(deps, meeting.prep_at - timedelta(minutes=1)) == []
     assert prep.due_preps(deps, meeting.prep_at) == [meeting]
+
+
+def test_a_generator_past_its_time_limit_falls_back_to_offline(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    class Slow:
+        name = "model"
+
+        def generate(self, inputs: PackInputs) -> PrepPack:
+            time.sleep(5)
+            raise AssertionError("not reached in time")
+
+    deps = make_deps(catalog, rules, executive, generator=Slow())
+    deps = PrepDependencies(**{**deps.__dict__, "generation_timeout_seconds": 0.3})
+    meeting, workflow_id = store_meeting(deps)
+    started = time.monotonic()
+    assert run_to_pack(deps, meeting, workflow_id, {})["generated_by"] == "offline"
+    assert time.monotonic() - started < 2

@@ -128,6 +128,9 @@ class Simulation:
         self._timer.advance_to(instant)
         self.settle()
 
+    def now(self) -> datetime:
+        return self._timer.now()
+
     def start(self, meeting: Meeting) -> None:
         self.started.append(self._engine.start(meeting))
         self.settle()
@@ -235,7 +238,7 @@ def _play(
     local: LocalApp, plan: DemoPlan, sim: Simulation, end: datetime, console: Console
 ) -> None:
     zone = local.settings.zone
-    window = list_meetings(local.meetings, sim_now(sim), end)
+    window = list_meetings(local.meetings, sim.now(), end)
     events: list[tuple[datetime, int, Any]] = [
         (m.prep_at, 1, m) for m in window if m.prep_at is not None
     ]
@@ -282,10 +285,6 @@ def _play(
             highlight=False,
         )
     sim.advance(end)
-
-
-def sim_now(sim: Simulation) -> datetime:
-    return sim._timer.now()
 
 
 def _summary(local: LocalApp, start: datetime, end: datetime) -> dict[str, Any]:

@@ -35,3 +35,4 @@ class PrepDependencies:
     generator: PackGenerator
     clock: Clock
     provider_timeout_seconds: float = 20.0
+    generation_timeout_seconds: float = 600.0

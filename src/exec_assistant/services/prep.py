@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from exec_assistant.domain.models import (
     ChatSession,
     Meeting,
     MeetingStatus,
+    PrepPack,
     SessionState,
 )
 from exec_assistant.domain.prep_pack import (
@@ -253,7 +255,7 @@ def generate_materials(
         people=_people(deps, meeting),
     )
     try:
-        pack = deps.generator.generate(inputs)
+        pack = _generate_within(deps, inputs)
     except Exception:  # a model failure must not cost the executive their pack
         log.warning(
             "pack generator failed; using the offline generator",
@@ -278,6 +280,29 @@ def generate_materials(
         },
     )
     return {"proceed": True, "pack_location": location, "generated_by": pack.generated_by}
+
+
+def _generate_within(deps: PrepDependencies, inputs: PackInputs) -> PrepPack:
+    """The generator's pack, or TimeoutError after the state's time limit (600 s)."""
+    outcome: list[PrepPack | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(deps.generator.generate(inputs))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="generate-materials", daemon=True)
+    worker.start()
+    worker.join(deps.generation_timeout_seconds)
+    if not outcome:
+        raise TimeoutError(
+            f"{deps.generator.name} gave no pack within {deps.generation_timeout_seconds:g} s"
+        )
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def send_materials(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> dict[str, Any]:
