@@ -119,3 +119,16 @@ def calendar_text(*events: str, name: str = "Test calendar") -> str:
             "",
         ]
     )
+
+
+LEADERS = [
+    f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
+    "CN=Priya Raman;PARTSTAT=ACCEPTED:mailto:priya.raman@northwind.example",
+    "CN=Marcus Webb;PARTSTAT=ACCEPTED:mailto:marcus.webb@northwind.example",
+]
+"""ATTENDEE parameters and addresses of a small leadership meeting."""
+
+
+def stamp(instant: datetime) -> str:
+    """An instant as an iCalendar UTC value."""
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

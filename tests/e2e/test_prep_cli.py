@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import EXEC, calendar_text, vevent
+from factories import EXEC, calendar_text, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "examples" / "notes"
@@ -25,10 +25,6 @@ PEOPLE = [
     "CN=Dev Kapoor;PARTSTAT=ACCEPTED:mailto:dev.kapoor@northwind.example",
     "CN=Hannah Cho;PARTSTAT=ACCEPTED:mailto:hannah.cho@northwind.example",
 ]
-
-
-def stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 class User:
@@ -60,6 +56,21 @@ class User:
 
     def json(self, *argv: str) -> object:
         return json.loads(self.ok(*argv, "--json"))
+
+    def serve(self, calendar: Path, answers: Path, *extra: str) -> subprocess.Popen[str]:
+        env = {
+            **self.env,
+            "EXEC_ASSISTANT_CALENDARS": str(calendar),
+            "EXEC_ASSISTANT_SERVE_TICK_SECONDS": "0.2",
+        }
+        command = [sys.executable, "-m", "exec_assistant", "--data-dir", str(self.data)]
+        return subprocess.Popen(
+            [*command, "serve", "--answers", str(answers), *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def calendar(self, *events: str) -> Path:
         path = self.tmp / "calendar.ics"
@@ -240,27 +251,7 @@ def test_serve_preps_what_is_due_and_stops_cleanly_on_ctrl_c(user: User) -> None
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(minutes=110)))
     answers = user.tmp / "answers.yaml"
     answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
-    env = {
-        **user.env,
-        "EXEC_ASSISTANT_CALENDARS": str(cal),
-        "EXEC_ASSISTANT_SERVE_TICK_SECONDS": "0.2",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "exec_assistant",
-            "--data-dir",
-            str(user.data),
-            "serve",
-            "--answers",
-            str(answers),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = user.serve(cal, answers)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -291,28 +282,7 @@ def test_serve_json_prints_events_as_json_lines(user: User) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(minutes=110)))
     answers = user.tmp / "answers.yaml"
     answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
-    env = {
-        **user.env,
-        "EXEC_ASSISTANT_CALENDARS": str(cal),
-        "EXEC_ASSISTANT_SERVE_TICK_SECONDS": "0.2",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "exec_assistant",
-            "--data-dir",
-            str(user.data),
-            "serve",
-            "--json",
-            "--answers",
-            str(answers),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = user.serve(cal, answers, "--json")
     lines: list[dict[str, object]] = []
     try:
         assert process.stdout is not None

@@ -16,20 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from factories import EXEC, calendar_text, vevent
+from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = (ROOT / "examples" / "context" / "budget.yaml").read_text()
-PEOPLE = [
-    f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
-    "CN=Priya Raman;PARTSTAT=ACCEPTED:mailto:priya.raman@northwind.example",
-    "CN=Marcus Webb;PARTSTAT=ACCEPTED:mailto:marcus.webb@northwind.example",
-]
+PEOPLE = LEADERS
 pytestmark = pytest.mark.slow
-
-
-def stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 class Serve:

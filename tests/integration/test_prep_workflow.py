@@ -22,18 +22,10 @@ from exec_assistant.services.sync_calendars import sync_calendars
 from exec_assistant.settings import load_settings
 from exec_assistant.workflows.local import DurableTimer, LocalWorkflowEngine
 
-from factories import EXEC, calendar_text, vevent
+from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
-PEOPLE = [
-    f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
-    "CN=Priya Raman;PARTSTAT=ACCEPTED:mailto:priya.raman@northwind.example",
-    "CN=Marcus Webb;PARTSTAT=ACCEPTED:mailto:marcus.webb@northwind.example",
-]
-
-
-def stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+PEOPLE = LEADERS
 
 
 @dataclass

@@ -140,6 +140,9 @@ class _Line:
         return self.params.get(key)
 
 
+_NO_PARAMS: Params = {}  # shared by every line without parameters; never changed
+
+
 class _BadLine(Exception):
     """icalendar cannot split this line into name, parameters and value."""
 
@@ -431,6 +434,7 @@ class _Reader:
             if event is not None and len(stack) == 2:
                 # Inside a VEVENT: most lines are properties nobody reads, skipped unparsed.
                 colon = line.find(":")
+                parsed = None
                 if colon > 0:
                     semicolon = line.find(";", 0, colon)
                     name = line[: semicolon if semicolon > 0 else colon]
@@ -439,7 +443,11 @@ class _Reader:
                             name = ""  # let icalendar say what it is
                         elif name.upper() not in _EVENT_PROPERTIES:
                             continue
-                parsed = parse(line)
+                    elif semicolon < 0:
+                        # NAME:value, the name one of ours: icalendar splits it the same way.
+                        parsed = _Line(name, _NO_PARAMS, line[colon + 1 :])
+                if parsed is None:
+                    parsed = parse(line)
                 if parsed is None:
                     continue  # icalendar drops a line it cannot split, inside a VEVENT
                 if parsed.name not in ("BEGIN", "END"):
@@ -694,7 +702,16 @@ def _recurrence_ids(value: date) -> tuple[datetime, ...]:
 
 
 def _in_span(span_start: date, span_stop: date, start: date, stop: date) -> bool:
-    span_start, span_stop, start, stop = _comparable((span_start, span_stop, start, stop))
+    if isinstance(span_start, datetime) and span_start.tzinfo is not None:
+        # The common case, done directly: an aware window lends its zone to the rest.
+        zone = span_start.tzinfo
+        span_stop = _to_datetime(span_stop, zone)
+        if not isinstance(start, datetime) or start.tzinfo is None:
+            start = _to_datetime(start, zone)
+        if not isinstance(stop, datetime) or stop.tzinfo is None:
+            stop = _to_datetime(stop, zone)
+    else:
+        span_start, span_stop, start, stop = _comparable((span_start, span_stop, start, stop))
     try:
         if start > stop or span_start > span_stop:
             raise _SeriesFailed("an end before its start")
@@ -910,9 +927,15 @@ class _Rules:
             except Exception as exc:
                 raise _SeriesFailed(str(exc)) from None
             until = entry.until
-            for start in found:
-                if until is None or not _greater(start, until):
-                    yield start
+            if until is None:
+                yield from found
+            elif self.begin.tzinfo is not None:
+                # What _greater does for each start, done once: next to an aware start, the
+                # UNTIL takes the start's zone.
+                limit = _to_datetime(until, self.begin.tzinfo)
+                yield from (start for start in found if not start > limit)
+            else:
+                yield from (start for start in found if not _greater(start, until))
 
 
 _SHIFTABLE_PARTS = frozenset(
@@ -1010,17 +1033,20 @@ class _Series:
             duration = core.duration
             to_date = _is_date(core.start) and _is_date(core.end)
             starts: set[date] = set()
+            check_date = rules.check_date
+            overrides = self.by_recurrence_id
             for start in rules.between(span_start - duration, span_stop):
-                ids = _recurrence_ids(start)
-                if (
-                    start in starts
-                    or date(start.year, start.month, start.day) in rules.check_date
-                    or not check_datetime.isdisjoint(ids)
-                ):
+                if start in starts:
+                    continue
+                if check_date and date(start.year, start.month, start.day) in check_date:
                     continue
                 component = core
-                for recurrence_id in ids:  # the last id that names an override wins
-                    component = self.by_recurrence_id.get(recurrence_id, component)
+                if check_datetime or overrides:  # most series have neither
+                    ids = _recurrence_ids(start)
+                    if not check_datetime.isdisjoint(ids):
+                        continue
+                    for recurrence_id in ids:  # the last id that names an override wins
+                        component = overrides.get(recurrence_id, component)
                 if component is core:
                     starts.add(start)
                     end = start + duration

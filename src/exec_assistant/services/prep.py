@@ -14,6 +14,7 @@ from typing import Any
 
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.identity import workflow_id_for
+from exec_assistant.domain.meeting_types import MeetingType
 from exec_assistant.domain.models import (
     ActionItem,
     ChatSession,
@@ -56,6 +57,10 @@ def _current(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> Meeti
     return meeting
 
 
+def _type_of(deps: PrepDependencies, meeting: Meeting) -> MeetingType:
+    return deps.catalog.get(meeting.meeting_type or deps.catalog.fallback.id)
+
+
 def session_id_for(workflow_id: str) -> str:
     return "ses_" + hashlib.sha256(workflow_id.encode()).hexdigest()[:16]
 
@@ -82,7 +87,7 @@ def send_prep_notification(
     meeting = _current(deps, meeting_id, workflow_id)
     if isinstance(meeting, str):
         return _stop(meeting)
-    meeting_type = deps.catalog.get(meeting.meeting_type or deps.catalog.fallback.id)
+    meeting_type = _type_of(deps, meeting)
     now = deps.clock.now()
     session_id = session_id_for(workflow_id)
     session = deps.sessions.get(session_id)
@@ -201,7 +206,7 @@ def gather_context(deps: PrepDependencies, meeting_id: str, workflow_id: str) ->
     meeting = _current(deps, meeting_id, workflow_id)
     if isinstance(meeting, str):
         return _stop(meeting)
-    meeting_type = deps.catalog.get(meeting.meeting_type or deps.catalog.fallback.id)
+    meeting_type = _type_of(deps, meeting)
     results = gather_all(
         meeting_type.context_providers,
         deps.providers,
@@ -238,7 +243,7 @@ def generate_materials(
     meeting = _current(deps, meeting_id, workflow_id)
     if isinstance(meeting, str):
         return _stop(meeting)
-    meeting_type = deps.catalog.get(meeting.meeting_type or deps.catalog.fallback.id)
+    meeting_type = _type_of(deps, meeting)
     session = deps.sessions.get(session_id_for(workflow_id))
     results = [ContextResult.model_validate(c) for c in context]
     pending = deps.decisions.list(open_only=True, series_id=meeting.series_id)
