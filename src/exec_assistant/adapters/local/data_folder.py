@@ -66,9 +66,15 @@ class DataFolder:
             holder = handle.read().strip() or "another process"
             handle.close()
             if exc.errno in (errno.EAGAIN, errno.EACCES):
+                hint = "Wait for it to finish (or stop it), or use another --data-dir."
+                if " serve " in f" {holder} ":
+                    hint = (
+                        "'exec-assistant serve' syncs and prepares on its own while it runs; "
+                        "give answers with 'exec-assistant answer', and read with 'meetings', "
+                        "'actions' and 'decisions'. Stop it (Ctrl-C) to run this command."
+                    )
                 raise DataFolderInUse(
-                    f"data folder {self.path} is in use by {holder}",
-                    hint="Wait for it to finish (or stop it), or use another --data-dir.",
+                    f"data folder {self.path} is in use by {holder}", hint=hint
                 ) from None
             raise DataFolderError(f"cannot lock data folder {self.path}: {exc}") from None
         handle.seek(0)
