@@ -93,6 +93,15 @@ class IcsCalendarSource:
                     "calendar read in full",
                     extra={"calendar_id": self._calendar_id, "reason": str(exc)},
                 )
+            except Exception as exc:  # a fault in the fast reader must not cost the calendar
+                log.warning(
+                    "calendar read in full",
+                    exc_info=True,
+                    extra={
+                        "calendar_id": self._calendar_id,
+                        "reason": f"fast reader failed: {exc}",
+                    },
+                )
             else:
                 name = fast.name or self._location
                 return CalendarFetch(self._calendar_id, name, fast.events, fast.warnings)

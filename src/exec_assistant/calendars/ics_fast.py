@@ -10,8 +10,9 @@ the expansion below is a port of recurring_ical_events' own rules (window overla
 matching, RECURRENCE-ID overrides, its UNTIL repairs), not a fresh reading of RFC 5545, and
 the reader accepts only values whose meaning it knows to be the same as icalendar's.
 Anything else raises `FastPathDeclined`, and the caller reads the whole file the reference
-way. An event this reader cannot read is not judged here: the reference path is asked, on
-that event alone, whether it is broken and with which warning, so the wording is its own.
+way. An event this reader cannot read, or a series it cannot expand, is not judged here: the
+reference path is asked, on that event or series alone, whether it is broken and with which
+warning, so the wording is its own and the rest of the file stays on the fast path.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrule, rruleset, rrulestr
@@ -108,9 +109,10 @@ def _unfold(text: str) -> list[str]:
 _TOKEN = r"[A-Za-z0-9-]+"
 # Parameter values this reader takes as they are: icalendar would give back the same string.
 # Excluded, and so left to icalendar: backslashes and carets (both are unescaped), commas
-# outside quotes (lists), tabs, control characters, and spaces next to a delimiter (stripped).
+# outside quotes (lists), tabs, control characters, and "=" or spaces outside quotes (it
+# strips spaces next to ";" and "=", even inside a value).
 _QUOTED = r'"[^\x00-\x1f\x7f"\\^]*"'
-_UNQUOTED = r'[^\x00-\x20\x7f";:,\\^](?:[^\x00-\x1f\x7f";:,\\^]*[^\x00-\x20\x7f";:,\\^])?'
+_UNQUOTED = r'[^\x00-\x20\x7f";:,=\\^](?:[^\x00-\x1f\x7f";:,=\\^]*[^\x00-\x20\x7f";:,=\\^])?'
 _HEAD = re.compile(rf"({_TOKEN})((?:;{_TOKEN}=(?:{_QUOTED}|{_UNQUOTED}))*):")
 _PARAM = re.compile(rf";({_TOKEN})=({_QUOTED}|{_UNQUOTED})")
 _CLEAN_NAME = re.compile(_TOKEN)
@@ -288,6 +290,19 @@ def _duration(line: _Line) -> timedelta | None:
     return -value if sign == "-" else value
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    # The caches below hold what repeats across series and calendars (rule texts); a
+    # long-running process meets new ones (each UNTIL is a new text), so they are bounded.
+    if len(cache) >= 10_000:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 _rules: dict[str, str | None] = {}
 
 
@@ -297,12 +312,13 @@ def _canonical_rule(text: str) -> str | None:
     The rewriting orders the parts (UNTIL right after FREQ, which the UNTIL repairs below
     rely on) and normalises values; rules repeat across series, so each text is done once.
     """
-    if text not in _rules:
-        try:
-            _rules[text] = vRecur.from_ical(text).to_ical().decode()
-        except Exception:  # icalendar marks the event broken; the reference says how
-            _rules[text] = None
-    return _rules[text]
+    if text in _rules:
+        return _rules[text]
+    try:
+        rule: str | None = vRecur.from_ical(text).to_ical().decode()
+    except Exception:  # icalendar marks the event broken; the reference says how
+        rule = None
+    return _remember(_rules, text, rule)
 
 
 _SEQUENCE = re.compile(r"-?[0-9]{1,10}")
@@ -391,6 +407,11 @@ _SINGLE = frozenset(
     | {"LOCATION", "STATUS", "ORGANIZER", "SEQUENCE"}
 )
 _EVENT_PROPERTIES = _SINGLE | {"RRULE", "EXDATE", "RDATE", "ATTENDEE", "BEGIN", "END"}
+# Common properties nobody reads, recognised without a closer look at their name.
+_IGNORED = frozenset(
+    {"DTSTAMP", "CREATED", "LAST-MODIFIED", "TRANSP", "CLASS", "PRIORITY", "URL", "GEO"}
+    | {"CATEGORIES", "COMMENT", "CONTACT", "RESOURCES", "ATTACH", "RELATED-TO"}
+)
 _TEXT = ("TEXT",)
 _TYPES = TypesFactory.instance()
 _DATETIME_NAMES = frozenset({"DTSTART", "DTEND", "RECURRENCE-ID", "DUE", "RDATE", "EXDATE"})
@@ -439,6 +460,8 @@ class _Reader:
                     semicolon = line.find(";", 0, colon)
                     name = line[: semicolon if semicolon > 0 else colon]
                     if name not in _EVENT_PROPERTIES:
+                        if name in _IGNORED:
+                            continue
                         if _CLEAN_NAME.fullmatch(name) is None:
                             name = ""  # let icalendar say what it is
                         elif name.upper() not in _EVENT_PROPERTIES:
@@ -954,19 +977,19 @@ def _period(text: str) -> int:
     weeks: started a whole number of periods later, at the same wall clock time, it gives
     the same occurrences from there on.
     """
-    if text not in _periods:
-        parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-        step = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""), 0)
-        interval = parts.get("INTERVAL", "1")
-        if (
-            parts.keys() - _SHIFTABLE_PARTS
-            or any(c in parts.get("BYDAY", "") for c in "+-0123456789")
-            or not (interval.isascii() and interval.isdigit())
-            or int(interval) < 1
-        ):
-            step = 0
-        _periods[text] = step * int(interval) if step else 0
-    return _periods[text]
+    if text in _periods:
+        return _periods[text]
+    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+    step = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", ""), 0)
+    interval = parts.get("INTERVAL", "1")
+    if (
+        parts.keys() - _SHIFTABLE_PARTS
+        or any(c in parts.get("BYDAY", "") for c in "+-0123456789")
+        or not (interval.isascii() and interval.isdigit())
+        or int(interval) < 1
+    ):
+        step = 0
+    return _remember(_periods, text, step * int(interval) if step else 0)
 
 
 _templates: dict[tuple[str, tzinfo | None], rrule | ValueError] = {}
@@ -978,14 +1001,14 @@ def _template(text: str, zone: tzinfo | None) -> rrule:
     WEEKLY rule without BYDAY, the time of day). Only the zone, or its absence, can make the
     reading fail (an UNTIL that does not match), so that is part of the key."""
     key = (text, zone)
-    if key not in _templates:
+    found = _templates.get(key)
+    if found is None:
         try:
             rule = rrulestr(text, dtstart=datetime(2000, 1, 3, tzinfo=zone), cache=False)
             assert isinstance(rule, rrule)
-            _templates[key] = rule
+            found = _remember(_templates, key, rule)
         except ValueError as exc:
-            _templates[key] = exc
-    found = _templates[key]
+            found = _remember(_templates, key, exc)
     if isinstance(found, ValueError):
         raise found
     return found
@@ -1086,6 +1109,10 @@ _PARTSTAT = {
 }
 
 
+_MAX_REFERENCE_CALLS = 50
+"""Each question to the reference parses a small calendar; past this many, parse it all."""
+
+
 class _Expander:
     def __init__(
         self,
@@ -1108,6 +1135,11 @@ class _Expander:
         calendar = self._calendar
         warnings: list[str] = []
         kept: list[_Event] = []
+        suspects = sum(
+            1 for e in calendar.events if not (e.uid and e.start is not None and not e.unreadable)
+        )
+        if suspects > _MAX_REFERENCE_CALLS:  # then reading the file in full is quicker
+            raise FastPathDeclined(f"{suspects} events this reader cannot judge")
         for event in calendar.events:
             if event.uid and event.start is not None and not event.unreadable:
                 kept.append(event)
@@ -1123,6 +1155,8 @@ class _Expander:
         recurring = {uid for uid, events in groups.items() if any(e.recurring for e in events)}
 
         occurrences, failed = self._expand(groups, calendar.wr_timezone)
+        if len(failed) > _MAX_REFERENCE_CALLS:
+            raise FastPathDeclined(f"{len(failed)} series this reader cannot expand")
         if failed and calendar.wr_timezone is not None:
             # When one series fails, the reference expands series one by one, and a single
             # series' calendar has no X-WR-TIMEZONE.

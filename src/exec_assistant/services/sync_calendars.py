@@ -70,6 +70,25 @@ class SyncObserver(Protocol):
     def calendar_finished(self, result: CalendarSyncResult) -> None: ...
 
 
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """The cycle collector off while a sync runs.
+
+    A large calendar means hundreds of thousands of objects that live until the sync ends
+    (events, stored and new meetings, their attendees) and form no reference cycles; each
+    full collection walks all of them again, a fifth to a third of a re-sync of the
+    benchmark's calendar. What little cyclic garbage there is waits for the next collection.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collection_paused()
 def sync_calendars(
     sources: Sequence[CalendarSource],
     meetings: MeetingRepository,
@@ -84,64 +103,37 @@ def sync_calendars(
     """Sync each calendar; one calendar failing leaves its stored meetings untouched."""
     report = SyncReport(now, now + timedelta(days=lookahead_days))
     series_types = overrides.all()
-    with _collection_paused():
-        for source in sources:
-            if observer:
-                observer.calendar_started(source.location)
-            started = time.perf_counter()
-            result = CalendarSyncResult(source.calendar_id, source.location)
-            try:
-                changed = _sync_one(
-                    source,
-                    meetings,
-                    series_types,
-                    catalog,
-                    rules,
-                    executive,
-                    report,
-                    result,
-                    observer,
-                )
-                report.changed_meetings.extend(changed)
-            except CalendarUnavailable as exc:
-                result.error = str(exc)
-            result.seconds = time.perf_counter() - started
-            report.calendars.append(result)
-            log.info(
-                "calendar synced",
-                extra={
-                    "calendar_id": result.calendar_id,
-                    "events": result.events,
-                    "discovered": result.discovered,
-                    "updated": result.updated,
-                    "cancelled": result.cancelled,
-                    "skipped": result.skipped,
-                    "warnings": len(result.warnings),
-                    "failed": result.error is not None,
-                    "duration_ms": round(result.seconds * 1000),
-                },
+    for source in sources:
+        if observer:
+            observer.calendar_started(source.location)
+        started = time.perf_counter()
+        result = CalendarSyncResult(source.calendar_id, source.location)
+        try:
+            changed = _sync_one(
+                source, meetings, series_types, catalog, rules, executive, report, result, observer
             )
-            if observer:
-                observer.calendar_finished(result)
+            report.changed_meetings.extend(changed)
+        except CalendarUnavailable as exc:
+            result.error = str(exc)
+        result.seconds = time.perf_counter() - started
+        report.calendars.append(result)
+        log.info(
+            "calendar synced",
+            extra={
+                "calendar_id": result.calendar_id,
+                "events": result.events,
+                "discovered": result.discovered,
+                "updated": result.updated,
+                "cancelled": result.cancelled,
+                "skipped": result.skipped,
+                "warnings": len(result.warnings),
+                "failed": result.error is not None,
+                "duration_ms": round(result.seconds * 1000),
+            },
+        )
+        if observer:
+            observer.calendar_finished(result)
     return report
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """The cycle collector off while a sync runs.
-
-    A large calendar means hundreds of thousands of objects that live until the sync ends
-    (events, stored and new meetings, their attendees) and form no reference cycles; each
-    full collection walks all of them again, which cost a third of a re-sync. What little
-    cyclic garbage there is waits for the next collection after the sync.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _sync_one(
@@ -165,15 +157,18 @@ def _sync_one(
 
     events = {meeting_id_for(e.calendar_id, e.uid, e.recurrence_id): e for e in fetch.events}
     stored = meetings.get_many(list(events))
-    series_ids: dict[tuple[str, str], str] = {}  # a series' instances share one (hashed) id
     changed: list[Meeting] = []
     for meeting_id, event in events.items():
         old = stored.get(meeting_id)
-        series_key = (event.calendar_id, event.uid)
-        series_id = series_ids.get(series_key)
-        if series_id is None:
-            series_id = series_ids[series_key] = series_id_for(*series_key)
-        new = assess_event(event, old, catalog, rules, executive, series_types.get(series_id), now)
+        new = assess_event(
+            event,
+            old,
+            catalog,
+            rules,
+            executive,
+            series_types.get(series_id_for(event.calendar_id, event.uid)),
+            now,
+        )
         if old is None:
             _count_new(new, result)
         elif old == new or old.same_content_as(new):
@@ -195,7 +190,7 @@ def _sync_one(
     statuses = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
     vanished = [i for i, status in statuses.items() if i not in events and status not in _SETTLED]
     gone = meetings.get_many(vanished) if vanished else {}
-    for meeting in sorted(gone.values(), key=lambda m: (m.start, m.meeting_id)):
+    for meeting in sorted(gone.values(), key=lambda m: (m.start, m.meeting_id)):  # list order
         if meeting.status not in _SETTLED:
             changed.append(cancel_vanished(meeting).model_copy(update={"updated_at": now}))
             result.cancelled += 1
