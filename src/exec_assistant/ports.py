@@ -48,6 +48,10 @@ class MeetingRepository(Protocol):
         """Meetings starting in [start_from, start_to), ordered by start."""
         ...
 
+    def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
+        """The source fingerprint of each stored meeting among `meeting_ids`, by id."""
+        ...
+
     def statuses_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
     ) -> dict[str, MeetingStatus]:

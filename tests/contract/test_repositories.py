@@ -161,6 +161,21 @@ class TestMeetingRepository:
         assert meetings.get_many([]) == {}
         assert meetings.get_many(["mtg_missing"]) == {}
 
+    def test_fingerprints_of_stored_meetings(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        with_print = make_meeting("mtg_a").model_copy(update={"source_fingerprint": "f1"})
+        without = make_meeting("mtg_b")
+        meetings.put_many([with_print, without])
+
+        assert meetings.fingerprints(["mtg_a", "mtg_b", "mtg_missing"]) == {
+            "mtg_a": "f1",
+            "mtg_b": None,
+        }
+        meetings.put(with_print.model_copy(update={"source_fingerprint": "f2"}))
+        assert meetings.fingerprints(["mtg_a"]) == {"mtg_a": "f2"}
+        assert meetings.fingerprints([]) == {}
+
     def test_get_many_handles_more_ids_than_one_query_takes(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
     ) -> None:

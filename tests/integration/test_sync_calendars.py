@@ -272,3 +272,27 @@ def test_an_unknown_type_is_refused_and_nothing_changes(world: World) -> None:
         )
     assert world.overrides.all() == {}
     assert world.meetings.get(qbr.meeting_id) == qbr
+
+
+def test_a_changed_configuration_reassesses_unchanged_events(world: World) -> None:
+    world.write(QBR)
+    world.sync()
+    qbr = world.by_title()["Q4 QBR"][0]
+    assert qbr.prep_at == qbr.start - timedelta(hours=72)
+    patched = world.catalog.get("qbr").model_copy(update={"prep_lead_hours": 96})
+    world.catalog = MeetingTypeCatalog([patched, *(t for t in world.catalog if t.id != "qbr")])
+    report = world.sync()
+    assert report.total("updated") == 1
+    qbr = world.by_title()["Q4 QBR"][0]
+    assert qbr.prep_at == qbr.start - timedelta(hours=96)
+
+
+def test_an_unchanged_event_is_not_assessed_again(world: World) -> None:
+    world.write(ONE_ON_ONE, QBR)
+    world.sync()
+    stored = world.meetings.fingerprints(
+        [m.meeting_id for ms in world.by_title().values() for m in ms]
+    )
+    assert stored and all(stored.values())
+    report = world.sync(now=NOW + timedelta(hours=1))
+    assert report.total("unchanged") == 3 and report.changed_meetings == []

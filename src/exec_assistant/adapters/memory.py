@@ -53,6 +53,9 @@ class InMemoryMeetingRepository:
             ]
         )
 
+    def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
+        return {i: self._items[i].source_fingerprint for i in meeting_ids if i in self._items}
+
     def statuses_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
     ) -> dict[str, MeetingStatus]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from exec_assistant.domain.models import (
 from exec_assistant.domain.timing import compute_prep_at, compute_reminder_at
 
 OVERRIDE_REASON = "set by you for this series"
+# Part of every fingerprint: change it when assess_event would judge the same event otherwise.
+ASSESSMENT_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -164,4 +167,24 @@ def override_type(
 
 
 def cancel_vanished(meeting: Meeting) -> Meeting:
-    return meeting.with_status(MeetingStatus.CANCELLED, skip_reason="removed from the calendar")
+    # The fingerprint goes: if the event comes back unchanged it must be assessed again.
+    return meeting.with_status(
+        MeetingStatus.CANCELLED, skip_reason="removed from the calendar", source_fingerprint=None
+    )
+
+
+def configuration_key(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> str:
+    """Everything besides the event that assess_event depends on, as one digest."""
+    parts = [t.model_dump_json() for t in catalog]
+    parts += [rules.model_dump_json(), executive.email or "", executive.zone.key]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def event_fingerprint(event: CalendarEvent, series_override: str | None, config_key: str) -> str:
+    """Equal for the same event, series type and configuration: nothing to re-assess."""
+    material = "\x1f".join(
+        [ASSESSMENT_VERSION, config_key, series_override or "", event.model_dump_json()]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:32]

@@ -127,6 +127,9 @@ class Meeting(_Record):
     pack_location: str | None = None
     generated_by: str | None = None
     token_usage: dict[str, int] = Field(default_factory=dict)
+    source_fingerprint: str | None = None
+    """What this record was assessed from (the event, its series' type, the configuration):
+    a sync skips an event whose fingerprint is unchanged."""
     discovered_at: UtcDatetime
     updated_at: UtcDatetime
 
@@ -142,7 +145,7 @@ class Meeting(_Record):
 
     def same_content_as(self, other: Meeting) -> bool:
         """Equal in everything a user could see, ignoring bookkeeping timestamps."""
-        ignore = {"updated_at", "discovered_at"}
+        ignore = {"updated_at", "discovered_at", "source_fingerprint"}
         return self.model_dump(exclude=ignore) == other.model_dump(exclude=ignore)
 
 

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from exec_assistant.domain.discovery import Executive, assess_event, cancel_vanished
+from exec_assistant.domain.discovery import (
+    Executive,
+    assess_event,
+    cancel_vanished,
+    configuration_key,
+    event_fingerprint,
+)
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.identity import meeting_id_for, series_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
@@ -156,25 +162,30 @@ def _sync_one(
         observer.calendar_fetched(source.location, len(fetch.events))
 
     events = {meeting_id_for(e.calendar_id, e.uid, e.recurrence_id): e for e in fetch.events}
-    stored = meetings.get_many(list(events))
+    config_key = configuration_key(catalog, rules, executive)
+    overrides = {
+        i: series_types.get(series_id_for(e.calendar_id, e.uid)) for i, e in events.items()
+    }
+    fingerprints = {i: event_fingerprint(e, overrides[i], config_key) for i, e in events.items()}
+    # An event assessed before from exactly the same inputs would be assessed the same way:
+    # its stored meeting stands as it is.
+    known = meetings.fingerprints(list(events))
+    to_assess = [i for i in events if known.get(i) is None or known[i] != fingerprints[i]]
+    result.unchanged += len(events) - len(to_assess)
+    stored = meetings.get_many(to_assess)
     changed: list[Meeting] = []
-    for meeting_id, event in events.items():
+    for meeting_id in to_assess:
         old = stored.get(meeting_id)
         new = assess_event(
-            event,
-            old,
-            catalog,
-            rules,
-            executive,
-            series_types.get(series_id_for(event.calendar_id, event.uid)),
-            now,
+            events[meeting_id], old, catalog, rules, executive, overrides[meeting_id], now
         )
+        new = new.model_copy(update={"source_fingerprint": fingerprints[meeting_id]})
         if old is None:
             _count_new(new, result)
-        elif old == new or old.same_content_as(new):
-            # An unchanged meeting comes back equal in every field, timestamps included;
-            # that comparison is much cheaper than same_content_as, which settles the rest.
+        elif old.same_content_as(new):
             result.unchanged += 1
+            if old.source_fingerprint != new.source_fingerprint:
+                changed.append(new)  # nothing to tell; recorded so the next sync skips it
             continue
         else:
             new = new.model_copy(update={"updated_at": now})

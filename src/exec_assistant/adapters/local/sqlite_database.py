@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE meetings SET start_time = substr(start_time, 1, 19) || '.000000Z'
     WHERE length(start_time) = 20;
     """,
+    # 4: what each meeting was assessed from, so a sync skips unchanged events
+    """
+    ALTER TABLE meetings ADD COLUMN fingerprint TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -72,6 +72,7 @@ class SqliteMeetingRepository:
                 m.series_id,
                 m.status.value,
                 iso_key(m.start),
+                m.source_fingerprint,
                 m.model_dump_json(),
             )
             for m in meetings
@@ -79,10 +80,11 @@ class SqliteMeetingRepository:
         with self._db.transaction() as conn:
             conn.executemany(
                 "INSERT INTO meetings"
-                " (meeting_id, calendar_id, series_id, status, start_time, body)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+                " (meeting_id, calendar_id, series_id, status, start_time, fingerprint, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
                 " calendar_id = excluded.calendar_id, series_id = excluded.series_id,"
-                " status = excluded.status, start_time = excluded.start_time, body = excluded.body",
+                " status = excluded.status, start_time = excluded.start_time,"
+                " fingerprint = excluded.fingerprint, body = excluded.body",
                 rows,
             )
 
@@ -103,6 +105,20 @@ class SqliteMeetingRepository:
             where += " AND calendar_id = ?"
             params.append(calendar_id)
         return self._select(where, params)
+
+    def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        ids = list(dict.fromkeys(meeting_ids))
+        with self._db.reading() as conn:
+            for offset in range(0, len(ids), _BATCH):
+                chunk = ids[offset : offset + _BATCH]
+                rows = conn.execute(
+                    "SELECT meeting_id, fingerprint FROM meetings WHERE meeting_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                found.update({str(i): (str(f) if f is not None else None) for i, f in rows})
+        return found
 
     def statuses_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
