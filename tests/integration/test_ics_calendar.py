@@ -293,3 +293,29 @@ def test_an_unreachable_url_names_the_url(parser: Parser) -> None:
         IcsCalendarSource(url, default_zone=NEW_YORK, timeout_seconds=2, parser=parser).fetch(
             *WINDOW
         )
+
+
+def test_a_rule_that_never_advances_is_skipped_not_followed(tmp_path: Path, parser: Parser) -> None:
+    endless = vevent(
+        "endless@test",
+        "Endless",
+        "20261201T100000",
+        "20261201T110000",
+        extra=["RRULE:FREQ=DAILY;INTERVAL=0"],
+    )
+    fetched = source_for(tmp_path, WEEKLY, endless, parser=parser).fetch(*WINDOW)
+    assert len(fetched.events) == 4
+    assert any("'Endless'" in w and "INTERVAL must be 1 or more" in w for w in fetched.warnings)
+
+
+def test_a_meeting_every_minute_is_skipped(tmp_path: Path, parser: Parser) -> None:
+    flood = vevent(
+        "flood@test",
+        "Flood",
+        "20261201T100000",
+        "20261201T100100",
+        extra=["RRULE:FREQ=MINUTELY"],
+    )
+    fetched = source_for(tmp_path, WEEKLY, flood, parser=parser).fetch(*WINDOW)
+    assert len(fetched.events) == 4
+    assert any("FREQ=MINUTELY is not a meeting schedule" in w for w in fetched.warnings)

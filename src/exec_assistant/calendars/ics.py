@@ -16,6 +16,7 @@ import icalendar
 import recurring_ical_events
 
 from exec_assistant.calendars.ics_fast import FastPathDeclined, read_fast
+from exec_assistant.calendars.rules import rule_problem
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
 from exec_assistant.ports import CalendarFetch
@@ -303,6 +304,9 @@ def _event_problem(component: Any) -> str | None:
             try:
                 if prop == "RRULE":
                     value.to_ical()
+                    problem = rule_problem(value)
+                    if problem:
+                        return f"RRULE: {problem}"
                 elif prop in ("EXDATE", "RDATE"):
                     _ = [item.dt for item in value.dts]
                 else:

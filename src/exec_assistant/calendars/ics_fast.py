@@ -28,6 +28,7 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar.parser import Contentline
 from icalendar.prop import TypesFactory, vDDDTypes, vRecur, vText, vUnknown
 
+from exec_assistant.calendars.rules import rule_problem
 from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
 
 # A parameter value as icalendar gives it: one string, or a list when it was comma-separated.
@@ -315,7 +316,10 @@ def _canonical_rule(text: str) -> str | None:
     if text in _rules:
         return _rules[text]
     try:
-        rule: str | None = vRecur.from_ical(text).to_ical().decode()
+        parsed = vRecur.from_ical(text)
+        rule: str | None = parsed.to_ical().decode()
+        if rule_problem(parsed):
+            rule = None  # the full path reports it (dateutil would never finish INTERVAL=0)
     except Exception:  # icalendar marks the event broken; the reference says how
         rule = None
     return _remember(_rules, text, rule)
