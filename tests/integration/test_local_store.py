@@ -298,7 +298,7 @@ def shared_tmp() -> Iterator[Path]:
 def prepare_as(uid: int, gid: int, path: Path) -> tuple[int, str]:
     """DataFolder(path).prepare() in a forked child running as uid:gid; its exit code and message.
 
-    A fork, not an exec: the interpreter may live where that user cannot run it (/root/...).
+    A fork, not an exec: the interpreter may live in a home folder that user cannot enter.
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
