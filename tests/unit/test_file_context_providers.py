@@ -696,3 +696,24 @@ def test_providers_name_themselves_and_report_for_the_organisation(
     assert result.available
     assert result.facts
     assert result.headline == result.facts[0]
+
+
+def test_a_published_postmortem_is_neither_due_nor_overdue(tmp_path: Path) -> None:
+    (tmp_path / "incidents.csv").write_text(
+        "id,severity,title,started_at,resolved_at,status,postmortem_due,postmortem_published,owner\n"
+        "I-1,SEV2,Late but out,2026-11-20T10:00:00Z,2026-11-20T12:00:00Z,resolved,2026-11-25,"
+        "2026-11-27,a@x.example\n"
+        "I-2,SEV2,Still missing,2026-11-21T10:00:00Z,2026-11-21T12:00:00Z,resolved,2026-11-26,,"
+        "a@x.example\n"
+    )
+    request = ContextRequest(
+        meeting_id="m",
+        series_id="s",
+        meeting_type="reliability_review",
+        title="PIR",
+        start=datetime(2026, 12, 1, 15, tzinfo=UTC),
+        now=datetime(2026, 11, 30, 12, tzinfo=UTC),
+    )
+    result = IncidentsContextProvider(tmp_path).gather(request)
+    overdue = [f for f in result.facts if f.startswith("Postmortems past their due date")]
+    assert overdue == ["Postmortems past their due date: I-2 (due 26 Nov)"]

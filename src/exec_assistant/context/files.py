@@ -111,6 +111,8 @@ class Incident(_Row):
     status: Text
     resolved_at: datetime | None = None
     postmortem_due: date | None = None
+    postmortem_published: date | None = None
+    """Optional column: when the postmortem came out; a published one is neither due nor late."""
     # Unassigned incidents are common in exports; they simply never match a people scope.
     owner: str | None = None
     service: str | None = None
@@ -547,10 +549,14 @@ def _postmortems(
 ) -> tuple[list[_Postmortem], list[_Postmortem]]:
     """Postmortems still to come and those past their due date, soonest first.
 
-    The file has no "postmortem published" column, so a past due date is all we can go on.
+    Without a `postmortem_published` date, a past due date is all there is to go on.
     """
     dated = sorted(
-        ((i, i.postmortem_due) for i in incidents if i.postmortem_due is not None),
+        (
+            (i, i.postmortem_due)
+            for i in incidents
+            if i.postmortem_due is not None and i.postmortem_published is None
+        ),
         key=lambda pair: pair[1],
     )
     return [p for p in dated if p[1] >= today], [p for p in dated if p[1] < today]
