@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -17,6 +16,7 @@ from exec_assistant.cli.common import (
     app,
     config_app,
     load_command_settings,
+    parse_instant,
     parse_now,
     print_json,
     print_sync,
@@ -24,7 +24,6 @@ from exec_assistant.cli.common import (
     ui,
 )
 from exec_assistant.configuration import load_config
-from exec_assistant.domain.errors import UsageError
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
 from exec_assistant.services.meetings import classify_series, list_meetings
 from exec_assistant.settings import Settings
@@ -92,8 +91,12 @@ def meetings(
     settings, _ = load_command_settings(ctx)
     zone = settings.zone
     instant = parse_now(now, zone)
-    begin = parse_bound(start_from, "--from", zone) or instant
-    end = parse_bound(start_to, "--to", zone) or begin + timedelta(days=settings.lookahead_days)
+    begin = parse_instant(start_from, zone, "--from") if start_from else instant
+    end = (
+        parse_instant(start_to, zone, "--to")
+        if start_to
+        else begin + timedelta(days=settings.lookahead_days)
+    )
     local = build_local(settings, command="meetings", exclusive=False)
     try:
         found = list_meetings(local.meetings, begin, end)
@@ -111,16 +114,6 @@ def meetings(
         return
     ui.out.print(meetings_table(found, zone, names, instant, ui.out.width))
     ui.out.print(f"{len(found)} meetings, times in {zone.key}.")
-
-
-def parse_bound(text: str | None, flag: str, zone: ZoneInfo) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"invalid {flag} '{text}': expected ISO 8601, e.g. 2026-12-01") from None
-    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 @app.command()

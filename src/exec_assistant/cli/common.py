@@ -118,16 +118,19 @@ def load_command_settings(ctx: typer.Context, **overrides: Any) -> tuple[Setting
     return settings, origins
 
 
-def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
-    if text is None:
-        return datetime.now(zone)
+def parse_instant(text: str, zone: ZoneInfo, flag: str) -> datetime:
+    """An ISO 8601 instant from the command line; without an offset, in the user's zone."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"invalid --now '{text}': expected ISO 8601, e.g. 2026-11-30T07:00:00-05:00"
+            f"invalid {flag} '{text}': expected ISO 8601, e.g. 2026-11-30T07:00:00-05:00"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
+    return datetime.now(zone) if text is None else parse_instant(text, zone, "--now")
 
 
 def print_json_line(data: Any) -> None:
