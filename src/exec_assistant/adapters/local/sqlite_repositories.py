@@ -36,20 +36,25 @@ class SqliteMeetingRepository:
             ).fetchone()
         return Meeting.model_validate_json(row[0]) if row else None
 
-    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
-        found: dict[str, Meeting] = {}
+    def _column_by_id(self, column: str, meeting_ids: Sequence[str]) -> list[tuple[str, Any]]:
+        """(meeting_id, column) of the stored meetings among the ids, in batches."""
         ids = list(dict.fromkeys(meeting_ids))
+        rows: list[tuple[str, Any]] = []
         with self._db.reading() as conn:
             for offset in range(0, len(ids), _BATCH):
                 chunk = ids[offset : offset + _BATCH]
-                rows = conn.execute(
-                    "SELECT meeting_id, body FROM meetings WHERE meeting_id IN"
+                rows += conn.execute(
+                    f"SELECT meeting_id, {column} FROM meetings WHERE meeting_id IN"
                     f" ({','.join('?' * len(chunk))})",
                     chunk,
                 ).fetchall()
-                for meeting_id, body in rows:
-                    found[str(meeting_id)] = Meeting.model_validate_json(body)
-        return found
+        return rows
+
+    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
+        return {
+            str(meeting_id): Meeting.model_validate_json(body)
+            for meeting_id, body in self._column_by_id("body", meeting_ids)
+        }
 
     def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
         upper = prefix + "\U0010ffff"
@@ -107,18 +112,10 @@ class SqliteMeetingRepository:
         return self._select(where, params)
 
     def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
-        found: dict[str, str | None] = {}
-        ids = list(dict.fromkeys(meeting_ids))
-        with self._db.reading() as conn:
-            for offset in range(0, len(ids), _BATCH):
-                chunk = ids[offset : offset + _BATCH]
-                rows = conn.execute(
-                    "SELECT meeting_id, fingerprint FROM meetings WHERE meeting_id IN"
-                    f" ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-                found.update({str(i): (str(f) if f is not None else None) for i, f in rows})
-        return found
+        return {
+            str(meeting_id): (str(value) if value is not None else None)
+            for meeting_id, value in self._column_by_id("fingerprint", meeting_ids)
+        }
 
     def statuses_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
