@@ -101,3 +101,9 @@ class DataFolderError(ExecAssistantError):
 
 class DataFolderInUse(DataFolderError):
     pass
+
+
+class Interrupted(ExecAssistantError):
+    """The user asked to stop (Ctrl-C, SIGTERM) while a long operation was under way."""
+
+    exit_code = 130
