@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from exec_assistant.adapters.local.data_folder import DataFolder
@@ -11,8 +14,10 @@ from exec_assistant.adapters.local.folder_document_store import FolderDocumentSt
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
+    SqliteCalendarStateRepository,
     SqliteChatSessionRepository,
     SqliteDecisionRepository,
+    SqliteDeliveryRepository,
     SqliteMeetingRepository,
     SqliteSeriesOverrideRepository,
 )
@@ -30,36 +35,59 @@ from exec_assistant.context.files import (
 from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ConfigError
-from exec_assistant.ports import ChatChannel, Clock, ContextProvider
-from exec_assistant.services.dependencies import PrepDependencies
+from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
+from exec_assistant.ports import (
+    ActionItemRepository,
+    CalendarSource,
+    CalendarStateRepository,
+    ChatChannel,
+    ChatSessionRepository,
+    Clock,
+    ContextProvider,
+    DecisionRepository,
+    DeliveryRepository,
+    DocumentStore,
+    MeetingRepository,
+    PrepEngine,
+    PrepRun,
+    SeriesOverrideRepository,
+)
+from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
+from exec_assistant.services.prep import PrepSteps
+from exec_assistant.services.tick import TickDependencies, Ticker
 from exec_assistant.settings import Settings
 from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP
 
 if TYPE_CHECKING:
-    from exec_assistant.workflows.local import LocalWorkflowEngine, Timer
+    from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
 @dataclass
 class LocalApp:
-    """Everything a command needs, built from the settings, on the embedded default."""
+    """The stores of the embedded default, opened on the data folder, as ports."""
 
     settings: Settings
     config: LoadedConfig
     data: DataFolder
-    db: SqliteDatabase
-    meetings: SqliteMeetingRepository
-    overrides: SqliteSeriesOverrideRepository
-    chat_sessions: SqliteChatSessionRepository
-    action_items: SqliteActionItemRepository
-    decisions: SqliteDecisionRepository
-    documents: FolderDocumentStore
+    meetings: MeetingRepository
+    overrides: SeriesOverrideRepository
+    chat_sessions: ChatSessionRepository
+    action_items: ActionItemRepository
+    decisions: DecisionRepository
+    deliveries: DeliveryRepository
+    calendar_states: CalendarStateRepository
+    documents: DocumentStore
+    _database: SqliteDatabase = field(repr=False)
     closed: bool = field(default=False, init=False)
 
     @property
     def executive(self) -> Executive:
         return Executive(self.settings.user_email, self.settings.zone)
 
-    def calendar_sources(self, locations: Sequence[str] = ()) -> list[IcsCalendarSource]:
+    def calendar_sources(
+        self, locations: Sequence[str] = (), abort: threading.Event | None = None
+    ) -> list[CalendarSource]:
+        """The calendars given, or the configured ones; ConfigError when there are none."""
         chosen = list(locations) or self.settings.calendars
         if not chosen:
             raise ConfigError(
@@ -72,59 +100,17 @@ class LocalApp:
                 location,
                 default_zone=self.settings.zone,
                 timeout_seconds=self.settings.http_timeout_seconds,
+                # MERGE-PENDING max_bytes=int(self.settings.calendar_max_mb * 1024 * 1024),
+                # MERGE-PENDING abort=abort,
             )
             for location in dict.fromkeys(chosen)
         ]
 
     def close(self) -> None:
         if not self.closed:
-            self.db.close()
+            self._database.close()
             self.data.release()
             self.closed = True
-
-
-def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
-    folder = local.settings.context_path
-    return {
-        "budget": BudgetContextProvider(folder),
-        "big_rocks": BigRocksContextProvider(folder),
-        "incidents": IncidentsContextProvider(folder),
-        "staffing": StaffingContextProvider(folder),
-        "decisions": DecisionsContextProvider(local.decisions),
-        "history": HistoryContextProvider(local.meetings, local.action_items, local.documents),
-    }
-
-
-def build_channel(local: LocalApp, primary: ChatChannel) -> ChatChannel:
-    if local.settings.outbox is None:
-        return primary
-    return FanOutChannel(primary, OutboxChannel(local.settings.outbox.expanduser()))
-
-
-def build_prep(local: LocalApp, channel: ChatChannel, clock: Clock) -> PrepDependencies:
-    return PrepDependencies(
-        meetings=local.meetings,
-        sessions=local.chat_sessions,
-        action_items=local.action_items,
-        decisions=local.decisions,
-        documents=local.documents,
-        catalog=local.config.catalog,
-        rules=local.config.rules,
-        executive=local.executive,
-        channel=build_channel(local, channel),
-        providers=build_providers(local),
-        generator=OfflinePackGenerator(),
-        clock=clock,
-        provider_timeout_seconds=local.settings.provider_timeout_seconds,
-        generation_timeout_seconds=float(MEETING_PREP[GENERATE_MATERIALS].timeout_seconds or 600),
-    )
-
-
-def build_engine(local: LocalApp, deps: PrepDependencies, timer: Timer) -> LocalWorkflowEngine:
-    # Imported here: DBOS takes most of a second to import, and only some commands need it.
-    from exec_assistant.workflows.local import LocalWorkflowEngine
-
-    return LocalWorkflowEngine(local.data.path, deps, timer)
 
 
 def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalApp:
@@ -144,11 +130,162 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
         settings=settings,
         config=config,
         data=data,
-        db=db,
         meetings=SqliteMeetingRepository(db),
         overrides=SqliteSeriesOverrideRepository(db),
         chat_sessions=SqliteChatSessionRepository(db),
         action_items=SqliteActionItemRepository(db),
         decisions=SqliteDecisionRepository(db),
+        deliveries=SqliteDeliveryRepository(db),
+        calendar_states=SqliteCalendarStateRepository(db),
         documents=FolderDocumentStore(data.path),
+        _database=db,
     )
+
+
+def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
+    folder = local.settings.context_path
+    return {
+        "budget": BudgetContextProvider(folder),
+        "big_rocks": BigRocksContextProvider(folder),
+        "incidents": IncidentsContextProvider(folder),
+        "staffing": StaffingContextProvider(folder),
+        "decisions": DecisionsContextProvider(local.decisions),
+        "history": HistoryContextProvider(local.meetings, local.action_items, local.documents),
+    }
+
+
+def with_outbox(local: LocalApp, primary: ChatChannel, clock: Clock) -> ChatChannel:
+    """The channel, and the outbox beside it when one is configured."""
+    if local.settings.outbox is None:
+        return primary
+    return FanOutChannel(primary, OutboxChannel(local.settings.outbox, clock))
+
+
+def build_prep_dependencies(
+    local: LocalApp, channel: ChatChannel, clock: Clock
+) -> PrepDependencies:
+    generate_limit = float(MEETING_PREP[GENERATE_MATERIALS].timeout_seconds or 600)
+    return PrepDependencies(
+        meetings=local.meetings,
+        sessions=local.chat_sessions,
+        action_items=local.action_items,
+        decisions=local.decisions,
+        deliveries=local.deliveries,
+        documents=local.documents,
+        catalog=local.config.catalog,
+        rules=local.config.rules,
+        executive=local.executive,
+        channel=with_outbox(local, channel, clock),
+        providers=build_providers(local),
+        generator=OfflinePackGenerator(),
+        clock=clock,
+        provider_timeout=local.settings.provider_timeout_seconds,
+        generation_timeout=generate_limit - GENERATION_MARGIN_SECONDS,
+    )
+
+
+class LazyClientEngine:
+    """The PrepEngine of a command that runs no preps (sync, answer beside serve): DBOS is
+    imported, slowly, only if a workflow has to be stopped or answered."""
+
+    def __init__(self, local: LocalApp) -> None:
+        self._local = local
+        self._engine: DbosClientEngine | None = None
+
+    def _open(self) -> DbosClientEngine:
+        if self._engine is None:
+            from exec_assistant.workflows.dbos_engine import DbosClientEngine
+
+            self._engine = DbosClientEngine(self._local.data.path)
+        return self._engine
+
+    def start(self, request: PrepRequest) -> None:
+        self._open().start(request)
+
+    def retry(self, failed_workflow_id: str | None, request: PrepRequest) -> None:
+        self._open().retry(failed_workflow_id, request)
+
+    def deliver_answers(self, task_token: str, answers: AnswersRecorded) -> None:
+        self._open().deliver_answers(task_token, answers)
+
+    def cancel(self, workflow_id: str) -> None:
+        self._open().cancel(workflow_id)
+
+    def status(self, workflow_id: str) -> PrepRun | None:
+        return self._open().status(workflow_id)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+def build_ticker(
+    local: LocalApp,
+    engine: PrepEngine,
+    clock: Clock,
+    *,
+    calendars: Sequence[str] = (),
+    abort: threading.Event | None = None,
+    sync_every: timedelta | None = None,
+) -> Ticker:
+    """The tick service; with no calendar configured it syncs nothing and prepares what is
+    stored."""
+
+    def sources() -> Sequence[CalendarSource]:
+        if not calendars and not local.settings.calendars:
+            return []
+        return local.calendar_sources(calendars, abort)
+
+    return Ticker(
+        TickDependencies(
+            meetings=local.meetings,
+            overrides=local.overrides,
+            calendar_states=local.calendar_states,
+            catalog=local.config.catalog,
+            rules=local.config.rules,
+            executive=local.executive,
+            engine=engine,
+            clock=clock,
+            sources=sources,
+            lookahead_days=local.settings.lookahead_days,
+        ),
+        sync_every=sync_every,
+    )
+
+
+@dataclass
+class PrepRuntime:
+    """Everything that runs preps in this process: the steps, the engine, the ticker."""
+
+    deps: PrepDependencies
+    steps: PrepSteps
+    engine: DbosPrepEngine
+    ticker: Ticker
+    clock: Clock
+
+
+def build_runtime(
+    local: LocalApp,
+    channel: ChatChannel,
+    clock: Clock,
+    *,
+    timer: Timer | None = None,
+    calendars: Sequence[str] = (),
+    abort: threading.Event | None = None,
+    sync_every: timedelta | None = None,
+    pause: Callable[[float], None] = time.sleep,
+    verbose: bool = False,
+) -> PrepRuntime:
+    """The prep runtime on DBOS, not launched yet (`engine.launch()`). DBOS is imported here:
+    it takes most of a second, and only the commands that run preps need it."""
+    from exec_assistant.workflows.dbos_engine import DbosPrepEngine, DurableTimer
+
+    deps = build_prep_dependencies(local, channel, clock)
+    steps = PrepSteps(deps)
+    engine = DbosPrepEngine(
+        local.data.path, steps, timer or DurableTimer(clock), pause=pause, verbose=verbose
+    )
+    ticker = build_ticker(
+        local, engine, clock, calendars=calendars, abort=abort, sync_every=sync_every
+    )
+    return PrepRuntime(deps=deps, steps=steps, engine=engine, ticker=ticker, clock=clock)

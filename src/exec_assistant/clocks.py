@@ -1,4 +1,5 @@
-"""Clocks: the real one, one that starts at a given instant (--now), and a simulated one."""
+"""Clocks: the real one, a fixed instant and one that starts at a given instant (--now), and
+a simulated one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ from datetime import UTC, datetime, timedelta
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class FixedClock:
+    """Always the same instant: `--now` for a command that is over in a moment (sync)."""
+
+    def __init__(self, instant: datetime) -> None:
+        self._instant = instant.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._instant
 
 
 class OffsetClock:

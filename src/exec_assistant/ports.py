@@ -1,28 +1,32 @@
 """The ports: what the services need from the outside world, as Protocols.
 
-Each port has an in-memory adapter for tests, a local adapter (SQLite, a folder) and, for the
-repositories, an AWS adapter; one contract suite runs against all of them.
+The repositories and the document store have an in-memory adapter for tests and a local one
+(SQLite, a folder); one contract suite runs against every adapter of a port.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.models import (
     ActionItem,
     CalendarEvent,
+    CalendarState,
     ChatSession,
     Decision,
+    Delivery,
     FinalReminder,
     Meeting,
     MeetingStatus,
     PrepPack,
 )
 from exec_assistant.domain.prep_pack import PackInputs
+from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepRequest
 
 
 class MeetingRepository(Protocol):
@@ -40,6 +44,13 @@ class MeetingRepository(Protocol):
 
     def put_many(self, meetings: Sequence[Meeting]) -> None:
         """Store all or none."""
+        ...
+
+    def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
+        """Apply `change` to the stored meeting and store the result, with no other write in
+        between (a prep step and a sync, or two processes, cannot undo each other's change).
+        The stored result, or None when there is no such meeting. `change` may raise to
+        leave the meeting as it is."""
         ...
 
     def list_between(
@@ -76,7 +87,7 @@ class SeriesOverrideRepository(Protocol):
 
     def get(self, series_id: str) -> str | None: ...
 
-    def set(self, series_id: str, meeting_type: str) -> None: ...
+    def set(self, series_id: str, meeting_type: str, at: datetime) -> None: ...
 
     def all(self) -> dict[str, str]: ...
 
@@ -85,6 +96,13 @@ class ChatSessionRepository(Protocol):
     def get(self, session_id: str) -> ChatSession | None: ...
 
     def put(self, session: ChatSession) -> None: ...
+
+    def update(
+        self, session_id: str, change: Callable[[ChatSession], ChatSession]
+    ) -> ChatSession | None:
+        """As MeetingRepository.update: answers arriving and the wait attaching its token
+        never lose each other's write."""
+        ...
 
     def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
         """Sessions of `user_id` created after the given epoch second, oldest first."""
@@ -95,6 +113,10 @@ class ChatSessionRepository(Protocol):
 
 class ActionItemRepository(Protocol):
     def put_many(self, items: Sequence[ActionItem]) -> None: ...
+
+    def replace_for_meeting(self, meeting_id: str, items: Sequence[ActionItem]) -> None:
+        """Make `items` the meeting's action items: the meeting's others go, all or none."""
+        ...
 
     def get(self, item_id: str) -> ActionItem | None: ...
 
@@ -111,6 +133,10 @@ class ActionItemRepository(Protocol):
 class DecisionRepository(Protocol):
     def put_many(self, decisions: Sequence[Decision]) -> None: ...
 
+    def replace_for_meeting(self, meeting_id: str, decisions: Sequence[Decision]) -> None:
+        """Make `decisions` the meeting's decisions: the meeting's others go, all or none."""
+        ...
+
     def get(self, decision_id: str) -> Decision | None: ...
 
     def list(
@@ -120,6 +146,22 @@ class DecisionRepository(Protocol):
         meeting_id: str | None = None,
         series_id: str | None = None,
     ) -> list[Decision]: ...
+
+
+class DeliveryRepository(Protocol):
+    """The record of every message sent to the executive, by its stable key."""
+
+    def get(self, key: str) -> Delivery | None: ...
+
+    def put(self, delivery: Delivery) -> None: ...
+
+
+class CalendarStateRepository(Protocol):
+    """What each calendar's last accepted fetch held."""
+
+    def get(self, calendar_id: str) -> CalendarState | None: ...
+
+    def put(self, state: CalendarState) -> None: ...
 
 
 class DocumentStore(Protocol):
@@ -176,21 +218,26 @@ class ContextProvider(Protocol):
 
 
 class ChatChannel(Protocol):
-    """Where the executive is asked, and where packs and reminders go (terminal, Slack, ...)."""
+    """Where the executive is asked, and where packs and reminders go (terminal, outbox).
+
+    Every message carries its stable `key` (the prep and the state sending it): a message may
+    be handed over again after a crash, with the same key, and the receiving end can drop the
+    copy. Transport failures raise; the workflow retries them.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
+    def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
         """Send the prep questions; the answers by number when the channel has them at once
         (a person at the terminal, an answers file), None when they arrive later."""
         ...
 
-    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None: ...
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str, key: str) -> None: ...
 
-    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None: ...
+    def remind(self, meeting: Meeting, reminder: FinalReminder, key: str) -> None: ...
 
-    def tell(self, meeting: Meeting, text: str) -> None:
+    def tell(self, meeting: Meeting, text: str, key: str) -> None:
         """A short notice about the meeting's prep (the wait for answers ended, say)."""
         ...
 
@@ -206,3 +253,46 @@ class PackGenerator(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class PrepRunState(StrEnum):
+    RUNNING = "running"
+    """Started, working or waiting (for answers, for the reminder's time)."""
+    SUCCEEDED = "succeeded"
+    """Done, or stopped because there was nothing more to do."""
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class PrepRun:
+    workflow_id: str
+    state: PrepRunState
+    outcome: PrepOutcome | None = None
+    """How it ended, once it has."""
+    error: str | None = None
+
+
+class PrepEngine(Protocol):
+    """Runs prep workflows from the workflow spec: DBOS locally, Step Functions on AWS."""
+
+    def start(self, request: PrepRequest) -> None:
+        """Start the workflow `request.workflow_id`; starting it again starts nothing."""
+        ...
+
+    def deliver_answers(self, task_token: str, answers: AnswersRecorded) -> None:
+        """Complete the wait for answers that attached `task_token`."""
+        ...
+
+    def cancel(self, workflow_id: str) -> None:
+        """Stop the workflow; nothing more is sent for it. Unknown ids are ignored."""
+        ...
+
+    def status(self, workflow_id: str) -> PrepRun | None:
+        """Where the workflow is; None for one never started."""
+        ...
+
+    def retry(self, failed_workflow_id: str | None, request: PrepRequest) -> None:
+        """Start a fresh attempt (`request`, a new workflow id) of a prep whose last attempt
+        failed or was lost; the old one is stopped first if it is still about."""
+        ...

@@ -82,7 +82,12 @@ class Settings(BaseSettings):
     )
     lookahead_days: int = Field(default=14, ge=1, le=366, description="how far ahead to sync")
     calendar_poll_hours: float = Field(default=2, gt=0, description="how often `serve` syncs")
-    http_timeout_seconds: float = Field(default=30, gt=0, description="for calendar URLs")
+    http_timeout_seconds: float = Field(
+        default=30, gt=0, description="the whole fetch of a calendar URL may take this long"
+    )
+    calendar_max_mb: float = Field(
+        default=50, gt=0, description="a calendar larger than this is refused"
+    )
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
     context_dir: Path | None = Field(
         default=None, description="budget.yaml, big_rocks.yaml, incidents.csv, staffing.yaml"
@@ -136,6 +141,20 @@ class Settings(BaseSettings):
                 f"unknown timezone '{value}'{suggestion}; use an IANA name such as America/New_York"
             )
         return value
+
+    @field_validator("outbox")
+    @classmethod
+    def _outbox(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) == "":
+            return None
+        path = value.expanduser()
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder; give the path of a file to append to")
+        if not path.parent.is_dir():
+            raise ValueError(
+                f"the folder {path.parent} does not exist; create it, or choose another path"
+            )
+        return path
 
     @field_validator("log_level")
     @classmethod

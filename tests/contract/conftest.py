@@ -19,15 +19,19 @@ import pytest
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
+    SqliteCalendarStateRepository,
     SqliteChatSessionRepository,
     SqliteDecisionRepository,
+    SqliteDeliveryRepository,
     SqliteMeetingRepository,
     SqliteSeriesOverrideRepository,
 )
 from exec_assistant.adapters.memory import (
     InMemoryActionItemRepository,
+    InMemoryCalendarStateRepository,
     InMemoryChatSessionRepository,
     InMemoryDecisionRepository,
+    InMemoryDeliveryRepository,
     InMemoryMeetingRepository,
     InMemorySeriesOverrideRepository,
 )
@@ -42,8 +46,10 @@ from exec_assistant.domain.models import (
 )
 from exec_assistant.ports import (
     ActionItemRepository,
+    CalendarStateRepository,
     ChatSessionRepository,
     DecisionRepository,
+    DeliveryRepository,
     MeetingRepository,
     SeriesOverrideRepository,
 )
@@ -59,6 +65,8 @@ class Repositories:
     chat_sessions: ChatSessionRepository
     action_items: ActionItemRepository
     decisions: DecisionRepository
+    deliveries: DeliveryRepository
+    calendar_states: CalendarStateRepository
 
 
 BackendFactory = Callable[[Path], AbstractContextManager[Repositories]]
@@ -72,6 +80,8 @@ def _memory_backend(tmp_path: Path) -> Iterator[Repositories]:
         chat_sessions=InMemoryChatSessionRepository(),
         action_items=InMemoryActionItemRepository(),
         decisions=InMemoryDecisionRepository(),
+        deliveries=InMemoryDeliveryRepository(),
+        calendar_states=InMemoryCalendarStateRepository(),
     )
 
 
@@ -85,6 +95,8 @@ def _sqlite_backend(tmp_path: Path) -> Iterator[Repositories]:
             chat_sessions=SqliteChatSessionRepository(db),
             action_items=SqliteActionItemRepository(db),
             decisions=SqliteDecisionRepository(db),
+            deliveries=SqliteDeliveryRepository(db),
+            calendar_states=SqliteCalendarStateRepository(db),
         )
     finally:
         db.close()
@@ -125,6 +137,16 @@ def action_items(repositories: Repositories) -> ActionItemRepository:
 @pytest.fixture
 def decisions(repositories: Repositories) -> DecisionRepository:
     return repositories.decisions
+
+
+@pytest.fixture
+def deliveries(repositories: Repositories) -> DeliveryRepository:
+    return repositories.deliveries
+
+
+@pytest.fixture
+def calendar_states(repositories: Repositories) -> CalendarStateRepository:
+    return repositories.calendar_states
 
 
 # Builders: a valid record with only what the test cares about spelled out. The tests get them

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from exec_assistant.domain.models import (
     ActionItem,
     Attendee,
+    CalendarState,
     ChatSession,
     Decision,
     DecisionStatus,
+    Delivery,
+    DeliveryState,
     ItemStatus,
     Meeting,
     MeetingStatus,
 )
 from exec_assistant.ports import (
     ActionItemRepository,
+    CalendarStateRepository,
     ChatSessionRepository,
     DecisionRepository,
+    DeliveryRepository,
     MeetingRepository,
     SeriesOverrideRepository,
 )
@@ -36,6 +46,23 @@ MakeDecision = Callable[..., Decision]
 
 def ids(records: list[Meeting]) -> list[str]:
     return [m.meeting_id for m in records]
+
+
+class list_like(Sequence[Meeting]):
+    """A batch the adapter can only walk once, front to back, that breaks off partway: as a
+    write that fails midway would."""
+
+    def __init__(self, items: Iterable[Meeting]) -> None:
+        self._items = iter(items)
+
+    def __iter__(self) -> Iterator[Meeting]:
+        return self._items
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, index: Any) -> Any:
+        raise TypeError("walk it")
 
 
 class TestMeetingRepository:
@@ -138,6 +165,70 @@ class TestMeetingRepository:
     def test_put_many_of_nothing_is_fine(self, meetings: MeetingRepository) -> None:
         meetings.put_many([])
         assert meetings.get_many(["mtg_1"]) == {}
+
+    def test_put_many_stores_all_or_none(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_0", title="Before"))
+
+        def batch() -> Iterator[Meeting]:
+            yield make_meeting("mtg_0", title="After")
+            yield make_meeting("mtg_1")
+            raise OSError("the batch broke off")
+
+        with pytest.raises(OSError, match="broke off"):
+            meetings.put_many(list_like(batch()))
+
+        assert meetings.get("mtg_1") is None
+        stored = meetings.get("mtg_0")
+        assert stored is not None and stored.title == "Before"
+
+    def test_update_changes_the_stored_meeting(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_1", status=MeetingStatus.SCHEDULED))
+
+        changed = meetings.update("mtg_1", lambda m: m.with_status(MeetingStatus.NOTIFIED))
+
+        assert changed is not None and changed.status == MeetingStatus.NOTIFIED
+        assert meetings.get("mtg_1") == changed
+        assert ids(meetings.list_by_status(MeetingStatus.NOTIFIED)) == ["mtg_1"]
+        assert meetings.update("mtg_missing", lambda m: m) is None
+
+    def test_an_update_that_raises_leaves_the_meeting_as_it_was(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_1", title="Kept"))
+
+        def refuse(meeting: Meeting) -> Meeting:
+            raise ValueError("not this one")
+
+        with pytest.raises(ValueError, match="not this one"):
+            meetings.update("mtg_1", refuse)
+        stored = meetings.get("mtg_1")
+        assert stored is not None and stored.title == "Kept"
+
+    def test_updates_from_many_threads_lose_nothing(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_1", token_usage={"n": 0}))
+
+        def bump(meeting: Meeting) -> Meeting:
+            count = meeting.token_usage["n"]
+            time.sleep(0.0005)  # a read-modify-write that is easy to interleave
+            return meeting.model_copy(update={"token_usage": {"n": count + 1}})
+
+        def work() -> None:
+            for _ in range(25):
+                meetings.update("mtg_1", bump)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = meetings.get("mtg_1")
+        assert stored is not None and stored.token_usage == {"n": 100}
 
     def test_put_many_overwrites_existing_and_adds_new(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
@@ -441,22 +532,22 @@ class TestSeriesOverrideRepository:
         assert overrides.all() == {}
 
     def test_set_then_get(self, overrides: SeriesOverrideRepository) -> None:
-        overrides.set("ser_1", "one_on_one")
+        overrides.set("ser_1", "one_on_one", T0)
 
         assert overrides.get("ser_1") == "one_on_one"
         assert overrides.get("ser_2") is None
 
     def test_setting_again_overwrites(self, overrides: SeriesOverrideRepository) -> None:
-        overrides.set("ser_1", "one_on_one")
-        overrides.set("ser_1", "board")
+        overrides.set("ser_1", "one_on_one", T0)
+        overrides.set("ser_1", "board", T0 + HOUR)
 
         assert overrides.get("ser_1") == "board"
         assert overrides.all() == {"ser_1": "board"}
 
     def test_all_returns_every_override(self, overrides: SeriesOverrideRepository) -> None:
-        overrides.set("ser_1", "one_on_one")
-        overrides.set("ser_2", "board")
-        overrides.set("ser_3", "external")
+        overrides.set("ser_1", "one_on_one", T0)
+        overrides.set("ser_2", "board", T0)
+        overrides.set("ser_3", "external", T0)
 
         assert overrides.all() == {"ser_1": "one_on_one", "ser_2": "board", "ser_3": "external"}
 
@@ -481,6 +572,49 @@ class TestChatSessionRepository:
         assert isinstance(got.questions, tuple)
         assert got.answers == {"What outcome do you want?": "A signed term sheet"}
         assert chat_sessions.get("ses_unknown") is None
+
+    def test_update_changes_the_stored_session(
+        self, chat_sessions: ChatSessionRepository, make_session: MakeSession
+    ) -> None:
+        chat_sessions.put(make_session("ses_1"))
+
+        changed = chat_sessions.update(
+            "ses_1", lambda s: s.model_copy(update={"task_token": "tok"})
+        )
+
+        assert changed is not None and changed.task_token == "tok"
+        assert chat_sessions.get("ses_1") == changed
+        assert chat_sessions.update("ses_missing", lambda s: s) is None
+
+    def test_concurrent_session_updates_keep_both_changes(
+        self, chat_sessions: ChatSessionRepository, make_session: MakeSession
+    ) -> None:
+        chat_sessions.put(make_session("ses_1"))
+        start = threading.Barrier(2)
+
+        def change(field: str, value: Any) -> Callable[[ChatSession], ChatSession]:
+            def apply(session: ChatSession) -> ChatSession:
+                time.sleep(0.01)
+                return session.model_copy(update={field: value})
+
+            return apply
+
+        def attach() -> None:
+            start.wait()
+            chat_sessions.update("ses_1", change("task_token", "tok"))
+
+        def answer() -> None:
+            start.wait()
+            chat_sessions.update("ses_1", change("answers", {"1": "yes"}))
+
+        threads = [threading.Thread(target=attach), threading.Thread(target=answer)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = chat_sessions.get("ses_1")
+        assert stored is not None
+        assert (stored.task_token, stored.answers) == ("tok", {"1": "yes"})
 
     def test_put_overwrites(
         self, chat_sessions: ChatSessionRepository, make_session: MakeSession
@@ -702,6 +836,31 @@ class TestActionItemRepository:
         assert action_items.list(owner="sam") == []
         assert [i.item_id for i in action_items.list(owner="priya")] == ["act_1"]
 
+    def test_replace_for_meeting_keeps_only_the_given_items_of_that_meeting(
+        self, action_items: ActionItemRepository, make_item: MakeItem
+    ) -> None:
+        action_items.put_many(
+            [
+                make_item("act_1", meeting_id="mtg_a"),
+                make_item("act_2", meeting_id="mtg_a"),
+                make_item("act_3", meeting_id="mtg_b"),
+            ]
+        )
+
+        action_items.replace_for_meeting(
+            "mtg_a",
+            [
+                make_item("act_2", meeting_id="mtg_a", text="Changed"),
+                make_item("act_4", meeting_id="mtg_a"),
+            ],
+        )
+
+        assert [i.item_id for i in action_items.list(meeting_id="mtg_a")] == ["act_2", "act_4"]
+        assert [i.item_id for i in action_items.list(meeting_id="mtg_b")] == ["act_3"]
+        changed = action_items.get("act_2")
+        assert changed is not None and changed.text == "Changed"
+        assert action_items.get("act_1") is None
+
     def test_put_many_of_nothing_is_fine(self, action_items: ActionItemRepository) -> None:
         action_items.put_many([])
         assert action_items.list() == []
@@ -809,3 +968,53 @@ class TestDecisionRepository:
         assert got is not None
         assert got.status == DecisionStatus.DECIDED
         assert [d.decision_id for d in decisions.list()] == ["dec_1", "dec_2"]
+
+
+class TestDecisionReplacement:
+    def test_replace_for_meeting_keeps_only_the_given_decisions_of_that_meeting(
+        self, decisions: DecisionRepository, make_decision: MakeDecision
+    ) -> None:
+        decisions.put_many(
+            [
+                make_decision("dec_1", meeting_id="mtg_a"),
+                make_decision("dec_2", meeting_id="mtg_b"),
+            ]
+        )
+
+        decisions.replace_for_meeting("mtg_a", [make_decision("dec_3", meeting_id="mtg_a")])
+
+        assert [d.decision_id for d in decisions.list()] == ["dec_2", "dec_3"]
+        decisions.replace_for_meeting("mtg_a", [])
+        assert [d.decision_id for d in decisions.list()] == ["dec_2"]
+
+
+class TestDeliveryRepository:
+    def test_a_delivery_reads_back_and_is_overwritten_by_key(
+        self, deliveries: DeliveryRepository
+    ) -> None:
+        sending = Delivery(
+            key="prep-mtg_1-20261201T0900Z/SendPrepMaterials",
+            meeting_id="mtg_1",
+            kind="pack",
+            state=DeliveryState.SENDING,
+            updated_at=T0,
+        )
+        deliveries.put(sending)
+        assert deliveries.get(sending.key) == sending
+        sent = sending.model_copy(update={"state": DeliveryState.SENT, "attempts": 2})
+        deliveries.put(sent)
+        assert deliveries.get(sending.key) == sent
+        assert deliveries.get("prep-other/SendPrepMaterials") is None
+
+
+class TestCalendarStateRepository:
+    def test_a_state_reads_back_and_is_overwritten(
+        self, calendar_states: CalendarStateRepository
+    ) -> None:
+        assert calendar_states.get("cal_1") is None
+        state = CalendarState(calendar_id="cal_1", events=12, updated_at=T0)
+        calendar_states.put(state)
+        assert calendar_states.get("cal_1") == state
+        doubted = state.model_copy(update={"empty_since": T0 + HOUR})
+        calendar_states.put(doubted)
+        assert calendar_states.get("cal_1") == doubted

@@ -97,7 +97,7 @@ class TestSqliteDatabase:
 
             overrides = SqliteSeriesOverrideRepository(db)
             assert overrides.all() == {}
-            overrides.set("ser_weekly", "staff")
+            overrides.set("ser_weekly", "staff", START)
             assert overrides.get("ser_weekly") == "staff"
         finally:
             db.close()

@@ -60,7 +60,7 @@ def test_the_lifecycle_allows_its_paths(path: list[MeetingStatus]) -> None:
     ("start", "to"),
     [
         (S.DISCOVERED, S.MATERIALS_READY),
-        (S.SCHEDULED, S.ANSWERED),
+        (S.SCHEDULED, S.MATERIALS_READY),
         (S.SKIPPED, S.COMPLETED),
         (S.COMPLETED, S.SCHEDULED),
         (S.COMPLETED, S.CANCELLED),

@@ -1,166 +1,63 @@
-"""The prep workflow's steps, called as the engines call them, on in-memory fakes."""
+"""The prep workflow's states, called as the engines call them, on in-memory fakes."""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from exec_assistant.adapters.memory import (
-    InMemoryActionItemRepository,
-    InMemoryChatSessionRepository,
-    InMemoryDecisionRepository,
-    InMemoryDocumentStore,
-    InMemoryMeetingRepository,
-)
-from exec_assistant.agents.offline import OfflinePackGenerator
+from exec_assistant.domain.answers import AnswersInvalid
 from exec_assistant.domain.context import ContextRequest, ContextResult
-from exec_assistant.domain.discovery import Executive, assess_event
-from exec_assistant.domain.identity import workflow_id_for
+from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.identity import delivery_key, session_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import (
     ActionItem,
-    ChatSession,
-    FinalReminder,
+    DeliveryState,
     ItemStatus,
-    Meeting,
     MeetingStatus,
     PrepPack,
     SessionState,
 )
 from exec_assistant.domain.prep_pack import PackInputs
-from exec_assistant.services import prep
-from exec_assistant.services.answers import NotWaitingForAnswers, waiting_session
+from exec_assistant.domain.prep_steps import (
+    ContextSourceRequest,
+    PrepFailure,
+    StepError,
+    TimeoutRequest,
+    WaitForAnswers,
+)
+from exec_assistant.services.answers import NotWaitingForAnswers, submit_answers, waiting_session
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.pack_documents import read_pack
+from exec_assistant.services.prep import PrepSteps, retry_delay
 
-from factories import ME, event, person
-
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.value = now
-
-    def now(self) -> datetime:
-        return self.value
-
-
-@dataclass
-class RecordingChannel:
-    """A chat channel that remembers what it was asked to send."""
-
-    answers: dict[str, str] | None = None
-    name: str = "recording"
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
-        self.sent.append(("questions", meeting.meeting_id))
-        return self.answers
-
-    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
-        self.sent.append(("pack", meeting.meeting_id))
-
-    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
-        self.sent.append(("reminder", meeting.meeting_id))
-
-    def tell(self, meeting: Meeting, text: str) -> None:
-        self.sent.append(("notice", text))
-
-
-class StaticProvider:
-    def __init__(
-        self, name: str, result: Any = None, error: Exception | None = None, delay: float = 0
-    ) -> None:
-        self.name = name
-        self._result = result
-        self._error = error
-        self._delay = delay
-
-    def gather(self, request: ContextRequest) -> ContextResult:
-        if self._delay:
-            time.sleep(self._delay)
-        if self._error:
-            raise self._error
-        if self._result is not None:
-            return self._result  # type: ignore[no-any-return]
-        return ContextResult(provider=self.name, facts=(f"{self.name} fact: 42%",))
-
-
-class FailingGenerator:
-    name = "model"
-
-    def generate(self, inputs: PackInputs) -> PrepPack:
-        raise TimeoutError("model did not answer")
-
-
-def make_deps(
-    catalog: MeetingTypeCatalog,
-    rules: NotificationRules,
-    executive: Executive,
-    *,
-    channel: RecordingChannel | None = None,
-    providers: dict[str, Any] | None = None,
-    generator: Any = None,
-    timeout: float = 2.0,
-) -> PrepDependencies:
-    names = ("budget", "big_rocks", "incidents", "staffing", "decisions", "history")
-    return PrepDependencies(
-        meetings=InMemoryMeetingRepository(),
-        sessions=InMemoryChatSessionRepository(),
-        action_items=InMemoryActionItemRepository(),
-        decisions=InMemoryDecisionRepository(),
-        documents=InMemoryDocumentStore(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
-        channel=channel or RecordingChannel(),
-        providers=providers if providers is not None else {n: StaticProvider(n) for n in names},
-        generator=generator or OfflinePackGenerator(),
-        clock=FixedClock(NOW),
-        provider_timeout_seconds=timeout,
-    )
-
-
-def store_meeting(
-    deps: PrepDependencies,
-    title: str = "Infrastructure Leadership Team",
-    attendees: tuple[Any, ...] | None = None,
-) -> tuple[Meeting, str]:
-    people = attendees or (ME, person("Priya Raman"), person("Marcus Webb"), person("Elena Park"))
-    evt = event(title, start=NOW + timedelta(hours=5), attendees=people)
-    meeting = assess_event(evt, None, deps.catalog, deps.rules, deps.executive, None, NOW)
-    deps.meetings.put(meeting)
-    return meeting, workflow_id_for(meeting.meeting_id, meeting.start)
-
-
-def run_to_pack(
-    deps: PrepDependencies, meeting: Meeting, workflow_id: str, answers: dict[str, str] | None
-) -> dict[str, Any]:
-    assert prep.classify_meeting(deps, meeting.meeting_id, workflow_id)["proceed"]
-    note = prep.send_prep_notification(deps, meeting.meeting_id, workflow_id)
-    if answers is None:
-        prep.handle_timeout(deps, note["session_id"])
-    else:
-        prep.record_answers(deps, note["session_id"], answers)
-    context = prep.gather_context(deps, meeting.meeting_id, workflow_id)["context"]
-    materials = prep.generate_materials(deps, meeting.meeting_id, workflow_id, context)
-    prep.send_materials(deps, meeting.meeting_id, workflow_id)
-    return materials
+from factories import ME, person
+from prep_fakes import (
+    NOW,
+    PROVIDERS,
+    FailingGenerator,
+    FixedClock,
+    RecordingChannel,
+    RecordingEngine,
+    StaticProvider,
+    gather_all,
+    make_deps,
+    run_to_pack,
+    store_meeting,
+)
 
 
 def test_the_whole_prep_writes_the_pack_documents(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    materials = run_to_pack(deps, meeting, workflow_id, {"1": "Ship the capacity plan"})
-    assert materials["generated_by"] == "offline"
+    meeting, request = store_meeting(deps)
+    materials = run_to_pack(deps, request, {"1": "Ship the capacity plan"})
+    assert materials.generated_by == "offline"
     keys = deps.documents.list(f"meetings/{meeting.meeting_id}/")
     assert [k.rsplit("/", 1)[1] for k in keys] == [
         "agenda.json",
@@ -174,30 +71,51 @@ def test_the_whole_prep_writes_the_pack_documents(
     pack = read_pack(deps.documents, meeting.meeting_id)
     assert pack is not None
     assert sum(item.minutes for item in pack.agenda) == meeting.duration_minutes
-    # The answer lands in the agenda section it belongs to.
     priorities = next(i for i in pack.agenda if i.title == "Wins and priorities")
     assert "Your prep: Ship the capacity plan" in priorities.notes
-    assert "Jordan Lee" in pack.notes_template and "Wins and priorities" in pack.notes_template
     questions = json.loads(
         deps.documents.get(f"meetings/{meeting.meeting_id}/questions.json") or b""
     )
     assert questions["answers"] == {
         "What are your top priorities for the team this week?": "Ship the capacity plan"
     }
-    assert [kind for kind, _ in deps.channel.sent] == ["questions", "pack"]  # type: ignore[attr-defined]
+    assert deps.channel.kinds() == ["questions", "pack"]  # type: ignore[attr-defined]
+
+
+def test_the_context_travels_by_reference_not_inline(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    big = ContextResult(
+        provider="budget", facts=tuple(f"fact {n}: {'x' * 500}" for n in range(1000))
+    )
+    providers: dict[str, Any] = {n: StaticProvider(n) for n in PROVIDERS}
+    providers["budget"] = StaticProvider("budget", result=big)
+    deps = make_deps(catalog, rules, executive, providers=providers)
+    _, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    steps.classify_meeting(request)
+    materials_input = gather_all(steps, request)
+    # Half a megabyte of facts, and the data between the states stays a few hundred bytes.
+    assert len(materials_input.model_dump_json()) < 3000
+    budget = next(r for r in materials_input.context if r.provider == "budget")
+    assert budget.key is not None and budget.key.startswith("temp/")
+    written = steps.generate_materials(materials_input)
+    assert len(written.model_dump_json()) < 1000
+    pack = read_pack(deps.documents, request.meeting_id)
+    assert pack is not None and len(pack.background["budget"]) == 1000
 
 
 def test_no_answers_still_writes_a_pack_marked_so(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    run_to_pack(deps, meeting, workflow_id, None)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, None)
     pack = read_pack(deps.documents, meeting.meeting_id)
     assert pack is not None and not pack.answers_received
     markdown = (deps.documents.get(f"meetings/{meeting.meeting_id}/agenda.md") or b"").decode()
     assert "No answers" in markdown
-    session = deps.sessions.get(prep.session_id_for(workflow_id))
+    session = deps.sessions.get(session_id_for(request.prep_id))
     assert session is not None and session.state == SessionState.TIMED_OUT
     assert (
         "notice",
@@ -205,24 +123,122 @@ def test_no_answers_still_writes_a_pack_marked_so(
     ) in deps.channel.sent  # type: ignore[attr-defined]
 
 
+def test_answers_given_at_once_skip_the_wait(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive, channel=RecordingChannel(answers={"2": "Datadog"}))
+    meeting, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    steps.classify_meeting(request)
+    note = steps.send_prep_notification(request)
+    assert note.answered is True
+    session = deps.sessions.get(note.session_id or "")
+    assert session is not None and session.answers == {"2": "Datadog"}
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.status == MeetingStatus.ANSWERED
+
+
+def test_the_wait_for_answers_is_bounded_by_the_sessions_deadline(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    # Far away: the 24 h timeout decides; close: the time before the reminder does.
+    _, far = store_meeting(deps, starts_in=timedelta(days=5))
+    note = PrepSteps(deps).send_prep_notification(far)
+    assert note.wait_seconds == 86400
+    near_deps = make_deps(catalog, rules, executive)
+    _, near = store_meeting(near_deps, starts_in=timedelta(hours=5))
+    note = PrepSteps(near_deps).send_prep_notification(near)
+    assert note.answers_due == NOW + timedelta(hours=5) - timedelta(hours=2, minutes=30)
+    assert note.wait_seconds == 2.5 * 3600
+
+
+def test_answers_before_the_token_is_attached_complete_the_wait_at_once(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    note = steps.send_prep_notification(request)
+    engine = RecordingEngine()
+    # The answers arrive between asking and waiting: nobody to resume yet.
+    submitted = submit_answers(deps.meetings, deps.sessions, engine, meeting.meeting_id, ["A"], "t")
+    assert submitted.resumed is False and engine.delivered == []
+    # The wait then finds them and completes at once.
+    done = steps.attach_wait_token(
+        WaitForAnswers(session_id=note.session_id or "", task_token="tok")
+    )
+    assert done is not None and done.answers == 1
+
+
+def test_answers_after_the_token_is_attached_resume_the_wait_through_it(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    note = steps.send_prep_notification(request)
+    wait = WaitForAnswers(session_id=note.session_id or "", task_token="tok-1")
+    assert steps.attach_wait_token(wait) is None
+    engine = RecordingEngine()
+    submitted = submit_answers(
+        deps.meetings, deps.sessions, engine, meeting.meeting_id, {"1": "Ship"}, "t"
+    )
+    assert submitted.resumed is True
+    assert [(token, a.answers) for token, a in engine.delivered] == [("tok-1", 1)]
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.status == MeetingStatus.ANSWERED
+
+
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ({"9": "out of range"}, "there is no question 9; this meeting has 3"),
+        (["a", "b", "c", "d"], "4 answers for 3 questions"),
+        ({"1": {"nested": "value"}}, "the answer to question 1 is a mapping"),
+        ([["a", "b"]], "the answer to question 1 is a list"),
+        ({"What is the weather?": "x"}, "is not a question number or one of the questions"),
+    ],
+)
+def test_answers_that_do_not_fit_the_questions_are_refused_with_the_questions(
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    answers: Any,
+    problem: str,
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    PrepSteps(deps).send_prep_notification(request)
+    with pytest.raises(AnswersInvalid, match=problem) as refused:
+        submit_answers(
+            deps.meetings, deps.sessions, RecordingEngine(), meeting.meeting_id, answers, "t"
+        )
+    assert refused.value.hint is not None
+    assert "1. What are your top priorities for the team this week?" in refused.value.hint
+    session = deps.sessions.get(session_id_for(request.prep_id))
+    assert session is not None and session.state == SessionState.WAITING  # nothing stored
+
+
 def test_answers_by_question_text_or_number(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    prep.classify_meeting(deps, meeting.meeting_id, workflow_id)
-    note = prep.send_prep_notification(deps, meeting.meeting_id, workflow_id)
-    prep.record_answers(
-        deps,
-        note["session_id"],
+    meeting, request = store_meeting(deps)
+    note = PrepSteps(deps).send_prep_notification(request)
+    submit_answers(
+        deps.meetings,
+        deps.sessions,
+        RecordingEngine(),
+        meeting.meeting_id,
         {
             "Which risks or escalations should the leadership team discuss?": "Datadog",
-            "3": "x",
-            "9": "out of range",
+            3: "x",
             "1": "  ",
         },
+        "t",
     )
-    session = deps.sessions.get(note["session_id"])
+    session = deps.sessions.get(note.session_id or "")
     assert session is not None and session.answers == {"2": "Datadog", "3": "x"}
 
 
@@ -248,13 +264,12 @@ def test_a_bad_provider_does_not_stop_the_pack(
     provider: StaticProvider,
     reason: str,
 ) -> None:
-    names = ("big_rocks", "incidents", "staffing", "decisions", "history")
-    providers: dict[str, Any] = {n: StaticProvider(n) for n in names}
+    providers: dict[str, Any] = {n: StaticProvider(n) for n in PROVIDERS}
     providers["budget"] = provider
     deps = make_deps(catalog, rules, executive, providers=providers, timeout=0.5)
-    meeting, workflow_id = store_meeting(deps)
+    meeting, request = store_meeting(deps)
     started = time.monotonic()
-    run_to_pack(deps, meeting, workflow_id, {"1": "x"})
+    run_to_pack(deps, request, {"1": "x"})
     assert time.monotonic() - started < 2.5
     pack = read_pack(deps.documents, meeting.meeting_id)
     assert pack is not None
@@ -262,7 +277,7 @@ def test_a_bad_provider_does_not_stop_the_pack(
     assert pack.background["incidents"] == ["incidents fact: 42%"]
 
 
-def test_only_the_providers_the_type_needs_are_asked(
+def test_only_the_sources_the_type_needs_are_asked(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     asked: list[str] = []
@@ -272,166 +287,19 @@ def test_only_the_providers_the_type_needs_are_asked(
             asked.append(self.name)
             return super().gather(request)
 
-    names = ("budget", "big_rocks", "incidents", "staffing", "decisions", "history")
-    deps = make_deps(catalog, rules, executive, providers={n: Spy(n) for n in names})
-    meeting, workflow_id = store_meeting(deps, "Jordan / Priya 1:1", (ME, person("Priya Raman")))
-    prep.gather_context(deps, meeting.meeting_id, workflow_id)
+    deps = make_deps(catalog, rules, executive, providers={n: Spy(n) for n in PROVIDERS})
+    _, request = store_meeting(deps, "Jordan / Priya 1:1", (ME, person("Priya Raman")))
+    refs = gather_all(PrepSteps(deps), request).context
     assert sorted(asked) == ["big_rocks", "history", "staffing"]
-
-
-def test_providers_run_in_parallel(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    names = ("budget", "big_rocks", "incidents", "staffing", "decisions", "history")
-    deps = make_deps(
-        catalog, rules, executive, providers={n: StaticProvider(n, delay=0.4) for n in names}
-    )
-    meeting, workflow_id = store_meeting(deps)
-    started = time.monotonic()
-    prep.gather_context(deps, meeting.meeting_id, workflow_id)
-    assert time.monotonic() - started < 1.5  # six providers of 0.4 s each
+    assert sorted(r.provider for r in refs if not r.needed) == ["budget", "decisions", "incidents"]
 
 
 def test_a_failing_model_falls_back_to_offline(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     deps = make_deps(catalog, rules, executive, generator=FailingGenerator())
-    meeting, workflow_id = store_meeting(deps)
-    assert run_to_pack(deps, meeting, workflow_id, {})["generated_by"] == "offline"
-
-
-def test_the_pack_is_delivered_once(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    run_to_pack(deps, meeting, workflow_id, {})
-    assert prep.send_materials(deps, meeting.meeting_id, workflow_id)["sent"] is False
-    assert [k for k, _ in deps.channel.sent].count("pack") == 1  # type: ignore[attr-defined]
-
-
-def test_a_cancelled_meeting_stops_its_prep(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    prep.classify_meeting(deps, meeting.meeting_id, workflow_id)
-    deps.meetings.put(meeting.with_status(MeetingStatus.CANCELLED))
-    result = prep.send_prep_notification(deps, meeting.meeting_id, workflow_id)
-    assert result == {"proceed": False, "reason": "the meeting is cancelled"}
-    assert deps.channel.sent == []  # type: ignore[attr-defined]
-
-
-def test_a_moved_meeting_stops_the_old_prep(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    deps.meetings.put(
-        meeting.model_copy(
-            update={
-                "start": meeting.start + timedelta(hours=1),
-                "end": meeting.end + timedelta(hours=1),
-            }
-        )
-    )
-    result = prep.classify_meeting(deps, meeting.meeting_id, workflow_id)
-    assert result["proceed"] is False and "moved" in result["reason"]
-
-
-def test_open_items_come_back_with_overdue_flagged(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps, "Jordan / Priya 1:1", (ME, person("Priya Raman")))
-    priya = "priya.raman@northwind.example"
-    deps.action_items.put_many(
-        [
-            ActionItem(
-                item_id="a1",
-                meeting_id="mtg_lt",
-                series_id="ser_lt",
-                text="Send the rota",
-                owner=priya,
-                owner_resolved=True,
-                due=date(2026, 11, 27),
-                source_line=4,
-                created_at=NOW - timedelta(days=7),
-            ),
-            ActionItem(
-                item_id="a2",
-                meeting_id="mtg_lt",
-                series_id="ser_lt",
-                text="Done thing",
-                owner=priya,
-                owner_resolved=True,
-                status=ItemStatus.DONE,
-                source_line=5,
-                created_at=NOW - timedelta(days=7),
-            ),
-            ActionItem(
-                item_id="a3",
-                meeting_id="mtg_lt",
-                series_id="ser_lt",
-                text="Not hers",
-                owner="marcus.webb@northwind.example",
-                owner_resolved=True,
-                source_line=6,
-                created_at=NOW - timedelta(days=7),
-            ),
-        ]
-    )
-    run_to_pack(deps, meeting, workflow_id, {})
-    pack = read_pack(deps.documents, meeting.meeting_id)
-    assert pack is not None
-    assert pack.open_action_items == ("Send the rota (Priya Raman, due Fri 27 Nov — OVERDUE)",)
-    assert any("where is 'Send the rota'" in q for q in pack.questions)
-
-
-def test_answers_for_a_meeting_not_waiting_are_refused(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, workflow_id = store_meeting(deps)
-    with pytest.raises(NotWaitingForAnswers, match="has not started yet"):
-        waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)
-    prep.classify_meeting(deps, meeting.meeting_id, workflow_id)
-    note = prep.send_prep_notification(deps, meeting.meeting_id, workflow_id)
-    waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)  # waiting: accepted
-    prep.handle_timeout(deps, note["session_id"])
-    with pytest.raises(NotWaitingForAnswers, match="time to answer ran out"):
-        waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)
-
-
-def test_the_reminder_repeats_headline_questions_and_open_items(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    reminders: list[FinalReminder] = []
-
-    class Keeping(RecordingChannel):
-        def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
-            reminders.append(reminder)
-
-    deps = make_deps(catalog, rules, executive, channel=Keeping())
-    meeting, workflow_id = store_meeting(deps)
-    run_to_pack(deps, meeting, workflow_id, {})
-    assert prep.schedule_final_reminder(deps, meeting.meeting_id, workflow_id)["reminder_at"]
-    prep.send_final_reminder(deps, meeting.meeting_id, workflow_id)
-    assert reminders[0].headline[0] == "Wins and priorities (10 min)"
-    stored = deps.meetings.get(meeting.meeting_id)
-    assert stored is not None and stored.status == MeetingStatus.REMINDED
-    # Only once.
-    assert prep.send_final_reminder(deps, meeting.meeting_id, workflow_id)["sent"] is False
-
-
-def test_due_preps(
-    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
-) -> None:
-    deps = make_deps(catalog, rules, executive)
-    meeting, _ = store_meeting(deps)
-    assert meeting.prep_at is not None
-    assert prep.due_preps(deps, meeting.prep_at - timedelta(minutes=1)) == []
-    assert prep.due_preps(deps, meeting.prep_at) == [meeting]
+    _, request = store_meeting(deps)
+    assert run_to_pack(deps, request, {}).generated_by == "offline"
 
 
 def test_a_generator_past_its_time_limit_falls_back_to_offline(
@@ -445,8 +313,279 @@ def test_a_generator_past_its_time_limit_falls_back_to_offline(
             raise AssertionError("not reached in time")
 
     deps = make_deps(catalog, rules, executive, generator=Slow())
-    deps = PrepDependencies(**{**deps.__dict__, "generation_timeout_seconds": 0.3})
-    meeting, workflow_id = store_meeting(deps)
+    deps = PrepDependencies(**{**deps.__dict__, "generation_timeout": 0.3})
+    _, request = store_meeting(deps)
     started = time.monotonic()
-    assert run_to_pack(deps, meeting, workflow_id, {})["generated_by"] == "offline"
+    assert run_to_pack(deps, request, {}).generated_by == "offline"
     assert time.monotonic() - started < 2
+
+
+def test_each_message_is_delivered_once_under_its_key(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    _meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, None)
+    steps = PrepSteps(deps)
+    # Every state that sends, run again (a replay after a crash): nothing more goes out.
+    assert steps.send_prep_notification(request).proceed
+    steps.handle_timeout(
+        TimeoutRequest(**request.model_dump(), session_id=session_id_for(request.prep_id))
+    )
+    assert steps.send_materials(request).sent is False
+    channel: RecordingChannel = deps.channel  # type: ignore[assignment]
+    assert channel.kinds() == ["questions", "notice", "pack"]
+    assert channel.keys == [
+        f"{request.prep_id}/SendPrepNotification",
+        f"{request.prep_id}/HandleTimeout",
+        f"{request.prep_id}/SendPrepMaterials",
+    ]
+    record = deps.deliveries.get(delivery_key(request.prep_id, "SendPrepMaterials"))
+    assert record is not None and record.state == DeliveryState.SENT
+
+
+def test_a_send_that_failed_midway_is_sent_again_with_the_same_key(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    channel = RecordingChannel()
+    deps = make_deps(catalog, rules, executive, channel=channel)
+    _, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    steps.classify_meeting(request)
+    channel.failures = 1
+    with pytest.raises(ConnectionError):
+        steps.send_prep_notification(request)
+    record = deps.deliveries.get(delivery_key(request.prep_id, "SendPrepNotification"))
+    assert record is not None and record.state == DeliveryState.SENDING
+    steps.send_prep_notification(request)
+    assert channel.kinds() == ["questions"]
+    assert channel.keys == [f"{request.prep_id}/SendPrepNotification"]
+
+
+def test_a_cancelled_meeting_stops_its_prep(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    steps.classify_meeting(request)
+    deps.meetings.put(meeting.with_status(MeetingStatus.CANCELLED))
+    result = steps.send_prep_notification(request)
+    assert (result.proceed, result.reason) == (False, "the meeting is cancelled")
+    assert deps.channel.sent == []  # type: ignore[attr-defined]
+
+
+def test_a_moved_meeting_stops_the_old_prep(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    deps.meetings.put(
+        meeting.model_copy(
+            update={
+                "start": meeting.start + timedelta(hours=1),
+                "end": meeting.end + timedelta(hours=1),
+            }
+        )
+    )
+    result = PrepSteps(deps).classify_meeting(request)
+    assert result.proceed is False and "moved" in (result.reason or "")
+
+
+def test_an_older_attempt_stops_when_a_newer_one_runs(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    deps.meetings.put(meeting.model_copy(update={"prep_attempt": 2}))
+    result = PrepSteps(deps).send_materials(request)
+    assert result.proceed is False and "attempt 2" in (result.reason or "")
+
+
+def test_a_failure_is_shown_on_the_meeting_with_when_it_is_retried(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    PrepSteps(deps).send_prep_notification(request)
+    recorded = PrepSteps(deps).record_prep_failure(
+        PrepFailure(
+            **request.model_dump(),
+            error=StepError(
+                error="ConnectionError",
+                cause="the chat service did not answer\n  (twice)",
+                state="SendPrepMaterials",
+            ),
+        )
+    )
+    assert recorded.retry_at == NOW + timedelta(minutes=5)
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.status == MeetingStatus.FAILED
+    assert stored.prep_error == (
+        "SendPrepMaterials failed: ConnectionError: the chat service did not answer (twice)"
+    )
+    assert stored.retry_at == recorded.retry_at
+
+
+def test_retries_back_off_to_hourly() -> None:
+    assert [retry_delay(n).total_seconds() / 60 for n in range(1, 8)] == [
+        5,
+        10,
+        20,
+        40,
+        60,
+        60,
+        60,
+    ]
+
+
+def test_no_retry_is_planned_once_the_meeting_has_begun(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    _, request = store_meeting(deps, starts_in=timedelta(minutes=3))
+    recorded = PrepSteps(deps).record_prep_failure(
+        PrepFailure(**request.model_dump(), error=StepError(error="OSError", state="X"))
+    )
+    assert recorded.retry_at is None
+
+
+def test_open_items_come_back_with_overdue_flagged(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps, "Jordan / Priya 1:1", (ME, person("Priya Raman")))
+    priya = "priya.raman@northwind.example"
+
+    def item(item_id: str, text: str, **more: Any) -> ActionItem:
+        return ActionItem(
+            item_id=item_id,
+            meeting_id="mtg_lt",
+            series_id="ser_lt",
+            text=text,
+            owner_resolved=True,
+            source_line=4,
+            created_at=NOW - timedelta(days=7),
+            **more,
+        )
+
+    deps.action_items.put_many(
+        [
+            item("a1", "Send the rota", owner=priya, due=date(2026, 11, 27)),
+            item("a2", "Done thing", owner=priya, status=ItemStatus.DONE),
+            item("a3", "Not hers", owner="marcus.webb@northwind.example"),
+        ]
+    )
+    run_to_pack(deps, request, {})
+    pack = read_pack(deps.documents, meeting.meeting_id)
+    assert pack is not None
+    assert pack.open_action_items == ("Send the rota (Priya Raman, due Fri 27 Nov — OVERDUE)",)
+    assert any("where is 'Send the rota'" in q for q in pack.questions)
+
+
+def test_answers_for_a_meeting_not_waiting_are_refused(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    with pytest.raises(NotWaitingForAnswers, match="has not started yet"):
+        waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)
+    steps = PrepSteps(deps)
+    steps.classify_meeting(request)
+    note = steps.send_prep_notification(request)
+    waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)  # waiting: accepted
+    steps.handle_timeout(TimeoutRequest(**request.model_dump(), session_id=note.session_id or ""))
+    with pytest.raises(NotWaitingForAnswers, match="time to answer ran out"):
+        waiting_session(deps.meetings, deps.sessions, meeting.meeting_id)
+
+
+def test_answers_in_the_last_moment_win_over_the_timeout(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    steps = PrepSteps(deps)
+    note = steps.send_prep_notification(request)
+    steps.attach_wait_token(WaitForAnswers(session_id=note.session_id or "", task_token="t"))
+    submit_answers(deps.meetings, deps.sessions, RecordingEngine(), meeting.meeting_id, ["x"], "t")
+    handled = steps.handle_timeout(
+        TimeoutRequest(**request.model_dump(), session_id=note.session_id or "")
+    )
+    assert handled.timed_out is False
+    assert "notice" not in deps.channel.kinds()  # type: ignore[attr-defined]
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.status == MeetingStatus.ANSWERED
+
+
+def test_the_reminder_repeats_headline_questions_and_open_items(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    channel = RecordingChannel()
+    deps = make_deps(catalog, rules, executive, channel=channel, clock=clock)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    steps = PrepSteps(deps)
+    scheduled = steps.schedule_final_reminder(request)
+    assert scheduled.remind_at == meeting.start - timedelta(hours=2)
+    clock.value = scheduled.remind_at
+    sent = steps.send_final_reminder(request)
+    assert (sent.sent, sent.late) == (True, False)
+    assert channel.reminders[0].headline[0] == "Wins and priorities (10 min)"
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.status == MeetingStatus.REMINDED
+    assert steps.send_final_reminder(request).sent is False  # only once
+
+
+def test_a_reminder_sent_after_its_time_says_it_is_late(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    channel = RecordingChannel()
+    deps = make_deps(catalog, rules, executive, channel=channel, clock=clock)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    assert meeting.reminder_at is not None
+    clock.value = meeting.reminder_at + timedelta(minutes=50)
+    sent = PrepSteps(deps).send_final_reminder(request)
+    assert (sent.sent, sent.late) == (True, True)
+    assert channel.reminders[0].late is True
+
+
+def test_no_reminder_once_the_meeting_has_started(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    deps = make_deps(catalog, rules, executive, clock=clock)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    clock.value = meeting.start + timedelta(minutes=1)
+    sent = PrepSteps(deps).send_final_reminder(request)
+    assert sent.proceed and not sent.sent
+    assert sent.reason == "the meeting had started when the reminder was due"
+    assert "reminder" not in deps.channel.kinds()  # type: ignore[attr-defined]
+
+
+def test_no_reminder_is_scheduled_once_its_time_has_passed(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    deps = make_deps(catalog, rules, executive, clock=clock)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    assert meeting.reminder_at is not None
+    clock.value = meeting.reminder_at + timedelta(seconds=1)  # the pack was late
+    assert PrepSteps(deps).schedule_final_reminder(request).remind_at is None
+
+
+def test_a_source_branch_leaves_its_facts_for_the_pack(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    _, request = store_meeting(deps)
+    ref = PrepSteps(deps).gather_context_source(
+        ContextSourceRequest(**request.model_dump(), provider="incidents")
+    )
+    assert ref.needed and ref.available and ref.key
+    stored = ContextResult.model_validate_json(deps.documents.get(ref.key) or b"")
+    assert stored.facts == ("incidents fact: 42%",)

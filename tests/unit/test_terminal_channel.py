@@ -48,14 +48,16 @@ def test_questions_are_asked_at_the_keyboard(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("Cover on-call\n\nCheck workload\n"))
     console = Console(file=io.StringIO())
-    answers = TerminalChannel(console, NEW_YORK, interactive=True).ask(meeting, SESSION)
+    answers = TerminalChannel(console, NEW_YORK, interactive=True).ask(
+        meeting, SESSION, "prep-x/SendPrepNotification"
+    )
     assert answers == {"1": "Cover on-call", "3": "Check workload"}
 
 
 def test_without_a_keyboard_it_says_how_to_answer(meeting: Meeting) -> None:
     out = io.StringIO()
     answers = TerminalChannel(Console(file=out, width=120), NEW_YORK, interactive=False).ask(
-        meeting, SESSION
+        meeting, SESSION, "prep-x/SendPrepNotification"
     )
     assert answers is None
     text = out.getvalue()
@@ -70,7 +72,7 @@ def test_answers_from_a_file_by_type(meeting: Meeting, tmp_path: Path) -> None:
     channel = TerminalChannel(
         Console(file=io.StringIO()), NEW_YORK, interactive=False, answers=AnswersFile(path)
     )
-    assert channel.ask(meeting, SESSION) == {"1": "a", "2": "b"}
+    assert channel.ask(meeting, SESSION, "prep-x/SendPrepNotification") == {"1": "a", "2": "b"}
 
 
 @pytest.mark.parametrize(
@@ -92,3 +94,36 @@ def test_a_bad_answers_file(tmp_path: Path, text: str, message: str) -> None:
 def test_a_missing_answers_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         AnswersFile(tmp_path / "nope.yaml")
+
+
+KEY = "prep-x/SendPrepNotification"
+
+
+def test_end_of_input_at_the_prompt_means_no_more_answers(
+    meeting: Meeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Cover on-call\n"))  # then Ctrl-D
+    out = io.StringIO()
+    answers = TerminalChannel(Console(file=out), NEW_YORK, interactive=True).ask(
+        meeting, SESSION, KEY
+    )
+    assert answers == {"1": "Cover on-call"}
+    assert "End of input" in out.getvalue()
+
+
+def test_titles_and_questions_are_shown_as_text_not_markup_or_escapes(
+    meeting: Meeting,
+) -> None:
+    hostile = meeting.model_copy(
+        update={"title": "[/bold][link=https://evil.example]Board[/link] \x1b[2J\u202eevil"}
+    )
+    session = SESSION.model_copy(update={"questions": ("[red]Really?[/red]\x1b]8;;x\x07",)})
+    out = io.StringIO()
+    channel = TerminalChannel(Console(file=out, width=200), NEW_YORK, interactive=False)
+    channel.ask(hostile, session, KEY)
+    channel.tell(hostile, "[bold]note[/bold]", KEY)
+    text = out.getvalue()
+    assert "[/bold][link=https://evil.example]Board[/link]" in text
+    assert "[red]Really?[/red]" in text and "[bold]note[/bold]" in text
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "\\x1b[2J" in text

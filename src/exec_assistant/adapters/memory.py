@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from exec_assistant.domain.documents import validate_key
 from exec_assistant.domain.models import (
     ActionItem,
+    CalendarState,
     ChatSession,
     Decision,
     DecisionStatus,
+    Delivery,
     ItemStatus,
     Meeting,
     MeetingStatus,
@@ -24,6 +27,7 @@ def _by_start(meetings: list[Meeting]) -> list[Meeting]:
 class InMemoryMeetingRepository:
     def __init__(self) -> None:
         self._items: dict[str, Meeting] = {}
+        self._lock = threading.Lock()
 
     def get(self, meeting_id: str) -> Meeting | None:
         return self._items.get(meeting_id)
@@ -38,8 +42,17 @@ class InMemoryMeetingRepository:
         self._items[meeting.meeting_id] = meeting
 
     def put_many(self, meetings: Sequence[Meeting]) -> None:
-        for meeting in meetings:
-            self.put(meeting)
+        with self._lock:
+            self._items.update({m.meeting_id: m for m in meetings})
+
+    def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
+        with self._lock:
+            current = self._items.get(meeting_id)
+            if current is None:
+                return None
+            changed = change(current)
+            self._items[meeting_id] = changed
+            return changed
 
     def list_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
@@ -90,7 +103,7 @@ class InMemorySeriesOverrideRepository:
     def get(self, series_id: str) -> str | None:
         return self._items.get(series_id)
 
-    def set(self, series_id: str, meeting_type: str) -> None:
+    def set(self, series_id: str, meeting_type: str, at: datetime) -> None:
         self._items[series_id] = meeting_type
 
     def all(self) -> dict[str, str]:
@@ -100,12 +113,24 @@ class InMemorySeriesOverrideRepository:
 class InMemoryChatSessionRepository:
     def __init__(self) -> None:
         self._items: dict[str, ChatSession] = {}
+        self._lock = threading.Lock()
 
     def get(self, session_id: str) -> ChatSession | None:
         return self._items.get(session_id)
 
     def put(self, session: ChatSession) -> None:
         self._items[session.session_id] = session
+
+    def update(
+        self, session_id: str, change: Callable[[ChatSession], ChatSession]
+    ) -> ChatSession | None:
+        with self._lock:
+            current = self._items.get(session_id)
+            if current is None:
+                return None
+            changed = change(current)
+            self._items[session_id] = changed
+            return changed
 
     def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
         return sorted(
@@ -131,6 +156,10 @@ class InMemoryActionItemRepository:
     def put_many(self, items: Sequence[ActionItem]) -> None:
         for item in items:
             self._items[item.item_id] = item
+
+    def replace_for_meeting(self, meeting_id: str, items: Sequence[ActionItem]) -> None:
+        kept = {k: v for k, v in self._items.items() if v.meeting_id != meeting_id}
+        self._items = kept | {i.item_id: i for i in items}
 
     def get(self, item_id: str) -> ActionItem | None:
         return self._items.get(item_id)
@@ -164,6 +193,10 @@ class InMemoryDecisionRepository:
         for decision in decisions:
             self._items[decision.decision_id] = decision
 
+    def replace_for_meeting(self, meeting_id: str, decisions: Sequence[Decision]) -> None:
+        kept = {k: v for k, v in self._items.items() if v.meeting_id != meeting_id}
+        self._items = kept | {d.decision_id: d for d in decisions}
+
     def get(self, decision_id: str) -> Decision | None:
         return self._items.get(decision_id)
 
@@ -184,6 +217,28 @@ class InMemoryDecisionRepository:
             ),
             key=lambda d: d.created_at,
         )
+
+
+class InMemoryDeliveryRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, Delivery] = {}
+
+    def get(self, key: str) -> Delivery | None:
+        return self._items.get(key)
+
+    def put(self, delivery: Delivery) -> None:
+        self._items[delivery.key] = delivery
+
+
+class InMemoryCalendarStateRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, CalendarState] = {}
+
+    def get(self, calendar_id: str) -> CalendarState | None:
+        return self._items.get(calendar_id)
+
+    def put(self, state: CalendarState) -> None:
+        self._items[state.calendar_id] = state
 
 
 class InMemoryDocumentStore:

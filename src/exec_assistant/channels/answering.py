@@ -13,16 +13,16 @@ class AnsweringChannel:
         self._answers = answers
         self.name = inner.name
 
-    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
-        asked = self._inner.ask(meeting, session)
-        given = self._answers.answers_for(meeting) if self._answers else None
+    def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
+        given = self._answers.answers_for(meeting, session.questions) if self._answers else None
+        asked = self._inner.ask(meeting, session, key)
         return given if given is not None else asked
 
-    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
-        self._inner.deliver_pack(meeting, pack, location)
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str, key: str) -> None:
+        self._inner.deliver_pack(meeting, pack, location, key)
 
-    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
-        self._inner.remind(meeting, reminder)
+    def remind(self, meeting: Meeting, reminder: FinalReminder, key: str) -> None:
+        self._inner.remind(meeting, reminder, key)
 
-    def tell(self, meeting: Meeting, text: str) -> None:
-        self._inner.tell(meeting, text)
+    def tell(self, meeting: Meeting, text: str, key: str) -> None:
+        self._inner.tell(meeting, text, key)

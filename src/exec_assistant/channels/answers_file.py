@@ -2,25 +2,27 @@
 
 One meeting's answers are a list in question order, or a mapping by question number or text.
 A file for several meetings has a `meetings:` mapping whose keys are meeting ids, titles or
-meeting type ids, each holding one meeting's answers.
+meeting type ids, each holding one meeting's answers. Answers are checked against the
+meeting's questions when they are used: a question number that does not exist, more answers
+than questions, or an answer that is not text is an error that lists the questions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from exec_assistant.domain.answers import RawAnswers, validate_answers
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.models import Meeting
 
 
-def _one_meeting(value: Any, path: Path, where: str) -> dict[str, str]:
-    if isinstance(value, list):
-        return {str(i): str(v) for i, v in enumerate(value, start=1) if v is not None}
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items() if v is not None}
+def _one_meeting(value: Any, path: Path, where: str) -> RawAnswers:
+    if isinstance(value, list | dict):
+        return value
     raise UsageError(
         f"invalid answers file {path}{where}: expected a list of answers in question order, "
         f"or a mapping of question number to answer; found {type(value).__name__}"
@@ -31,11 +33,18 @@ class AnswersFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise UsageError(f"answers file {path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read answers file {path}: {exc}") from None
+        except IsADirectoryError:
+            raise UsageError(f"answers file {path} is a folder, not a file") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"answers file {path} is not UTF-8 text (byte {exc.start} cannot be read); "
+                "save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise UsageError(f"cannot read answers file {path}: {exc.strerror or exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -45,8 +54,8 @@ class AnswersFile:
             ) from None
         if data is None:
             raise UsageError(f"answers file {path} is empty")
-        self._single: dict[str, str] | None = None
-        self._by_key: dict[str, dict[str, str]] = {}
+        self._single: RawAnswers | None = None
+        self._by_key: dict[str, RawAnswers] = {}
         if isinstance(data, dict) and set(data) == {"meetings"}:
             meetings = data["meetings"]
             if not isinstance(meetings, dict):
@@ -56,11 +65,21 @@ class AnswersFile:
         else:
             self._single = _one_meeting(data, path, "")
 
-    def answers_for(self, meeting: Meeting) -> dict[str, str] | None:
+    def raw_for(self, meeting: Meeting) -> RawAnswers | None:
+        """The answers given for this meeting, unchecked; None when the file has none."""
         if self._single is not None:
-            return dict(self._single)
+            return self._single
         for key in (meeting.meeting_id, meeting.title, meeting.meeting_type or ""):
             found = self._by_key.get(key.strip().lower())
             if found is not None:
-                return dict(found)
+                return found
+        return None
+
+    def answers_for(self, meeting: Meeting, questions: Sequence[str]) -> dict[str, str] | None:
+        """The meeting's answers by question number, checked against its questions."""
+        raw = self.raw_for(meeting)
+        if raw is None:
+            return None
+        if isinstance(raw, Mapping | list):
+            return validate_answers(raw, questions, f"answers file {self.path}")
         return None

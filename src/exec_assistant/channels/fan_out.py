@@ -7,28 +7,29 @@ from exec_assistant.ports import ChatChannel
 
 
 class FanOutChannel:
-    """Asks through the first channel; everything delivered goes to all of them."""
+    """Asks through every channel and takes the first answers; everything delivered goes to
+    all of them, under the same key."""
 
     def __init__(self, primary: ChatChannel, *others: ChatChannel) -> None:
         self._channels = (primary, *others)
         self.name = "+".join(c.name for c in self._channels)
 
-    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
+    def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
         answers = None
         for channel in self._channels:
-            got = channel.ask(meeting, session)
+            got = channel.ask(meeting, session, key)
             if answers is None:
                 answers = got
         return answers
 
-    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str, key: str) -> None:
         for channel in self._channels:
-            channel.deliver_pack(meeting, pack, location)
+            channel.deliver_pack(meeting, pack, location, key)
 
-    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
+    def remind(self, meeting: Meeting, reminder: FinalReminder, key: str) -> None:
         for channel in self._channels:
-            channel.remind(meeting, reminder)
+            channel.remind(meeting, reminder, key)
 
-    def tell(self, meeting: Meeting, text: str) -> None:
+    def tell(self, meeting: Meeting, text: str, key: str) -> None:
         for channel in self._channels:
-            channel.tell(meeting, text)
+            channel.tell(meeting, text, key)

@@ -1,4 +1,8 @@
-"""The terminal as a chat channel: prompts when a person is at the keyboard."""
+"""The terminal as a chat channel: prompts when a person is at the keyboard.
+
+Titles, questions, facts and answers come from calendars, files and people: they are shown as
+text, never interpreted as markup or terminal control sequences.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,21 @@ from rich.prompt import Prompt
 from rich.text import Text
 
 from exec_assistant.channels.answers_file import AnswersFile
+from exec_assistant.display_text import safe_text
 from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
 from exec_assistant.domain.text import plural
 from exec_assistant.ports import Clock
+
+TITLE_LIMIT = 120
+LINE_LIMIT = 500
+
+
+def _title(meeting: Meeting) -> Text:
+    return safe_text(meeting.title, limit=TITLE_LIMIT)
+
+
+def _line(text: str) -> Text:
+    return safe_text(text, limit=LINE_LIMIT)
 
 
 class TerminalChannel:
@@ -37,108 +53,136 @@ class TerminalChannel:
         self._compact_clock = compact_clock
         """With a clock: one timestamped line per message instead of panels (the demo)."""
 
-    def _line(self, text: str) -> None:
+    def _stamped(self, *parts: str | Text) -> None:
         assert self._compact_clock is not None
         at = self._compact_clock.now().astimezone(self._zone)
-        self._console.print(f"[dim]{at:%a %d %b %H:%M}[/]  {text}", highlight=False)
+        line = Text(f"{at:%a %d %b %H:%M}  ", style="dim")
+        for part in parts:
+            line.append(part if isinstance(part, Text) else Text(part))
+        self._console.print(line)
 
     def _when(self, meeting: Meeting) -> str:
         return f"{meeting.start.astimezone(self._zone):%a %d %b %H:%M}"
 
-    def ask(self, meeting: Meeting, session: ChatSession) -> dict[str, str] | None:
-        header = f"Prep for [bold]{meeting.title}[/] ({self._when(meeting)})"
+    def _header(self, meeting: Meeting) -> Text:
+        return Text.assemble("Prep for ", _bold(meeting), f" ({self._when(meeting)})")
+
+    def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
+        questions = plural(len(session.questions), "prep question")
         if self._answers is not None:
-            given = self._answers.answers_for(meeting)
+            given = self._answers.answers_for(meeting, session.questions)
             if given is not None:
                 if self._compact_clock is not None:
-                    self._line(
-                        f"asked {plural(len(session.questions), 'prep question')} for [bold]"
-                        f"{meeting.title}[/]; answered from {self._answers.path.name}"
+                    self._stamped(
+                        f"asked {questions} for ",
+                        _bold(meeting),
+                        f"; answered from {self._answers.path.name}",
                     )
                 else:
-                    self._console.print(f"{header}: answers taken from {self._answers.path}")
+                    source = f": answers taken from {self._answers.path}"
+                    self._console.print(Text.assemble(self._header(meeting), source))
                 return given
+        due = session.answers_due.astimezone(self._zone) if session.answers_due else None
         if self._compact_clock is not None:
-            due = session.answers_due.astimezone(self._zone) if session.answers_due else None
-            self._line(
-                f"asked {plural(len(session.questions), 'prep question')} for "
-                f"[bold]{meeting.title}[/]; "
-                + (f"no answers yet (waiting until {due:%a %d %H:%M})" if due else "no answers")
-            )
+            waiting = f"no answers yet (waiting until {due:%a %d %H:%M})" if due else "no answers"
+            self._stamped(f"asked {questions} for ", _bold(meeting), f"; {waiting}")
             return None
         if self._interactive:
-            self._console.print(header)
-            self._console.print("[dim]Answer each question; leave empty to skip.[/]")
-            answers = {}
-            for number, question in enumerate(session.questions, start=1):
-                reply = Prompt.ask(f"{number}. {question}", default="", console=self._console)
-                if reply.strip():
-                    answers[str(number)] = reply.strip()
-            return answers
-        due = session.answers_due.astimezone(self._zone) if session.answers_due else None
-        lines = [f"{i}. {q}" for i, q in enumerate(session.questions, start=1)]
-        self._console.print(
-            Panel(
-                "\n".join(lines)
-                + (f"\n\n[dim]Answer by {due:%a %d %b %H:%M} with:[/] " if due else "\n\n")
-                + f"exec-assistant answer {meeting.meeting_id} --answers FILE",
-                title=header,
-                title_align="left",
-            )
+            return self._prompt(meeting, session)
+        body = Text("\n").join(
+            Text.assemble(f"{i}. ", _line(q)) for i, q in enumerate(session.questions, start=1)
         )
+        body.append("\n\n")
+        if due:
+            body.append(f"Answer by {due:%a %d %b %H:%M} with: ", style="dim")
+        body.append(f"exec-assistant answer {meeting.meeting_id} --answers FILE")
+        self._console.print(Panel(body, title=self._header(meeting), title_align="left"))
         return None
 
-    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str) -> None:
+    def _prompt(self, meeting: Meeting, session: ChatSession) -> dict[str, str]:
+        """The questions one by one; end of input (Ctrl-D) means no (more) answers."""
+        self._console.print(self._header(meeting))
+        self._console.print("Answer each question; leave empty to skip.", style="dim")
+        answers: dict[str, str] = {}
+        for number, question in enumerate(session.questions, start=1):
+            prompt = Text.assemble(f"{number}. ", _line(question))
+            try:
+                reply = Prompt.ask(prompt, default="", console=self._console, show_default=False)
+            except EOFError:
+                self._console.print()
+                self._console.print("End of input: going on without more answers.", style="dim")
+                break
+            if reply.strip():
+                answers[str(number)] = reply.strip()
+        return answers
+
+    def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str, key: str) -> None:
         if self._compact_clock is not None:
-            self._line(
-                f"[green]pack delivered[/] for [bold]{meeting.title}[/]: "
-                f"{plural(len(pack.agenda), 'agenda item')}, "
+            self._stamped(
+                Text("pack delivered", style="green"),
+                " for ",
+                _bold(meeting),
+                f": {plural(len(pack.agenda), 'agenda item')}, "
                 f"{plural(len(pack.questions), 'question')} to ask, "
                 f"{plural(len(pack.open_action_items), 'open action item')}"
-                + ("" if pack.answers_received else ", without your answers")
+                + ("" if pack.answers_received else ", without your answers"),
             )
             return
         agenda = Text()
         for item in pack.agenda:
             agenda.append(f"{item.minutes:>3} min  ", style="cyan")
-            agenda.append(f"{item.title}\n")
-        body = [agenda]
+            agenda.append(_line(item.title))
+            agenda.append("\n")
+        body: list[Text] = [agenda]
         if pack.questions:
-            body.append(Text("Ask: " + pack.questions[0], style="dim"))
+            body.append(Text.assemble(("Ask: ", "dim"), _line(pack.questions[0])))
         if not pack.answers_received:
             body.append(Text("Prepared without your answers.", style="yellow"))
-        body.append(Text(f"Pack: {location}", style="dim"))
+        body.append(Text.assemble(("Pack: ", "dim"), safe_text(location)))
+        title = Text.assemble("Prep pack: ", _title(meeting), f" ({self._when(meeting)})")
         self._console.print(
-            Panel(
-                Group(*body),
-                title=f"Prep pack: {meeting.title} ({self._when(meeting)})",
-                title_align="left",
-                border_style="green",
-            )
+            Panel(Group(*body), title=title, title_align="left", border_style="green")
         )
 
-    def remind(self, meeting: Meeting, reminder: FinalReminder) -> None:
+    def remind(self, meeting: Meeting, reminder: FinalReminder, key: str) -> None:
+        late = " (late: the assistant was not running at its time)" if reminder.late else ""
         if self._compact_clock is not None:
-            self._line(
-                f"[yellow]reminder[/]: [bold]{meeting.title}[/] at "
-                f"{meeting.start.astimezone(self._zone):%H:%M} — "
-                + " · ".join(reminder.headline[:3])
+            headline = Text(" · ").join(_line(h) for h in reminder.headline[:3])
+            self._stamped(
+                Text("reminder", style="yellow"),
+                ": ",
+                _bold(meeting),
+                f" at {meeting.start.astimezone(self._zone):%H:%M}{late} — ",
+                headline,
             )
             return
-        lines = [f"Starts {self._when(meeting)}: " + " · ".join(reminder.headline[:4])]
-        lines += [f"Ask: {q}" for q in reminder.questions]
-        lines += [f"Open: {i}" for i in reminder.open_items[:3]]
+        lines = [
+            Text.assemble(
+                f"Starts {self._when(meeting)}{late}: ",
+                Text(" · ").join(_line(h) for h in reminder.headline[:4]),
+            )
+        ]
+        lines += [Text.assemble("Ask: ", _line(q)) for q in reminder.questions]
+        lines += [Text.assemble("Open: ", _line(i)) for i in reminder.open_items[:3]]
         self._console.print(
             Panel(
-                "\n".join(lines),
-                title=f"In 2 hours: {meeting.title}",
+                Text("\n").join(lines),
+                title=Text.assemble("In 2 hours: ", _title(meeting)),
                 title_align="left",
                 border_style="yellow",
             )
         )
 
-    def tell(self, meeting: Meeting, text: str) -> None:
+    def tell(self, meeting: Meeting, text: str, key: str) -> None:
         if self._compact_clock is not None:
-            self._line(f"[bold]{meeting.title}[/]: {text}")
+            self._stamped(_bold(meeting), ": ", _line(text))
             return
-        self._console.print(f"[dim]{meeting.title}:[/] {text}")
+        title = _title(meeting)
+        title.stylize("dim")
+        self._console.print(Text.assemble(title, ": ", _line(text)))
+
+
+def _bold(meeting: Meeting) -> Text:
+    title = _title(meeting)
+    title.stylize("bold")
+    return title

@@ -6,10 +6,12 @@ import os
 import sys
 import threading
 
-import click
+from rich.text import Text
+from typer.exceptions import Abort, Exit, TyperException
 
 from exec_assistant.cli import calendar_commands, demo_command, followup_commands, prep_commands
 from exec_assistant.cli.common import app, ui
+from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import ExecAssistantError
 
 # The command modules register their commands on `app` when imported.
@@ -22,16 +24,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, prog_name="exec-assistant", standalone_mode=False)
     except ExecAssistantError as exc:
-        ui.err.print(f"[red]error:[/] {exc.message}", highlight=False)
+        # Messages name titles, paths and values from outside: shown as text, never markup.
+        ui.err.print(Text.assemble(("error: ", "red"), safe_text(exc.message)))
         if exc.hint:
-            ui.err.print(exc.hint, highlight=False)
+            ui.err.print(safe_text(exc.hint))
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
+    except TyperException as exc:
+        # Typer bundles its own click: usage errors (no command, an unknown one, a missing
+        # argument) are its exceptions, shown with the usage line, exit status 2.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            ui.err.print(safe_text(exc.format_message()))
         return exc.exit_code
-    except click.exceptions.Abort:
+    except Abort:
         ui.err.print("aborted")
         return 130
     except KeyboardInterrupt:

@@ -9,20 +9,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from exec_assistant.bootstrap import build_local
+from exec_assistant.bootstrap import LazyClientEngine, build_local, build_ticker
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
     app,
     config_app,
     load_command_settings,
+    make_clock,
     parse_instant,
     parse_now,
     print_json,
-    print_sync,
-    run_sync,
+    sync_progress,
     ui,
 )
+from exec_assistant.cli.views import print_sync
 from exec_assistant.configuration import load_config
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
 from exec_assistant.services.meetings import classify_series, list_meetings
@@ -42,6 +43,14 @@ def sync(
             "Default: EXEC_ASSISTANT_CALENDARS or 'calendars' in settings.yaml.",
         ),
     ] = None,
+    accept_empty: Annotated[
+        bool,
+        typer.Option(
+            "--accept-empty",
+            help="Believe a calendar that comes back with no events at once (its meetings "
+            "are cancelled); by default that needs a second empty sync.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
@@ -49,27 +58,32 @@ def sync(
 
     Every meeting of the lookahead window (14 days by default) is discovered, classified and
     given a prep time and a reminder time. Running it again changes only what changed on the
-    calendar. A calendar that cannot be read is reported and its stored meetings are kept.
+    calendar; preps of meetings that moved or vanished are stopped. A calendar that cannot be
+    read is reported and its stored meetings are kept.
     """
     settings, _ = load_command_settings(ctx)
-    instant = parse_now(now, settings.zone)
+    clock = make_clock(now, settings, running=False)
     local = build_local(settings, command="sync", exclusive=True)
+    engine = LazyClientEngine(local)
     try:
-        report = run_sync(local, calendar or [], instant)
-        if report.superseded_workflows:
-            # Imported only when needed: DBOS is slow to import.
-            from exec_assistant.workflows.local import cancel_workflows
-
-            cancel_workflows(local.data.path, report.superseded_workflows)
+        ticker = build_ticker(local, engine, clock, calendars=calendar or [])
+        local.calendar_sources(calendar or [])  # no calendar at all is an error here
+        with sync_progress() as progress:
+            tick = ticker.tick(
+                sync=True, prepare=False, accept_empty=accept_empty, progress=progress
+            )
     finally:
+        engine.close()
         local.close()
+    report = tick.sync
+    assert report is not None
     if as_json:
         print_json(sync_json(report, settings.zone))
     else:
-        print_sync(report, settings.zone)
+        print_sync(report, settings.zone, ui.out)
     if report.failed:
         for failed in report.failed:
-            ui.err.print(f"[red]error:[/] {failed.error}")
+            ui.err.print(f"error: {failed.error}", markup=False, highlight=False)
         raise typer.Exit(1)
 
 
@@ -129,7 +143,7 @@ def classify(
     """Set a meeting's type yourself; it sticks for every instance of a recurring series."""
     settings, _ = load_command_settings(ctx)
     instant = parse_now(now, settings.zone)
-    local = build_local(settings, command="classify", exclusive=True)
+    local = build_local(settings, command="classify", exclusive=False)
     try:
         changed = classify_series(
             meeting_id,
@@ -159,10 +173,9 @@ def classify(
 
 
 @config_app.command("check")
-def config_check(ctx: typer.Context, as_json: JsonOption = False, now: NowOption = None) -> None:
+def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Validate the configuration and show where each setting came from."""
     settings, origins = load_command_settings(ctx)
-    parse_now(now, settings.zone)
     loaded = load_config(settings.config_path)
     notes = []
     if not settings.user_email:

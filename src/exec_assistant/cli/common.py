@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from exec_assistant import __version__
-from exec_assistant.bootstrap import LocalApp
+from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.observability import configure_logging
-from exec_assistant.presentation import sync_counts, window_text
-from exec_assistant.services.sync_calendars import CalendarSyncResult, SyncReport, sync_calendars
+from exec_assistant.ports import Clock
+from exec_assistant.services.sync_calendars import CalendarSyncResult
 from exec_assistant.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -118,6 +121,10 @@ def load_command_settings(ctx: typer.Context, **overrides: Any) -> tuple[Setting
     return settings, origins
 
 
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_instant(text: str, zone: ZoneInfo, flag: str) -> datetime:
     """An ISO 8601 instant from the command line; without an offset, in the user's zone."""
     try:
@@ -126,7 +133,17 @@ def parse_instant(text: str, zone: ZoneInfo, flag: str) -> datetime:
         raise UsageError(
             f"invalid {flag} '{text}': expected ISO 8601, e.g. 2026-11-30T07:00:00-05:00"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=zone)
+    value = value if value.tzinfo else value.replace(tzinfo=zone)
+    try:
+        in_range = EARLIEST <= value <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise UsageError(
+            f"invalid {flag} '{text}': use an instant between 1970 and 9000, "
+            "e.g. 2026-11-30T07:00:00-05:00"
+        )
+    return value
 
 
 def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
@@ -150,19 +167,21 @@ class SyncProgress:
         self._tasks: dict[str, TaskID] = {}
 
     def calendar_started(self, location: str) -> None:
-        self._tasks[location] = self._progress.add_task(f"Reading {location}", total=None)
+        self._tasks[location] = self._progress.add_task(f"Reading {escape(location)}", total=None)
 
     def calendar_fetched(self, location: str, events: int) -> None:
         self._progress.update(
-            self._tasks[location], description=f"Classifying {events} events from {location}"
+            self._tasks[location],
+            description=f"Classifying {events} events from {escape(location)}",
         )
 
     def calendar_finished(self, result: CalendarSyncResult) -> None:
         self._progress.remove_task(self._tasks.pop(result.location))
 
 
-def run_sync(local: LocalApp, calendars: list[str], now: datetime) -> SyncReport:
-    sources = local.calendar_sources(calendars)
+@contextmanager
+def sync_progress() -> Iterator[SyncProgress]:
+    """Progress lines on stderr, gone when the sync is done."""
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -171,33 +190,13 @@ def run_sync(local: LocalApp, calendars: list[str], now: datetime) -> SyncReport
         transient=True,
     )
     with progress:
-        return sync_calendars(
-            sources,
-            local.meetings,
-            local.overrides,
-            local.config.catalog,
-            local.config.rules,
-            local.executive,
-            now,
-            local.settings.lookahead_days,
-            observer=SyncProgress(progress),
-        )
+        yield SyncProgress(progress)
 
 
-def print_sync(report: SyncReport, zone: ZoneInfo) -> None:
-    count = len(report.calendars)
-    ui.out.print(
-        f"Synced {count} calendar{'s' if count != 1 else ''}: "
-        f"{window_text(report.window_start, report.window_end, zone)}"
-    )
-    for result in report.calendars:
-        if result.error:
-            ui.out.print(f"  [red]✗[/] {result.location}: {result.error}")
-            continue
-        label = (
-            result.name if result.name == result.location else f"{result.name} ({result.location})"
-        )
-        ui.out.print(f"  [green]✓[/] {label}: {result.events} events in the window")
-        ui.out.print(f"    {sync_counts(result)}")
-        for warning in result.warnings:
-            ui.out.print(f"    [yellow]warning:[/] {warning}")
+def make_clock(now: str | None, settings: Settings, *, running: bool = True) -> Clock:
+    """The real clock; with --now, one that starts there and runs at the speed of time, or
+    (not `running`, for a command that is over in a moment) stays there."""
+    if now is None:
+        return SystemClock()
+    instant = parse_now(now, settings.zone)
+    return OffsetClock(instant) if running else FixedClock(instant)

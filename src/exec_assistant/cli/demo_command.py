@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,36 +14,36 @@ import typer
 import yaml
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.text import Text
 
-from exec_assistant.bootstrap import LocalApp, build_engine, build_local, build_prep
+from exec_assistant.bootstrap import LocalApp, build_local, build_runtime
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.channels.terminal import TerminalChannel
-from exec_assistant.cli.common import (
-    JsonOption,
-    NowOption,
-    app,
-    parse_now,
-    print_json,
-    print_sync,
-    run_sync,
-    ui,
-)
+from exec_assistant.cli.common import JsonOption, NowOption, app, parse_now, print_json, ui
+from exec_assistant.cli.views import print_sync
 from exec_assistant.clocks import SimulatedClock
+from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import ExecAssistantError, UsageError
 from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.domain.text import plural
 from exec_assistant.observability import configure_logging
+from exec_assistant.ports import PrepEngine, PrepRunState
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import list_meetings
 from exec_assistant.services.notes import process_notes
+from exec_assistant.services.sync_calendars import SyncReport
+from exec_assistant.services.tick import Ticker
 from exec_assistant.settings import load_settings
 
 if TYPE_CHECKING:
-    from exec_assistant.workflows.local import LocalWorkflowEngine, SimulatedTimer
+    from exec_assistant.workflows.dbos_engine import SimulatedTimer
 
 PLAN_FILE = "demo.yaml"
-_FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+DEMO_MARKER = ".exec-assistant-demo"
+"""In a folder the demo made, so it may empty it for the next run."""
+DEFAULT_DEMO_HOME = Path("~/.exec-assistant-demo")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class DemoPlan:
     context: Path
     answers: Path
     notes: list[NotesEvent]
+    show_pack: str | None
+
+
+def shipped_examples() -> Path:
+    """The examples shipped inside the package: the demo runs from any folder."""
+    return Path(str(resources.files("exec_assistant").joinpath("examples")))
 
 
 def load_plan(folder: Path) -> DemoPlan:
@@ -78,27 +85,42 @@ def load_plan(folder: Path) -> DemoPlan:
                 NotesEvent(str(n["meeting"]), n["date"], folder / n["file"])
                 for n in raw.get("notes", [])
             ],
+            show_pack=str(raw["show_pack"]) if raw.get("show_pack") else None,
         )
     except FileNotFoundError:
-        raise UsageError(f"cannot find {path}", hint="Pass --examples PATH.") from None
+        raise UsageError(
+            f"cannot find {path}", hint="Pass --examples with a folder holding demo.yaml."
+        ) from None
     except (KeyError, TypeError, yaml.YAMLError) as exc:
         raise UsageError(f"invalid demo plan {path}: {exc}") from None
 
 
-def find_examples() -> Path | None:
-    project = Path(__file__).resolve().parents[3] / "examples"
-    for candidate in (Path.cwd() / "examples", project):
-        if (candidate / PLAN_FILE).is_file():
-            return candidate
-    return None
+def fresh_demo_folder(home: Path) -> Path:
+    """An empty data folder for the demo: one it made before is emptied; a folder with
+    anything else in it is refused, so the demo never touches real data."""
+    home = home.expanduser()
+    if home.exists():
+        if not home.is_dir():
+            raise UsageError(f"{home} is not a folder")
+        if (home / DEMO_MARKER).exists():
+            shutil.rmtree(home)
+        elif any(home.iterdir()):
+            raise UsageError(
+                f"{home} is not empty, and not a folder an earlier demo made",
+                hint="The demo needs a fresh folder: give another --data-dir.",
+            )
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (home / DEMO_MARKER).write_text("made by 'exec-assistant demo'; emptied by the next one\n")
+    return home
 
 
 class Simulation:
     """Moves the simulated clock through the fortnight, letting every prep run in between."""
 
-    def __init__(self, engine: LocalWorkflowEngine, timer: SimulatedTimer) -> None:
+    def __init__(self, engine: PrepEngine, timer: SimulatedTimer, ticker: Ticker) -> None:
         self._engine = engine
         self._timer = timer
+        self._ticker = ticker
         self.started: list[str] = []
 
     def settle(self, limit_seconds: float = 60) -> None:
@@ -107,15 +129,15 @@ class Simulation:
         while time.monotonic() < deadline:
             now = self._timer.now()
             sleeping = self._timer.sleeping()
-            busy = [
-                w
-                for w in self.started
-                if not (sleeping.get(w, now) > now or self._engine.status(w) in _FINISHED)
-            ]
+            busy = [w for w in self.started if not (sleeping.get(w, now) > now or self._done(w))]
             if not busy:
                 return
             time.sleep(0.01)
         raise ExecAssistantError("the demo's preps did not settle in time")
+
+    def _done(self, workflow_id: str) -> bool:
+        run = self._engine.status(workflow_id)
+        return run is not None and run.state != PrepRunState.RUNNING
 
     def advance(self, instant: datetime) -> None:
         """To `instant`, waking each waiting prep at its own time on the way."""
@@ -131,8 +153,11 @@ class Simulation:
     def now(self) -> datetime:
         return self._timer.now()
 
-    def start(self, meeting: Meeting) -> None:
-        self.started.append(self._engine.start(meeting))
+    def tick(self) -> None:
+        """Start what is due now, as `serve` would."""
+        report = self._ticker.tick(sync=False)
+        started: list[PrepRequest] = [*report.started, *report.retried]
+        self.started += [r.workflow_id for r in started]
         self.settle()
 
 
@@ -141,7 +166,7 @@ def demo(
     ctx: typer.Context,
     examples: Annotated[
         Path | None,
-        typer.Option(help="The examples folder (default: ./examples or the project's)."),
+        typer.Option(help="A folder with demo.yaml and its files (default: the shipped ones)."),
     ] = None,
     as_json: JsonOption = False,
     now: NowOption = None,
@@ -150,20 +175,15 @@ def demo(
 
     Jordan Lee, VP of Infrastructure, from Monday 30 Nov 2026 07:00 New York time: the
     calendar is synced and classified, each meeting's prep starts at its time (answers come
-    from examples/answers.yaml; meetings without answers show the timeout path), context is
-    gathered from examples/context, packs are written and delivered, reminders go out 2 hours
-    before, and the notes in examples/notes become decisions and action items that come back
-    in the next preps. Time is simulated; your own data folder is not touched.
+    from the examples' answers.yaml; meetings without answers show the timeout path), context
+    is gathered from the examples' context folder, packs are written and delivered, reminders
+    go out 2 hours before, and the notes become decisions and action items that come back in
+    the next preps. Time is simulated; the data goes to ~/.exec-assistant-demo (emptied at
+    each run) or --data-dir, never to your own data folder.
     """
-    folder = examples or find_examples()
-    if folder is None:
-        raise UsageError(
-            "cannot find examples/demo.yaml",
-            hint="Run the demo from the project folder, or pass --examples PATH.",
-        )
-    plan = load_plan(folder)
+    plan = load_plan(examples or shipped_examples())
     options = ctx.obj
-    home = options.data_dir or Path(tempfile.mkdtemp(prefix="exec-assistant-demo-"))
+    home = fresh_demo_folder(options.data_dir or DEFAULT_DEMO_HOME)
     settings, _ = load_settings(
         {
             "home": home,
@@ -177,7 +197,7 @@ def demo(
     configure_logging("INFO" if options.verbose else settings.log_level)
     zone = settings.zone
     start = parse_now(now or plan.now, zone)
-    from exec_assistant.workflows.local import SimulatedTimer  # DBOS: imported when used
+    from exec_assistant.workflows.dbos_engine import SimulatedTimer  # DBOS: imported when used
 
     clock = SimulatedClock(start)
     timer = SimulatedTimer(clock)
@@ -189,34 +209,24 @@ def demo(
         console.print(
             f"Jordan Lee's fortnight, from {start.astimezone(zone):%a %d %b %Y %H:%M} "
             f"({zone.key}), on a simulated clock. Data folder: {local.data.path}\n",
+            markup=False,
             highlight=False,
         )
-        report = run_sync(local, [], start)
-        if not as_json:
-            print_sync(report, zone)
-            found = list_meetings(local.meetings, report.window_start, report.window_end)
-            names = {t.id: t.name for t in local.config.catalog}
-            ui.out.print(meetings_table(found, zone, names, start, ui.out.width))
-            ui.out.print(
-                f"{len(found)} meetings: {sum(1 for m in found if m.prep_at)} to prepare, "
-                f"{sum(1 for m in found if m.status == MeetingStatus.SKIPPED)} skipped, "
-                f"{sum(1 for m in found if m.status == MeetingStatus.CANCELLED)} cancelled.\n"
-            )
         channel = TerminalChannel(
-            console,
-            zone,
-            interactive=False,
-            answers=AnswersFile(plan.answers),
-            compact_clock=clock,
+            console, zone, interactive=False, answers=AnswersFile(plan.answers), compact_clock=clock
         )
-        deps = build_prep(local, channel, clock)
-        engine = build_engine(local, deps, timer)
-        engine.launch()
+        runtime = build_runtime(local, channel, clock, timer=timer, verbose=options.verbose)
+        report = runtime.ticker.tick(sync=True, prepare=False).sync
+        assert report is not None
+        if not as_json:
+            _print_fortnight(local, report, start)
+        runtime.engine.launch()
         try:
             console.rule("The fortnight")
-            _play(local, plan, Simulation(engine, timer), report.window_end, console)
+            sim = Simulation(runtime.engine, timer, runtime.ticker)
+            _play(local, plan, sim, report.window_end, console)
         finally:
-            engine.shutdown()
+            runtime.engine.shutdown()
         result = _summary(local, start, report.window_end)
     finally:
         local.close()
@@ -231,7 +241,20 @@ def demo(
             }
         )
         return
-    _print_summary(result, home, console, seconds)
+    _print_summary(result, home, plan, console, seconds)
+
+
+def _print_fortnight(local: LocalApp, report: SyncReport, start: datetime) -> None:
+    zone = local.settings.zone
+    print_sync(report, zone, ui.out)
+    found = list_meetings(local.meetings, report.window_start, report.window_end)
+    names = {t.id: t.name for t in local.config.catalog}
+    ui.out.print(meetings_table(found, zone, names, start, ui.out.width))
+    ui.out.print(
+        f"{len(found)} meetings: {sum(1 for m in found if m.prep_at)} to prepare, "
+        f"{sum(1 for m in found if m.status == MeetingStatus.SKIPPED)} skipped, "
+        f"{sum(1 for m in found if m.status == MeetingStatus.CANCELLED)} cancelled.\n"
+    )
 
 
 def _play(
@@ -257,9 +280,7 @@ def _play(
     for instant, _, subject in sorted(events, key=lambda e: (e[0], e[1])):
         sim.advance(instant)
         if isinstance(subject, Meeting):
-            current = local.meetings.get(subject.meeting_id)
-            if current is not None and current.status == MeetingStatus.SCHEDULED:
-                sim.start(current)
+            sim.tick()
             continue
         meeting, note = subject
         result = process_notes(
@@ -273,16 +294,17 @@ def _play(
             now=instant,
         )
         at = instant.astimezone(zone)
+        unresolved = sum(1 for i in result.action_items if not i.owner_resolved)
         console.print(
-            f"[dim]{at:%a %d %b %H:%M}[/]  [magenta]notes processed[/] for [bold]{meeting.title}"
-            f"[/]: {plural(len(result.decisions), 'decision')}, "
-            f"{plural(len(result.action_items), 'action item')}"
-            + (
-                f" ({unresolved} with an owner who is not an attendee)"
-                if (unresolved := sum(1 for i in result.action_items if not i.owner_resolved))
-                else ""
-            ),
-            highlight=False,
+            Text.assemble(
+                (f"{at:%a %d %b %H:%M}  ", "dim"),
+                ("notes processed", "magenta"),
+                " for ",
+                (safe_text(meeting.title).plain, "bold"),
+                f": {plural(len(result.decisions), 'decision')}, "
+                f"{plural(len(result.action_items), 'action item')}",
+                f" ({unresolved} with an owner who is not an attendee)" if unresolved else "",
+            )
         )
     sim.advance(end)
 
@@ -332,7 +354,9 @@ def _summary(local: LocalApp, start: datetime, end: datetime) -> dict[str, Any]:
     }
 
 
-def _print_summary(result: dict[str, Any], home: Path, console: Console, seconds: float) -> None:
+def _print_summary(
+    result: dict[str, Any], home: Path, plan: DemoPlan, console: Console, seconds: float
+) -> None:
     console.rule("Where things are")
     packs = result["packs"]
     console.print(
@@ -342,6 +366,7 @@ def _print_summary(result: dict[str, Any], home: Path, console: Console, seconds
     for pack in packs:
         console.print(
             f"  {pack['start'][:16].replace('T', ' ')}  {pack['title']}: {pack['pack']}",
+            markup=False,
             highlight=False,
         )
     open_items = [i for i in result["action_items"] if i["status"] == "open"]
@@ -350,11 +375,12 @@ def _print_summary(result: dict[str, Any], home: Path, console: Console, seconds
         f"{len(result['decisions'])} decisions from the notes; open items came back in the "
         "next preps of their series and in 1:1s with their owner."
     )
-    carried = next((p for p in packs if "Priya" in p["title"]), None)
-    if carried and carried["pack"]:
-        console.rule(f"The pack for {carried['title']}")
-        console.print(Markdown(Path(carried["pack"]).read_text(encoding="utf-8")))
+    shown = next((p for p in packs if p["title"] == plan.show_pack), None)
+    if shown and shown["pack"]:
+        console.rule(Text(f"The pack for {shown['title']}"))
+        console.print(Markdown(Path(shown["pack"]).read_text(encoding="utf-8")))
     console.print(
         f"\nDone in {seconds:.1f} s. Explore: exec-assistant --data-dir {home} actions --open",
+        markup=False,
         highlight=False,
     )

@@ -19,6 +19,7 @@ from exec_assistant.cli.common import (
     print_json,
     ui,
 )
+from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
@@ -30,6 +31,9 @@ def notes(
     ctx: typer.Context,
     meeting_id: Annotated[str, typer.Argument(help="The meeting's id, from 'meetings'.")],
     file: Annotated[Path, typer.Argument(help="The meeting notes (Markdown or plain text).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Store notes for a meeting that has not started yet.")
+    ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
@@ -38,7 +42,8 @@ def notes(
     Understands the notes template ('- [ ] text - Owner: NAME - Due: DATE'), 'ACTION:' and
     'Decision:' lines, 'NAME to VERB ... by DATE', '@name will ...', and bullets under
     headings like Action Items, Next Steps and Decisions. Every item cites its line; owners
-    that are not attendees are kept as written and marked unresolved.
+    that are not attendees are kept as written and marked unresolved. Giving corrected notes
+    again replaces what the earlier ones produced. Works while 'exec-assistant serve' runs.
     """
     settings, _ = load_command_settings(ctx)
     instant = parse_now(now, settings.zone)
@@ -48,7 +53,7 @@ def notes(
         raise UsageError(f"notes file {file} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read notes file {file}: {exc}") from None
-    local = build_local(settings, command="notes", exclusive=True)
+    local = build_local(settings, command="notes", exclusive=False)
     try:
         meeting = find_meeting(local.meetings, meeting_id)
         result = process_notes(
@@ -60,28 +65,32 @@ def notes(
             documents=local.documents,
             meeting_date=meeting.start.astimezone(settings.zone).date(),
             now=instant,
+            force=force,
         )
     finally:
         local.close()
     if as_json:
         print_json(result.as_json())
         return
-    ui.out.print(f"[bold]{meeting.title}[/] — notes stored, meeting completed.")
-    ui.out.print(f"Summary: {result.summary}")
+    ui.out.print(Text.assemble(_bold(meeting.title), " — notes stored, meeting completed."))
+    ui.out.print(Text.assemble("Summary: ", safe_text(result.summary, limit=2000)))
     if result.decisions:
-        ui.out.print("\n[bold]Decisions[/]")
+        ui.out.print()
+        ui.out.print("Decisions", style="bold")
         for d in result.decisions:
             label = "pending" if d.status.value == "pending" else "decided"
-            ui.out.print(f"  line {d.source_line}: {d.text} [dim]({label})[/]")
+            ui.out.print(
+                Text.assemble(f"  line {d.source_line}: ", _cell(d.text), (f" ({label})", "dim"))
+            )
     if result.action_items:
         table = Table("Line", "Action item", "Owner", "Due", "Status", header_style="bold")
         for i in result.action_items:
-            owner = Text(i.owner or "—")
+            owner = _cell(i.owner or "—")
             if i.owner and not i.owner_resolved:
                 owner.append(" (not an attendee)", style="yellow")
             table.add_row(
                 str(i.source_line),
-                i.text,
+                _cell(i.text),
                 owner,
                 i.due.isoformat() if i.due else "—",
                 i.status.value,
@@ -117,7 +126,11 @@ def actions(
         print_json([_item_json(v) for v in views])
         return
     if not views:
-        ui.out.print("No action items" + (f" for '{owner}'" if owner else "") + ".")
+        ui.out.print(
+            Text.assemble(
+                "No action items", Text.assemble(" for '", _cell(owner), "'") if owner else "", "."
+            )
+        )
         return
     table = Table("Due", "Owner", "Action item", "Status", "From", "Line", header_style="bold")
     for v in views:
@@ -125,15 +138,22 @@ def actions(
         if v.overdue:
             due.append(" overdue", style="bold red")
         meeting = (
-            f"{v.meeting.title} ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            Text.assemble(
+                _cell(v.meeting.title), f" ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            )
             if v.meeting
-            else v.item.meeting_id
+            else Text(v.item.meeting_id)
         )
-        owner_text = Text(v.item.owner or "—")
+        owner_text = _cell(v.item.owner or "—")
         if v.item.owner and not v.item.owner_resolved:
             owner_text.stylize("yellow")
         table.add_row(
-            due, owner_text, v.item.text, v.item.status.value, meeting, str(v.item.source_line)
+            due,
+            owner_text,
+            _cell(v.item.text),
+            v.item.status.value,
+            meeting,
+            str(v.item.source_line),
         )
     ui.out.print(table)
     overdue = sum(1 for v in views if v.overdue)
@@ -163,11 +183,9 @@ def decisions(
         bool, typer.Option("--open", help="Only decisions still to be made.")
     ] = False,
     as_json: JsonOption = False,
-    now: NowOption = None,
 ) -> None:
     """The decision register: what was decided in which meeting, and what is still open."""
     settings, _ = load_command_settings(ctx)
-    parse_now(now, settings.zone)
     local = build_local(settings, command="decisions", exclusive=False)
     try:
         views = list_decisions(local.decisions, local.meetings, open_only=open_only)
@@ -194,11 +212,29 @@ def decisions(
     table = Table("Status", "Decision", "Meeting", "Line", header_style="bold")
     for v in views:
         meeting = (
-            f"{v.meeting.title} ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            Text.assemble(
+                _cell(v.meeting.title), f" ({v.meeting.start.astimezone(settings.zone):%d %b})"
+            )
             if v.meeting
-            else v.decision.meeting_id
+            else Text(v.decision.meeting_id)
         )
         table.add_row(
-            v.decision.status.value, v.decision.text, meeting, str(v.decision.source_line or "—")
+            v.decision.status.value,
+            _cell(v.decision.text),
+            meeting,
+            str(v.decision.source_line or "—"),
         )
     ui.out.print(table)
+
+
+CELL_LIMIT = 300
+
+
+def _cell(value: str) -> Text:
+    return safe_text(value, limit=CELL_LIMIT)
+
+
+def _bold(value: str) -> Text:
+    text = _cell(value)
+    text.stylize("bold")
+    return text

@@ -5,16 +5,22 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
-from exec_assistant.bootstrap import LocalApp, build_engine, build_local, build_prep
+from exec_assistant.bootstrap import (
+    LazyClientEngine,
+    LocalApp,
+    PrepRuntime,
+    build_local,
+    build_runtime,
+)
 from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.channels.outbox import JsonLinesChannel
@@ -24,30 +30,29 @@ from exec_assistant.cli.common import (
     NowOption,
     app,
     load_command_settings,
-    parse_now,
+    make_clock,
     print_json,
     print_json_line,
-    print_sync,
-    run_sync,
     ui,
 )
-from exec_assistant.clocks import OffsetClock, SystemClock
-from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, UsageError
-from exec_assistant.domain.identity import workflow_id_for
-from exec_assistant.domain.models import Meeting, MeetingStatus, SessionState
-from exec_assistant.ports import ChatChannel, Clock
+from exec_assistant.cli.views import print_prep, print_sync
+from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
+from exec_assistant.domain.models import MeetingStatus
+from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.ports import ChatChannel, Clock, PrepRunState
 from exec_assistant.presentation import sync_json
-from exec_assistant.services.answers import waiting_session
-from exec_assistant.services.dependencies import PrepDependencies
+from exec_assistant.services.answers import submit_answers, waiting_session
 from exec_assistant.services.meetings import find_meeting
-from exec_assistant.services.prep import due_preps, session_id_for
+from exec_assistant.services.preps import (
+    PrepProgress,
+    follow_prep,
+    prep_request,
+    prepare_meeting,
+    request_retry,
+)
+from exec_assistant.services.sync_calendars import SyncReport
 from exec_assistant.settings import Settings
 
-if TYPE_CHECKING:
-    from exec_assistant.workflows.local import LocalWorkflowEngine
-
-S = MeetingStatus
-_SETTLED = frozenset({S.MATERIALS_READY, S.REMINDED, S.COMPLETED, S.CANCELLED, S.SKIPPED})
 AnswersOption = Annotated[
     Path | None,
     typer.Option(
@@ -57,66 +62,30 @@ AnswersOption = Annotated[
         "mapping of question number to answer.",
     ),
 ]
-
-
-def make_clock(now: str | None, settings: Settings) -> Clock:
-    return SystemClock() if now is None else OffsetClock(parse_now(now, settings.zone))
+STOP_WITHIN_SECONDS = 1.0
 
 
 @contextmanager
-def running_engine(
-    local: LocalApp, channel: ChatChannel, clock: Clock
-) -> Iterator[tuple[PrepDependencies, LocalWorkflowEngine]]:
-    from exec_assistant.workflows.local import DurableTimer  # DBOS: imported when used
-
-    deps = build_prep(local, channel, clock)
-    engine = build_engine(local, deps, DurableTimer(clock))
-    engine.launch()
+def launched(runtime: PrepRuntime) -> Iterator[PrepRuntime]:
+    """DBOS running for the duration: workflows left unfinished by an earlier process resume."""
+    runtime.engine.launch()
     try:
-        yield deps, engine
+        yield runtime
     finally:
-        engine.shutdown()
+        runtime.engine.shutdown()
 
 
-def _wait(
-    deps: PrepDependencies,
-    engine: LocalWorkflowEngine,
-    meeting_id: str,
-    workflow_id: str,
-    *,
-    answers_expected: bool,
-    timeout_seconds: float = 900,
-) -> Meeting:
-    """Until the pack is delivered, the prep ends, or it waits for answers nobody has given."""
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        meeting = find_meeting(deps.meetings, meeting_id)
-        if meeting.status in _SETTLED:
-            return meeting
-        if engine.status(workflow_id) in (
-            "SUCCESS",
-            "ERROR",
-            "CANCELLED",
-            "MAX_RECOVERY_ATTEMPTS_EXCEEDED",
-        ):
-            return meeting
-        if not answers_expected and meeting.status == S.NOTIFIED:
-            session = deps.sessions.get(session_id_for(workflow_id))
-            if session is not None and session.state == SessionState.WAITING:
-                return meeting
-        time.sleep(0.1)
-    raise ExecAssistantError(
-        f"the prep of {meeting_id} did not finish within {timeout_seconds:g} s"
-    )
-
-
-def _report(meeting: Meeting, deps: PrepDependencies, as_json: bool) -> None:
-    zone = deps.executive.zone
-    session = deps.sessions.get(session_id_for(workflow_id_for(meeting.meeting_id, meeting.start)))
-    data: dict[str, Any] = {
+def _progress_json(progress: PrepProgress, settings: Settings) -> dict[str, Any]:
+    zone = settings.zone
+    meeting, session = progress.meeting, progress.session
+    return {
         "meeting_id": meeting.meeting_id,
         "title": meeting.title,
         "status": meeting.status.value,
+        "workflow_id": progress.workflow_id,
+        "workflow": progress.run.state.value if progress.run else None,
+        "prep_error": meeting.prep_error,
+        "retry_at": meeting.retry_at.astimezone(zone).isoformat() if meeting.retry_at else None,
         "pack_location": meeting.pack_location,
         "generated_by": meeting.generated_by,
         "answers": session.state.value if session else None,
@@ -127,27 +96,20 @@ def _report(meeting: Meeting, deps: PrepDependencies, as_json: bool) -> None:
         if meeting.reminder_at
         else None,
     }
+
+
+def _finish(progress: PrepProgress, settings: Settings, clock: Clock, as_json: bool) -> None:
+    failed = progress.meeting.status == MeetingStatus.FAILED or (
+        progress.run is not None and progress.run.state == PrepRunState.FAILED
+    )
     if as_json:
-        print_json(data)
-        return
-    if meeting.status == S.NOTIFIED:
-        due = session.answers_due.astimezone(zone) if session and session.answers_due else None
-        until = f" until {due:%a %d %b %H:%M}" if due else ""
-        ui.out.print(
-            f"Waiting for your answers{until}: "
-            f"exec-assistant answer {meeting.meeting_id} --answers FILE "
-            "(or leave it: the pack is written without them when the time is up, "
-            "by 'exec-assistant serve')."
-        )
-    elif meeting.pack_location:
-        ui.out.print(f"[green]✓[/] Pack ready: {meeting.pack_location}")
-        if meeting.status == S.MATERIALS_READY and meeting.reminder_at:
-            ui.out.print(
-                f"Final reminder at {meeting.reminder_at.astimezone(zone):%a %d %b %H:%M}, "
-                "sent by 'exec-assistant serve'."
-            )
+        print_json(_progress_json(progress, settings))
     else:
-        ui.out.print(f"Prep of '{meeting.title}' ended: the meeting is {meeting.status.value}.")
+        print_prep(
+            progress.meeting, progress.session, progress.run, settings.zone, clock.now(), ui.out
+        )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -155,6 +117,10 @@ def prep(
     ctx: typer.Context,
     meeting_id: Annotated[str, typer.Argument(help="The meeting's id, from 'meetings'.")],
     answers: AnswersOption = None,
+    retry: Annotated[
+        bool,
+        typer.Option("--retry", help="Start a failed prep afresh now (answers given are kept)."),
+    ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
 ) -> None:
@@ -162,43 +128,62 @@ def prep(
 
     Starts the prep, or resumes it where it stopped. Without --answers, the questions are
     asked at the terminal when you are at the keyboard; otherwise it stops while waiting for
-    answers, which you give later with 'exec-assistant answer'.
+    answers, which you give later with 'exec-assistant answer'. With --json, the result is
+    printed as JSON and the prep's messages go to stderr.
     """
     settings, _ = load_command_settings(ctx)
     clock = make_clock(now, settings)
     answers_file = AnswersFile(answers) if answers else None
     interactive = answers_file is None and not as_json and sys.stdin.isatty()
-    local = build_local(settings, command="prep", exclusive=True)
+    try:
+        local = build_local(settings, command="prep", exclusive=True)
+    except DataFolderInUse:
+        if not retry:
+            raise
+        _retry_in_serve(settings, meeting_id, clock, as_json)
+        return
     try:
         meeting = find_meeting(local.meetings, meeting_id)
-        if meeting.status in (S.SKIPPED, S.CANCELLED, S.COMPLETED):
-            raise UsageError(
-                f"meeting {meeting.meeting_id} ({meeting.title}) is {meeting.status.value}"
-                + (f": {meeting.skip_reason}" if meeting.skip_reason else "")
-                + "; there is nothing to prepare"
-            )
-        given = answers_file.answers_for(meeting) if answers_file else None
-        if answers_file is not None and given is None:
-            raise UsageError(f"answers file {answers} has no answers for '{meeting.title}'")
+        raw = answers_file.raw_for(meeting) if answers_file else None
+        if answers_file is not None and raw is None:
+            raise ExecAssistantError(f"answers file {answers} has no answers for '{meeting.title}'")
+        console = ui.err if as_json else ui.out
         channel = TerminalChannel(
-            ui.out, settings.zone, interactive=interactive, answers=answers_file
+            console, settings.zone, interactive=interactive, answers=answers_file
         )
-        with running_engine(local, channel, clock) as (deps, engine):
-            workflow_id = workflow_id_for(meeting.meeting_id, meeting.start)
-            session = deps.sessions.get(session_id_for(workflow_id))
-            if given is not None and session is not None and session.state == SessionState.WAITING:
-                engine.deliver_answers(workflow_id, given)
-            engine.start(meeting)
-            final = _wait(
-                deps,
-                engine,
+        runtime = build_runtime(local, channel, clock, verbose=ctx.obj.verbose)
+        with launched(runtime):
+            progress = prepare_meeting(
+                local.meetings,
+                local.chat_sessions,
+                runtime.engine,
+                local.config.catalog,
                 meeting.meeting_id,
-                workflow_id,
-                answers_expected=given is not None or interactive,
+                answers=raw,
+                answers_source=f"answers file {answers}",
+                retry=retry,
+                waits_for_answers=raw is not None or interactive,
             )
-            _report(final, deps, as_json)
+        _finish(progress, settings, clock, as_json)
     finally:
         local.close()
+
+
+def _retry_in_serve(settings: Settings, meeting_id: str, clock: Clock, as_json: bool) -> None:
+    local = build_local(settings, command="prep", exclusive=False)
+    try:
+        meeting = request_retry(local.meetings, meeting_id, clock.now())
+    finally:
+        local.close()
+    if as_json:
+        print_json({"meeting_id": meeting.meeting_id, "retry": "requested", "by": "serve"})
+        return
+    ui.out.print(
+        f"✓ The running 'exec-assistant serve' retries the prep of '{meeting.title}' "
+        f"within {settings.serve_tick_seconds:g} s.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
@@ -229,15 +214,30 @@ def answer(
         return
     try:
         meeting, _session = waiting_session(local.meetings, local.chat_sessions, meeting_id)
-        given = answers_file.answers_for(meeting)
-        if given is None:
-            raise UsageError(f"answers file {answers} has no answers for '{meeting.title}'")
-        channel = TerminalChannel(ui.out, settings.zone, interactive=False)
-        with running_engine(local, channel, clock) as (deps, engine):
-            workflow_id = workflow_id_for(meeting.meeting_id, meeting.start)
-            engine.deliver_answers(workflow_id, given)
-            final = _wait(deps, engine, meeting.meeting_id, workflow_id, answers_expected=True)
-            _report(final, deps, as_json)
+        raw = answers_file.raw_for(meeting)
+        if raw is None:
+            raise ExecAssistantError(f"answers file {answers} has no answers for '{meeting.title}'")
+        console = ui.err if as_json else ui.out
+        channel = TerminalChannel(console, settings.zone, interactive=False)
+        runtime = build_runtime(local, channel, clock, verbose=ctx.obj.verbose)
+        with launched(runtime):
+            submit_answers(
+                local.meetings,
+                local.chat_sessions,
+                runtime.engine,
+                meeting.meeting_id,
+                raw,
+                f"answers file {answers}",
+            )
+            progress = follow_prep(
+                local.meetings,
+                local.chat_sessions,
+                runtime.engine,
+                meeting.meeting_id,
+                prep_request(meeting).workflow_id,
+                waits_for_answers=True,
+            )
+        _finish(progress, settings, clock, as_json)
     finally:
         local.close()
 
@@ -246,25 +246,40 @@ def _answer_running_server(
     settings: Settings, meeting_id: str, answers_file: AnswersFile, as_json: bool
 ) -> None:
     local = build_local(settings, command="answer", exclusive=False)
+    engine = LazyClientEngine(local)
     try:
-        meeting, _session = waiting_session(local.meetings, local.chat_sessions, meeting_id)
-        given = answers_file.answers_for(meeting)
-        if given is None:
-            raise UsageError(
+        meeting = find_meeting(local.meetings, meeting_id)
+        raw = answers_file.raw_for(meeting)
+        if raw is None:
+            raise ExecAssistantError(
                 f"answers file {answers_file.path} has no answers for '{meeting.title}'"
             )
-        from exec_assistant.workflows.local import send_answers  # DBOS: imported when used
-
-        send_answers(local.data.path, workflow_id_for(meeting.meeting_id, meeting.start), given)
+        submitted = submit_answers(
+            local.meetings,
+            local.chat_sessions,
+            engine,
+            meeting.meeting_id,
+            raw,
+            f"answers file {answers_file.path}",
+        )
     finally:
+        engine.close()
         local.close()
     if as_json:
-        print_json({"meeting_id": meeting.meeting_id, "delivered": True, "continued_by": "serve"})
-    else:
-        ui.out.print(
-            f"[green]✓[/] Answers for '{meeting.title}' delivered; the running "
-            "'exec-assistant serve' continues the prep."
+        print_json(
+            {
+                "meeting_id": submitted.meeting.meeting_id,
+                "delivered": True,
+                "continued_by": "serve",
+            }
         )
+        return
+    ui.out.print(
+        f"✓ Answers for '{submitted.meeting.title}' delivered; the running "
+        "'exec-assistant serve' continues the prep.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
@@ -276,8 +291,9 @@ def serve(
     ] = False,
     now: NowOption = None,
 ) -> None:
-    """Run the assistant: sync calendars every 2 hours, start each prep at its time, send the
-    final reminders. Ctrl-C stops it; unfinished preps resume on the next start.
+    """Run the assistant: sync calendars every 2 hours, start each prep at its time, retry
+    failed ones, send the final reminders. Ctrl-C stops it within a second; unfinished preps
+    resume on the next start.
 
     Questions are shown here; answer them with 'exec-assistant answer' from another terminal
     (or give --answers with a file of answers by meeting).
@@ -294,21 +310,35 @@ def serve(
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         channel: ChatChannel = (
-            AnsweringChannel(JsonLinesChannel(), answers_file)
+            AnsweringChannel(JsonLinesChannel(clock), answers_file)
             if as_json
             else TerminalChannel(ui.out, settings.zone, interactive=False, answers=answers_file)
         )
-        events = _JsonEvents() if as_json else None
-        with running_engine(local, channel, clock) as (deps, engine):
+        events = _JsonEvents(clock) if as_json else None
+        runtime = build_runtime(
+            local,
+            channel,
+            clock,
+            abort=stop,
+            sync_every=timedelta(hours=settings.calendar_poll_hours),
+            verbose=ctx.obj.verbose,
+        )
+        with launched(runtime):
             if events:
                 events.emit("started", data_dir=str(local.data.path))
             else:
                 ui.out.print(
                     f"Serving from {local.data.path} (calendar sync every "
                     f"{settings.calendar_poll_hours:g} h). Ctrl-C to stop.",
+                    markup=False,
                     highlight=False,
                 )
-            _serve_loop(local, deps, engine, clock, stop, events)
+                if not settings.calendars:
+                    ui.out.print(
+                        "No calendars configured (EXEC_ASSISTANT_CALENDARS): preparing the "
+                        "meetings already stored."
+                    )
+            _serve_until_stopped(local, runtime, stop, events)
         if events:
             events.emit("stopped")
         else:
@@ -322,43 +352,58 @@ def serve(
 
 
 class _JsonEvents:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
     def emit(self, kind: str, **fields: Any) -> None:
-        print_json_line({"kind": kind, "at": datetime.now(UTC).isoformat(), **fields})
+        print_json_line({"kind": kind, "at": self._clock.now().isoformat(), **fields})
 
 
-def _serve_loop(
-    local: LocalApp,
-    deps: PrepDependencies,
-    engine: LocalWorkflowEngine,
-    clock: Clock,
-    stop: threading.Event,
-    events: _JsonEvents | None,
+def _serve_until_stopped(
+    local: LocalApp, runtime: PrepRuntime, stop: threading.Event, events: _JsonEvents | None
 ) -> None:
+    """Tick in a worker thread; the main thread only waits for Ctrl-C or SIGTERM, so it
+    answers within a second whatever a tick is doing (a slow calendar, say)."""
     settings = local.settings
-    next_sync: datetime | None = clock.now()
-    while not stop.is_set():
-        current = clock.now()
-        if next_sync is not None and current >= next_sync:
-            if settings.calendars:
-                try:
-                    report = run_sync(local, [], current)
-                    if events:
-                        events.emit("sync", **sync_json(report, settings.zone))
-                    else:
-                        print_sync(report, settings.zone)
-                    for workflow_id in report.superseded_workflows:
-                        engine.cancel(workflow_id)
-                except ExecAssistantError as exc:
-                    ui.err.print(f"[red]error:[/] {exc}")
-                next_sync = current + timedelta(hours=settings.calendar_poll_hours)
-            else:
-                ui.out.print(
-                    "No calendars configured (EXEC_ASSISTANT_CALENDARS): preparing the "
-                    "meetings already stored."
-                )
-                next_sync = None
-        for meeting in due_preps(deps, current):
-            workflow_id = engine.start(meeting)
-            if events:
-                events.emit("prep_started", meeting_id=meeting.meeting_id, workflow_id=workflow_id)
-        stop.wait(settings.serve_tick_seconds)
+    observer = _ServeObserver(settings, events, ui.out)
+
+    def ticking() -> None:
+        while not stop.is_set():
+            try:
+                runtime.ticker.tick(observer=observer)
+            except Interrupted:
+                return
+            except Exception as exc:  # one bad round must not end serve
+                if stop.is_set():
+                    return  # the stores are closing under it
+                problem = exc if isinstance(exc, ExecAssistantError) else repr(exc)
+                ui.err.print(f"error: {problem}", markup=False, highlight=False)
+            stop.wait(settings.serve_tick_seconds)
+
+    worker = threading.Thread(target=ticking, name="tick", daemon=True)
+    worker.start()
+    while not stop.is_set() and worker.is_alive():
+        stop.wait(0.2)
+    worker.join(STOP_WITHIN_SECONDS)
+
+
+class _ServeObserver:
+    def __init__(self, settings: Settings, events: _JsonEvents | None, console: Console) -> None:
+        self._settings = settings
+        self._events = events
+        self._console = console
+
+    def synced(self, report: SyncReport) -> None:
+        if self._events:
+            self._events.emit("sync", **sync_json(report, self._settings.zone))
+        else:
+            print_sync(report, self._settings.zone, self._console)
+
+    def started(self, request: PrepRequest, retry: bool) -> None:
+        if self._events:
+            self._events.emit(
+                "prep_retried" if retry else "prep_started",
+                meeting_id=request.meeting_id,
+                workflow_id=request.workflow_id,
+                attempt=request.attempt,
+            )

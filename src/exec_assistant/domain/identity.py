@@ -21,5 +21,25 @@ def meeting_id_for(calendar_id: str, uid: str, recurrence_id: datetime | None) -
     return "mtg_" + _digest(calendar_id, uid, original)[:16]
 
 
-def workflow_id_for(meeting_id: str, start: datetime) -> str:
+def prep_id_for(meeting_id: str, start: datetime) -> str:
+    """One prep per meeting instance and start time: a moved meeting gets a new one."""
     return f"prep-{meeting_id}-{start.astimezone(UTC).strftime('%Y%m%dT%H%MZ')}"
+
+
+def workflow_id_for(meeting_id: str, start: datetime, attempt: int = 1) -> str:
+    """The workflow (the Step Functions execution name) of one attempt of the prep: the prep
+    id itself for the first, `…-a2` for the retry after a failure, and so on. Starting the same
+    attempt twice starts nothing new."""
+    prep_id = prep_id_for(meeting_id, start)
+    return prep_id if attempt == 1 else f"{prep_id}-a{attempt}"
+
+
+def session_id_for(prep_id: str) -> str:
+    """The chat session of a prep: the same for every attempt, so a retry finds the answers."""
+    return "ses_" + _digest(prep_id)[:16]
+
+
+def delivery_key(prep_id: str, state: str) -> str:
+    """The stable key of the message a state sends: a repeated state finds it and sends
+    nothing, and a channel can drop a copy it already has."""
+    return f"{prep_id}/{state}"

@@ -57,29 +57,50 @@ class MeetingStatus(StrEnum):
     COMPLETED = "completed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    FAILED = "failed"
+    """The prep stopped on an error; `prep_error` says why, and it is retried later."""
 
 
-S = MeetingStatus
-# Moves back to SCHEDULED are reschedules: the meeting moved, so its prep starts again.
+_S = MeetingStatus
+_LEAVE = frozenset({_S.COMPLETED, _S.SCHEDULED, _S.SKIPPED, _S.CANCELLED, _S.FAILED})
+# Moves back to SCHEDULED are reschedules (the meeting moved, so its prep starts again) or
+# retries of a failed prep. A meeting can take place, and its notes arrive, before its prep
+# has finished. A prep answered at once moves from SCHEDULED straight on.
 ALLOWED_TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
-    S.DISCOVERED: frozenset({S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    # A meeting can take place, and its notes arrive, before its prep has finished.
-    S.SCHEDULED: frozenset({S.NOTIFIED, S.COMPLETED, S.SKIPPED, S.CANCELLED}),
-    S.NOTIFIED: frozenset(
-        {S.ANSWERED, S.TIMED_OUT, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}
-    ),
-    S.ANSWERED: frozenset({S.MATERIALS_READY, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.TIMED_OUT: frozenset({S.MATERIALS_READY, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.MATERIALS_READY: frozenset({S.REMINDED, S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.REMINDED: frozenset({S.COMPLETED, S.SCHEDULED, S.SKIPPED, S.CANCELLED}),
-    S.COMPLETED: frozenset(),
-    S.SKIPPED: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.CANCELLED: frozenset({S.SCHEDULED, S.SKIPPED}),
+    _S.DISCOVERED: frozenset({_S.SCHEDULED, _S.SKIPPED, _S.CANCELLED}),
+    _S.SCHEDULED: frozenset({_S.NOTIFIED, _S.ANSWERED, _S.TIMED_OUT} | _LEAVE),
+    _S.NOTIFIED: frozenset({_S.ANSWERED, _S.TIMED_OUT, _S.MATERIALS_READY} | _LEAVE),
+    _S.ANSWERED: frozenset({_S.MATERIALS_READY} | _LEAVE),
+    _S.TIMED_OUT: frozenset({_S.MATERIALS_READY} | _LEAVE),
+    _S.MATERIALS_READY: frozenset({_S.REMINDED} | _LEAVE),
+    _S.REMINDED: _LEAVE,
+    _S.FAILED: frozenset({_S.SCHEDULED, _S.COMPLETED, _S.SKIPPED, _S.CANCELLED}),
+    _S.COMPLETED: frozenset(),
+    _S.SKIPPED: frozenset({_S.SCHEDULED, _S.CANCELLED}),
+    _S.CANCELLED: frozenset({_S.SCHEDULED, _S.SKIPPED}),
 }
 
 ACTIVE_STATUSES = frozenset(
-    {S.SCHEDULED, S.NOTIFIED, S.ANSWERED, S.TIMED_OUT, S.MATERIALS_READY, S.REMINDED}
+    {
+        _S.SCHEDULED,
+        _S.NOTIFIED,
+        _S.ANSWERED,
+        _S.TIMED_OUT,
+        _S.MATERIALS_READY,
+        _S.REMINDED,
+        _S.FAILED,
+    }
 )
+"""A prep is due, under way, done for now, or to be retried: the meeting is on."""
+
+NO_PREP_STATUSES = frozenset({_S.SKIPPED, _S.CANCELLED, _S.COMPLETED})
+"""A prep that finds its meeting in one of these stops: there is nothing to prepare."""
+
+IN_PROGRESS_STATUSES = frozenset({_S.NOTIFIED, _S.ANSWERED, _S.TIMED_OUT, _S.MATERIALS_READY})
+"""A prep workflow should be running for the meeting (asking, waiting, writing, reminding)."""
+
+PREPARED_STATUSES = frozenset({_S.MATERIALS_READY, _S.REMINDED})
+"""The pack has been delivered."""
 
 
 class CalendarEvent(_Record):
@@ -124,6 +145,13 @@ class Meeting(_Record):
     prep_at: UtcDatetime | None = None
     reminder_at: UtcDatetime | None = None
     workflow_id: str | None = None
+    """The prep workflow of this meeting's current attempt."""
+    prep_attempt: int = Field(default=1, ge=1)
+    """1 for the first prep of this instance; a retry after a failure is a fresh attempt."""
+    prep_error: str | None = None
+    """Why the last attempt failed (the state and the error), while status is FAILED."""
+    retry_at: UtcDatetime | None = None
+    """When a failed prep is tried again."""
     pack_location: str | None = None
     generated_by: str | None = None
     token_usage: dict[str, int] = Field(default_factory=dict)
@@ -165,7 +193,9 @@ class ChatSession(_Record):
     answers: dict[str, str] = Field(default_factory=dict)
     """Answers by question number, from "1"."""
     task_token: str | None = None
-    """What resumes the waiting workflow: its id locally, the task token on Step Functions."""
+    """What resumes the waiting workflow, attached by the wait state when it starts waiting:
+    the workflow id locally, the task token on Step Functions. Answers given before it is
+    attached are kept; the wait then completes at once."""
     state: SessionState = SessionState.WAITING
     answers_due: UtcDatetime | None = None
     created_at: int
@@ -250,3 +280,35 @@ class FinalReminder(_Record):
     questions: tuple[str, ...] = ()
     open_items: tuple[str, ...] = ()
     pack_location: str | None = None
+    late: bool = False
+    """Sent after its time: the assistant was not running when it was due."""
+
+
+class DeliveryState(StrEnum):
+    SENDING = "sending"
+    """About to be handed to the channel: if the process dies now, it is sent again, with the
+    same key, so the receiving end can drop the copy."""
+    SENT = "sent"
+
+
+class Delivery(_Record):
+    """One message to the executive (questions, pack, reminder, notice), by its stable key."""
+
+    key: str
+    """The prep and the state that sends it: `prep-mtg_…-20261201T1500Z/SendPrepMaterials`."""
+    meeting_id: str
+    kind: str
+    state: DeliveryState
+    attempts: int = 1
+    updated_at: UtcDatetime
+
+
+class CalendarState(_Record):
+    """What the last fetch of one calendar held: a sudden empty fetch is not believed at once."""
+
+    calendar_id: str
+    events: int = 0
+    """Events in the window at the last fetch that was accepted."""
+    empty_since: UtcDatetime | None = None
+    """When a fetch first came back empty while the one before held events; unconfirmed."""
+    updated_at: UtcDatetime

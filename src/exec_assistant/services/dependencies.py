@@ -1,4 +1,4 @@
-"""What the prep and follow-up services need, as ports: built once by the composition root."""
+"""What the prep services need, as ports: built once by the composition root."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from exec_assistant.ports import (
     Clock,
     ContextProvider,
     DecisionRepository,
+    DeliveryRepository,
     DocumentStore,
     MeetingRepository,
     PackGenerator,
 )
+
+GENERATION_MARGIN_SECONDS = 60.0
+"""Kept of GenerateMaterials' 600 s for the offline pack when the model overruns."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class PrepDependencies:
     sessions: ChatSessionRepository
     action_items: ActionItemRepository
     decisions: DecisionRepository
+    deliveries: DeliveryRepository
     documents: DocumentStore
     catalog: MeetingTypeCatalog
     rules: NotificationRules
@@ -34,5 +39,7 @@ class PrepDependencies:
     providers: Mapping[str, ContextProvider]
     generator: PackGenerator
     clock: Clock
-    provider_timeout_seconds: float = 20.0
-    generation_timeout_seconds: float = 600.0
+    provider_timeout: float = 20.0
+    """Seconds one context source may take."""
+    generation_timeout: float = 600.0 - GENERATION_MARGIN_SECONDS
+    """Seconds the pack generator may take before the offline pack is written instead."""

@@ -56,14 +56,23 @@ def classify_series(
     """
     catalog.get(meeting_type)  # an unknown type is refused before anything is written
     meeting = find_meeting(meetings, meeting_id)
-    overrides.set(meeting.series_id, meeting_type)
+    overrides.set(meeting.series_id, meeting_type, now)
+
+    def reclassify(current: Meeting) -> Meeting:
+        if current.status == MeetingStatus.COMPLETED:
+            return current
+        typed = override_type(current, meeting_type, catalog, rules, executive, now)
+        return typed.model_copy(update={"updated_at": now})
+
+    # One meeting at a time, each read and written together: a prep running meanwhile (in
+    # `serve`) keeps the status it has reached.
     changed = [
-        override_type(m, meeting_type, catalog, rules, executive, now)
+        stored
         for m in meetings.list_series(meeting.series_id)
-        if m.status != MeetingStatus.COMPLETED and (m.end >= now or m.meeting_id == meeting_id)
+        if m.status != MeetingStatus.COMPLETED
+        and (m.end >= now or m.meeting_id == meeting.meeting_id)
+        if (stored := meetings.update(m.meeting_id, reclassify)) is not None
     ]
-    changed = [m.model_copy(update={"updated_at": now}) for m in changed]
-    meetings.put_many(changed)
     log.info(
         "series classified",
         extra={"series_id": meeting.series_id, "meeting_type": meeting_type, "count": len(changed)},

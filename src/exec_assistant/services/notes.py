@@ -90,10 +90,13 @@ def process_notes(
     documents: DocumentStore,
     meeting_date: date,
     now: datetime,
+    force: bool = False,
 ) -> NotesResult:
     """Store notes.md, extract what was decided and who does what by when, close the meeting.
 
-    Processing the same notes again gives the same records (ids come from the notes' lines).
+    Notes given again (corrected) replace what the earlier ones produced: decisions and items
+    no longer in the notes go; an item still there keeps its id, and stays done if it was
+    closed meanwhile. Notes for a meeting that has not started are refused unless `force`.
     """
     meeting = find_meeting(meetings, meeting_id)
     if meeting.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED):
@@ -101,6 +104,12 @@ def process_notes(
             f"meeting {meeting.meeting_id} ({meeting.title}) is {meeting.status.value}"
             + (f" ({meeting.skip_reason})" if meeting.skip_reason else ""),
             hint="Notes are taken for meetings that took place.",
+        )
+    if meeting.start > now and not force:
+        raise NotesRefused(
+            f"meeting {meeting.meeting_id} ({meeting.title}) has not started yet: it starts "
+            f"{meeting.start:%Y-%m-%d %H:%M} UTC",
+            hint="Give its notes after it, or pass --force to store them now.",
         )
     if not text.strip():
         raise NotesRefused("the notes are empty")
@@ -132,6 +141,10 @@ def process_notes(
         )
         for i in extraction.action_items
     ]
+    found_items = _carry_over(found_items, action_items.list(meeting_id=meeting.meeting_id))
+    found_decisions = _carry_over_decisions(
+        found_decisions, decisions.list(meeting_id=meeting.meeting_id)
+    )
     closed = _close_matching(found_items, meeting, action_items)
     documents.put(meeting_document(meeting_id, NOTES_MD), text.encode(), "text/markdown")
     documents.put(
@@ -141,10 +154,10 @@ def process_notes(
         ).encode(),
         "application/json",
     )
-    decisions.put_many(found_decisions)
-    action_items.put_many([*found_items, *closed])
-    if meeting.status != MeetingStatus.COMPLETED:
-        meetings.put(meeting.with_status(MeetingStatus.COMPLETED))
+    decisions.replace_for_meeting(meeting.meeting_id, found_decisions)
+    action_items.replace_for_meeting(meeting.meeting_id, found_items)
+    action_items.put_many(closed)
+    meetings.update(meeting.meeting_id, lambda m: m.with_status(MeetingStatus.COMPLETED))
     log.info(
         "notes processed",
         extra={
@@ -161,6 +174,38 @@ def process_notes(
         found_items,
         closed,
     )
+
+
+def _carry_over(found: list[ActionItem], earlier: list[ActionItem]) -> list[ActionItem]:
+    """Items of corrected notes that were there before keep their id and creation time, and
+    stay done if they were closed meanwhile."""
+    before = {_normal(i.text): i for i in earlier}
+    kept = []
+    for item in found:
+        old = before.pop(_normal(item.text), None)
+        if old is not None:
+            item = item.model_copy(
+                update={
+                    "item_id": old.item_id,
+                    "created_at": old.created_at,
+                    "status": ItemStatus.DONE if old.status == ItemStatus.DONE else item.status,
+                }
+            )
+        kept.append(item)
+    return kept
+
+
+def _carry_over_decisions(found: list[Decision], earlier: list[Decision]) -> list[Decision]:
+    before = {_normal(d.text): d for d in earlier}
+    kept = []
+    for decision in found:
+        old = before.pop(_normal(decision.text), None)
+        if old is not None:
+            decision = decision.model_copy(
+                update={"decision_id": old.decision_id, "created_at": old.created_at}
+            )
+        kept.append(decision)
+    return kept
 
 
 def _close_matching(

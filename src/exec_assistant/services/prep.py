@@ -1,23 +1,33 @@
-"""The prep workflow's steps, one function each, over plain JSON-able data.
+"""The prep workflow's states, one method each, named as the workflow spec names them.
 
-The local engine (DBOS) and the Lambda handlers call the same functions. Every step re-reads
-the meeting and stops the prep when it was cancelled, skipped or moved meanwhile.
+Each takes the state's input model and returns its result model (`domain.prep_steps`); the
+engine that interprets the spec calls them, and so would the Lambda handler of each state.
+Every state re-reads the meeting and stops the prep when it was cancelled, skipped, moved or
+superseded by a newer attempt meanwhile. Every message goes out under its delivery key, once:
+a state repeated after a crash finds the record and sends nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import math
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
+from exec_assistant.domain.answers import validate_answers
 from exec_assistant.domain.context import ContextRequest, ContextResult
-from exec_assistant.domain.identity import workflow_id_for
+from exec_assistant.domain.documents import validate_key
+from exec_assistant.domain.identity import delivery_key, prep_id_for, session_id_for
 from exec_assistant.domain.meeting_types import MeetingType
 from exec_assistant.domain.models import (
+    NO_PREP_STATUSES,
+    PREPARED_STATUSES,
     ActionItem,
     ChatSession,
+    Delivery,
+    DeliveryState,
     Meeting,
     MeetingStatus,
     PrepPack,
@@ -29,69 +39,242 @@ from exec_assistant.domain.prep_pack import (
     final_reminder,
     render_markdown,
 )
+from exec_assistant.domain.prep_steps import (
+    MAX_WAIT_SECONDS,
+    AnswersRecorded,
+    Classified,
+    ContextSourceRef,
+    ContextSourceRequest,
+    FailureRecorded,
+    MaterialsRequest,
+    MaterialsSent,
+    MaterialsWritten,
+    NotificationSent,
+    PrepFailure,
+    PrepRequest,
+    ReminderScheduled,
+    ReminderSent,
+    TimeoutHandled,
+    TimeoutRequest,
+    WaitForAnswers,
+)
 from exec_assistant.domain.timing import compute_answers_due
-from exec_assistant.services.context import gather_all
+from exec_assistant.services.context import gather_one
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.pack_documents import read_pack, write_pack
 
 log = logging.getLogger(__name__)
 
-S = MeetingStatus
-_STOPPED = frozenset({S.CANCELLED, S.SKIPPED, S.COMPLETED})
+_S = MeetingStatus
 SESSION_RETENTION = timedelta(days=7)
 PEOPLE_SCOPED_TYPES = frozenset({"one_on_one"})
+LATE_AFTER = timedelta(minutes=5)
+"""A reminder sent this long after its time says it is late."""
+FIRST_RETRY = timedelta(minutes=5)
+LAST_RETRY = timedelta(hours=1)
+ERROR_TEXT_LIMIT = 500
+
+# Which state sends which message (its delivery key is the prep id and the state's name).
+QUESTIONS_STATE = "SendPrepNotification"
+TIMEOUT_STATE = "HandleTimeout"
+PACK_STATE = "SendPrepMaterials"
+REMINDER_STATE = "SendFinalReminder"
+
+T = TypeVar("T")
 
 
-def _stop(reason: str) -> dict[str, Any]:
-    return {"proceed": False, "reason": reason}
+class _Stop(Exception):
+    """Raised inside a meeting update to leave the meeting as it is and stop the prep."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def _current(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> Meeting | str:
-    """The meeting, or why this prep should stop."""
-    meeting = find_meeting(deps.meetings, meeting_id)
-    if meeting.status in _STOPPED:
-        return f"the meeting is {meeting.status.value}"
-    if workflow_id_for(meeting.meeting_id, meeting.start) != workflow_id:
-        return "the meeting moved; a new prep replaces this one"
-    return meeting
+class PackMissing(Exception):
+    """The pack's documents are not in the store (deleted by hand, or a store that lost them)."""
 
 
-def _type_of(deps: PrepDependencies, meeting: Meeting) -> MeetingType:
-    return deps.catalog.get(meeting.meeting_type or deps.catalog.fallback.id)
+def retry_delay(attempt: int) -> timedelta:
+    """How long after a failed attempt the next one starts: 5, 10, 20, 40 minutes, then hourly."""
+    return min(FIRST_RETRY * (1 << min(max(0, attempt - 1), 8)), LAST_RETRY)
 
 
-def session_id_for(workflow_id: str) -> str:
-    return "ses_" + hashlib.sha256(workflow_id.encode()).hexdigest()[:16]
+def context_key(workflow_id: str, provider: str) -> str:
+    """Where a GatherContext branch leaves its source's facts for GenerateMaterials."""
+    return validate_key(f"temp/{workflow_id}/context/{provider}.json")
 
 
-def classify_meeting(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> dict[str, Any]:
-    """ClassifyMeeting: confirm the type (re-classify if the configuration lost it)."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    meeting_type = meeting.meeting_type
-    if meeting_type not in deps.catalog:
-        meeting_type = deps.catalog.fallback.id
-    deps.meetings.put(
-        meeting.model_copy(update={"meeting_type": meeting_type, "workflow_id": workflow_id})
-    )
-    log.info("prep started", extra={"meeting_id": meeting_id, "meeting_type": meeting_type})
-    return {"proceed": True, "meeting_type": meeting_type}
+class PrepSteps:
+    """The states of the prep workflow over the ports in `deps`."""
 
+    def __init__(self, deps: PrepDependencies) -> None:
+        self._deps = deps
 
-def send_prep_notification(
-    deps: PrepDependencies, meeting_id: str, workflow_id: str
-) -> dict[str, Any]:
-    """SendPrepNotification: open a chat session and ask the type's prep questions."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    meeting_type = _type_of(deps, meeting)
-    now = deps.clock.now()
-    session_id = session_id_for(workflow_id)
-    session = deps.sessions.get(session_id)
-    if session is None:
+    # --- helpers -------------------------------------------------------------------------
+
+    def _why_stop(self, meeting: Meeting, request: PrepRequest) -> str | None:
+        if meeting.status in NO_PREP_STATUSES:
+            return f"the meeting is {meeting.status.value}"
+        if prep_id_for(meeting.meeting_id, meeting.start) != request.prep_id:
+            return "the meeting moved; a new prep replaces this one"
+        if meeting.prep_attempt != request.attempt:
+            return f"attempt {meeting.prep_attempt} of this prep replaces this one"
+        if meeting.status == _S.FAILED:
+            return "this attempt was recorded as failed; a fresh one follows"
+        return None
+
+    def _current(self, request: PrepRequest) -> Meeting | str:
+        """The meeting, or why this prep should stop."""
+        meeting = find_meeting(self._deps.meetings, request.meeting_id)
+        return self._why_stop(meeting, request) or meeting
+
+    def _change(self, request: PrepRequest, change: Callable[[Meeting], Meeting]) -> Meeting | str:
+        """Apply `change` to the meeting atomically unless the prep should stop; the stored
+        meeting, or why the prep stops."""
+
+        def guarded(meeting: Meeting) -> Meeting:
+            reason = self._why_stop(meeting, request)
+            if reason is not None:
+                raise _Stop(reason)
+            return change(meeting)
+
+        try:
+            stored = self._deps.meetings.update(request.meeting_id, guarded)
+        except _Stop as stop:
+            return stop.reason
+        if stored is None:
+            return "the meeting is no longer stored"
+        return stored
+
+    def _type_of(self, meeting: Meeting) -> MeetingType:
+        catalog = self._deps.catalog
+        if meeting.meeting_type in catalog:
+            return catalog.get(meeting.meeting_type or "")
+        return catalog.fallback
+
+    def _deliver_once(self, key: str, meeting: Meeting, kind: str, send: Callable[[], T]) -> bool:
+        """Send unless the record says it went out; True when it was sent now.
+
+        The record is written before sending ('sending') and after ('sent'): a crash in
+        between sends it again, under the same key, so the receiving end can drop the copy.
+        """
+        deliveries, now = self._deps.deliveries, self._deps.clock.now()
+        earlier = deliveries.get(key)
+        if earlier is not None and earlier.state == DeliveryState.SENT:
+            log.info("already delivered", extra={"key": key, "kind": kind})
+            return False
+        attempts = earlier.attempts + 1 if earlier else 1
+        record = Delivery(
+            key=key,
+            meeting_id=meeting.meeting_id,
+            kind=kind,
+            state=DeliveryState.SENDING,
+            attempts=attempts,
+            updated_at=now,
+        )
+        deliveries.put(record)
+        send()
+        deliveries.put(
+            record.model_copy(
+                update={"state": DeliveryState.SENT, "updated_at": self._deps.clock.now()}
+            )
+        )
+        return True
+
+    # --- the states ------------------------------------------------------------------------
+
+    def classify_meeting(self, request: PrepRequest) -> Classified:
+        """ClassifyMeeting: confirm the type (the fallback if the configuration lost it)."""
+
+        def confirm(meeting: Meeting) -> Meeting:
+            return meeting.model_copy(
+                update={
+                    "meeting_type": self._type_of(meeting).id,
+                    "workflow_id": request.workflow_id,
+                }
+            )
+
+        meeting = self._change(request, confirm)
+        if isinstance(meeting, str):
+            return Classified(proceed=False, reason=meeting)
+        log.info(
+            "prep started",
+            extra={
+                "meeting_id": meeting.meeting_id,
+                "meeting_type": meeting.meeting_type,
+                "attempt": request.attempt,
+            },
+        )
+        return Classified(meeting_type=meeting.meeting_type)
+
+    def send_prep_notification(self, request: PrepRequest) -> NotificationSent:
+        """SendPrepNotification: open the chat session and ask the type's prep questions.
+
+        The session belongs to the prep, not the attempt: a retry finds the answers given
+        before, and questions that went out are not asked again.
+        """
+        deps = self._deps
+        meeting = self._current(request)
+        if isinstance(meeting, str):
+            return NotificationSent(proceed=False, reason=meeting)
+        session = self._open_session(meeting, request)
+        key = delivery_key(request.prep_id, QUESTIONS_STATE)
+        if session.state == SessionState.WAITING:
+            asked: list[dict[str, str] | None] = []
+            self._deliver_once(
+                key,
+                meeting,
+                "questions",
+                lambda: asked.append(deps.channel.ask(meeting, session, key)),
+            )
+            if asked and asked[0] is not None:
+                session = self._answer_at_once(session, asked[0])
+            else:  # answers may have come in while asking
+                session = deps.sessions.get(session.session_id) or session
+        reached = {
+            SessionState.WAITING: _S.NOTIFIED,
+            SessionState.ANSWERED: _S.ANSWERED,
+            SessionState.TIMED_OUT: _S.TIMED_OUT,
+        }.get(session.state, _S.NOTIFIED)
+
+        def advance(current: Meeting) -> Meeting:
+            if current.status == _S.SCHEDULED:
+                current = current.with_status(_S.NOTIFIED)
+            if current.status == _S.NOTIFIED and reached != _S.NOTIFIED:
+                current = current.with_status(reached)
+            return current
+
+        stored = self._change(request, advance)
+        if isinstance(stored, str):
+            return NotificationSent(proceed=False, reason=stored)
+        due = session.answers_due or deps.clock.now()
+        seconds = math.ceil((due - deps.clock.now()).total_seconds())
+        log.info(
+            "prep questions sent",
+            extra={
+                "meeting_id": meeting.meeting_id,
+                "session_id": session.session_id,
+                "questions": len(session.questions),
+                "answered": session.state != SessionState.WAITING,
+            },
+        )
+        return NotificationSent(
+            session_id=session.session_id,
+            answered=session.state != SessionState.WAITING,
+            answers_due=session.answers_due,
+            wait_seconds=max(0, min(MAX_WAIT_SECONDS, seconds)),
+        )
+
+    def _open_session(self, meeting: Meeting, request: PrepRequest) -> ChatSession:
+        deps = self._deps
+        session_id = session_id_for(request.prep_id)
+        existing = deps.sessions.get(session_id)
+        if existing is not None:
+            return existing
+        now = deps.clock.now()
+        questions = self._type_of(meeting).prep_questions
         due = compute_answers_due(
             now,
             meeting.start,
@@ -101,119 +284,323 @@ def send_prep_notification(
         session = ChatSession(
             session_id=session_id,
             user_id=deps.executive.email or "executive",
-            meeting_id=meeting_id,
+            meeting_id=meeting.meeting_id,
             channel=deps.channel.name,
-            questions=meeting_type.prep_questions,
-            task_token=workflow_id,
+            questions=questions,
+            # Nothing to ask is nothing to wait for.
+            state=SessionState.WAITING if questions else SessionState.ANSWERED,
             answers_due=due,
             created_at=int(now.timestamp()),
             expires_at=int((due + SESSION_RETENTION).timestamp()),
         )
         deps.sessions.put(session)
-    if meeting.status == S.SCHEDULED:
-        deps.meetings.put(meeting.with_status(S.NOTIFIED))
-    answers = deps.channel.ask(meeting, session) if session.questions else {}
-    log.info(
-        "prep questions sent",
-        extra={
-            "meeting_id": meeting_id,
-            "session_id": session_id,
-            "questions": len(session.questions),
-            "answered_at_once": answers is not None,
-        },
-    )
-    assert session.answers_due is not None
-    return {
-        "proceed": True,
-        "session_id": session_id,
-        "answers_due": session.answers_due.isoformat(),
-        "answers": answers,
-    }
+        return session
 
+    def _answer_at_once(self, session: ChatSession, answers: dict[str, str]) -> ChatSession:
+        cleaned = validate_answers(answers, session.questions, "the answers given")
 
-def normalise_answers(answers: dict[str, str], questions: tuple[str, ...]) -> dict[str, str]:
-    """Answers by question number ("1", "2", ...), whether given by number or by question."""
-    by_text = {q.strip().lower(): str(i) for i, q in enumerate(questions, start=1)}
-    result: dict[str, str] = {}
-    for key, value in answers.items():
-        number = key.strip() if key.strip().isdigit() else by_text.get(key.strip().lower())
-        text = str(value).strip() if value is not None else ""
-        if number is not None and 1 <= int(number) <= len(questions) and text:
-            result[str(int(number))] = text
-    return result
+        def answered(current: ChatSession) -> ChatSession:
+            if current.state != SessionState.WAITING:
+                return current
+            return current.model_copy(update={"answers": cleaned, "state": SessionState.ANSWERED})
 
+        return self._deps.sessions.update(session.session_id, answered) or session
 
-def record_answers(
-    deps: PrepDependencies, session_id: str, answers: dict[str, str]
-) -> dict[str, Any]:
-    """WaitForUserResponses, answered: store the answers with the session."""
-    session = deps.sessions.get(session_id)
-    if session is None:
-        return _stop(f"no chat session {session_id}")
-    if session.state != SessionState.WAITING:
-        return {"proceed": True, "answered": len(session.answers)}
-    cleaned = normalise_answers(answers, session.questions)
-    deps.sessions.put(
-        session.model_copy(update={"answers": cleaned, "state": SessionState.ANSWERED})
-    )
-    meeting = find_meeting(deps.meetings, session.meeting_id)
-    if meeting.status == S.NOTIFIED:
-        deps.meetings.put(meeting.with_status(S.ANSWERED))
-    log.info("answers recorded", extra={"session_id": session_id, "answers": len(cleaned)})
-    return {"proceed": True, "answered": len(cleaned)}
+    def attach_wait_token(self, wait: WaitForAnswers) -> AnswersRecorded | None:
+        """WaitForUserResponses, as the chat-session manager: attach the token that resumes
+        the wait to the session; the answers already, if they came before it was attached."""
+        session = self._deps.sessions.update(
+            wait.session_id,
+            lambda current: current.model_copy(update={"task_token": wait.task_token}),
+        )
+        if session is None:
+            raise LookupError(f"no chat session {wait.session_id}")
+        if session.state == SessionState.WAITING:
+            return None
+        return AnswersRecorded(session_id=session.session_id, answers=len(session.answers))
 
+    def handle_timeout(self, request: TimeoutRequest) -> TimeoutHandled:
+        """HandleTimeout: no answers in time is not a failure; the pack is written without."""
+        deps = self._deps
 
-def handle_timeout(deps: PrepDependencies, session_id: str) -> dict[str, Any]:
-    """HandleTimeout: no answers in time is not a failure; the pack is written without them."""
-    session = deps.sessions.get(session_id)
-    if session is None:
-        return _stop(f"no chat session {session_id}")
-    if session.state == SessionState.WAITING:
-        deps.sessions.put(session.model_copy(update={"state": SessionState.TIMED_OUT}))
-        meeting = find_meeting(deps.meetings, session.meeting_id)
-        if meeting.status == S.NOTIFIED:
-            deps.meetings.put(meeting.with_status(S.TIMED_OUT))
-            deps.channel.tell(
+        def time_out(current: ChatSession) -> ChatSession:
+            if current.state != SessionState.WAITING:
+                return current
+            return current.model_copy(update={"state": SessionState.TIMED_OUT})
+
+        session = deps.sessions.update(request.session_id, time_out)
+        if session is None:
+            raise LookupError(f"no chat session {request.session_id}")
+        if session.state != SessionState.TIMED_OUT:
+            # The answers came in the last moment, before the timeout was recorded.
+            return TimeoutHandled(session_id=session.session_id, timed_out=False)
+        meeting = self._change(
+            request,
+            lambda m: m.with_status(_S.TIMED_OUT) if m.status == _S.NOTIFIED else m,
+        )
+        if isinstance(meeting, str):
+            return TimeoutHandled(session_id=session.session_id)
+        key = delivery_key(request.prep_id, TIMEOUT_STATE)
+        self._deliver_once(
+            key,
+            meeting,
+            "notice",
+            lambda: deps.channel.tell(
                 meeting,
                 "No answers to the prep questions in time: the pack is being prepared "
                 "without them.",
+                key,
+            ),
+        )
+        log.info("answers timed out", extra={"session_id": session.session_id})
+        return TimeoutHandled(session_id=session.session_id)
+
+    def gather_context_source(self, request: ContextSourceRequest) -> ContextSourceRef:
+        """One branch of GatherContext: one source's facts, kept as a document for the pack.
+
+        A source the meeting's type does not use says so; one that fails or overruns its time
+        limit is reported unavailable, with the reason; neither fails the prep.
+        """
+        deps = self._deps
+        meeting = find_meeting(deps.meetings, request.meeting_id)
+        name = request.provider
+        if name not in self._type_of(meeting).context_providers:
+            return ContextSourceRef(provider=name, needed=False)
+        provider = deps.providers.get(name)
+        if provider is None:
+            result = ContextResult.unavailable(name, "no such source is configured")
+        else:
+            result = gather_one(provider, self._context_request(meeting), deps.provider_timeout)
+        key = context_key(request.workflow_id, name)
+        deps.documents.put(key, result.model_dump_json().encode(), "application/json")
+        return ContextSourceRef(
+            provider=name, available=result.available, key=key, reason=result.reason
+        )
+
+    def _context_request(self, meeting: Meeting) -> ContextRequest:
+        me = (self._deps.executive.email or "").lower()
+        people = tuple(
+            a.email
+            for a in (*meeting.attendees, *((meeting.organizer,) if meeting.organizer else ()))
+            if a.email.lower() != me
+        )
+        meeting_type = self._type_of(meeting).id
+        return ContextRequest(
+            meeting_id=meeting.meeting_id,
+            series_id=meeting.series_id,
+            meeting_type=meeting_type,
+            title=meeting.title,
+            start=meeting.start,
+            now=self._deps.clock.now(),
+            people=tuple(dict.fromkeys(people)),
+            scope="people" if meeting_type in PEOPLE_SCOPED_TYPES else "organisation",
+        )
+
+    def generate_materials(self, request: MaterialsRequest) -> MaterialsWritten:
+        """GenerateMaterials: write the pack; the offline generator takes over if the model
+        fails or overruns its time."""
+        deps = self._deps
+        meeting = self._current(request)
+        if isinstance(meeting, str):
+            return MaterialsWritten(proceed=False, reason=meeting)
+        meeting_type = self._type_of(meeting)
+        results = self._gathered(request, meeting_type)
+        session = deps.sessions.get(session_id_for(request.prep_id))
+        inputs = PackInputs(
+            meeting=meeting,
+            meeting_type=meeting_type,
+            answers=dict(session.answers) if session else {},
+            answers_received=session is not None and session.state == SessionState.ANSWERED,
+            context=results,
+            open_items=open_items_for(deps, meeting),
+            pending_decisions=deps.decisions.list(open_only=True, series_id=meeting.series_id),
+            now=deps.clock.now(),
+            zone=deps.executive.zone,
+            people=_people(meeting),
+        )
+        try:
+            pack = self._generate_within(inputs)
+        except Exception:  # a model failure must not cost the executive their pack
+            log.warning(
+                "pack generator failed; using the offline generator",
+                extra={"meeting_id": meeting.meeting_id, "generator": deps.generator.name},
+                exc_info=True,
             )
-    log.info("answers timed out", extra={"session_id": session_id})
-    return {"proceed": True}
+            pack = build_offline_pack(inputs)
+        location = write_pack(
+            deps.documents, pack, results, render_markdown(pack, meeting_type.name)
+        )
+        stored = self._change(
+            request,
+            lambda m: m.model_copy(
+                update={"pack_location": location, "generated_by": pack.generated_by}
+            ),
+        )
+        if isinstance(stored, str):
+            return MaterialsWritten(proceed=False, reason=stored)
+        log.info(
+            "pack written",
+            extra={
+                "meeting_id": meeting.meeting_id,
+                "generated_by": pack.generated_by,
+                "agenda_items": len(pack.agenda),
+                "questions": len(pack.questions),
+                "open_items": len(pack.open_action_items),
+            },
+        )
+        return MaterialsWritten(location=location, generated_by=pack.generated_by)
 
+    def _gathered(
+        self, request: MaterialsRequest, meeting_type: MeetingType
+    ) -> list[ContextResult]:
+        """The branches' results in the order the type lists its sources."""
+        refs = {ref.provider: ref for ref in request.context if ref.needed}
+        results = []
+        for name in meeting_type.context_providers:
+            ref = refs.get(name)
+            raw = self._deps.documents.get(ref.key) if ref and ref.key else None
+            if raw is None:
+                results.append(ContextResult.unavailable(name, "its facts were not gathered"))
+            else:
+                results.append(ContextResult.model_validate_json(raw))
+        return results
 
-def _request(deps: PrepDependencies, meeting: Meeting) -> ContextRequest:
-    me = (deps.executive.email or "").lower()
-    people = tuple(
-        a.email
-        for a in (*meeting.attendees, *((meeting.organizer,) if meeting.organizer else ()))
-        if a.email.lower() != me
-    )
-    return ContextRequest(
-        meeting_id=meeting.meeting_id,
-        series_id=meeting.series_id,
-        meeting_type=meeting.meeting_type or deps.catalog.fallback.id,
-        title=meeting.title,
-        start=meeting.start,
-        now=deps.clock.now(),
-        people=tuple(dict.fromkeys(people)),
-        scope="people" if meeting.meeting_type in PEOPLE_SCOPED_TYPES else "organisation",
-    )
+    def _generate_within(self, inputs: PackInputs) -> PrepPack:
+        """The generator's pack, or TimeoutError after its time limit (less than the state's
+        600 s, so that the offline pack can still be written within it)."""
+        deps = self._deps
+        outcome: list[PrepPack | BaseException] = []
 
+        def work() -> None:
+            try:
+                outcome.append(deps.generator.generate(inputs))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(exc)
 
-def gather_context(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> dict[str, Any]:
-    """GatherContext: the providers the type needs, in parallel; failures become 'unavailable'."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    meeting_type = _type_of(deps, meeting)
-    results = gather_all(
-        meeting_type.context_providers,
-        deps.providers,
-        _request(deps, meeting),
-        deps.provider_timeout_seconds,
-    )
-    return {"proceed": True, "context": [r.model_dump(mode="json") for r in results]}
+        worker = threading.Thread(target=work, name="generate-materials", daemon=True)
+        worker.start()
+        worker.join(deps.generation_timeout)
+        if not outcome:
+            raise TimeoutError(
+                f"{deps.generator.name} gave no pack within {deps.generation_timeout:g} s"
+            )
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def send_materials(self, request: PrepRequest) -> MaterialsSent:
+        """SendPrepMaterials: deliver the pack, once."""
+        deps = self._deps
+        meeting = self._current(request)
+        if isinstance(meeting, str):
+            return MaterialsSent(proceed=False, reason=meeting)
+        pack = read_pack(deps.documents, meeting.meeting_id)
+        if pack is None:
+            raise PackMissing(f"the pack of meeting {meeting.meeting_id} is not in the documents")
+        key = delivery_key(request.prep_id, PACK_STATE)
+        sent = self._deliver_once(
+            key,
+            meeting,
+            "pack",
+            lambda: deps.channel.deliver_pack(meeting, pack, meeting.pack_location or "", key),
+        )
+        stored = self._change(
+            request,
+            lambda m: m if m.status in PREPARED_STATUSES else m.with_status(_S.MATERIALS_READY),
+        )
+        if isinstance(stored, str):
+            return MaterialsSent(proceed=False, reason=stored, sent=sent)
+        log.info(
+            "pack delivered",
+            extra={"meeting_id": meeting.meeting_id, "channel": deps.channel.name, "sent": sent},
+        )
+        return MaterialsSent(sent=sent)
+
+    def schedule_final_reminder(self, request: PrepRequest) -> ReminderScheduled:
+        """ScheduleFinalReminder: when the reminder is due, 2 hours before the meeting.
+
+        None for a meeting that was already closer than that when first seen, and none when
+        its time has passed by the time the pack is out: the pack itself is the reminder.
+        """
+        meeting = self._current(request)
+        if isinstance(meeting, str):
+            return ReminderScheduled(proceed=False, reason=meeting)
+        now = self._deps.clock.now()
+        if (
+            meeting.reminder_at is None
+            or meeting.reminder_at <= now
+            or meeting.status == _S.REMINDED
+        ):
+            return ReminderScheduled()
+        return ReminderScheduled(remind_at=meeting.reminder_at)
+
+    def send_final_reminder(self, request: PrepRequest) -> ReminderSent:
+        """SendFinalReminder: the agenda at a glance, the top questions, the open items.
+
+        Sent late, and marked so, when the assistant was not running at its time; not sent,
+        with the reason, once the meeting has started.
+        """
+        deps = self._deps
+        meeting = self._current(request)
+        if isinstance(meeting, str):
+            return ReminderSent(proceed=False, reason=meeting)
+        now = deps.clock.now()
+        if meeting.status == _S.REMINDED:
+            return ReminderSent()
+        if now >= meeting.start:
+            log.info("final reminder skipped", extra={"meeting_id": meeting.meeting_id})
+            return ReminderSent(reason="the meeting had started when the reminder was due")
+        pack = read_pack(deps.documents, meeting.meeting_id)
+        if pack is None:
+            raise PackMissing(f"the pack of meeting {meeting.meeting_id} is not in the documents")
+        late = meeting.reminder_at is not None and now - meeting.reminder_at > LATE_AFTER
+        reminder = final_reminder(pack, meeting.pack_location).model_copy(update={"late": late})
+        key = delivery_key(request.prep_id, REMINDER_STATE)
+        sent = self._deliver_once(
+            key, meeting, "reminder", lambda: deps.channel.remind(meeting, reminder, key)
+        )
+        stored = self._change(
+            request,
+            lambda m: m.with_status(_S.REMINDED) if m.status == _S.MATERIALS_READY else m,
+        )
+        if isinstance(stored, str):
+            return ReminderSent(proceed=False, reason=stored, sent=sent, late=late)
+        log.info("final reminder sent", extra={"meeting_id": meeting.meeting_id, "late": late})
+        return ReminderSent(sent=sent, late=late)
+
+    def record_prep_failure(self, failure: PrepFailure) -> FailureRecorded:
+        """RecordPrepFailure: the meeting shows the prep as failed, with the state and the
+        error, and when it is tried again (5, 10, 20, 40 minutes, then hourly, while the
+        meeting has not begun)."""
+        now = self._deps.clock.now()
+        error = failure.error
+        where = f"{error.state} failed" if error.state else "failed"
+        cause = " ".join(error.cause.split())
+        text = f"{where}: {error.error}" + (f": {cause}" if cause else "")
+        if len(text) > ERROR_TEXT_LIMIT:
+            text = text[: ERROR_TEXT_LIMIT - 1] + "…"
+        retry_at: list[datetime | None] = []
+
+        def fail(meeting: Meeting) -> Meeting:
+            due = now + retry_delay(failure.attempt)
+            retry_at.append(due if due < meeting.start else None)
+            return meeting.with_status(_S.FAILED, prep_error=text, retry_at=retry_at[0])
+
+        stored = self._change(failure, fail)
+        if isinstance(stored, str):
+            return FailureRecorded()
+        log.warning(
+            "prep failed",
+            extra={
+                "meeting_id": failure.meeting_id,
+                "workflow_id": failure.workflow_id,
+                "state": error.state,
+                "error": error.error,
+                "retry_at": retry_at[0].isoformat() if retry_at[0] else None,
+            },
+        )
+        return FailureRecorded(retry_at=retry_at[0])
 
 
 def open_items_for(deps: PrepDependencies, meeting: Meeting) -> list[ActionItem]:
@@ -229,137 +616,8 @@ def open_items_for(deps: PrepDependencies, meeting: Meeting) -> list[ActionItem]
     return sorted(unique.values(), key=lambda i: (i.due is None, i.due, i.created_at))
 
 
-def _people(deps: PrepDependencies, meeting: Meeting) -> dict[str, str]:
+def _people(meeting: Meeting) -> dict[str, str]:
     names = {a.email: a.display_name for a in meeting.attendees}
     if meeting.organizer:
         names.setdefault(meeting.organizer.email, meeting.organizer.display_name)
     return names
-
-
-def generate_materials(
-    deps: PrepDependencies, meeting_id: str, workflow_id: str, context: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """GenerateMaterials: write the pack; the offline generator takes over if the model fails."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    meeting_type = _type_of(deps, meeting)
-    session = deps.sessions.get(session_id_for(workflow_id))
-    results = [ContextResult.model_validate(c) for c in context]
-    pending = deps.decisions.list(open_only=True, series_id=meeting.series_id)
-    inputs = PackInputs(
-        meeting=meeting,
-        meeting_type=meeting_type,
-        answers=dict(session.answers) if session else {},
-        answers_received=session is not None and session.state == SessionState.ANSWERED,
-        context=results,
-        open_items=open_items_for(deps, meeting),
-        pending_decisions=pending,
-        now=deps.clock.now(),
-        zone=deps.executive.zone,
-        people=_people(deps, meeting),
-    )
-    try:
-        pack = _generate_within(deps, inputs)
-    except Exception:  # a model failure must not cost the executive their pack
-        log.warning(
-            "pack generator failed; using the offline generator",
-            extra={"meeting_id": meeting_id, "generator": deps.generator.name},
-            exc_info=True,
-        )
-        pack = build_offline_pack(inputs)
-    location = write_pack(deps.documents, pack, results, render_markdown(pack, meeting_type.name))
-    deps.meetings.put(
-        find_meeting(deps.meetings, meeting_id).model_copy(
-            update={"pack_location": location, "generated_by": pack.generated_by}
-        )
-    )
-    log.info(
-        "pack written",
-        extra={
-            "meeting_id": meeting_id,
-            "generated_by": pack.generated_by,
-            "agenda_items": len(pack.agenda),
-            "questions": len(pack.questions),
-            "open_items": len(pack.open_action_items),
-        },
-    )
-    return {"proceed": True, "pack_location": location, "generated_by": pack.generated_by}
-
-
-def _generate_within(deps: PrepDependencies, inputs: PackInputs) -> PrepPack:
-    """The generator's pack, or TimeoutError after the state's time limit (600 s)."""
-    outcome: list[PrepPack | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(deps.generator.generate(inputs))
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append(exc)
-
-    worker = threading.Thread(target=work, name="generate-materials", daemon=True)
-    worker.start()
-    worker.join(deps.generation_timeout_seconds)
-    if not outcome:
-        raise TimeoutError(
-            f"{deps.generator.name} gave no pack within {deps.generation_timeout_seconds:g} s"
-        )
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def send_materials(deps: PrepDependencies, meeting_id: str, workflow_id: str) -> dict[str, Any]:
-    """SendPrepMaterials: deliver the pack to the channel, once."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    if meeting.status in (S.MATERIALS_READY, S.REMINDED):
-        return {"proceed": True, "sent": False}
-    pack = read_pack(deps.documents, meeting_id)
-    if pack is None:
-        raise RuntimeError(f"the pack of meeting {meeting_id} is missing from the documents")
-    deps.channel.deliver_pack(meeting, pack, meeting.pack_location or "")
-    deps.meetings.put(meeting.with_status(S.MATERIALS_READY))
-    log.info("pack delivered", extra={"meeting_id": meeting_id, "channel": deps.channel.name})
-    return {"proceed": True, "sent": True}
-
-
-def schedule_final_reminder(
-    deps: PrepDependencies, meeting_id: str, workflow_id: str
-) -> dict[str, Any]:
-    """ScheduleFinalReminder: when the reminder is due (none for a meeting already close)."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    if meeting.reminder_at is None or meeting.start <= deps.clock.now():
-        return {"proceed": True, "reminder_at": None}
-    return {"proceed": True, "reminder_at": meeting.reminder_at.isoformat()}
-
-
-def send_final_reminder(
-    deps: PrepDependencies, meeting_id: str, workflow_id: str
-) -> dict[str, Any]:
-    """The final reminder, 2 hours before: agenda headline, top questions, open items."""
-    meeting = _current(deps, meeting_id, workflow_id)
-    if isinstance(meeting, str):
-        return _stop(meeting)
-    if meeting.status != S.MATERIALS_READY:
-        return {"proceed": True, "sent": False}
-    pack = read_pack(deps.documents, meeting_id)
-    if pack is None:
-        return _stop("the pack is missing")
-    deps.channel.remind(meeting, final_reminder(pack, meeting.pack_location))
-    deps.meetings.put(meeting.with_status(S.REMINDED))
-    log.info("final reminder sent", extra={"meeting_id": meeting_id})
-    return {"proceed": True, "sent": True}
-
-
-def due_preps(deps: PrepDependencies, now: datetime) -> list[Meeting]:
-    """Scheduled meetings whose prep time has come, soonest first."""
-    return [
-        m
-        for m in deps.meetings.list_by_status(S.SCHEDULED)
-        if m.prep_at is not None and m.prep_at <= now and m.end > now
-    ]

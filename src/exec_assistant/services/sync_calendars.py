@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -21,12 +19,21 @@ from exec_assistant.domain.discovery import (
 from exec_assistant.domain.errors import CalendarUnavailable
 from exec_assistant.domain.identity import meeting_id_for, series_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import ACTIVE_STATUSES, Meeting, MeetingStatus
-from exec_assistant.ports import CalendarSource, MeetingRepository, SeriesOverrideRepository
+from exec_assistant.domain.models import ACTIVE_STATUSES, CalendarState, Meeting, MeetingStatus
+from exec_assistant.ports import (
+    CalendarSource,
+    CalendarStateRepository,
+    MeetingRepository,
+    SeriesOverrideRepository,
+)
 
 log = logging.getLogger(__name__)
 
-_SETTLED = frozenset({MeetingStatus.CANCELLED, MeetingStatus.COMPLETED})
+ENDED = frozenset({MeetingStatus.CANCELLED, MeetingStatus.COMPLETED})
+"""A meeting that vanishes from the calendar in these is left as it is."""
+DOUBT_EMPTY_AFTER = 3
+"""A fetch with no events, where the last held at least this many, is not believed at once: a
+calendar server that answers empty for a moment must not cancel the fortnight."""
 
 
 @dataclass
@@ -43,6 +50,8 @@ class CalendarSyncResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    held_back: bool = False
+    """It came back empty where it held events before: its meetings were kept, unconfirmed."""
 
     @property
     def changed(self) -> int:
@@ -76,25 +85,6 @@ class SyncObserver(Protocol):
     def calendar_finished(self, result: CalendarSyncResult) -> None: ...
 
 
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """The cycle collector off while a sync runs.
-
-    A large calendar means hundreds of thousands of objects that live until the sync ends
-    (events, stored and new meetings, their attendees) and form no reference cycles; each
-    full collection walks all of them again, a fifth to a third of a re-sync of the
-    benchmark's calendar. What little cyclic garbage there is waits for the next collection.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collection_paused()
 def sync_calendars(
     sources: Sequence[CalendarSource],
     meetings: MeetingRepository,
@@ -105,8 +95,16 @@ def sync_calendars(
     now: datetime,
     lookahead_days: int,
     observer: SyncObserver | None = None,
+    *,
+    calendar_states: CalendarStateRepository | None = None,
+    accept_empty: bool = False,
 ) -> SyncReport:
-    """Sync each calendar; one calendar failing leaves its stored meetings untouched."""
+    """Sync each calendar; one calendar failing leaves its stored meetings untouched.
+
+    With `calendar_states`, a calendar that suddenly comes back empty keeps its meetings and
+    says so, until a second empty fetch (or `accept_empty`) confirms it. Raises Interrupted
+    when a source is told to stop; what was stored before stays stored.
+    """
     report = SyncReport(now, now + timedelta(days=lookahead_days))
     series_types = overrides.all()
     for source in sources:
@@ -116,7 +114,13 @@ def sync_calendars(
         result = CalendarSyncResult(source.calendar_id, source.location)
         try:
             changed = _sync_one(
-                source, meetings, series_types, catalog, rules, executive, report, result, observer
+                source,
+                meetings,
+                series_types,
+                _Judgement(catalog, rules, executive, calendar_states, accept_empty),
+                report,
+                result,
+                observer,
             )
             report.changed_meetings.extend(changed)
         except CalendarUnavailable as exc:
@@ -134,6 +138,7 @@ def sync_calendars(
                 "skipped": result.skipped,
                 "warnings": len(result.warnings),
                 "failed": result.error is not None,
+                "held_back": result.held_back,
                 "duration_ms": round(result.seconds * 1000),
             },
         )
@@ -142,24 +147,71 @@ def sync_calendars(
     return report
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    """What the assessment of a calendar's events depends on besides the events."""
+
+    catalog: MeetingTypeCatalog
+    rules: NotificationRules
+    executive: Executive
+    states: CalendarStateRepository | None
+    accept_empty: bool
+
+
+def _held_back(
+    source: CalendarSource,
+    meetings: MeetingRepository,
+    judgement: _Judgement,
+    report: SyncReport,
+    result: CalendarSyncResult,
+) -> bool:
+    """True when an empty fetch is not believed yet: the stored meetings stay as they are."""
+    states, now = judgement.states, report.window_start
+    if states is None or result.events or judgement.accept_empty:
+        return False
+    state = states.get(source.calendar_id)
+    if state is not None and state.empty_since is not None:
+        return False  # the second empty fetch in a row: it is empty
+    if state is not None:
+        before = state.events
+    else:  # no record yet (a data folder from an earlier version): what is stored counts
+        stored = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
+        before = sum(1 for status in stored.values() if status not in ENDED)
+    if before < DOUBT_EMPTY_AFTER:
+        return False
+    states.put(
+        CalendarState(
+            calendar_id=source.calendar_id, events=before, empty_since=now, updated_at=now
+        )
+    )
+    result.held_back = True
+    result.warnings.append(
+        f"it came back with no events, where it had {before} before; its meetings are kept "
+        "as they were. If it really is empty now, the next sync accepts it, or run "
+        "'exec-assistant sync --accept-empty'."
+    )
+    return True
+
+
 def _sync_one(
     source: CalendarSource,
     meetings: MeetingRepository,
     series_types: dict[str, str],
-    catalog: MeetingTypeCatalog,
-    rules: NotificationRules,
-    executive: Executive,
+    judgement: _Judgement,
     report: SyncReport,
     result: CalendarSyncResult,
     observer: SyncObserver | None,
 ) -> list[Meeting]:
     now = report.window_start
+    catalog, rules, executive = judgement.catalog, judgement.rules, judgement.executive
     fetch = source.fetch(report.window_start, report.window_end)
     result.name = fetch.name
     result.events = len(fetch.events)
     result.warnings.extend(fetch.warnings)
     if observer:
         observer.calendar_fetched(source.location, len(fetch.events))
+    if _held_back(source, meetings, judgement, report, result):
+        return []
 
     events = {meeting_id_for(e.calendar_id, e.uid, e.recurrence_id): e for e in fetch.events}
     config_key = configuration_key(catalog, rules, executive)
@@ -199,16 +251,20 @@ def _sync_one(
     # Only the ids and statuses in the window are needed to find what vanished; the few
     # meetings that did are the only ones read in full.
     statuses = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
-    vanished = [i for i, status in statuses.items() if i not in events and status not in _SETTLED]
+    vanished = [i for i, status in statuses.items() if i not in events and status not in ENDED]
     gone = meetings.get_many(vanished) if vanished else {}
     for meeting in sorted(gone.values(), key=lambda m: (m.start, m.meeting_id)):  # list order
-        if meeting.status not in _SETTLED:
+        if meeting.status not in ENDED:
             changed.append(cancel_vanished(meeting).model_copy(update={"updated_at": now}))
             result.cancelled += 1
             if meeting.workflow_id:
                 report.superseded_workflows.append(meeting.workflow_id)
     if changed:
         meetings.put_many(changed)
+    if judgement.states is not None:
+        judgement.states.put(
+            CalendarState(calendar_id=source.calendar_id, events=len(events), updated_at=now)
+        )
     return changed
 
 

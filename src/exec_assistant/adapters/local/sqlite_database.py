@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -71,8 +72,29 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE meetings ADD COLUMN fingerprint TEXT;
     """,
+    # 5: the record of every message sent, and what each calendar's last fetch held
+    """
+    CREATE TABLE deliveries (
+        key        TEXT PRIMARY KEY,
+        meeting_id TEXT NOT NULL,
+        body       TEXT NOT NULL
+    );
+    CREATE TABLE calendar_state (
+        calendar_id TEXT PRIMARY KEY,
+        body        TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def owner_only(path: Path) -> None:
+    """Create the file readable by its owner only (0600), or make an existing one so: the
+    database holds meeting titles, attendees, answers and notes."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 class SqliteDatabase:
@@ -81,16 +103,20 @@ class SqliteDatabase:
     def __init__(self, path: Path | str, *, migrate_to: int = SCHEMA_VERSION) -> None:
         self.path = str(path)
         try:
+            owner_only(Path(self.path))
             self._conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
+            self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise DataFolderError(
                 f"cannot open database {self.path}: {exc}",
-                hint="If the file is damaged, move it aside; the next sync rebuilds the meetings.",
+                hint="If the file is damaged, move it aside and run 'exec-assistant sync' to "
+                "rebuild the meetings (keep the copy: it holds your notes, action items and "
+                "decisions).",
             ) from None
         self._lock = threading.RLock()
         self._migrate(migrate_to)
@@ -139,11 +165,24 @@ class SqliteDatabase:
                     f"cannot write to database {self.path}: {exc}",
                     hint="Check that the data folder is writable and not on a full disk.",
                 ) from None
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(exc) from None
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            yield self._conn
+            try:
+                yield self._conn
+            except sqlite3.DatabaseError as exc:
+                raise self._damaged(exc) from None
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> DataFolderError:
+        return DataFolderError(
+            f"cannot read database {self.path}: {exc}",
+            hint="The file may be damaged: move it aside and run 'exec-assistant sync' to "
+            "rebuild the meetings (keep the copy: it holds your notes, action items and "
+            "decisions).",
+        )
 
     def close(self) -> None:
         with self._lock:

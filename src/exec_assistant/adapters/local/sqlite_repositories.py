@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.domain.models import (
     ActionItem,
+    CalendarState,
     ChatSession,
     Decision,
     DecisionStatus,
+    Delivery,
     ItemStatus,
     Meeting,
     MeetingStatus,
@@ -70,28 +73,21 @@ class SqliteMeetingRepository:
         self.put_many([meeting])
 
     def put_many(self, meetings: Sequence[Meeting]) -> None:
-        rows = [
-            (
-                m.meeting_id,
-                m.calendar_id,
-                m.series_id,
-                m.status.value,
-                iso_key(m.start),
-                m.source_fingerprint,
-                m.model_dump_json(),
-            )
-            for m in meetings
-        ]
         with self._db.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO meetings"
-                " (meeting_id, calendar_id, series_id, status, start_time, fingerprint, body)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
-                " calendar_id = excluded.calendar_id, series_id = excluded.series_id,"
-                " status = excluded.status, start_time = excluded.start_time,"
-                " fingerprint = excluded.fingerprint, body = excluded.body",
-                rows,
-            )
+            _write_meetings(conn, meetings)
+
+    def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
+        # BEGIN IMMEDIATE takes the write lock first: no other process or thread writes
+        # between the read and the write.
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT body FROM meetings WHERE meeting_id = ?", (meeting_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            changed = change(Meeting.model_validate_json(row[0]))
+            _write_meetings(conn, [changed])
+        return changed
 
     def _select(self, where: str, params: Sequence[Any]) -> list[Meeting]:
         with self._db.reading() as conn:
@@ -154,6 +150,30 @@ class SqliteMeetingRepository:
         return self._select("series_id = ?", [series_id])
 
 
+def _write_meetings(conn: sqlite3.Connection, meetings: Sequence[Meeting]) -> None:
+    conn.executemany(
+        "INSERT INTO meetings"
+        " (meeting_id, calendar_id, series_id, status, start_time, fingerprint, body)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+        " calendar_id = excluded.calendar_id, series_id = excluded.series_id,"
+        " status = excluded.status, start_time = excluded.start_time,"
+        " fingerprint = excluded.fingerprint, body = excluded.body",
+        # Row by row as the batch is walked: all or none is the transaction's doing.
+        (
+            (
+                m.meeting_id,
+                m.calendar_id,
+                m.series_id,
+                m.status.value,
+                iso_key(m.start),
+                m.source_fingerprint,
+                m.model_dump_json(),
+            )
+            for m in meetings
+        ),
+    )
+
+
 class SqliteSeriesOverrideRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
@@ -165,13 +185,13 @@ class SqliteSeriesOverrideRepository:
             ).fetchone()
         return str(row[0]) if row else None
 
-    def set(self, series_id: str, meeting_type: str) -> None:
+    def set(self, series_id: str, meeting_type: str, at: datetime) -> None:
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO series_overrides (series_id, meeting_type, set_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (series_id) DO UPDATE SET meeting_type = excluded.meeting_type,"
                 " set_at = excluded.set_at",
-                (series_id, meeting_type, iso_key(datetime.now(UTC))),
+                (series_id, meeting_type, iso_key(at)),
             )
 
     def all(self) -> dict[str, str]:
@@ -193,22 +213,20 @@ class SqliteChatSessionRepository:
 
     def put(self, session: ChatSession) -> None:
         with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO chat_sessions"
-                " (session_id, user_id, meeting_id, created_at, expires_at, body)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
-                " user_id = excluded.user_id, meeting_id = excluded.meeting_id,"
-                " created_at = excluded.created_at, expires_at = excluded.expires_at,"
-                " body = excluded.body",
-                (
-                    session.session_id,
-                    session.user_id,
-                    session.meeting_id,
-                    session.created_at,
-                    session.expires_at,
-                    session.model_dump_json(),
-                ),
-            )
+            _write_session(conn, session)
+
+    def update(
+        self, session_id: str, change: Callable[[ChatSession], ChatSession]
+    ) -> ChatSession | None:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT body FROM chat_sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            changed = change(ChatSession.model_validate_json(row[0]))
+            _write_session(conn, changed)
+        return changed
 
     def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
         with self._db.reading() as conn:
@@ -229,29 +247,37 @@ class SqliteChatSessionRepository:
         return [ChatSession.model_validate_json(r[0]) for r in rows]
 
 
+def _write_session(conn: sqlite3.Connection, session: ChatSession) -> None:
+    conn.execute(
+        "INSERT INTO chat_sessions"
+        " (session_id, user_id, meeting_id, created_at, expires_at, body)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+        " user_id = excluded.user_id, meeting_id = excluded.meeting_id,"
+        " created_at = excluded.created_at, expires_at = excluded.expires_at,"
+        " body = excluded.body",
+        (
+            session.session_id,
+            session.user_id,
+            session.meeting_id,
+            session.created_at,
+            session.expires_at,
+            session.model_dump_json(),
+        ),
+    )
+
+
 class SqliteActionItemRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
     def put_many(self, items: Sequence[ActionItem]) -> None:
         with self._db.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO action_items (item_id, meeting_id, series_id, owner, status, body)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET"
-                " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
-                " owner = excluded.owner, status = excluded.status, body = excluded.body",
-                [
-                    (
-                        i.item_id,
-                        i.meeting_id,
-                        i.series_id,
-                        i.owner.lower() if i.owner else None,
-                        i.status.value,
-                        i.model_dump_json(),
-                    )
-                    for i in items
-                ],
-            )
+            _write_items(conn, items)
+
+    def replace_for_meeting(self, meeting_id: str, items: Sequence[ActionItem]) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM action_items WHERE meeting_id = ?", (meeting_id,))
+            _write_items(conn, items)
 
     def get(self, item_id: str) -> ActionItem | None:
         with self._db.reading() as conn:
@@ -282,22 +308,38 @@ class SqliteActionItemRepository:
         return sorted(items, key=lambda i: i.created_at)
 
 
+def _write_items(conn: sqlite3.Connection, items: Sequence[ActionItem]) -> None:
+    conn.executemany(
+        "INSERT INTO action_items (item_id, meeting_id, series_id, owner, status, body)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET"
+        " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
+        " owner = excluded.owner, status = excluded.status, body = excluded.body",
+        [
+            (
+                i.item_id,
+                i.meeting_id,
+                i.series_id,
+                i.owner.lower() if i.owner else None,
+                i.status.value,
+                i.model_dump_json(),
+            )
+            for i in items
+        ],
+    )
+
+
 class SqliteDecisionRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
     def put_many(self, decisions: Sequence[Decision]) -> None:
         with self._db.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO decisions (decision_id, meeting_id, series_id, status, body)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO UPDATE SET"
-                " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
-                " status = excluded.status, body = excluded.body",
-                [
-                    (d.decision_id, d.meeting_id, d.series_id, d.status.value, d.model_dump_json())
-                    for d in decisions
-                ],
-            )
+            _write_decisions(conn, decisions)
+
+    def replace_for_meeting(self, meeting_id: str, decisions: Sequence[Decision]) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM decisions WHERE meeting_id = ?", (meeting_id,))
+            _write_decisions(conn, decisions)
 
     def get(self, decision_id: str) -> Decision | None:
         with self._db.reading() as conn:
@@ -324,6 +366,58 @@ class SqliteDecisionRepository:
             ).fetchall()
         decisions = [Decision.model_validate_json(r[0]) for r in rows]
         return sorted(decisions, key=lambda d: d.created_at)
+
+
+def _write_decisions(conn: sqlite3.Connection, decisions: Sequence[Decision]) -> None:
+    conn.executemany(
+        "INSERT INTO decisions (decision_id, meeting_id, series_id, status, body)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO UPDATE SET"
+        " meeting_id = excluded.meeting_id, series_id = excluded.series_id,"
+        " status = excluded.status, body = excluded.body",
+        [
+            (d.decision_id, d.meeting_id, d.series_id, d.status.value, d.model_dump_json())
+            for d in decisions
+        ],
+    )
+
+
+class SqliteDeliveryRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, key: str) -> Delivery | None:
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT body FROM deliveries WHERE key = ?", (key,)).fetchone()
+        return Delivery.model_validate_json(row[0]) if row else None
+
+    def put(self, delivery: Delivery) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO deliveries (key, meeting_id, body) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET meeting_id = excluded.meeting_id,"
+                " body = excluded.body",
+                (delivery.key, delivery.meeting_id, delivery.model_dump_json()),
+            )
+
+
+class SqliteCalendarStateRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, calendar_id: str) -> CalendarState | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM calendar_state WHERE calendar_id = ?", (calendar_id,)
+            ).fetchone()
+        return CalendarState.model_validate_json(row[0]) if row else None
+
+    def put(self, state: CalendarState) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO calendar_state (calendar_id, body) VALUES (?, ?)"
+                " ON CONFLICT (calendar_id) DO UPDATE SET body = excluded.body",
+                (state.calendar_id, state.model_dump_json()),
+            )
 
 
 def _filters(**columns: str | None) -> tuple[str, tuple[str, ...]]:

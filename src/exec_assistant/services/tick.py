@@ -1,0 +1,210 @@
+"""The periodic driver: sync the calendars when due, stop the preps whose meeting moved or
+vanished, start the preps that are due, and retry the ones that failed.
+
+`serve` ticks every half minute, `sync` ticks once without starting anything, the demo ticks
+at each moment of its simulated fortnight; the same service would run as the CalendarMonitor
+function on AWS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.identity import workflow_id_for
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.models import IN_PROGRESS_STATUSES, Meeting, MeetingStatus
+from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.ports import (
+    CalendarSource,
+    CalendarStateRepository,
+    Clock,
+    MeetingRepository,
+    PrepEngine,
+    PrepRunState,
+    SeriesOverrideRepository,
+)
+from exec_assistant.services.preps import prep_request as prep_request_of
+from exec_assistant.services.preps import retry_prep, start_prep
+from exec_assistant.services.sync_calendars import SyncObserver, SyncReport, sync_calendars
+
+log = logging.getLogger(__name__)
+
+_S = MeetingStatus
+
+
+@dataclass(frozen=True)
+class TickDependencies:
+    meetings: MeetingRepository
+    overrides: SeriesOverrideRepository
+    calendar_states: CalendarStateRepository
+    catalog: MeetingTypeCatalog
+    rules: NotificationRules
+    executive: Executive
+    engine: PrepEngine
+    clock: Clock
+    sources: Callable[[], Sequence[CalendarSource]]
+    """The calendars to sync, asked for at each sync (none configured: an empty list)."""
+    lookahead_days: int = 14
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    sync: SyncReport | None = None
+    cancelled: list[str] = field(default_factory=list)
+    """Workflows stopped: their meeting moved, was cancelled or was skipped."""
+    started: list[PrepRequest] = field(default_factory=list)
+    retried: list[PrepRequest] = field(default_factory=list)
+    stranded: list[str] = field(default_factory=list)
+    """Meetings whose prep workflow had ended in an error or was lost: now shown failed."""
+
+
+class TickObserver(Protocol):
+    """Told as a tick goes, so a display keeps the order in which things happen."""
+
+    def synced(self, report: SyncReport) -> None: ...
+
+    def started(self, request: PrepRequest, retry: bool) -> None: ...
+
+
+class Ticker:
+    """Keeps when the calendars were last synced; everything else is in the stores."""
+
+    def __init__(self, deps: TickDependencies, sync_every: timedelta | None) -> None:
+        """`sync_every`: how often `tick` syncs (None: only at the first tick)."""
+        self._deps = deps
+        self._sync_every = sync_every
+        self._next_sync: datetime | None = None
+        self._synced_once = False
+
+    def sync_due(self, now: datetime) -> bool:
+        if not self._synced_once:
+            return True
+        return self._next_sync is not None and now >= self._next_sync
+
+    def tick(
+        self,
+        *,
+        sync: bool | None = None,
+        prepare: bool = True,
+        accept_empty: bool = False,
+        progress: SyncObserver | None = None,
+        observer: TickObserver | None = None,
+    ) -> TickReport:
+        """One round. `sync`: True to sync now, False not to, None when due. `prepare`:
+        start, retry and check preps (False for a sync on its own, which runs no preps)."""
+        deps = self._deps
+        report = TickReport(deps.clock.now())
+        if sync or (sync is None and self.sync_due(report.at)):
+            report.sync = self._sync(report.at, accept_empty, progress)
+            for workflow_id in report.sync.superseded_workflows:
+                deps.engine.cancel(workflow_id)
+                report.cancelled.append(workflow_id)
+            if observer:
+                observer.synced(report.sync)
+        if prepare:
+            now = deps.clock.now()
+            report.stranded = self._fail_stranded(now)
+            self._start_due(now, report, observer)
+            self._retry_failed(now, report, observer)
+        if report.started or report.retried or report.cancelled or report.stranded:
+            log.info(
+                "tick",
+                extra={
+                    "started": len(report.started),
+                    "retried": len(report.retried),
+                    "cancelled": len(report.cancelled),
+                    "stranded": len(report.stranded),
+                },
+            )
+        return report
+
+    def _sync(self, now: datetime, accept_empty: bool, observer: SyncObserver | None) -> SyncReport:
+        deps = self._deps
+        result = sync_calendars(
+            deps.sources(),
+            deps.meetings,
+            deps.overrides,
+            deps.catalog,
+            deps.rules,
+            deps.executive,
+            now,
+            deps.lookahead_days,
+            observer,
+            calendar_states=deps.calendar_states,
+            accept_empty=accept_empty,
+        )
+        self._synced_once = True
+        self._next_sync = now + self._sync_every if self._sync_every else None
+        return result
+
+    def _fail_stranded(self, now: datetime) -> list[str]:
+        """Meetings whose prep should be running but whose workflow ended in an error or is
+        unknown to the engine (its state was lost): shown failed, to be retried."""
+        deps = self._deps
+        stranded = []
+        for status in sorted(IN_PROGRESS_STATUSES):
+            for meeting in deps.meetings.list_by_status(status):
+                if meeting.workflow_id is None or meeting.end <= now:
+                    continue
+                run = deps.engine.status(meeting.workflow_id)
+                if run is not None and run.state != PrepRunState.FAILED:
+                    continue
+                why = (
+                    f"the prep stopped on an error: {run.error}"
+                    if run is not None and run.error
+                    else "the prep stopped on an error"
+                    if run is not None
+                    else "the prep's workflow was lost (its state is gone)"
+                )
+                if self._mark_failed(meeting, why, now):
+                    stranded.append(meeting.meeting_id)
+        return stranded
+
+    def _mark_failed(self, meeting: Meeting, why: str, now: datetime) -> bool:
+        def fail(current: Meeting) -> Meeting:
+            if current.status not in IN_PROGRESS_STATUSES or (
+                current.workflow_id != meeting.workflow_id
+            ):
+                return current
+            return current.with_status(_S.FAILED, prep_error=why, retry_at=now)
+
+        stored = self._deps.meetings.update(meeting.meeting_id, fail)
+        return stored is not None and stored.status == _S.FAILED
+
+    def _start_due(self, now: datetime, report: TickReport, observer: TickObserver | None) -> None:
+        """Scheduled meetings whose prep time has come, soonest first. One whose current
+        attempt already ended (its meeting was cancelled and came back, say) gets a fresh
+        attempt."""
+        deps = self._deps
+        for meeting in deps.meetings.list_by_status(_S.SCHEDULED):
+            if meeting.prep_at is None or meeting.prep_at > now or meeting.end <= now:
+                continue
+            workflow_id = workflow_id_for(meeting.meeting_id, meeting.start, meeting.prep_attempt)
+            run = deps.engine.status(workflow_id)
+            if run is None:
+                if observer:
+                    observer.started(prep_request_of(meeting), retry=False)
+                report.started.append(start_prep(deps.meetings, deps.engine, meeting))
+            elif run.state != PrepRunState.RUNNING:
+                request = retry_prep(deps.meetings, deps.engine, meeting.meeting_id, stalled=True)
+                if observer:
+                    observer.started(request, retry=True)
+                report.retried.append(request)
+
+    def _retry_failed(
+        self, now: datetime, report: TickReport, observer: TickObserver | None
+    ) -> None:
+        deps = self._deps
+        for meeting in deps.meetings.list_by_status(_S.FAILED):
+            if meeting.retry_at is None or meeting.retry_at > now or meeting.start <= now:
+                continue
+            request = retry_prep(deps.meetings, deps.engine, meeting.meeting_id)
+            if observer:
+                observer.started(request, retry=True)
+            report.retried.append(request)
