@@ -7,8 +7,10 @@ settings.yaml in the config folder, built-in defaults.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import yaml
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -52,9 +55,86 @@ def system_timezone() -> str:
 def _is_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a name too long
         return False
     return True
+
+
+# What people type for a zone that tzdata does not know by that name. (EST, MST and HST are
+# zones of their own in tzdata, fixed offsets, so they are accepted and never looked up here.)
+_ZONE_ALIASES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("est", "edt", "et", "eastern"), ("America/New_York",)),
+    **dict.fromkeys(("cst", "cdt", "ct", "central"), ("America/Chicago", "Asia/Shanghai")),
+    **dict.fromkeys(("mdt", "mt", "mountain"), ("America/Denver", "America/Phoenix")),
+    **dict.fromkeys(("pst", "pdt", "pt", "pacific"), ("America/Los_Angeles",)),
+    **dict.fromkeys(("akst", "akdt", "alaska"), ("America/Anchorage",)),
+    "hawaii": ("Pacific/Honolulu",),
+    "bst": ("Europe/London",),
+    "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
+    "cest": ("Europe/Berlin", "Europe/Paris"),
+    "eest": ("Europe/Athens", "Europe/Helsinki"),
+    "msk": ("Europe/Moscow",),
+    "jst": ("Asia/Tokyo",),
+    "kst": ("Asia/Seoul",),
+    "sgt": ("Asia/Singapore",),
+    "hkt": ("Asia/Hong_Kong",),
+    **dict.fromkeys(("aest", "aedt"), ("Australia/Sydney",)),
+    "awst": ("Australia/Perth",),
+    **dict.fromkeys(("nzst", "nzdt"), ("Pacific/Auckland",)),
+    "brt": ("America/Sao_Paulo",),
+    "sast": ("Africa/Johannesburg",),
+}
+# Files some systems keep among the zones, which name no place.
+_NOT_ZONES = frozenset(("localtime", "posixrules", "Factory"))
+_ZONE_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe"}
+    | {"Indian", "Pacific"}
+)
+
+
+def _zone_key(name: str) -> str:
+    """'new york', 'New-York' and 'america/new_york' compare as new_york, america_new_york."""
+    return re.sub(r"[\s_\-/]+", "_", name.strip().lower()).strip("_")
+
+
+def _similar_zones(typed: str, limit: int = 3) -> list[str]:
+    """Zones the user probably meant, best first: 'Europe/Londn', 'london' and 'europe/london'
+    give Europe/London, 'PST' America/Los_Angeles."""
+    wanted = _zone_key(typed)
+    if not wanted or len(wanted) > 64:
+        return []
+    wanted_city = _zone_key(typed.rpartition("/")[2])
+    scores: dict[str, float] = {}
+    for rank, zone in enumerate(_ZONE_ALIASES.get(wanted, ())):
+        scores[zone] = 3 - rank / 10
+    for zone in available_timezones() - _NOT_ZONES:
+        key, city = _zone_key(zone), _zone_key(zone.rpartition("/")[2])
+        if key == wanted:
+            score = 2.0
+        elif city == wanted:
+            score = 1.5
+        else:
+            score = max(
+                SequenceMatcher(None, wanted, key).ratio(),
+                SequenceMatcher(None, wanted_city, city).ratio(),
+                0.8 if len(wanted_city) >= 3 and wanted_city in city else 0.0,
+            )
+        if score >= 0.8:
+            scores[zone] = max(score, scores.get(zone, 0.0))
+    if any(score >= 1.5 for score in scores.values()):  # as good as certain: only those
+        scores = {zone: score for zone, score in scores.items() if score >= 1.5}
+    # Among equals, a zone named after a place (Europe/London) before a legacy alias (GB).
+    ranked = sorted(scores, key=lambda z: (-scores[z], z.partition("/")[0] not in _ZONE_AREAS, z))
+    return ranked[:limit]
+
+
+def _shown(value: object) -> str:
+    """A value as quoted in a message: at most 60 characters, control characters escaped."""
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    clipped = value if len(value) <= 60 else value[:57] + "..."
+    return f"'{clipped}'" if clipped.isprintable() else repr(clipped)
 
 
 class _SettingsFileSource(PydanticBaseSettingsSource):
@@ -134,11 +214,13 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
+        value = value.strip()
         if not _is_zone(value):
-            close = sorted(z for z in available_timezones() if value.lower() in z.lower())[:3]
+            close = _similar_zones(value)
             suggestion = f" (did you mean {', '.join(close)}?)" if close else ""
             raise ValueError(
-                f"unknown timezone '{value}'{suggestion}; use an IANA name such as America/New_York"
+                f"unknown timezone {_shown(value)}{suggestion}; "
+                "use an IANA name such as America/New_York"
             )
         return value
 
@@ -219,6 +301,43 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
     return data
 
 
+_FLAGS = {"home": "--data-dir"}
+
+
+def _settings_error(
+    exc: ValidationError, origins: dict[str, str], settings_path: Path
+) -> ConfigError:
+    """The first problem, named as the user gave the value.
+
+    "invalid EXEC_ASSISTANT_TIMEZONE: ...", "invalid --data-dir: ...", "invalid configuration in
+    .../settings.yaml at 'lookahead_days': ...".
+    """
+
+    def where(error: ErrorDetails) -> tuple[str | None, str | None]:
+        """(source, key) of an error: the file and the setting, or the variable or the flag."""
+        if not error["loc"]:
+            return None, None
+        name = str(error["loc"][0])
+        origin = origins.get(name, "default")
+        if origin == str(settings_path):
+            return str(settings_path), name
+        if origin.startswith("environment"):
+            return None, _env_name(name)
+        if origin == "command line":
+            return None, _FLAGS.get(name, "--" + name.replace("_", "-"))
+        return None, name
+
+    errors = exc.errors()
+    first = errors[0]
+    problem = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] not in ("value_error", "missing") and "input" in first:
+        problem += f" (got {_shown(first['input'])})"
+    source, key = where(first)
+    others = dict.fromkeys(k for _, k in map(where, errors[1:]) if k)
+    hint = f"Also invalid: {', '.join(others)}." if others else None
+    return ConfigError(problem, source=source, key=key, hint=hint)
+
+
 def load_settings(flags: Mapping[str, Any] | None = None) -> tuple[Settings, dict[str, str]]:
     """The validated settings and, for each, where its value came from."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
@@ -245,20 +364,7 @@ def load_settings(flags: Mapping[str, Any] | None = None) -> tuple[Settings, dic
     try:
         settings = Settings(**flags)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        origin = origins.get(name, "")
-        where = (
-            _env_name(name)
-            if origin.startswith("environment")
-            else ("--" + name.replace("_", "-") if origin == "command line" else name)
-        )
-        source = settings_path if origin == str(settings_path) else None
-        raise ConfigError(
-            str(first["msg"]).removeprefix("Value error, "),
-            source=str(source) if source else None,
-            key=where,
-        ) from None
+        raise _settings_error(exc, origins, settings_path) from None
     finally:
         _file_values.reset(token)
     return settings, origins

@@ -18,7 +18,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import UnknownMeetingType
-from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.services.meetings import classify_series
 from exec_assistant.services.sync_calendars import SyncReport, sync_calendars
@@ -287,12 +287,36 @@ def test_a_changed_configuration_reassesses_unchanged_events(world: World) -> No
     assert qbr.prep_at == qbr.start - timedelta(hours=96)
 
 
-def test_an_unchanged_event_is_not_assessed_again(world: World) -> None:
+class CountingCatalog(MeetingTypeCatalog):
+    """The shipped meeting types, counting the passes over them: each classification is one."""
+
+    def __init__(self, types: MeetingTypeCatalog) -> None:
+        super().__init__(list(types))
+        self.passes = 0
+
+    def __iter__(self) -> Iterator[MeetingType]:
+        self.passes += 1
+        return super().__iter__()
+
+
+def test_an_unchanged_event_is_not_assessed_again(world: World, tmp_path: Path) -> None:
+    counting = CountingCatalog(world.catalog)
+    world.catalog = counting
     world.write(ONE_ON_ONE, QBR)
     world.sync()
     stored = world.meetings.fingerprints(
         [m.meeting_id for ms in world.by_title().values() for m in ms]
     )
     assert stored and all(stored.values())
+
+    empty = tmp_path / "empty.ics"
+    empty.write_text(calendar_text())
+    counting.passes = 0
+    world.sync(location=str(empty))
+    passes_without_events = counting.passes
+
+    counting.passes = 0
     report = world.sync(now=NOW + timedelta(hours=1))
     assert report.total("unchanged") == 3 and report.changed_meetings == []
+    # No event was classified again: the catalog was read as for a calendar without events.
+    assert counting.passes == passes_without_events

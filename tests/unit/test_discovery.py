@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from exec_assistant.domain.discovery import Executive, assess_event
+from exec_assistant.domain.discovery import Executive, assess_event, configuration_key
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import MeetingStatus, ResponseStatus
 
@@ -141,3 +141,15 @@ def test_a_declined_meeting_accepted_later_is_scheduled(
     assert accepted.status == MeetingStatus.SCHEDULED
     assert accepted.skip_reason is None
     assert accepted.prep_at is not None
+
+
+def test_a_change_to_the_detection_rules_means_events_are_assessed_again(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    debrief = catalog.get("interview_debrief")
+    changed = debrief.model_copy(update={"detection": debrief.detection[:1]})
+    edited = MeetingTypeCatalog([changed if t.id == changed.id else t for t in catalog])
+    same = MeetingTypeCatalog(list(catalog))
+    key = configuration_key(catalog, rules, executive)
+    assert configuration_key(same, rules, executive) == key
+    assert configuration_key(edited, rules, executive) != key

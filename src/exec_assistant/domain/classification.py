@@ -18,6 +18,11 @@ class Classification:
     reason: str
 
 
+def _keyword_body(keyword: str) -> str:
+    words = keyword.translate(_DASHES).split()
+    return r"[\s\-_]+".join(re.escape(w) for w in words)
+
+
 @lru_cache(maxsize=4096)
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """A case-insensitive whole-word/phrase pattern: 'LT' does not match 'Alternatives'.
@@ -25,9 +30,14 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     Words of a phrase may be separated by any run of spaces, hyphens or underscores, so
     'one on one' also matches 'one-on-one'.
     """
-    words = keyword.translate(_DASHES).split()
-    body = r"[\s\-_]+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w){_keyword_body(keyword)}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _any_keyword(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a whole keyword list: most titles match none, and one search says so."""
+    bodies = "|".join(_keyword_body(k) for k in keywords)
+    return re.compile(rf"(?<!\w)(?:{bodies})(?!\w)", re.IGNORECASE)
 
 
 def normalise_title(title: str) -> str:
@@ -42,6 +52,47 @@ def participants(organizer: Attendee | None, attendees: tuple[Attendee, ...]) ->
     return list(seen.values())
 
 
+def _first_end_and_last_start(pattern: re.Pattern[str], title: str) -> tuple[int, int] | None:
+    first_end = last_start = -1
+    for found in pattern.finditer(title):
+        if first_end < 0:
+            first_end = found.end()
+        last_start = found.start()
+    return None if first_end < 0 else (first_end, last_start)
+
+
+def _title_match(rules: DetectionRules, title: str) -> str | None:
+    """What the title matched ('debrief' and 'candidate'), or None when it does not match.
+
+    The second keyword must be found outside the first: "Marketing ops review" does not confirm
+    'ops review' with 'ops'. Linear in the title's length, however often a keyword repeats.
+    """
+    if _any_keyword(rules.title_keywords).search(title) is None:
+        return None
+    if not rules.also_title_keywords:
+        return next(
+            (f"'{k}'" for k in rules.title_keywords if keyword_pattern(k).search(title)), None
+        )
+    companions = [
+        (also, spans)
+        for also in rules.also_title_keywords
+        if (spans := _first_end_and_last_start(keyword_pattern(also), title)) is not None
+    ]
+    if not companions:
+        return None
+    for keyword in rules.title_keywords:
+        spans = _first_end_and_last_start(keyword_pattern(keyword), title)
+        if spans is None:
+            continue
+        first_end, last_start = spans
+        for also, (also_first_end, also_last_start) in companions:
+            # Two matches that do not overlap exist when one of them ends before the other
+            # starts, and the earliest end and the latest start are the ones to compare.
+            if also_first_end <= last_start or first_end <= also_last_start:
+                return f"'{keyword}' and '{also}'"
+    return None
+
+
 def _matches(
     rules: DetectionRules,
     title: str,
@@ -54,10 +105,10 @@ def _matches(
         return None
     reasons: list[str] = []
     if rules.title_keywords:
-        hit = next((k for k in rules.title_keywords if keyword_pattern(k).search(title)), None)
+        hit = _title_match(rules, title)
         if hit is None:
             return None
-        reasons.append(f"title matched '{hit}'")
+        reasons.append(f"title matched {hit}")
     count = len(people)
     if rules.min_attendees is not None and count < rules.min_attendees:
         return None
@@ -92,7 +143,7 @@ def classify(
     catalog: MeetingTypeCatalog,
     executive_email: str | None,
 ) -> Classification:
-    """The first type, by priority, whose rules all hold; `general` when none does."""
+    """The first type, by priority, with a rule set that holds; `general` when none does."""
     people = participants(organizer, attendees)
     normalised = normalise_title(title)
     executive_domain = executive_email.rpartition("@")[2].lower() if executive_email else None
@@ -100,9 +151,10 @@ def classify(
     for meeting_type in catalog:
         if meeting_type.id == catalog.fallback.id:
             continue
-        reasons = _matches(meeting_type.detection, normalised, people, organizer, executive_domain)
-        if reasons is not None:
-            return Classification(meeting_type.id, "; ".join(reasons))
+        for rules in meeting_type.detection:
+            reasons = _matches(rules, normalised, people, organizer, executive_domain)
+            if reasons is not None:
+                return Classification(meeting_type.id, "; ".join(reasons))
     count = len(people)
     return Classification(
         catalog.fallback.id,

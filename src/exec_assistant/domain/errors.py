@@ -18,7 +18,14 @@ class ExecAssistantError(Exception):
 
 
 class ConfigError(ExecAssistantError):
-    """A configuration file or setting is missing, malformed or invalid."""
+    """A configuration file or setting is missing, malformed or invalid.
+
+    The message says where, as far as it is known:
+    "invalid configuration in settings.yaml at 'lookahead_days': ...",
+    "invalid configuration in meeting_types.yaml: ...", "invalid EXEC_ASSISTANT_TIMEZONE: ..."
+    (a key with no file: an environment variable, a flag, a setting by name), and
+    "invalid configuration: ..." when neither is known.
+    """
 
     exit_code = 2
 
@@ -30,15 +37,15 @@ class ConfigError(ExecAssistantError):
         key: str | None = None,
         hint: str | None = None,
     ) -> None:
-        where = []
-        if source:
-            where.append(source)
-        if key:
-            where.append(f"at '{key}'")
-        prefix = (
-            f"invalid configuration in {' '.join(where)}: " if where else "invalid configuration: "
-        )
-        super().__init__(prefix + problem, hint=hint)
+        if source and key:
+            prefix = f"invalid configuration in {source} at '{key}'"
+        elif source:
+            prefix = f"invalid configuration in {source}"
+        elif key:
+            prefix = f"invalid {key}"
+        else:
+            prefix = "invalid configuration"
+        super().__init__(f"{prefix}: {problem}", hint=hint)
         self.source = source
         self.key = key
         self.problem = problem

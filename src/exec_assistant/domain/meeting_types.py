@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import time
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from exec_assistant.domain.errors import UnknownMeetingType
 
@@ -32,9 +42,12 @@ class _Config(BaseModel):
 
 
 class DetectionRules(_Config):
-    """All stated conditions must hold for a type to match; an empty rule set never matches."""
+    """One way to recognise a type: every condition given must hold; an empty set never matches."""
 
     title_keywords: tuple[str, ...] = ()
+    also_title_keywords: tuple[str, ...] = ()
+    """A second word the title must contain besides the keyword found: 'debrief' alone is a
+    launch debrief as often as an interview debrief; 'debrief' and 'candidate' is not."""
     min_attendees: PositiveInt | None = None
     max_attendees: PositiveInt | None = None
     organizer_domains: tuple[str, ...] = ()
@@ -42,12 +55,27 @@ class DetectionRules(_Config):
     external_attendees: bool | None = None
     """True: needs someone from outside the executive's domain; False: everyone inside."""
 
-    @field_validator("title_keywords")
+    @field_validator(
+        "title_keywords",
+        "also_title_keywords",
+        "organizer_domains",
+        "attendee_domains",
+        mode="before",
+    )
+    @classmethod
+    def _a_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise PydanticCustomError(
+                "list_expected", "expected a list, e.g. [{example}]", {"example": repr(value)}
+            )
+        return value
+
+    @field_validator("title_keywords", "also_title_keywords")
     @classmethod
     def _keywords_not_blank(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for keyword in value:
             if not keyword.strip():
-                raise ValueError("title keywords must not be blank")
+                raise PydanticCustomError("blank_keyword", "title keywords must not be blank")
         return tuple(k.strip() for k in value)
 
     @field_validator("organizer_domains", "attendee_domains")
@@ -56,15 +84,22 @@ class DetectionRules(_Config):
         return tuple(d.strip().lower().lstrip("@") for d in value)
 
     @model_validator(mode="after")
-    def _bounds_ordered(self) -> DetectionRules:
+    def _consistent(self) -> DetectionRules:
+        if self.also_title_keywords and not self.title_keywords:
+            raise PydanticCustomError(
+                "also_without_keywords",
+                "also_title_keywords needs title_keywords: it asks for a second word "
+                "besides one of those",
+            )
         if (
             self.min_attendees is not None
             and self.max_attendees is not None
             and self.min_attendees > self.max_attendees
         ):
-            raise ValueError(
-                f"min_attendees ({self.min_attendees}) is greater than "
-                f"max_attendees ({self.max_attendees})"
+            raise PydanticCustomError(
+                "attendee_bounds",
+                "min_attendees ({min}) is greater than max_attendees ({max})",
+                {"min": self.min_attendees, "max": self.max_attendees},
             )
         return self
 
@@ -78,6 +113,12 @@ class DetectionRules(_Config):
             or self.attendee_domains
             or self.external_attendees is not None
         )
+
+
+def _error_at(index: int, kind: str, message: str, given: Any) -> ValidationError:
+    """A validation error located at one rule set of a list, so the key path names it."""
+    detail = InitErrorDetails(type=PydanticCustomError(kind, message), loc=(index,), input=given)
+    return ValidationError.from_exception_data("detection", [detail])
 
 
 class AgendaSectionTemplate(_Config):
@@ -94,12 +135,46 @@ class MeetingType(_Config):
     description: str = ""
     priority: int = 0
     """Higher is tried first when classifying."""
-    detection: DetectionRules = DetectionRules()
+    detection: tuple[DetectionRules, ...] = ()
+    """Ways to recognise this type, tried in order; the first that matches decides. In a file,
+    one mapping of conditions, or a list of them when one keyword alone would be too common."""
     prep_lead_hours: float = Field(gt=0, le=24 * 30)
     prep_questions: tuple[str, ...] = ()
     context_providers: tuple[ContextProviderName, ...] = ()
     agenda: tuple[AgendaSectionTemplate, ...] = Field(min_length=1)
     notes_template: str = ""
+
+    @field_validator("detection", mode="wrap")
+    @classmethod
+    def _one_or_several(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler
+    ) -> tuple[DetectionRules, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, DetectionRules):
+            return (value,)
+        if isinstance(value, Mapping):
+            # Validated alone so that an error's key path is the file's, detection.min_attendees,
+            # not detection.0.min_attendees (a ValidationError raised here keeps its locations).
+            return (DetectionRules.model_validate(value),)
+        if not isinstance(value, list | tuple):
+            raise PydanticCustomError(
+                "detection_shape", "expected a mapping of conditions, or a list of such mappings"
+            )
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping | DetectionRules):
+                raise _error_at(index, "rule_set_shape", "expected a mapping of conditions", item)
+        rule_sets: tuple[DetectionRules, ...] = handler(value)
+        for index, rules in enumerate(rule_sets):
+            if rules.is_empty:
+                raise _error_at(
+                    index,
+                    "empty_rule_set",
+                    "this rule set has no conditions, so it would never match; "
+                    "give at least one or remove it",
+                    value[index],
+                )
+        return rule_sets
 
 
 class MeetingTypeCatalog:
@@ -142,7 +217,7 @@ class QuietHours(_Config):
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
-            raise ValueError("quiet hours start and end must differ")
+            raise PydanticCustomError("empty_quiet_hours", "quiet hours start and end must differ")
         return self
 
     def contains(self, moment: time) -> bool:
