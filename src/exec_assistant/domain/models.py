@@ -57,6 +57,7 @@ class MeetingStatus(StrEnum):
     COMPLETED = "completed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    FAILED = "failed"
 
 
 S = MeetingStatus
@@ -121,6 +122,7 @@ class Meeting(_Record):
     type_overridden: bool = False
     status: MeetingStatus = MeetingStatus.DISCOVERED
     skip_reason: str | None = None
+    prep_error: str | None = None
     prep_at: UtcDatetime | None = None
     reminder_at: UtcDatetime | None = None
     workflow_id: str | None = None
