@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from exec_assistant.bootstrap import build_local
 from exec_assistant.cli.common import (
@@ -24,7 +23,13 @@ from exec_assistant.cli.common import (
     ui,
 )
 from exec_assistant.configuration import load_config
-from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
+from exec_assistant.presentation import (
+    config_report,
+    meeting_json,
+    meetings_table,
+    sync_json,
+    window_text,
+)
 from exec_assistant.services.meetings import classify_series, list_meetings
 from exec_assistant.settings import Settings
 
@@ -194,18 +199,4 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False, now: NowOption
             }
         )
         return
-    table = Table("Setting", "Value", "From", header_style="bold")
-    for name, value in values.items():
-        shown = ", ".join(value) if isinstance(value, list) else str(value)
-        table.add_row(name, shown or "—", origins[name])
-    ui.out.print(table)
-    ui.out.print("Config files read (later ones override earlier ones):")
-    for source in loaded.sources:
-        ui.out.print(f"  {source}")
-    types = Table("Type", "Name", "Priority", "Prep lead", header_style="bold")
-    for t in loaded.catalog:
-        types.add_row(t.id, t.name, str(t.priority), f"{t.prep_lead_hours:g} h")
-    ui.out.print(types)
-    for note in notes:
-        ui.out.print(f"[yellow]note:[/] {note}")
-    ui.out.print("[green]✓[/] configuration is valid")
+    ui.out.print(config_report(settings, origins, loaded, notes, ui.out.width))
