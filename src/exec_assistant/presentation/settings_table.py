@@ -22,7 +22,7 @@ _DEFAULT_MEANS: dict[str, Callable[[Settings], str]] = {
     "timezone": lambda s: f"{s.timezone} (the machine's timezone)",
 }
 """What a default stands for, where it is more than its value."""
-_UNITS = {"_hours": "h", "_seconds": "s", "_days": "days"}
+_UNITS = {"_hours": "h", "_seconds": "s", "_days": "days", "_mb": "MB"}
 _FLAGS = {"home": "--data-dir", "config_dir": "--config-dir"}
 
 
