@@ -380,7 +380,9 @@ def test_a_channel_down_for_an_hour_fails_visibly_then_the_prep_is_retried(
     clock = MovableClock(start)
     back_at = start + timedelta(hours=1)
     rig = make_rig(
-        channel=lambda path, c: FlakyOutbox(path, c, lambda: clock.now() < back_at), clock=clock
+        channel=lambda path, c: FlakyOutbox(path, c, lambda: clock.now() < back_at),
+        clock=clock,
+        timeout_hours=1,
     )
     rig.write(start + timedelta(minutes=110))  # prep due now, meeting before any reminder
     rig.sync()
@@ -404,6 +406,9 @@ def test_a_channel_down_for_an_hour_fails_visibly_then_the_prep_is_retried(
     # Tried at +0, +5, +15, +35, +75 minutes: the last one after the hour.
     assert attempts == 5
     assert clock.now() == start + timedelta(minutes=75)
+    # The time to answer counts from when the questions went out, not from the first try.
+    session = rig.local.chat_sessions.find_for_meeting(rig.meeting().meeting_id)[0]
+    assert session.answers_due == start + timedelta(minutes=90)
     rig.answer(["Back"])
     rig.wait_for(MeetingStatus.MATERIALS_READY)
     assert rig.sent() == ["questions", "pack"]  # nothing twice, nothing lost

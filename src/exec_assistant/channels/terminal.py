@@ -14,13 +14,10 @@ from rich.prompt import Prompt
 from rich.text import Text
 
 from exec_assistant.channels.answers_file import AnswersFile
-from exec_assistant.display_text import safe_text
+from exec_assistant.display_text import LINE_LIMIT, TITLE_LIMIT, safe_text
 from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
 from exec_assistant.domain.text import plural
 from exec_assistant.ports import Clock
-
-TITLE_LIMIT = 120
-LINE_LIMIT = 500
 
 
 def _title(meeting: Meeting) -> Text:

@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="exec-assistant", standalone_mode=False)
     except ExecAssistantError as exc:
         # Messages name titles, paths and values from outside: shown as text, never markup.
-        ui.err.print(Text.assemble(("error: ", "red"), safe_text(exc.message)))
+        ui.err.print(Text.assemble(("error: ", "red"), safe_text(exc.message, multiline=True)))
         if exc.hint:
-            ui.err.print(safe_text(exc.hint))
+            ui.err.print(safe_text(exc.hint, multiline=True))
         return exc.exit_code
     except Exit as exc:
         return int(exc.exit_code or 0)

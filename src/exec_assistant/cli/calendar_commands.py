@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from exec_assistant.bootstrap import LazyClientEngine, build_local, build_ticker
 from exec_assistant.cli.common import (
@@ -25,7 +24,15 @@ from exec_assistant.cli.common import (
 )
 from exec_assistant.cli.views import print_sync
 from exec_assistant.configuration import load_config
-from exec_assistant.presentation import meeting_json, meetings_table, sync_json, window_text
+from exec_assistant.display_text import safe_markup
+from exec_assistant.domain.text import plural
+from exec_assistant.presentation import (
+    config_report,
+    meeting_json,
+    meetings_table,
+    sync_json,
+    window_text,
+)
 from exec_assistant.services.meetings import classify_series, list_meetings
 from exec_assistant.settings import Settings
 
@@ -83,7 +90,7 @@ def sync(
         print_sync(report, settings.zone, ui.out)
     if report.failed:
         for failed in report.failed:
-            ui.err.print(f"error: {failed.error}", markup=False, highlight=False)
+            ui.err.print(safe_markup("[red]error:[/] {error}", error=failed.error or ""))
         raise typer.Exit(1)
 
 
@@ -167,8 +174,11 @@ def classify(
         )
         return
     ui.out.print(
-        f"[green]✓[/] {len(changed)} meeting{'s' if len(changed) != 1 else ''} of this series "
-        f"are now '{type_name}'; later instances will be too."
+        safe_markup(
+            "[green]✓[/] {count} of this series are now '{name}'; later instances will be too.",
+            count=plural(len(changed), "meeting"),
+            name=type_name,
+        )
     )
 
 
@@ -207,18 +217,4 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
             }
         )
         return
-    table = Table("Setting", "Value", "From", header_style="bold")
-    for name, value in values.items():
-        shown = ", ".join(value) if isinstance(value, list) else str(value)
-        table.add_row(name, shown or "—", origins[name])
-    ui.out.print(table)
-    ui.out.print("Config files read (later ones override earlier ones):")
-    for source in loaded.sources:
-        ui.out.print(f"  {source}")
-    types = Table("Type", "Name", "Priority", "Prep lead", header_style="bold")
-    for t in loaded.catalog:
-        types.add_row(t.id, t.name, str(t.priority), f"{t.prep_lead_hours:g} h")
-    ui.out.print(types)
-    for note in notes:
-        ui.out.print(f"[yellow]note:[/] {note}")
-    ui.out.print("[green]✓[/] configuration is valid")
+    ui.out.print(config_report(settings, origins, loaded, notes, ui.out.width))

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
 from exec_assistant.bootstrap import LocalApp, build_local, build_runtime
@@ -22,7 +21,7 @@ from exec_assistant.channels.terminal import TerminalChannel
 from exec_assistant.cli.common import JsonOption, NowOption, app, parse_now, print_json, ui
 from exec_assistant.cli.views import print_sync
 from exec_assistant.clocks import SimulatedClock
-from exec_assistant.display_text import safe_text
+from exec_assistant.display_text import TITLE_LIMIT, safe_markdown, safe_text
 from exec_assistant.domain.errors import ExecAssistantError, UsageError
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
@@ -365,9 +364,12 @@ def _print_summary(
     )
     for pack in packs:
         console.print(
-            f"  {pack['start'][:16].replace('T', ' ')}  {pack['title']}: {pack['pack']}",
-            markup=False,
-            highlight=False,
+            Text.assemble(
+                f"  {pack['start'][:16].replace('T', ' ')}  ",
+                safe_text(pack["title"], limit=TITLE_LIMIT),
+                ": ",
+                safe_text(pack["pack"]),
+            )
         )
     open_items = [i for i in result["action_items"] if i["status"] == "open"]
     console.print(
@@ -377,8 +379,8 @@ def _print_summary(
     )
     shown = next((p for p in packs if p["title"] == plan.show_pack), None)
     if shown and shown["pack"]:
-        console.rule(Text(f"The pack for {shown['title']}"))
-        console.print(Markdown(Path(shown["pack"]).read_text(encoding="utf-8")))
+        console.rule(Text.assemble("The pack for ", safe_text(shown["title"], limit=TITLE_LIMIT)))
+        console.print(safe_markdown(Path(shown["pack"]).read_text(encoding="utf-8")))
     console.print(
         f"\nDone in {seconds:.1f} s. Explore: exec-assistant --data-dir {home} actions --open",
         markup=False,

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from exec_assistant.bootstrap import build_local
@@ -21,6 +20,7 @@ from exec_assistant.cli.common import (
 )
 from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import UsageError
+from exec_assistant.presentation import action_items_table, decisions_table, notes_report
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.notes import process_notes
@@ -72,34 +72,7 @@ def notes(
     if as_json:
         print_json(result.as_json())
         return
-    ui.out.print(Text.assemble(_bold(meeting.title), " — notes stored, meeting completed."))
-    ui.out.print(Text.assemble("Summary: ", safe_text(result.summary, limit=2000)))
-    if result.decisions:
-        ui.out.print()
-        ui.out.print("Decisions", style="bold")
-        for d in result.decisions:
-            label = "pending" if d.status.value == "pending" else "decided"
-            ui.out.print(
-                Text.assemble(f"  line {d.source_line}: ", _cell(d.text), (f" ({label})", "dim"))
-            )
-    if result.action_items:
-        table = Table("Line", "Action item", "Owner", "Due", "Status", header_style="bold")
-        for i in result.action_items:
-            owner = _cell(i.owner or "—")
-            if i.owner and not i.owner_resolved:
-                owner.append(" (not an attendee)", style="yellow")
-            table.add_row(
-                str(i.source_line),
-                _cell(i.text),
-                owner,
-                i.due.isoformat() if i.due else "—",
-                i.status.value,
-            )
-        ui.out.print(table)
-    if result.closed_elsewhere:
-        ui.out.print(f"{len(result.closed_elsewhere)} open items of earlier meetings marked done.")
-    if not result.decisions and not result.action_items:
-        ui.out.print("No decisions or action items found in these notes.")
+    ui.out.print(notes_report(result, ui.out.width))
 
 
 @app.command()
@@ -126,38 +99,10 @@ def actions(
         print_json([_item_json(v) for v in views])
         return
     if not views:
-        ui.out.print(
-            Text.assemble(
-                "No action items", Text.assemble(" for '", _cell(owner), "'") if owner else "", "."
-            )
-        )
+        who = Text.assemble(" for '", safe_text(owner, limit=80), "'") if owner else ""
+        ui.out.print(Text.assemble("No action items", who, "."))
         return
-    table = Table("Due", "Owner", "Action item", "Status", "From", "Line", header_style="bold")
-    for v in views:
-        due = Text(v.item.due.isoformat() if v.item.due else "—")
-        if v.overdue:
-            due.append(" overdue", style="bold red")
-        meeting = (
-            Text.assemble(
-                _cell(v.meeting.title), f" ({v.meeting.start.astimezone(settings.zone):%d %b})"
-            )
-            if v.meeting
-            else Text(v.item.meeting_id)
-        )
-        owner_text = _cell(v.item.owner or "—")
-        if v.item.owner and not v.item.owner_resolved:
-            owner_text.stylize("yellow")
-        table.add_row(
-            due,
-            owner_text,
-            _cell(v.item.text),
-            v.item.status.value,
-            meeting,
-            str(v.item.source_line),
-        )
-    ui.out.print(table)
-    overdue = sum(1 for v in views if v.overdue)
-    ui.out.print(f"{len(views)} items, {overdue} overdue.")
+    ui.out.print(action_items_table(views, settings.zone, ui.out.width))
 
 
 def _item_json(view: Any) -> dict[str, Any]:
@@ -209,32 +154,4 @@ def decisions(
     if not views:
         ui.out.print("No decisions recorded yet." if not open_only else "No open decisions.")
         return
-    table = Table("Status", "Decision", "Meeting", "Line", header_style="bold")
-    for v in views:
-        meeting = (
-            Text.assemble(
-                _cell(v.meeting.title), f" ({v.meeting.start.astimezone(settings.zone):%d %b})"
-            )
-            if v.meeting
-            else Text(v.decision.meeting_id)
-        )
-        table.add_row(
-            v.decision.status.value,
-            _cell(v.decision.text),
-            meeting,
-            str(v.decision.source_line or "—"),
-        )
-    ui.out.print(table)
-
-
-CELL_LIMIT = 300
-
-
-def _cell(value: str) -> Text:
-    return safe_text(value, limit=CELL_LIMIT)
-
-
-def _bold(value: str) -> Text:
-    text = _cell(value)
-    text.stylize("bold")
-    return text
+    ui.out.print(decisions_table(views, settings.zone, ui.out.width))

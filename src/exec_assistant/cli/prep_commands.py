@@ -36,6 +36,7 @@ from exec_assistant.cli.common import (
     ui,
 )
 from exec_assistant.cli.views import print_prep, print_sync
+from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
 from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
 from exec_assistant.domain.models import MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
@@ -179,10 +180,12 @@ def _retry_in_serve(settings: Settings, meeting_id: str, clock: Clock, as_json: 
         print_json({"meeting_id": meeting.meeting_id, "retry": "requested", "by": "serve"})
         return
     ui.out.print(
-        f"✓ The running 'exec-assistant serve' retries the prep of '{meeting.title}' "
-        f"within {settings.serve_tick_seconds:g} s.",
-        markup=False,
-        highlight=False,
+        safe_markup(
+            "[green]✓[/] The running 'exec-assistant serve' retries the prep of '{title}' "
+            "within {seconds} s.",
+            title=safe_text(meeting.title, limit=TITLE_LIMIT),
+            seconds=f"{settings.serve_tick_seconds:g}",
+        )
     )
 
 
@@ -275,10 +278,11 @@ def _answer_running_server(
         )
         return
     ui.out.print(
-        f"✓ Answers for '{submitted.meeting.title}' delivered; the running "
-        "'exec-assistant serve' continues the prep.",
-        markup=False,
-        highlight=False,
+        safe_markup(
+            "[green]✓[/] Answers for '{title}' delivered; the running 'exec-assistant serve' "
+            "continues the prep.",
+            title=safe_text(submitted.meeting.title, limit=TITLE_LIMIT),
+        )
     )
 
 
@@ -377,7 +381,7 @@ def _serve_until_stopped(
                 if stop.is_set():
                     return  # the stores are closing under it
                 problem = exc if isinstance(exc, ExecAssistantError) else repr(exc)
-                ui.err.print(f"error: {problem}", markup=False, highlight=False)
+                ui.err.print(safe_markup("[red]error:[/] {problem}", problem=str(problem)))
             stop.wait(settings.serve_tick_seconds)
 
     worker = threading.Thread(target=ticking, name="tick", daemon=True)

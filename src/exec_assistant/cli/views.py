@@ -8,54 +8,17 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.text import Text
 
-from exec_assistant.display_text import safe_text
+from exec_assistant.display_text import TITLE_LIMIT, safe_text
 from exec_assistant.domain.models import ChatSession, Meeting, MeetingStatus
 from exec_assistant.ports import PrepRun, PrepRunState
-from exec_assistant.presentation import window_text
+from exec_assistant.presentation import sync_report
 from exec_assistant.services.sync_calendars import SyncReport
 
 _S = MeetingStatus
 
 
 def print_sync(report: SyncReport, zone: ZoneInfo, console: Console) -> None:
-    count = len(report.calendars)
-    console.print(
-        f"Synced {count} calendar{'s' if count != 1 else ''}: "
-        f"{window_text(report.window_start, report.window_end, zone)}",
-        highlight=False,
-    )
-    for result in report.calendars:
-        location = safe_text(result.location)
-        if result.error:
-            console.print(
-                Text.assemble("  ", ("✗ ", "red"), location, ": ", safe_text(result.error))
-            )
-            continue
-        label = (
-            location
-            if result.name == result.location
-            else Text.assemble(safe_text(result.name, limit=80), " (", location, ")")
-        )
-        console.print(
-            Text.assemble("  ", ("✓ ", "green"), label, f": {result.events} events in the window")
-        )
-        console.print(
-            Text.assemble(
-                "    ",
-                (str(result.discovered), "bold"),
-                " discovered · ",
-                (str(result.updated), "bold"),
-                " updated · ",
-                (str(result.cancelled), "bold"),
-                " cancelled · ",
-                (str(result.skipped), "bold"),
-                f" skipped · {result.unchanged} unchanged",
-            )
-        )
-        for warning in result.warnings:
-            console.print(
-                Text.assemble("    ", ("warning: ", "yellow"), safe_text(warning, limit=500))
-            )
+    console.print(sync_report(report, zone))
 
 
 def _at(value: datetime | None, zone: ZoneInfo) -> str:
@@ -71,7 +34,7 @@ def print_prep(
     console: Console,
 ) -> None:
     """Where one prep stands: waiting for answers, ready, failed, or ended."""
-    title = safe_text(meeting.title, limit=120)
+    title = safe_text(meeting.title, limit=TITLE_LIMIT)
     if meeting.status == _S.FAILED or (run is not None and run.state == PrepRunState.FAILED):
         why = meeting.prep_error or (run.error if run else None) or "an error"
         console.print(

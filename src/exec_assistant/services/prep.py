@@ -221,7 +221,8 @@ class PrepSteps:
             return NotificationSent(proceed=False, reason=meeting)
         session = self._open_session(meeting, request)
         key = delivery_key(request.prep_id, QUESTIONS_STATE)
-        if session.state == SessionState.WAITING:
+        if session.state == SessionState.WAITING and not self._delivered(key):
+            session = self._due_from_now(meeting, session)
             asked: list[dict[str, str] | None] = []
             self._deliver_once(
                 key,
@@ -265,6 +266,35 @@ class PrepSteps:
             answered=session.state != SessionState.WAITING,
             answers_due=session.answers_due,
             wait_seconds=max(0, min(MAX_WAIT_SECONDS, seconds)),
+        )
+
+    def _delivered(self, key: str) -> bool:
+        record = self._deps.deliveries.get(key)
+        return record is not None and record.state == DeliveryState.SENT
+
+    def _due_from_now(self, meeting: Meeting, session: ChatSession) -> ChatSession:
+        """The time to answer counts from when the questions go out: an earlier attempt that
+        could not send them must not have used it up."""
+        deps = self._deps
+        due = compute_answers_due(
+            deps.clock.now(),
+            meeting.start,
+            deps.rules.response_timeout_hours,
+            deps.rules.final_reminder_minutes,
+        )
+        if due == session.answers_due:
+            return session
+        return (
+            deps.sessions.update(
+                session.session_id,
+                lambda current: current.model_copy(
+                    update={
+                        "answers_due": due,
+                        "expires_at": int((due + SESSION_RETENTION).timestamp()),
+                    }
+                ),
+            )
+            or session
         )
 
     def _open_session(self, meeting: Meeting, request: PrepRequest) -> ChatSession:
