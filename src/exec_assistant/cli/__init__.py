@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             show()
         else:
             ui.err.print(safe_text(exc.format_message()))
+        if exc.exit_code == 2 and getattr(exc, "ctx", None) is None:
+            ui.err.print("Try 'exec-assistant --help' for the commands and their options.")
         return exc.exit_code
     except Abort:
         ui.err.print("aborted")

@@ -134,7 +134,7 @@ def meetings(
         )
         return
     ui.out.print(meetings_table(found, zone, names, instant, ui.out.width))
-    ui.out.print(f"{len(found)} meetings, times in {zone.key}.")
+    ui.out.print(f"{plural(len(found), 'meeting')}, times in {zone.key}.")
 
 
 @app.command()

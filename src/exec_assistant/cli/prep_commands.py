@@ -38,7 +38,7 @@ from exec_assistant.cli.common import (
 from exec_assistant.cli.views import print_prep, print_sync
 from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
 from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
-from exec_assistant.domain.models import MeetingStatus
+from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.ports import ChatChannel, Clock, PrepRunState
 from exec_assistant.presentation import sync_json
@@ -396,12 +396,40 @@ class _ServeObserver:
         self._settings = settings
         self._events = events
         self._console = console
+        self._told: set[tuple[str, int]] = set()
 
     def synced(self, report: SyncReport) -> None:
         if self._events:
             self._events.emit("sync", **sync_json(report, self._settings.zone))
         else:
             print_sync(report, self._settings.zone, self._console)
+
+    def failed(self, meeting: Meeting) -> None:
+        if (meeting.meeting_id, meeting.prep_attempt) in self._told:
+            return
+        self._told.add((meeting.meeting_id, meeting.prep_attempt))
+        zone = self._settings.zone
+        retry_at = meeting.retry_at.astimezone(zone) if meeting.retry_at else None
+        if self._events:
+            self._events.emit(
+                "prep_failed",
+                meeting_id=meeting.meeting_id,
+                attempt=meeting.prep_attempt,
+                error=meeting.prep_error,
+                retry_at=retry_at.isoformat() if retry_at else None,
+            )
+            return
+        when = f"retried at {retry_at:%a %d %b %H:%M}" if retry_at else "not retried"
+        self._console.print(
+            safe_markup(
+                "[red]✗[/] Prep of '{title}' failed: {error} ({when}; retry now with "
+                "exec-assistant prep {meeting_id} --retry)",
+                title=safe_text(meeting.title, limit=TITLE_LIMIT),
+                error=meeting.prep_error or "an error",
+                when=when,
+                meeting_id=meeting.meeting_id,
+            )
+        )
 
     def started(self, request: PrepRequest, retry: bool) -> None:
         if self._events:

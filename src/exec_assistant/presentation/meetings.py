@@ -47,6 +47,10 @@ def meeting_json(meeting: Meeting, executive_zone: ZoneInfo) -> dict[str, Any]:
         "skip_reason": meeting.skip_reason,
         "prep_at": iso(meeting.prep_at, executive_zone),
         "reminder_at": iso(meeting.reminder_at, executive_zone),
+        "prep_attempt": meeting.prep_attempt,
+        "prep_error": meeting.prep_error,
+        "retry_at": iso(meeting.retry_at, executive_zone),
+        "pack_location": meeting.pack_location,
         "organizer": (
             {"email": meeting.organizer.email, "name": meeting.organizer.name}
             if meeting.organizer

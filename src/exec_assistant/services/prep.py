@@ -454,7 +454,7 @@ class PrepSteps:
             log.warning(
                 "pack generator failed; using the offline generator",
                 extra={"meeting_id": meeting.meeting_id, "generator": deps.generator.name},
-                exc_info=True,
+                exc_info=log.isEnabledFor(logging.DEBUG),
             )
             pack = build_offline_pack(inputs)
         location = write_pack(
@@ -620,7 +620,7 @@ class PrepSteps:
         stored = self._change(failure, fail)
         if isinstance(stored, str):
             return FailureRecorded()
-        log.warning(
+        log.info(
             "prep failed",
             extra={
                 "meeting_id": failure.meeting_id,

@@ -71,6 +71,10 @@ class TickObserver(Protocol):
 
     def started(self, request: PrepRequest, retry: bool) -> None: ...
 
+    def failed(self, meeting: Meeting) -> None:
+        """A prep shown failed, waiting for its retry (told at every tick until then)."""
+        ...
+
 
 class Ticker:
     """Keeps when the calendars were last synced; everything else is in the stores."""
@@ -203,6 +207,8 @@ class Ticker:
         deps = self._deps
         for meeting in deps.meetings.list_by_status(_S.FAILED):
             if meeting.retry_at is None or meeting.retry_at > now or meeting.start <= now:
+                if observer and meeting.end > now:
+                    observer.failed(meeting)
                 continue
             request = retry_prep(deps.meetings, deps.engine, meeting.meeting_id)
             if observer:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from dbos import DBOS, DBOSClient, SetWorkflowID
 
 from exec_assistant.clocks import SimulatedClock
+from exec_assistant.domain.errors import DataFolderError
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepRequest, StepModel
 from exec_assistant.ports import Clock, PrepRun, PrepRunState
 from exec_assistant.services.prep import PrepSteps
@@ -250,7 +251,7 @@ class SpecInterpreter:
                 retry = state.retry_for(error)
                 delays = retry.delays() if retry else []
                 if tried >= len(delays):
-                    log.warning(
+                    log.info(
                         "state failed",
                         extra={"state": state.name, "error": error, "attempts": tried + 1},
                         exc_info=log.isEnabledFor(logging.DEBUG),
@@ -352,7 +353,10 @@ class DbosPrepEngine:
         """Start DBOS; workflows left PENDING by an earlier process resume now."""
         from exec_assistant.adapters.local.sqlite_database import owner_only
 
-        owner_only(self._database)
+        try:
+            owner_only(self._database)
+        except OSError as exc:
+            raise self._unusable(exc) from None
         _quiet_dbos(self._verbose)
         DBOS(
             config={
@@ -372,7 +376,21 @@ class DbosPrepEngine:
         # Registered per launch, and the registry dropped at shutdown, so the workflow reaches
         # this engine's services, and a later engine in the same process registers its own.
         self._workflow = DBOS.workflow(name=self._spec.name)(run_prep)
-        DBOS.launch()
+        try:
+            DBOS.launch()
+        except Exception as exc:  # a damaged or foreign file: DBOS raises SQLAlchemy's errors
+            DBOS.destroy(workflow_completion_timeout_sec=0, destroy_registry=True)
+            self._workflow = None
+            raise self._unusable(exc) from None
+
+    def _unusable(self, exc: BaseException) -> DataFolderError:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return DataFolderError(
+            f"cannot use {self._database}: {reason}",
+            hint="It holds the state of the preps under way. If it is damaged, move it "
+            "aside: those preps then start again, keeping the answers already given and "
+            "sending nothing twice.",
+        )
 
     def shutdown(self) -> None:
         DBOS.destroy(workflow_completion_timeout_sec=0, destroy_registry=True)

@@ -33,7 +33,8 @@ class DataFolder:
     def prepare(self) -> None:
         """Create the folder if needed and prove it is writable, or say why not."""
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            # Owner only: the folder holds meeting titles, answers, notes and packs.
+            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         except FileExistsError:
             raise DataFolderError(
                 f"data folder {self.path} exists but is not a folder",

@@ -20,7 +20,7 @@ class FolderDocumentStore:
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         target = self._path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Write then rename: a crash leaves the old document or the new one, never half.
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
             try:

@@ -1,0 +1,349 @@
+"""What a careless or hostile user hits: usage mistakes, damaged files, markup and escape
+sequences in calendar text, a channel that breaks, end of input at the prompt. Real processes
+on a data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from exec_assistant.cli import main
+
+from factories import EXEC, LEADERS, calendar_text, stamp, vevent
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTES = ROOT / "examples" / "notes"
+HOSTILE = "[/bold][link=https://evil.example]Board[/link] \x1b[2J\u202eevil"
+
+
+class User:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.data = tmp / "data"
+        self.env = {
+            **os.environ,
+            "EXEC_ASSISTANT_USER_EMAIL": EXEC,
+            "EXEC_ASSISTANT_TIMEZONE": "America/New_York",
+            "EXEC_ASSISTANT_CONTEXT_DIR": str(ROOT / "examples" / "context"),
+            "COLUMNS": "120",
+        }
+
+    def command(self, *argv: str) -> list[str]:
+        return [sys.executable, "-m", "exec_assistant", "--data-dir", str(self.data), *argv]
+
+    def run(self, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(*argv),
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def ok(self, *argv: str, **env: str) -> str:
+        result = self.run(*argv, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def calendar(
+        self, title: str = "Leadership team", starts_in: timedelta = timedelta(hours=30)
+    ) -> Path:
+        start = datetime.now(UTC) + starts_in
+        path = self.tmp / "calendar.ics"
+        ics = calendar_text(
+            vevent(
+                "lt@test",
+                title,
+                stamp(start),
+                stamp(start + timedelta(hours=1)),
+                tz=None,
+                attendees=LEADERS,
+            )
+        )
+        path.write_bytes(ics.encode())
+        return path
+
+    def meeting_id(self) -> str:
+        meetings = json.loads(self.ok("meetings", "--json"))
+        return str(meetings[0]["meeting_id"])
+
+
+@pytest.fixture
+def user(tmp_path: Path) -> User:
+    return User(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        ([], "Usage: exec-assistant [OPTIONS] COMMAND"),
+        (["bogus"], "No such command 'bogus'"),
+        (["classify"], "Missing argument"),
+        (["sync", "--bogus"], "No such option: --bogus"),
+        (["meetings", "--from"], "requires an argument"),
+        (["config"], "Usage: exec-assistant config [OPTIONS] COMMAND"),
+    ],
+)
+def test_every_usage_error_prints_the_usage_and_exits_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], shown: str
+) -> None:
+    code = main(argv)
+    captured = capsys.readouterr()
+    both = captured.out + captured.err
+    assert code == 2
+    assert shown in both
+    assert "Usage:" in both or "Try 'exec-assistant --help'" in captured.err
+    assert "Traceback" not in both
+
+
+def test_a_usage_error_in_a_real_process_exits_2(user: User) -> None:
+    result = user.run("prep")
+    assert result.returncode == 2
+    assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_damaged_database_gets_one_clear_message(user: User) -> None:
+    user.data.mkdir()
+    (user.data / "exec-assistant.sqlite3").write_bytes(os.urandom(4096))
+    result = user.run("meetings")
+    assert result.returncode == 3
+    assert "cannot open database" in result.stderr and "move it aside" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_workflow_database_gets_one_clear_message(user: User) -> None:
+    user.ok("sync", "-c", str(user.calendar()))
+    (user.data / "workflows.sqlite3").write_bytes(os.urandom(4096))
+    result = user.run("prep", user.meeting_id())
+    assert result.returncode == 3
+    assert "workflows.sqlite3: file is not a database" in result.stderr
+    assert "move it aside" in result.stderr
+    assert "Traceback" not in result.stderr and "sqlalche" not in result.stderr
+
+
+def test_a_settings_file_that_is_not_utf8(user: User) -> None:
+    config = user.data / "config"
+    config.mkdir(parents=True)
+    (config / "settings.yaml").write_bytes(b"timezone: Europe/Z\xfcrich\n")
+    result = user.run("meetings")
+    assert result.returncode == 2
+    assert "settings.yaml" in result.stderr and "not UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("instant", ["9999-12-31", "0001-01-01T00:00:00+14:00", "1900-01-01"])
+def test_an_instant_out_of_range(user: User, instant: str) -> None:
+    for command in ("meetings", "sync", "actions"):
+        result = user.run(command, "--now", instant)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "use an instant between 1970 and 9000" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_outbox_in_a_folder_that_does_not_exist_fails_at_start_up(user: User) -> None:
+    outbox = user.tmp / "missing" / "outbox.jsonl"
+    for argv in (["config", "check"], ["serve"], ["meetings"]):
+        result = user.run(*argv, EXEC_ASSISTANT_OUTBOX=str(outbox))
+        assert result.returncode == 2, (argv, result.stderr)
+        assert "EXEC_ASSISTANT_OUTBOX" in result.stderr
+        assert f"the folder {outbox.parent} does not exist" in result.stderr
+
+
+def test_markup_and_escapes_from_a_calendar_are_shown_as_text(user: User) -> None:
+    calendar = user.calendar(title=HOSTILE.replace("\x1b", "\\x1b"))
+    # The title reaches the assistant with a real ESC and a right-to-left override in it.
+    calendar.write_bytes(calendar.read_bytes().replace(b"\\\\x1b", b"\x1b"))
+    synced = user.run("sync", "-c", str(calendar))
+    assert synced.returncode == 0, synced.stderr
+    shown = user.ok("meetings")
+    prep = user.run("prep", user.meeting_id())
+    assert prep.returncode == 0, prep.stderr
+    for output in (shown, prep.stdout, prep.stderr):
+        assert "\x1b" not in output and "\u202e" not in output
+    assert "[/bold][link=https://evil.example]Board" in prep.stdout.replace("\n", "")
+    assert "\\x1b[2J" in prep.stdout
+    assert "Waiting for your answers" in prep.stdout
+
+
+def test_markup_in_notes_is_shown_as_text(user: User) -> None:
+    user.ok(
+        "sync",
+        "-c",
+        str(user.calendar(starts_in=timedelta(hours=-2))),
+        "--now",
+        (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+    )
+    meeting_id = json.loads(
+        user.ok(
+            "meetings", "--json", "--from", (datetime.now(UTC) - timedelta(hours=4)).isoformat()
+        )
+    )[0]["meeting_id"]
+    notes = user.tmp / "notes.md"
+    notes.write_text(
+        "## Decisions\n- Decision: ship [bold]v2[/bold] \x1b]8;;http://x\x07now\n"
+        "## Action Items\n- [ ] Priya Raman to fix [red]it[/red] by 2026-12-20\n"
+    )
+    result = user.run("notes", meeting_id, str(notes))
+    assert result.returncode == 0, result.stderr
+    assert "[bold]v2[/bold]" in result.stdout and "[red]it[/red]" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    listed = user.ok("actions")
+    assert "[red]it[/red]" in listed and "\x1b" not in listed
+
+
+def test_prep_json_is_pure_json_even_while_the_prep_talks(user: User) -> None:
+    user.ok("sync", "-c", str(user.calendar()))
+    meeting_id = user.meeting_id()
+    prep = user.run("prep", meeting_id, "--json")
+    assert prep.returncode == 0, prep.stderr
+    assert json.loads(prep.stdout)["status"] == "notified"
+    assert "Prep for" in prep.stderr  # the questions went to stderr
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("- Ship it\n")
+    answered = user.run("answer", meeting_id, "--answers", str(answers), "--json")
+    assert answered.returncode == 0, answered.stderr
+    result = json.loads(answered.stdout)
+    assert result["status"] == "materials_ready" and result["pack_location"]
+
+
+def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: User) -> None:
+    user.ok("sync", "-c", str(user.calendar()))
+    meeting_id = user.meeting_id()
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("- Ship it\n")
+    # Every write to /dev/full fails (no space left): the outbox cannot deliver.
+    failed = user.run(
+        "prep", meeting_id, "--answers", str(answers), EXEC_ASSISTANT_OUTBOX="/dev/full"
+    )
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    said = " ".join(failed.stdout.split())
+    assert "failed: SendPrepNotification failed: OSError" in said
+    assert f"exec-assistant prep {meeting_id} --retry" in said
+    assert "Traceback" not in failed.stderr and "dbos" not in failed.stderr.lower()
+    listed = json.loads(user.ok("meetings", "--json"))[0]
+    assert listed["status"] == "failed"
+    assert listed["prep_error"].startswith("SendPrepNotification failed: OSError")
+    # Not retried by accident: a plain prep says how.
+    again = user.run("prep", meeting_id)
+    assert again.returncode == 2 and "--retry" in again.stderr
+    # With a working outbox, retried at once: sent once each, with its key.
+    outbox = user.tmp / "outbox.jsonl"
+    retried = user.run(
+        "prep", meeting_id, "--retry", "--answers", str(answers), EXEC_ASSISTANT_OUTBOX=str(outbox)
+    )
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert "Pack ready:" in retried.stdout
+    lines = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert [line["kind"] for line in lines] == ["questions", "pack"]
+    assert lines[0]["key"].endswith("/SendPrepNotification")
+    assert json.loads(user.ok("meetings", "--json"))[0]["prep_error"] is None
+
+
+def test_end_of_input_at_the_prompt_means_no_answers(user: User) -> None:
+    user.ok("sync", "-c", str(user.calendar()))
+    meeting_id = user.meeting_id()
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        user.command("prep", meeting_id),
+        env=user.env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    os.close(follower)
+    output = b""
+
+    def read_until(marker: bytes, seconds: float = 60) -> None:
+        nonlocal output
+        deadline = time.monotonic() + seconds
+        while marker not in output:
+            assert time.monotonic() < deadline, output.decode(errors="replace")
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(leader, 4096)
+                except OSError:
+                    return
+
+    read_until(b"1. What are your top priorities")
+    os.write(leader, b"Ship the plan\n")
+    read_until(b"2. Which risks")
+    os.write(leader, b"\x04")  # Ctrl-D
+    read_until(b"Pack ready")
+    assert process.wait(timeout=60) == 0
+    os.close(leader)
+    text = output.decode(errors="replace")
+    assert "Traceback" not in text
+    assert "End of input" in text
+    agenda = next((user.data / "meetings").glob("*/agenda.md")).read_text()
+    assert "Ship the plan" in agenda
+
+
+def test_the_data_folder_is_readable_by_its_owner_only(user: User) -> None:
+    outbox = user.tmp / "outbox.jsonl"
+    user.ok("sync", "-c", str(user.calendar()))
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("- Ship it\n")
+    user.ok("prep", user.meeting_id(), "--answers", str(answers), EXEC_ASSISTANT_OUTBOX=str(outbox))
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(user.data) == 0o700
+    for name in ("exec-assistant.sqlite3", "workflows.sqlite3"):
+        assert mode(user.data / name) == 0o600, name
+    assert mode(outbox) == 0o600
+    for path in (user.data / "meetings").rglob("*"):
+        assert mode(path) in (0o600, 0o700), path
+
+
+def test_notes_for_a_meeting_that_has_not_started_need_force(user: User) -> None:
+    user.ok("sync", "-c", str(user.calendar()))
+    meeting_id = user.meeting_id()
+    notes = str(NOTES / "leadership-team-2026-11-30.md")
+    refused = user.run("notes", meeting_id, notes)
+    assert refused.returncode == 2
+    assert "has not started yet" in refused.stderr and "--force" in refused.stderr
+    user.ok("notes", meeting_id, notes, "--force")
+
+
+def test_notes_and_classify_work_while_serve_runs(user: User) -> None:
+    calendar = user.calendar(starts_in=timedelta(hours=-2))
+    past = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    user.ok("sync", "-c", str(calendar), "--now", past)
+    meeting_id = json.loads(user.ok("meetings", "--json", "--from", past))[0]["meeting_id"]
+    serve = subprocess.Popen(
+        user.command("serve"),
+        env={**user.env, "EXEC_ASSISTANT_CALENDARS": str(calendar)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "serve" not in (
+            (user.data / ".lock").read_text() if (user.data / ".lock").exists() else ""
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        noted = user.run("notes", meeting_id, str(NOTES / "leadership-team-2026-11-30.md"))
+        assert noted.returncode == 0, noted.stderr
+        classified = user.run("classify", meeting_id, "general")
+        assert classified.returncode == 0, classified.stderr
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=30)
+    assert serve.returncode == 0
