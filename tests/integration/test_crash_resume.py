@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -62,6 +63,7 @@ class Serve:
             "EXEC_ASSISTANT_PROVIDER_TIMEOUT_SECONDS": "60",
         }
         self.answers = answers
+        self.extra: list[str] = []
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0
 
@@ -73,7 +75,10 @@ class Serve:
         log = (self.tmp / f"serve-{self.runs}.log").open("wb")
         extra = ["--answers", str(self.answers)] if self.answers else []
         self.process = subprocess.Popen(
-            self.command("serve", *extra), env=self.env, stdout=log, stderr=subprocess.STDOUT
+            self.command("serve", *extra, *self.extra),
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:
@@ -101,6 +106,15 @@ class Serve:
         meetings = json.loads(result.stdout)
         assert len(meetings) == 1
         return meetings[0]  # type: ignore[no-any-return]
+
+    def workflow_states(self) -> str:
+        """'finished' once the meeting's prep workflow has ended, as DBOS recorded it."""
+        workflow_id = str(self.meeting()["workflow_id"])
+        with sqlite3.connect(self.data / "workflows.sqlite3") as conn:
+            rows = conn.execute(
+                "SELECT status FROM workflow_status WHERE workflow_uuid = ?", (workflow_id,)
+            ).fetchall()
+        return "finished" if rows and rows[0][0] in ("SUCCESS", "ERROR") else "running"
 
     def log(self) -> str:
         return "\n".join(
@@ -266,3 +280,42 @@ def test_the_final_reminder_survives_a_restart(
     wait_until(lambda: "reminder" in kinds(outbox), "the reminder", 60)
     assert kinds(outbox) == ["questions", "pack", "reminder"], serve.log()
     wait_until(lambda: serve.meeting()["status"] == "reminded", "reminded")
+
+
+@pytest.mark.parametrize(
+    ("shift", "expected"),
+    [
+        (timedelta(0), "sent"),  # restarted just after its time
+        (timedelta(minutes=40), "late"),  # the clock says the reminder is 40 minutes overdue
+        (timedelta(hours=2, minutes=5), "skipped"),  # the meeting has begun
+    ],
+    ids=["just-after", "late", "after-the-start"],
+)
+def test_serve_restarted_after_the_reminders_time(
+    tmp_path: Path, make_serve: Callable[..., Serve], shift: timedelta, expected: str
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
+    outbox = tmp_path / "outbox.jsonl"
+    serve = make_serve(
+        outbox, ROOT / "examples" / "context", answers, start_in=timedelta(hours=2, seconds=8)
+    )
+    serve.start()
+    wait_until(lambda: "pack" in kinds(outbox), "the pack")
+    serve.kill()  # asleep until the reminder
+    time.sleep(9)  # its time passes while nothing runs
+    if shift:
+        now = datetime.now(UTC) + shift
+        serve.extra = ["--now", now.isoformat()]
+    serve.start()
+    if expected == "skipped":
+        wait_until(lambda: "finished" in serve.workflow_states(), "the prep to finish", 60)
+        assert kinds(outbox) == ["questions", "pack"], serve.log()
+        assert serve.meeting()["status"] == "materials_ready"
+    else:
+        wait_until(lambda: "reminder" in kinds(outbox), "the reminder", 60)
+        assert kinds(outbox) == ["questions", "pack", "reminder"], serve.log()
+        reminder = json.loads(outbox.read_text().splitlines()[-1])
+        assert reminder["late"] is (expected == "late")
+        wait_until(lambda: serve.meeting()["status"] == "reminded", "reminded")
+    assert "Traceback" not in serve.log() and "Error" not in serve.log()

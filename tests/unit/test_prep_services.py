@@ -566,16 +566,30 @@ def test_no_reminder_once_the_meeting_has_started(
     assert "reminder" not in deps.channel.kinds()  # type: ignore[attr-defined]
 
 
-def test_no_reminder_is_scheduled_once_its_time_has_passed(
+def test_no_reminder_when_the_pack_itself_went_out_after_its_time(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     clock = FixedClock()
     deps = make_deps(catalog, rules, executive, clock=clock)
     meeting, request = store_meeting(deps)
-    run_to_pack(deps, request, {})
     assert meeting.reminder_at is not None
-    clock.value = meeting.reminder_at + timedelta(seconds=1)  # the pack was late
-    assert PrepSteps(deps).schedule_final_reminder(request).remind_at is None
+    clock.value = meeting.reminder_at + timedelta(seconds=1)  # the pack is late
+    run_to_pack(deps, request, {})
+    scheduled = PrepSteps(deps).schedule_final_reminder(request)
+    assert scheduled.remind_at is None
+    assert scheduled.reason == "the pack went out after the reminder's time"
+
+
+def test_a_reminder_whose_time_passed_while_nothing_ran_is_still_scheduled(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    deps = make_deps(catalog, rules, executive, clock=clock)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})  # in good time
+    assert meeting.reminder_at is not None
+    clock.value = meeting.reminder_at + timedelta(minutes=40)  # then the assistant was down
+    assert PrepSteps(deps).schedule_final_reminder(request).remind_at == meeting.reminder_at
 
 
 def test_a_source_branch_leaves_its_facts_for_the_pack(

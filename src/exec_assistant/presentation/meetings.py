@@ -47,6 +47,7 @@ def meeting_json(meeting: Meeting, executive_zone: ZoneInfo) -> dict[str, Any]:
         "skip_reason": meeting.skip_reason,
         "prep_at": iso(meeting.prep_at, executive_zone),
         "reminder_at": iso(meeting.reminder_at, executive_zone),
+        "workflow_id": meeting.workflow_id,
         "prep_attempt": meeting.prep_attempt,
         "prep_error": meeting.prep_error,
         "retry_at": iso(meeting.retry_at, executive_zone),

@@ -551,18 +551,17 @@ class PrepSteps:
         """ScheduleFinalReminder: when the reminder is due, 2 hours before the meeting.
 
         None for a meeting that was already closer than that when first seen, and none when
-        its time has passed by the time the pack is out: the pack itself is the reminder.
+        the pack itself went out after the reminder's time: the pack is the reminder. A time
+        already past otherwise (the assistant was down) is kept: the reminder goes out late.
         """
         meeting = self._current(request)
         if isinstance(meeting, str):
             return ReminderScheduled(proceed=False, reason=meeting)
-        now = self._deps.clock.now()
-        if (
-            meeting.reminder_at is None
-            or meeting.reminder_at <= now
-            or meeting.status == _S.REMINDED
-        ):
+        if meeting.reminder_at is None or meeting.status == _S.REMINDED:
             return ReminderScheduled()
+        pack = self._deps.deliveries.get(delivery_key(request.prep_id, PACK_STATE))
+        if pack is not None and pack.updated_at >= meeting.reminder_at:
+            return ReminderScheduled(reason="the pack went out after the reminder's time")
         return ReminderScheduled(remind_at=meeting.reminder_at)
 
     def send_final_reminder(self, request: PrepRequest) -> ReminderSent:
