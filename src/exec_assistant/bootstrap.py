@@ -6,8 +6,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
 
 from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
@@ -23,8 +26,12 @@ from exec_assistant.adapters.local.sqlite_repositories import (
 )
 from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.channels.answering import AnsweringChannel
+from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.channels.fan_out import FanOutChannel
-from exec_assistant.channels.outbox import OutboxChannel
+from exec_assistant.channels.outbox import JsonLinesChannel, OutboxChannel
+from exec_assistant.channels.terminal import TerminalChannel
+from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
 from exec_assistant.configuration import LoadedConfig, load_config
 from exec_assistant.context.files import (
     BigRocksContextProvider,
@@ -152,6 +159,34 @@ def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
         "decisions": DecisionsContextProvider(local.decisions),
         "history": HistoryContextProvider(local.meetings, local.action_items, local.documents),
     }
+
+
+def build_clock(start: datetime | None, *, running: bool = True) -> Clock:
+    """The real clock; from `start` (--now), one that runs at the speed of time from there,
+    or (not `running`: a command over in a moment) one that stays there."""
+    if start is None:
+        return SystemClock()
+    return OffsetClock(start) if running else FixedClock(start)
+
+
+def terminal_channel(
+    console: Console,
+    zone: ZoneInfo,
+    *,
+    interactive: bool,
+    answers: AnswersFile | None = None,
+    stamped_by: Clock | None = None,
+) -> ChatChannel:
+    """The terminal: asks at the keyboard when `interactive`, takes answers from the file
+    when it has them; `stamped_by`, one timestamped line per message (the demo)."""
+    return TerminalChannel(
+        console, zone, interactive=interactive, answers=answers, compact_clock=stamped_by
+    )
+
+
+def json_lines_channel(clock: Clock, answers: AnswersFile | None = None) -> ChatChannel:
+    """Every message as a JSON line on standard output (`serve --json`)."""
+    return AnsweringChannel(JsonLinesChannel(clock), answers)
 
 
 def with_outbox(local: LocalApp, primary: ChatChannel, clock: Clock) -> ChatChannel:

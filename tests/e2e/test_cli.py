@@ -394,3 +394,45 @@ def test_the_demo_runs_as_a_real_process() -> None:
     result = _cli("demo", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "18 meetings" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_runs_from_any_folder_after_a_plain_install(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    shutil.rmtree(project)  # nothing of the source tree is left to lean on
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site), "HOME": str(tmp_path / "home")}
+    where = subprocess.run(
+        [sys.executable, "-c", "import exec_assistant; print(exec_assistant.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert where.stdout.startswith(str(site)), where.stdout + where.stderr
+    demo = subprocess.run(
+        [sys.executable, "-m", "exec_assistant", "demo", "--json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    result = json.loads(demo.stdout)
+    assert len(result["packs"]) >= 10
+    assert result["data_dir"] == str(tmp_path / "home" / ".exec-assistant-demo")
+    assert list(elsewhere.iterdir()) == []  # nothing written where it was run

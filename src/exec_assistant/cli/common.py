@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from exec_assistant import __version__
-from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
+from exec_assistant.bootstrap import build_clock
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.observability import configure_logging
 from exec_assistant.ports import Clock
@@ -194,9 +194,5 @@ def sync_progress() -> Iterator[SyncProgress]:
 
 
 def make_clock(now: str | None, settings: Settings, *, running: bool = True) -> Clock:
-    """The real clock; with --now, one that starts there and runs at the speed of time, or
-    (not `running`, for a command that is over in a moment) stays there."""
-    if now is None:
-        return SystemClock()
-    instant = parse_now(now, settings.zone)
-    return OffsetClock(instant) if running else FixedClock(instant)
+    """The clock --now asks for (see `bootstrap.build_clock`)."""
+    return build_clock(parse_now(now, settings.zone) if now else None, running=running)

@@ -15,9 +15,8 @@ import yaml
 from rich.console import Console
 from rich.text import Text
 
-from exec_assistant.bootstrap import LocalApp, build_local, build_runtime
+from exec_assistant.bootstrap import LocalApp, build_local, build_runtime, terminal_channel
 from exec_assistant.channels.answers_file import AnswersFile
-from exec_assistant.channels.terminal import TerminalChannel
 from exec_assistant.cli.common import JsonOption, NowOption, app, parse_now, print_json, ui
 from exec_assistant.cli.views import print_sync
 from exec_assistant.clocks import SimulatedClock
@@ -211,8 +210,8 @@ def demo(
             markup=False,
             highlight=False,
         )
-        channel = TerminalChannel(
-            console, zone, interactive=False, answers=AnswersFile(plan.answers), compact_clock=clock
+        channel = terminal_channel(
+            console, zone, interactive=False, answers=AnswersFile(plan.answers), stamped_by=clock
         )
         runtime = build_runtime(local, channel, clock, timer=timer, verbose=options.verbose)
         report = runtime.ticker.tick(sync=True, prepare=False).sync

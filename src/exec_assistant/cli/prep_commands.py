@@ -20,11 +20,10 @@ from exec_assistant.bootstrap import (
     PrepRuntime,
     build_local,
     build_runtime,
+    json_lines_channel,
+    terminal_channel,
 )
-from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
-from exec_assistant.channels.outbox import JsonLinesChannel
-from exec_assistant.channels.terminal import TerminalChannel
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -149,7 +148,7 @@ def prep(
         if answers_file is not None and raw is None:
             raise ExecAssistantError(f"answers file {answers} has no answers for '{meeting.title}'")
         console = ui.err if as_json else ui.out
-        channel = TerminalChannel(
+        channel = terminal_channel(
             console, settings.zone, interactive=interactive, answers=answers_file
         )
         runtime = build_runtime(local, channel, clock, verbose=ctx.obj.verbose)
@@ -221,7 +220,7 @@ def answer(
         if raw is None:
             raise ExecAssistantError(f"answers file {answers} has no answers for '{meeting.title}'")
         console = ui.err if as_json else ui.out
-        channel = TerminalChannel(console, settings.zone, interactive=False)
+        channel = terminal_channel(console, settings.zone, interactive=False)
         runtime = build_runtime(local, channel, clock, verbose=ctx.obj.verbose)
         with launched(runtime):
             submit_answers(
@@ -314,9 +313,9 @@ def serve(
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         channel: ChatChannel = (
-            AnsweringChannel(JsonLinesChannel(clock), answers_file)
+            json_lines_channel(clock, answers_file)
             if as_json
-            else TerminalChannel(ui.out, settings.zone, interactive=False, answers=answers_file)
+            else terminal_channel(ui.out, settings.zone, interactive=False, answers=answers_file)
         )
         events = _JsonEvents(clock) if as_json else None
         runtime = build_runtime(
