@@ -16,7 +16,6 @@ from exec_assistant.context.files import (
     ContextFileMissing,
     IncidentsContextProvider,
     StaffingContextProvider,
-    _money,
 )
 from exec_assistant.domain.context import ContextRequest
 from exec_assistant.ports import ContextProvider
@@ -115,22 +114,6 @@ def test_budget_data_carries_the_figures(tmp_path: Path) -> None:
     assert travel["variance"] == -400
     assert travel["variance_pct"] == -8.0
     assert travel["actual_to_date"] == 2100
-
-
-@pytest.mark.parametrize(
-    ("amount", "text"),
-    [
-        (950, "$950"),
-        (132_000, "$132.0k"),
-        (1_232_000, "$1.23M"),
-        (2_625_000, "$2.63M"),  # half-up, like a spreadsheet
-        (999.6, "$1.0k"),
-        (999_990, "$1.00M"),
-        (0, "$0"),
-    ],
-)
-def test_money_uses_one_format_across_magnitudes(amount: float, text: str) -> None:
-    assert _money(amount, "USD") == text
 
 
 def test_budget_for_people_keeps_their_cost_centres_only(tmp_path: Path) -> None:
@@ -717,3 +700,25 @@ def test_a_published_postmortem_is_neither_due_nor_overdue(tmp_path: Path) -> No
     result = IncidentsContextProvider(tmp_path).gather(request)
     overdue = [f for f in result.facts if f.startswith("Postmortems past their due date")]
     assert overdue == ["Postmortems past their due date: I-2 (due 26 Nov)"]
+
+
+def test_budget_rejects_infinity_naming_the_row(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", BUDGET.replace("budget: 5000", "budget: .inf"))
+
+    with pytest.raises(
+        ContextDataError, match=r"cost_centers\[1\] \(Travel\): budget: input should be a finite"
+    ):
+        BudgetContextProvider(tmp_path).gather(request())
+
+
+def test_a_quoted_newline_in_an_incident_title_stays_in_one_fact(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "incidents.csv",
+        INCIDENTS.replace("Queue backlog", '"Queue\n# backlog"'),
+    )
+
+    result = IncidentsContextProvider(tmp_path).gather(request())
+
+    assert "What is the plan and ETA to resolve I-3 (Queue # backlog)?" in result.questions
+    assert all("\n" not in text for text in result.highlights + result.questions)
