@@ -722,3 +722,43 @@ def test_a_quoted_newline_in_an_incident_title_stays_in_one_fact(tmp_path: Path)
 
     assert "What is the plan and ETA to resolve I-3 (Queue # backlog)?" in result.questions
     assert all("\n" not in text for text in result.highlights + result.questions)
+
+
+def test_invalid_yaml_says_what_the_parser_found(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", "period: &p FY2026-Q4\ncurrency: *q\ncost_centers: []\n")
+
+    with pytest.raises(
+        ContextDataError, match=r"budget\.yaml: invalid YAML at line 2: found undefined alias 'q'"
+    ):
+        BudgetContextProvider(tmp_path).gather(request())
+
+
+def test_a_raw_control_character_in_yaml_names_its_line_and_the_fix(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", BUDGET.replace("name: Travel", "name: Travel \x1b[31m"))
+
+    with pytest.raises(ContextDataError) as caught:
+        BudgetContextProvider(tmp_path).gather(request())
+
+    assert str(caught.value) == (
+        f"{tmp_path / 'budget.yaml'}: invalid YAML at line 10: character U+001B is not allowed; "
+        'write it as an escape in a double-quoted string ("\\x1b")'
+    )
+
+
+def test_hostile_text_in_an_export_reads_as_one_line_facts(tmp_path: Path) -> None:
+    hostile = "Cloud\\n# compute [bold]x[/bold] [link=https://evil.example]y[/link] \\x1b[31mred"
+    long_name = "n" * 10_000
+    write(
+        tmp_path,
+        "budget.yaml",
+        BUDGET.replace("name: Cloud compute", f'name: "{hostile}"').replace(
+            "name: Travel", f"name: {long_name}"
+        ),
+    )
+
+    result = BudgetContextProvider(tmp_path).gather(request())
+
+    flat = "Cloud # compute [bold]x[/bold] [link=https://evil.example]y[/link] \x1b[31mred"
+    assert result.facts[1].startswith(f"{flat}: forecast $1.23M")
+    assert result.facts[2].startswith(f"{long_name}: forecast $4.6k")
+    assert result.data["cost_centers"][0]["name"] == flat.replace(" # ", "\n# ", 1)

@@ -51,7 +51,7 @@ class BigRock(SourceRow):
 
     @property
     def label(self) -> str:
-        """ "BR-1 Payments failover", or the name alone without an id."""
+        """The id and the name (BR-1 Payments failover), or the name alone without an id."""
         return f"{self.id} {self.name}" if self.id else self.name
 
 
@@ -143,7 +143,7 @@ def big_rocks_data(header: BigRocksHeader, rocks: Sequence[BigRock], today: date
 
 
 def status_counts_fact(rocks: Sequence[BigRock], as_of: date | None, today: date) -> str:
-    """ "5 big rocks (updated 27 Nov): 2 on track, 1 at risk, 1 off track, 1 done"."""
+    """Counts by status: 5 big rocks (updated 27 Nov): 2 on track, 1 at risk, 1 done."""
     counts = Counter(rock.status for rock in rocks)
     parts = [f"{counts[s]} {status_text(s)}" for s in ROCK_STATUSES if counts[s]]
     updated = f" (updated {day(as_of, today)})" if as_of else ""
@@ -151,7 +151,7 @@ def status_counts_fact(rocks: Sequence[BigRock], as_of: date | None, today: date
 
 
 def rock_fact(rock: BigRock, today: date) -> str:
-    """ "R-1 Alpha: at risk, 50% complete, due 9 Jan 2027 (in 40 days); owner ana@example.com"."""
+    """R-1 Alpha: at risk, 50% complete, due 9 Jan 2027 (in 40 days); owner ana@example.com."""
     # Owner last: names like "Observability cost reduction (-25%)" carry their own brackets.
     return (
         f"{rock.label}: {status_text(rock.status)}, "

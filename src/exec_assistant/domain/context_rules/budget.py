@@ -114,7 +114,7 @@ def budget_data(header: BudgetHeader, centers: Sequence[CostCenter]) -> dict[str
 
 
 def budget_total_fact(header: BudgetHeader, centers: Sequence[CostCenter], today: date) -> str:
-    """ "FY2026-Q4 total across 3 cost centres (as of 27 Nov): forecast $1.25M against ..."."""
+    """FY2026-Q4 total across 3 cost centres (as of 27 Nov): forecast $1.25M against a..."""
     budget = sum(c.budget for c in centers)
     forecast = sum(c.forecast for c in centers)
     subject = f"{header.period} total" if header.period else "Total"
@@ -126,7 +126,7 @@ def budget_total_fact(header: BudgetHeader, centers: Sequence[CostCenter], today
 
 
 def cost_center_fact(center: CostCenter, currency: str) -> str:
-    """ "Cloud compute: forecast $1.23M against a $1.10M budget, $132.0k (12.0%) over"."""
+    """Cloud compute: forecast $1.23M against a $1.10M budget, $132.0k (12.0%) over."""
     return f"{center.name}: {forecast_vs_budget(center.forecast, center.budget, currency)}"
 
 

@@ -75,13 +75,13 @@ def iso(value: date | None) -> str | None:
 
 
 def day(value: date, today: date) -> str:
-    """ "9 Jan" this year, "9 Jan 2027" another year."""
+    """9 Jan this year, 9 Jan 2027 another year."""
     year = f" {value.year}" if value.year != today.year else ""
     return f"{value.day} {_MONTHS[value.month - 1]}{year}"
 
 
 def relative_days(days: int) -> str:
-    """ "in 3 days", "today", "1 day ago"."""
+    """Days from today in words: in 3 days, today, 1 day ago."""
     if days == 0:
         return "today"
     return f"in {plural(days, 'day')}" if days > 0 else f"{plural(-days, 'day')} ago"
@@ -94,12 +94,12 @@ def duration(elapsed: timedelta) -> str:
 
 
 def last_days(days: int) -> str:
-    """ "last day", "last 30 days"."""
+    """The lookback window in words: last day, last 30 days."""
     return "last day" if days == 1 else f"last {days} days"
 
 
 def status_text(status: str) -> str:
-    """ "at_risk" → "at risk"."""
+    """A status as words: at_risk reads at risk."""
     return status.replace("_", " ")
 
 

@@ -213,7 +213,7 @@ def mean_hours_to_resolve(incidents: Iterable[Incident]) -> float | None:
 
 
 def incident_highlight(incident: Incident, now: datetime) -> str:
-    """ "I-3 SEV2 (queue): Queue backlog, still open after 24.0 h; impact: Orders delayed"."""
+    """I-3 SEV2 (queue): Queue backlog, still open after 24.0 h; impact: Orders delayed."""
     where = f" ({incident.service})" if incident.service else ""
     hours = incident.hours_to_resolve
     if hours is not None:

@@ -115,7 +115,7 @@ def staffing_result(
 
 
 def team_concerns(team: Team, rules: StaffingRules = STAFFING_RULES) -> list[str]:
-    """ "Staff SRE req open 50 days", "1 departure last quarter", "on-call load 12.5 ..."."""
+    """What is worth a conversation: a stale req, departures, a heavy on-call load."""
     concerns = [f"{req.title} req open {req.days_open} days" for req in rules.stale_reqs(team)]
     if rules.attrition_worth_asking(team):
         concerns.append(f"{plural(team.attrition_last_quarter, 'departure')} last quarter")
@@ -167,7 +167,7 @@ def staffing_data(header: StaffingHeader, teams: Sequence[Team]) -> dict[str, An
 
 
 def staffing_total_fact(header: StaffingHeader, teams: Sequence[Team], today: date) -> str:
-    """ "Infra (as of 27 Nov): 17 of 19 approved headcount filled across 3 teams, ..."."""
+    """Infra (as of 27 Nov): 17 of 19 approved headcount filled across 3 teams, 3 open reqs..."""
     subject = header.org or "Total"
     as_of = f" (as of {day(header.as_of, today)})" if header.as_of else ""
     headcount = sum(t.headcount for t in teams)
@@ -182,7 +182,7 @@ def staffing_total_fact(header: StaffingHeader, teams: Sequence[Team], today: da
 
 
 def team_fact(team: Team) -> str:
-    """ "Alpha: 8 of 10 approved headcount, 2 open reqs (oldest 50 days), 1 departure ..."."""
+    """Alpha: 8 of 10 approved headcount, 2 open reqs (oldest 50 days), 1 departure last..."""
     oldest = team.oldest_req_days
     reqs = plural(len(team.open_reqs), "open req")
     if oldest is not None:
