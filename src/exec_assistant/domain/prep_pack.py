@@ -256,9 +256,9 @@ def _background(inputs: PackInputs) -> dict[str, list[str]]:
     background: dict[str, list[str]] = {}
     for result in inputs.context:
         if result.available:
-            background[result.provider] = list(result.facts)
+            background[result.provider] = [one_line(fact) for fact in result.facts]
         else:
-            background[result.provider] = [f"unavailable: {result.reason}"]
+            background[result.provider] = [one_line(f"unavailable: {result.reason}")]
     return background
 
 
@@ -281,9 +281,9 @@ def fill_notes_template(
     local = meeting.start.astimezone(zone)
     topics = "\n".join(f"### {item.title} ({item.minutes} min)\n-\n" for item in agenda)
     values = {
-        "title": meeting.title,
+        "title": one_line(meeting.title),
         "date": f"{local:%A %d %B %Y, %H:%M} ({zone.key})",
-        "attendees": ", ".join(_attendee_names(meeting)),
+        "attendees": one_line(", ".join(_attendee_names(meeting))),
         "topics": topics.rstrip(),
     }
     # str.format would choke on braces in user templates; replace only the known fields.
