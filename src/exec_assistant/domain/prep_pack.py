@@ -329,7 +329,7 @@ def build_offline_pack(inputs: PackInputs) -> PrepPack:
     )
 
 
-def _unplaced_prep(pack: PrepPack) -> list[tuple[str, str | None]]:
+def prep_not_in_agenda(pack: PrepPack) -> list[tuple[str, str | None]]:
     """The prep questions whose answer the agenda and the decisions needed do not show, with
     the answer (None when unanswered). A model's pack may place answers its own way: then
     they are all listed."""
@@ -379,7 +379,7 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
             lines.append(f"_{one_line(item.purpose)}_")
         lines.extend(bullets(item.notes))
         lines.append("")
-    unplaced = _unplaced_prep(pack)
+    unplaced = prep_not_in_agenda(pack)
     if unplaced or not pack.answers_received:
         lines += ["## Your prep", ""]
         if not pack.answers_received:
