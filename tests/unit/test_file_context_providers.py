@@ -16,7 +16,6 @@ from exec_assistant.context.files import (
     ContextFileMissing,
     IncidentsContextProvider,
     StaffingContextProvider,
-    _money,
 )
 from exec_assistant.domain.context import ContextRequest
 from exec_assistant.ports import ContextProvider
@@ -115,22 +114,6 @@ def test_budget_data_carries_the_figures(tmp_path: Path) -> None:
     assert travel["variance"] == -400
     assert travel["variance_pct"] == -8.0
     assert travel["actual_to_date"] == 2100
-
-
-@pytest.mark.parametrize(
-    ("amount", "text"),
-    [
-        (950, "$950"),
-        (132_000, "$132.0k"),
-        (1_232_000, "$1.23M"),
-        (2_625_000, "$2.63M"),  # half-up, like a spreadsheet
-        (999.6, "$1.0k"),
-        (999_990, "$1.00M"),
-        (0, "$0"),
-    ],
-)
-def test_money_uses_one_format_across_magnitudes(amount: float, text: str) -> None:
-    assert _money(amount, "USD") == text
 
 
 def test_budget_for_people_keeps_their_cost_centres_only(tmp_path: Path) -> None:
@@ -717,3 +700,65 @@ def test_a_published_postmortem_is_neither_due_nor_overdue(tmp_path: Path) -> No
     result = IncidentsContextProvider(tmp_path).gather(request)
     overdue = [f for f in result.facts if f.startswith("Postmortems past their due date")]
     assert overdue == ["Postmortems past their due date: I-2 (due 26 Nov)"]
+
+
+def test_budget_rejects_infinity_naming_the_row(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", BUDGET.replace("budget: 5000", "budget: .inf"))
+
+    with pytest.raises(
+        ContextDataError, match=r"cost_centers\[1\] \(Travel\): budget: input should be a finite"
+    ):
+        BudgetContextProvider(tmp_path).gather(request())
+
+
+def test_a_quoted_newline_in_an_incident_title_stays_in_one_fact(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "incidents.csv",
+        INCIDENTS.replace("Queue backlog", '"Queue\n# backlog"'),
+    )
+
+    result = IncidentsContextProvider(tmp_path).gather(request())
+
+    assert "What is the plan and ETA to resolve I-3 (Queue # backlog)?" in result.questions
+    assert all("\n" not in text for text in result.highlights + result.questions)
+
+
+def test_invalid_yaml_says_what_the_parser_found(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", "period: &p FY2026-Q4\ncurrency: *q\ncost_centers: []\n")
+
+    with pytest.raises(
+        ContextDataError, match=r"budget\.yaml: invalid YAML at line 2: found undefined alias 'q'"
+    ):
+        BudgetContextProvider(tmp_path).gather(request())
+
+
+def test_a_raw_control_character_in_yaml_names_its_line_and_the_fix(tmp_path: Path) -> None:
+    write(tmp_path, "budget.yaml", BUDGET.replace("name: Travel", "name: Travel \x1b[31m"))
+
+    with pytest.raises(ContextDataError) as caught:
+        BudgetContextProvider(tmp_path).gather(request())
+
+    assert str(caught.value) == (
+        f"{tmp_path / 'budget.yaml'}: invalid YAML at line 10: character U+001B is not allowed; "
+        'write it as an escape in a double-quoted string ("\\x1b")'
+    )
+
+
+def test_hostile_text_in_an_export_reads_as_one_line_facts(tmp_path: Path) -> None:
+    hostile = "Cloud\\n# compute [bold]x[/bold] [link=https://evil.example]y[/link] \\x1b[31mred"
+    long_name = "n" * 10_000
+    write(
+        tmp_path,
+        "budget.yaml",
+        BUDGET.replace("name: Cloud compute", f'name: "{hostile}"').replace(
+            "name: Travel", f"name: {long_name}"
+        ),
+    )
+
+    result = BudgetContextProvider(tmp_path).gather(request())
+
+    flat = "Cloud # compute [bold]x[/bold] [link=https://evil.example]y[/link] \x1b[31mred"
+    assert result.facts[1].startswith(f"{flat}: forecast $1.23M")
+    assert result.facts[2].startswith(f"{long_name}: forecast $4.6k")
+    assert result.data["cost_centers"][0]["name"] == flat.replace(" # ", "\n# ", 1)
