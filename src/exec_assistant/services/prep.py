@@ -447,6 +447,7 @@ class PrepSteps:
             now=deps.clock.now(),
             zone=deps.executive.zone,
             people=_people(meeting),
+            executive_email=deps.executive.email,
         )
         try:
             pack = self._generate_within(inputs)
