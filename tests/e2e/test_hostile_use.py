@@ -11,7 +11,6 @@ import select
 import signal
 import stat
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,69 +19,33 @@ import pytest
 
 from exec_assistant.cli import main
 
-from factories import EXEC, LEADERS, calendar_text, stamp, vevent
+from cli_user import CliUser
+from factories import LEADERS, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "examples" / "notes"
 HOSTILE = "[/bold][link=https://evil.example]Board[/link] \x1b[2J\u202eevil"
 
 
-class User:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.data = tmp / "data"
-        self.env = {
-            **os.environ,
-            "EXEC_ASSISTANT_USER_EMAIL": EXEC,
-            "EXEC_ASSISTANT_TIMEZONE": "America/New_York",
-            "EXEC_ASSISTANT_CONTEXT_DIR": str(ROOT / "examples" / "context"),
-            "COLUMNS": "120",
-        }
-
-    def command(self, *argv: str) -> list[str]:
-        return [sys.executable, "-m", "exec_assistant", "--data-dir", str(self.data), *argv]
-
-    def run(self, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.command(*argv),
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def ok(self, *argv: str, **env: str) -> str:
-        result = self.run(*argv, **env)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
-    def calendar(
-        self, title: str = "Leadership team", starts_in: timedelta = timedelta(hours=30)
-    ) -> Path:
-        start = datetime.now(UTC) + starts_in
-        path = self.tmp / "calendar.ics"
-        ics = calendar_text(
-            vevent(
-                "lt@test",
-                title,
-                stamp(start),
-                stamp(start + timedelta(hours=1)),
-                tz=None,
-                attendees=LEADERS,
-            )
-        )
-        path.write_bytes(ics.encode())
-        return path
-
-    def meeting_id(self) -> str:
-        meetings = json.loads(self.ok("meetings", "--json"))
-        return str(meetings[0]["meeting_id"])
+def leadership_calendar(
+    user: CliUser, title: str = "Leadership team", starts_in: timedelta = timedelta(hours=30)
+) -> Path:
+    start = datetime.now(UTC) + starts_in
+    return user.calendar(
+        vevent(
+            "lt@test",
+            title,
+            stamp(start),
+            stamp(start + timedelta(hours=1)),
+            tz=None,
+            attendees=LEADERS,
+        ),
+    )
 
 
 @pytest.fixture
-def user(tmp_path: Path) -> User:
-    return User(tmp_path)
+def user(tmp_path: Path) -> CliUser:
+    return CliUser(tmp_path, columns=120)
 
 
 @pytest.mark.parametrize(
@@ -108,13 +71,13 @@ def test_every_usage_error_prints_the_usage_and_exits_2(
     assert "Traceback" not in both
 
 
-def test_a_usage_error_in_a_real_process_exits_2(user: User) -> None:
+def test_a_usage_error_in_a_real_process_exits_2(user: CliUser) -> None:
     result = user.run("prep")
     assert result.returncode == 2
     assert "Usage:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_damaged_database_gets_one_clear_message(user: User) -> None:
+def test_a_damaged_database_gets_one_clear_message(user: CliUser) -> None:
     user.data.mkdir()
     (user.data / "exec-assistant.sqlite3").write_bytes(os.urandom(4096))
     result = user.run("meetings")
@@ -123,8 +86,8 @@ def test_a_damaged_database_gets_one_clear_message(user: User) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_damaged_workflow_database_gets_one_clear_message(user: User) -> None:
-    user.ok("sync", "-c", str(user.calendar()))
+def test_a_damaged_workflow_database_gets_one_clear_message(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     (user.data / "workflows.sqlite3").write_bytes(os.urandom(4096))
     result = user.run("prep", user.meeting_id())
     assert result.returncode == 3
@@ -133,7 +96,7 @@ def test_a_damaged_workflow_database_gets_one_clear_message(user: User) -> None:
     assert "Traceback" not in result.stderr and "sqlalche" not in result.stderr
 
 
-def test_a_settings_file_that_is_not_utf8(user: User) -> None:
+def test_a_settings_file_that_is_not_utf8(user: CliUser) -> None:
     config = user.data / "config"
     config.mkdir(parents=True)
     (config / "settings.yaml").write_bytes(b"timezone: Europe/Z\xfcrich\n")
@@ -144,7 +107,7 @@ def test_a_settings_file_that_is_not_utf8(user: User) -> None:
 
 
 @pytest.mark.parametrize("instant", ["9999-12-31", "0001-01-01T00:00:00+14:00", "1900-01-01"])
-def test_an_instant_out_of_range(user: User, instant: str) -> None:
+def test_an_instant_out_of_range(user: CliUser, instant: str) -> None:
     for command in ("meetings", "sync", "actions"):
         result = user.run(command, "--now", instant)
         assert result.returncode == 2, (command, result.stderr)
@@ -152,7 +115,7 @@ def test_an_instant_out_of_range(user: User, instant: str) -> None:
         assert "Traceback" not in result.stderr
 
 
-def test_an_outbox_in_a_folder_that_does_not_exist_fails_at_start_up(user: User) -> None:
+def test_an_outbox_in_a_folder_that_does_not_exist_fails_at_start_up(user: CliUser) -> None:
     outbox = user.tmp / "missing" / "outbox.jsonl"
     for argv in (["config", "check"], ["serve"], ["meetings"]):
         result = user.run(*argv, EXEC_ASSISTANT_OUTBOX=str(outbox))
@@ -161,8 +124,8 @@ def test_an_outbox_in_a_folder_that_does_not_exist_fails_at_start_up(user: User)
         assert f"the folder {outbox.parent} does not exist" in result.stderr
 
 
-def test_markup_and_escapes_from_a_calendar_are_shown_as_text(user: User) -> None:
-    calendar = user.calendar(title=HOSTILE.replace("\x1b", "\\x1b"))
+def test_markup_and_escapes_from_a_calendar_are_shown_as_text(user: CliUser) -> None:
+    calendar = leadership_calendar(user, title=HOSTILE.replace("\x1b", "\\x1b"))
     # The title reaches the assistant with a real ESC and a right-to-left override in it.
     calendar.write_bytes(calendar.read_bytes().replace(b"\\\\x1b", b"\x1b"))
     synced = user.run("sync", "-c", str(calendar))
@@ -177,11 +140,11 @@ def test_markup_and_escapes_from_a_calendar_are_shown_as_text(user: User) -> Non
     assert "Waiting for your answers" in prep.stdout
 
 
-def test_markup_in_notes_is_shown_as_text(user: User) -> None:
+def test_markup_in_notes_is_shown_as_text(user: CliUser) -> None:
     user.ok(
         "sync",
         "-c",
-        str(user.calendar(starts_in=timedelta(hours=-2))),
+        str(leadership_calendar(user, starts_in=timedelta(hours=-2))),
         "--now",
         (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
     )
@@ -203,8 +166,8 @@ def test_markup_in_notes_is_shown_as_text(user: User) -> None:
     assert "[red]it[/red]" in listed and "\x1b" not in listed
 
 
-def test_prep_json_is_pure_json_even_while_the_prep_talks(user: User) -> None:
-    user.ok("sync", "-c", str(user.calendar()))
+def test_prep_json_is_pure_json_even_while_the_prep_talks(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     meeting_id = user.meeting_id()
     prep = user.run("prep", meeting_id, "--json")
     assert prep.returncode == 0, prep.stderr
@@ -218,8 +181,8 @@ def test_prep_json_is_pure_json_even_while_the_prep_talks(user: User) -> None:
     assert result["status"] == "materials_ready" and result["pack_location"]
 
 
-def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: User) -> None:
-    user.ok("sync", "-c", str(user.calendar()))
+def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     meeting_id = user.meeting_id()
     answers = user.tmp / "answers.yaml"
     answers.write_text("- Ship it\n")
@@ -251,8 +214,8 @@ def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: User) -> 
     assert json.loads(user.ok("meetings", "--json"))[0]["prep_error"] is None
 
 
-def test_end_of_input_at_the_prompt_means_no_answers(user: User) -> None:
-    user.ok("sync", "-c", str(user.calendar()))
+def test_end_of_input_at_the_prompt_means_no_answers(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     meeting_id = user.meeting_id()
     leader, follower = pty.openpty()
     process = subprocess.Popen(
@@ -292,9 +255,9 @@ def test_end_of_input_at_the_prompt_means_no_answers(user: User) -> None:
     assert "Ship the plan" in agenda
 
 
-def test_the_data_folder_is_readable_by_its_owner_only(user: User) -> None:
+def test_the_data_folder_is_readable_by_its_owner_only(user: CliUser) -> None:
     outbox = user.tmp / "outbox.jsonl"
-    user.ok("sync", "-c", str(user.calendar()))
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     answers = user.tmp / "answers.yaml"
     answers.write_text("- Ship it\n")
     user.ok("prep", user.meeting_id(), "--answers", str(answers), EXEC_ASSISTANT_OUTBOX=str(outbox))
@@ -310,8 +273,8 @@ def test_the_data_folder_is_readable_by_its_owner_only(user: User) -> None:
         assert mode(path) in (0o600, 0o700), path
 
 
-def test_notes_for_a_meeting_that_has_not_started_need_force(user: User) -> None:
-    user.ok("sync", "-c", str(user.calendar()))
+def test_notes_for_a_meeting_that_has_not_started_need_force(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
     meeting_id = user.meeting_id()
     notes = str(NOTES / "leadership-team-2026-11-30.md")
     refused = user.run("notes", meeting_id, notes)
@@ -320,18 +283,12 @@ def test_notes_for_a_meeting_that_has_not_started_need_force(user: User) -> None
     user.ok("notes", meeting_id, notes, "--force")
 
 
-def test_notes_and_classify_work_while_serve_runs(user: User) -> None:
-    calendar = user.calendar(starts_in=timedelta(hours=-2))
+def test_notes_and_classify_work_while_serve_runs(user: CliUser) -> None:
+    calendar = leadership_calendar(user, starts_in=timedelta(hours=-2))
     past = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
     user.ok("sync", "-c", str(calendar), "--now", past)
     meeting_id = json.loads(user.ok("meetings", "--json", "--from", past))[0]["meeting_id"]
-    serve = subprocess.Popen(
-        user.command("serve"),
-        env={**user.env, "EXEC_ASSISTANT_CALENDARS": str(calendar)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    serve = user.serve(EXEC_ASSISTANT_CALENDARS=str(calendar))
     try:
         deadline = time.monotonic() + 60
         while "serve" not in (

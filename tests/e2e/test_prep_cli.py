@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from factories import EXEC, calendar_text, stamp, vevent
+from cli_user import CliUser
+from factories import EXEC, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "examples" / "notes"
@@ -27,60 +25,9 @@ PEOPLE = [
 ]
 
 
-class User:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.data = tmp / "data"
-        self.env = {
-            **os.environ,
-            "EXEC_ASSISTANT_USER_EMAIL": EXEC,
-            "EXEC_ASSISTANT_TIMEZONE": "America/New_York",
-            "EXEC_ASSISTANT_CONTEXT_DIR": str(ROOT / "examples" / "context"),
-            "COLUMNS": "200",
-        }
-
-    def run(self, *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "exec_assistant", "--data-dir", str(self.data), *argv],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            input=stdin,
-        )
-
-    def ok(self, *argv: str) -> str:
-        result = self.run(*argv)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
-    def json(self, *argv: str) -> object:
-        return json.loads(self.ok(*argv, "--json"))
-
-    def serve(self, calendar: Path, answers: Path, *extra: str) -> subprocess.Popen[str]:
-        env = {
-            **self.env,
-            "EXEC_ASSISTANT_CALENDARS": str(calendar),
-            "EXEC_ASSISTANT_SERVE_TICK_SECONDS": "0.2",
-        }
-        command = [sys.executable, "-m", "exec_assistant", "--data-dir", str(self.data)]
-        return subprocess.Popen(
-            [*command, "serve", "--answers", str(answers), *extra],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def calendar(self, *events: str) -> Path:
-        path = self.tmp / "calendar.ics"
-        path.write_text(calendar_text(*events))
-        return path
-
-
 @pytest.fixture
-def user(tmp_path: Path) -> User:
-    return User(tmp_path)
+def user(tmp_path: Path) -> CliUser:
+    return CliUser(tmp_path)
 
 
 def leadership(start: datetime, uid: str = "lt@test") -> str:
@@ -94,7 +41,7 @@ def leadership(start: datetime, uid: str = "lt@test") -> str:
     )
 
 
-def test_prep_with_an_answers_file_writes_and_delivers_the_pack(user: User) -> None:
+def test_prep_with_an_answers_file_writes_and_delivers_the_pack(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(hours=30)))
     user.ok("sync", "-c", str(cal))
     meeting = user.json("meetings")[0]  # type: ignore[index]
@@ -112,7 +59,7 @@ def test_prep_with_an_answers_file_writes_and_delivers_the_pack(user: User) -> N
     assert status == "materials_ready"
 
 
-def test_prep_without_answers_waits_then_answer_finishes_it(user: User) -> None:
+def test_prep_without_answers_waits_then_answer_finishes_it(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(hours=30)))
     user.ok("sync", "-c", str(cal))
     meeting_id = user.json("meetings")[0]["meeting_id"]  # type: ignore[index]
@@ -130,7 +77,7 @@ def test_prep_without_answers_waits_then_answer_finishes_it(user: User) -> None:
     assert "no longer waiting for answers: it was answered already" in refused.stderr
 
 
-def test_answers_before_the_prep_started_are_refused(user: User) -> None:
+def test_answers_before_the_prep_started_are_refused(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(hours=30)))
     user.ok("sync", "-c", str(cal))
     meeting_id = user.json("meetings")[0]["meeting_id"]  # type: ignore[index]
@@ -141,7 +88,7 @@ def test_answers_before_the_prep_started_are_refused(user: User) -> None:
     assert "its prep has not started yet" in refused.stderr
 
 
-def test_a_bad_answers_file(user: User) -> None:
+def test_a_bad_answers_file(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(hours=30)))
     user.ok("sync", "-c", str(cal))
     meeting_id = user.json("meetings")[0]["meeting_id"]  # type: ignore[index]
@@ -153,7 +100,7 @@ def test_a_bad_answers_file(user: User) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_notes_become_decisions_and_action_items(user: User) -> None:
+def test_notes_become_decisions_and_action_items(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime(2026, 11, 30, 15, tzinfo=UTC)))
     user.ok("sync", "-c", str(cal), "--now", "2026-11-30T07:00:00-05:00")
     meeting_id = user.json("meetings", "--now", "2026-11-30T07:00:00-05:00")[0]["meeting_id"]  # type: ignore[index]
@@ -194,7 +141,7 @@ def test_notes_become_decisions_and_action_items(user: User) -> None:
     assert user.json("meetings", "--now", "2026-11-30T07:00:00-05:00")[0]["status"] == "completed"  # type: ignore[index]
 
 
-def test_open_items_come_back_in_the_next_meeting_of_the_series(user: User) -> None:
+def test_open_items_come_back_in_the_next_meeting_of_the_series(user: CliUser) -> None:
     first = datetime(2026, 11, 30, 15, tzinfo=UTC)
     series = vevent(
         "lt@test",
@@ -232,7 +179,7 @@ def test_open_items_come_back_in_the_next_meeting_of_the_series(user: User) -> N
     assert "Bring three pricing options for the Datadog renewal" in agenda
 
 
-def test_notes_for_a_skipped_meeting_are_refused(user: User) -> None:
+def test_notes_for_a_skipped_meeting_are_refused(user: CliUser) -> None:
     declined = vevent(
         "g@test",
         "Guild",
@@ -247,11 +194,11 @@ def test_notes_for_a_skipped_meeting_are_refused(user: User) -> None:
     assert "is skipped (you declined)" in result.stderr
 
 
-def test_serve_preps_what_is_due_and_stops_cleanly_on_ctrl_c(user: User) -> None:
+def test_serve_preps_what_is_due_and_stops_cleanly_on_ctrl_c(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(minutes=110)))
     answers = user.tmp / "answers.yaml"
     answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
-    process = user.serve(cal, answers)
+    process = user.serve("--answers", str(answers), EXEC_ASSISTANT_CALENDARS=str(cal))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -278,11 +225,11 @@ def test_serve_preps_what_is_due_and_stops_cleanly_on_ctrl_c(user: User) -> None
     assert user.run("sync", "-c", str(cal)).returncode == 0
 
 
-def test_serve_json_prints_events_as_json_lines(user: User) -> None:
+def test_serve_json_prints_events_as_json_lines(user: CliUser) -> None:
     cal = user.calendar(leadership(datetime.now(UTC) + timedelta(minutes=110)))
     answers = user.tmp / "answers.yaml"
     answers.write_text("meetings:\n  leadership_team: [Ship it]\n")
-    process = user.serve(cal, answers, "--json")
+    process = user.serve("--answers", str(answers), "--json", EXEC_ASSISTANT_CALENDARS=str(cal))
     lines: list[dict[str, object]] = []
     try:
         assert process.stdout is not None
