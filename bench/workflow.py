@@ -11,19 +11,20 @@ prep is therefore due now, and none has a final reminder to wait for (a meeting 
 
 It then runs the real local code path, as `exec-assistant serve` does: settings from
 `load_settings`, `build_local` on a fresh data folder (SQLite), `sync_calendars`, then
-`build_prep` + `build_engine` on the real clock with a `DurableTimer`, and
-`LocalWorkflowEngine.launch()` (DBOS on the folder's SQLite). The channel is the outbox (one
-JSON line per message, `ask` returns None), so the answers are delivered programmatically;
-the pack generator is the offline one.
+`build_runtime` on the real clock (the DBOS engine interpreting the workflow spec, on the
+folder's SQLite) and `engine.launch()`. Each prep is started with `start_prep`, as the tick
+does. The channel is the outbox (one JSON line per message); the pack generator is the
+offline one.
 
-Timed (time.perf_counter) from the first `engine.start` to the last `engine.result`:
+Timed (time.perf_counter) from the first start to the last result:
 
 - main run, "answers delivered as soon as each asks": start all N preps, then poll the
-  meetings and deliver each prep's answers (`engine.deliver_answers`) once its meeting is
-  `notified`, then wait for every result;
-- second run, on a fresh data folder, "answers sent before asking": each prep's answers are
-  sent right after its start, before it asks; DBOS keeps them in the mailbox until the
-  prep's `recv`. It shows what the polling round trip costs.
+  meetings and give each prep its answers (`submit_answers`, as `exec-assistant answer`
+  does: stored with the session, then delivered to the token the wait attached) once its
+  meeting is `notified`, then wait for every result;
+- second run, on a fresh data folder, "answered at once": the channel returns the answers
+  as it asks (as the terminal does with an answers file), so no prep waits. It shows what
+  the wait and the polling round trip cost.
 
 While the preps run, one loop polls every 50 ms: the meetings (for `notified`, in the main
 run) and DBOS's list of finished workflows. Per-prep latency is from a prep's `engine.start`
@@ -63,17 +64,19 @@ from typing import Any
 
 from dbos import DBOS
 
-from exec_assistant.bootstrap import LocalApp, build_engine, build_local, build_prep
+from exec_assistant.bootstrap import LocalApp, build_local, build_runtime
 from exec_assistant.channels.outbox import OutboxChannel
 from exec_assistant.clocks import SystemClock
 from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.identity import meeting_id_for
-from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.models import ChatSession, Meeting, MeetingStatus
+from exec_assistant.ports import Clock
+from exec_assistant.services.answers import session_of, submit_answers
 from exec_assistant.services.pack_documents import AGENDA_JSON
-from exec_assistant.services.prep import due_preps
+from exec_assistant.services.preps import start_prep
 from exec_assistant.services.sync_calendars import sync_calendars
 from exec_assistant.settings import load_settings
-from exec_assistant.workflows.local import DurableTimer, LocalWorkflowEngine
+from exec_assistant.workflows.dbos_engine import DbosPrepEngine
 
 EXECUTIVE_EMAIL = "exec@bench.example"
 EXECUTIVE_NAME = "Jordan Lee"
@@ -88,11 +91,18 @@ POLL_S = 0.05
 GIVE_UP_S = 600.0  # a stuck prep fails the checks instead of hanging the benchmark
 PROJECT = Path(__file__).resolve().parent.parent
 CONTEXT_DIR = PROJECT / "examples" / "context"
-ANSWERS = {
-    "1": "Agree the Q1 priorities and who owns them.",
-    "2": "Budget overrun on the data platform; staffing on SRE.",
-    "3": "A decision on the vendor consolidation.",
-}
+ANSWERS = (
+    "Agree the Q1 priorities and who owns them.",
+    "Budget overrun on the data platform; staffing on SRE.",
+    "A decision on the vendor consolidation.",
+)
+
+
+def answers_for(session: ChatSession) -> dict[str, str]:
+    """An answer to each of the session's questions (a general meeting asks only two)."""
+    return {str(n): text for n, text in enumerate(ANSWERS[: len(session.questions)], start=1)}
+
+
 S = MeetingStatus
 _FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
 
@@ -234,10 +244,18 @@ def write_calendar(path: Path, planned: Sequence[Planned], now: datetime) -> Non
 # --------------------------------------------------------------------------------------------
 
 
+class AnsweringOutbox(OutboxChannel):
+    """The outbox, with the answers at hand as it asks: no prep waits."""
+
+    def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
+        super().ask(meeting, session, key)
+        return answers_for(session)
+
+
 @dataclass
 class Setup:
     local: LocalApp
-    engine: LocalWorkflowEngine
+    engine: DbosPrepEngine
     meetings: list[Meeting]  # the preps due now, as `serve` would start them
     outbox: Path
     sync_s: float
@@ -277,20 +295,25 @@ def open_and_sync(home: Path, ics: Path) -> tuple[LocalApp, float]:
     return local, seconds
 
 
-def prepare(home: Path, ics: Path, planned: Sequence[Planned]) -> Setup:
+def prepare(home: Path, ics: Path, planned: Sequence[Planned], answered_at_once: bool) -> Setup:
     local, sync_s = open_and_sync(home, ics)
-    clock = SystemClock()
+    clock: Clock = SystemClock()
     outbox = home / "outbox.jsonl"
     started = time.perf_counter()
-    deps = build_prep(local, OutboxChannel(outbox), clock)
-    engine = build_engine(local, deps, DurableTimer(clock))
+    channel = (AnsweringOutbox if answered_at_once else OutboxChannel)(outbox, clock)
+    engine = build_runtime(local, channel, clock).engine
     try:
         engine.launch()
     except BaseException:
         local.close()  # release the data folder's lock
         raise
     launch_s = time.perf_counter() - started
-    due = due_preps(deps, clock.now())
+    now = clock.now()
+    due = [
+        m
+        for m in local.meetings.list_by_status(S.SCHEDULED)
+        if m.prep_at is not None and m.prep_at <= now and m.end > now
+    ]
     calendar_id = local.calendar_sources()[0].calendar_id
     expected = {meeting_id_for(calendar_id, p.uid, None): p.expected_type for p in planned}
     return Setup(
@@ -325,7 +348,7 @@ class Run:
 
 def start(setup: Setup, meeting: Meeting, run: Run) -> str:
     run.started_at[meeting.meeting_id] = time.perf_counter()
-    return setup.engine.start(meeting)
+    return start_prep(setup.local.meetings, setup.engine, meeting).workflow_id
 
 
 def deliver_to_asked(setup: Setup, waiting: dict[str, str], run: Run) -> None:
@@ -336,7 +359,13 @@ def deliver_to_asked(setup: Setup, waiting: dict[str, str], run: Run) -> None:
         if meeting.status == S.SCHEDULED:
             continue
         if meeting.status == S.NOTIFIED:
-            setup.engine.deliver_answers(waiting[meeting_id], ANSWERS)
+            local = setup.local
+            session = session_of(local.chat_sessions, meeting)
+            assert session is not None
+            answers = answers_for(session)
+            submit_answers(
+                local.meetings, local.chat_sessions, setup.engine, meeting_id, answers, "bench"
+            )
             run.asked_s.append(time.perf_counter() - run.started_at[meeting_id])
         del waiting[meeting_id]  # any other status is past asking: the checks tell
 
@@ -377,22 +406,18 @@ def collect(setup: Setup, workflow_ids: Sequence[str], run: Run) -> None:
         if meeting.meeting_id in run.stuck:
             continue  # waiting for a stuck one would hang
         try:
-            run.outcomes[meeting.meeting_id] = setup.engine.result(workflow_id)
+            run.outcomes[meeting.meeting_id] = setup.engine.result(workflow_id).model_dump()
         except Exception as exc:  # a failed prep is a failed check, not a crashed benchmark
             run.outcomes[meeting.meeting_id] = {"outcome": "error", "error": repr(exc)}
 
 
-def drive(setup: Setup, answers_first: bool) -> Run:
+def drive(setup: Setup, answered_at_once: bool) -> Run:
     """Start every prep and answer it; the time from the first start to the last result."""
     run = Run()
     started = time.perf_counter()
-    workflow_ids = []
-    for meeting in setup.meetings:
-        workflow_ids.append(start(setup, meeting, run))
-        if answers_first:  # DBOS keeps the message until the prep's recv
-            setup.engine.deliver_answers(workflow_ids[-1], ANSWERS)
+    workflow_ids = [start(setup, meeting, run) for meeting in setup.meetings]
     run.starting_s = time.perf_counter() - started
-    watch(setup, workflow_ids, run, answer_on_ask=not answers_first)
+    watch(setup, workflow_ids, run, answer_on_ask=not answered_at_once)
     collect(setup, workflow_ids, run)
     run.total_s = time.perf_counter() - started
     run.steps = step_times(workflow_ids)
@@ -557,20 +582,20 @@ def print_checks(checks: Sequence[Check]) -> None:
 class Mode:
     label: str
     folder: str
-    answers_first: bool
+    answered_at_once: bool
 
 
-MAIN = Mode("answers delivered as soon as each asks", "asks-first", answers_first=False)
-SECOND = Mode("answers sent right after each start, before it asks", "sends-first", True)
+MAIN = Mode("answers delivered as soon as each asks", "asks-first", answered_at_once=False)
+SECOND = Mode("answered at once, as it asks (no wait)", "at-once", answered_at_once=True)
 
 
 def run_mode(root: Path, ics: Path, planned: Sequence[Planned], mode: Mode) -> tuple[Run, bool]:
     """One mode on a data folder of its own; prints its figures. Its run, and whether its
     checks passed."""
-    setup = prepare(root / mode.folder, ics, planned)
+    setup = prepare(root / mode.folder, ics, planned, mode.answered_at_once)
     try:
         _progress(f"  {mode.label}: {len(setup.meetings)} preps ...")
-        run = drive(setup, mode.answers_first)
+        run = drive(setup, mode.answered_at_once)
         checks = verify(setup, run, len(planned))
     finally:
         setup.engine.shutdown()
