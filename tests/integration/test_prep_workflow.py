@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from dbos import DBOS
 
 from exec_assistant.bootstrap import LocalApp, PrepRuntime, build_local, build_runtime
 from exec_assistant.channels.outbox import OutboxChannel
-from exec_assistant.clocks import SystemClock
+from exec_assistant.clocks import SimulatedClock, SystemClock
 from exec_assistant.domain.identity import workflow_id_for
 from exec_assistant.domain.models import ChatSession, Meeting, MeetingStatus
 from exec_assistant.ports import ChatChannel, Clock, PrepRunState
@@ -359,25 +358,11 @@ def test_a_channel_that_fails_once_is_retried_and_sends_once(make_rig: RigFactor
     assert rig.sent() == ["questions", "pack"]
 
 
-class MovableClock:
-    def __init__(self, start: datetime) -> None:
-        self.value = start
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        with self._lock:
-            return self.value
-
-    def advance(self, delta: timedelta) -> None:
-        with self._lock:
-            self.value += delta
-
-
 def test_a_channel_down_for_an_hour_fails_visibly_then_the_prep_is_retried(
     make_rig: RigFactory,
 ) -> None:
     start = datetime.now(UTC).replace(microsecond=0)
-    clock = MovableClock(start)
+    clock = SimulatedClock(start)
     back_at = start + timedelta(hours=1)
     rig = make_rig(
         channel=lambda path, c: FlakyOutbox(path, c, lambda: clock.now() < back_at),
@@ -396,7 +381,7 @@ def test_a_channel_down_for_an_hour_fails_visibly_then_the_prep_is_retried(
     while rig.meeting().status == MeetingStatus.FAILED:
         retry_at = rig.meeting().retry_at
         assert retry_at is not None, rig.meeting().prep_error
-        clock.value = retry_at
+        clock.advance_to(retry_at)
         assert len(rig.runtime.ticker.tick().retried) == 1
         attempts += 1
         deadline = time.monotonic() + 20

@@ -276,12 +276,7 @@ class PrepSteps:
         """The time to answer counts from when the questions go out: an earlier attempt that
         could not send them must not have used it up."""
         deps = self._deps
-        due = compute_answers_due(
-            deps.clock.now(),
-            meeting.start,
-            deps.rules.response_timeout_hours,
-            deps.rules.final_reminder_minutes,
-        )
+        due = self._answers_due(meeting, deps.clock.now())
         if due == session.answers_due:
             return session
         return (
@@ -297,6 +292,12 @@ class PrepSteps:
             or session
         )
 
+    def _answers_due(self, meeting: Meeting, asked_at: datetime) -> datetime:
+        rules = self._deps.rules
+        return compute_answers_due(
+            asked_at, meeting.start, rules.response_timeout_hours, rules.final_reminder_minutes
+        )
+
     def _open_session(self, meeting: Meeting, request: PrepRequest) -> ChatSession:
         deps = self._deps
         session_id = session_id_for(request.prep_id)
@@ -305,12 +306,7 @@ class PrepSteps:
             return existing
         now = deps.clock.now()
         questions = self._type_of(meeting).prep_questions
-        due = compute_answers_due(
-            now,
-            meeting.start,
-            deps.rules.response_timeout_hours,
-            deps.rules.final_reminder_minutes,
-        )
+        due = self._answers_due(meeting, now)
         session = ChatSession(
             session_id=session_id,
             user_id=deps.executive.email or "executive",
