@@ -110,6 +110,8 @@ def test_several_next_steps_in_a_plain_text_list() -> None:
         "These came out of the budget discussion.",
         "Review went well.",
         "Update is pending on the vendor side.",
+        "Test results look good.",
+        "Plan B is off the table.",
         "Update: the vendor replied on Friday.",
         "Pricing is below the market.",
         "Maybe revisit the pricing model in May.",

@@ -134,6 +134,15 @@ def test_nul_bytes_that_are_not_utf_16_are_refused(data: bytes) -> None:
     assert "contains NUL bytes" in refusal(data)
 
 
+def test_sixteen_bit_numbers_are_not_mistaken_for_utf_16() -> None:
+    # Small little-endian counters have a NUL in every other byte, as UTF-16 text does.
+    counters = b"".join(n.to_bytes(2, "little") for n in range(1, 41))
+    assert refusal(counters) == (
+        "notes.md is not text: it contains NUL bytes, the first at byte 1 (line 1); "
+        "save it as UTF-8"
+    )
+
+
 def test_utf_16_without_a_mark_must_decode_cleanly() -> None:
     lone_surrogate = "ab".encode("utf-16-le") + b"\x00\xd8" + "cd".encode("utf-16-le")
     assert "contains NUL bytes" in refusal(lone_surrogate)

@@ -122,11 +122,12 @@ _INSTRUCTION_VERBS = words("""
     """)
 # Words that may precede the verb of an instruction: "Also check the alerts".
 _INSTRUCTION_LEADS = words("please also then and finally next first")
-# A second word that makes the first a noun: "Review went well", "Update is pending".
+# A second or third word that makes the opening a noun phrase, the subject of a sentence:
+# "Review went well", "Update is pending", "Test results look good".
 _SUBJECT_OF = words("""
-    is are was were has have had went goes looks looked seems seemed will would should can
-    could may might must did does got gets needs needed remains remained stays stayed came
-    took failed passed slipped moved happened showed shows itself
+    is are was were has have had went goes look looks looked seem seems seemed will would
+    should can could may might must did does got gets needs needed remains remained stays
+    stayed came took failed passed slipped moved happened showed shows itself
     """)
 
 
@@ -135,15 +136,16 @@ def _reads_as_instruction(text: str) -> bool:
 
     "Revisit the pricing model in May", "Also check the alert thresholds" and "Follow up
     with legal" are instructions; "These came out of the budget discussion", "Review went
-    well" and "Update: the vendor replied" are not.
+    well", "Test results look good" and "Update: the vendor replied" are not. A sentence
+    whose verb of work comes later ("Call with legal went well") is still misread.
     """
     opening = text.split(None, 3)
     if opening and opening[0].casefold() in _INSTRUCTION_LEADS:
         opening = opening[1:]
     if len(opening) < 2:
         return False
-    verb, after = opening[0].casefold(), opening[1].casefold()
-    return verb in _INSTRUCTION_VERBS and after not in _SUBJECT_OF
+    verb, after = opening[0].casefold(), {w.casefold() for w in opening[1:3]}
+    return verb in _INSTRUCTION_VERBS and not after & _SUBJECT_OF
 
 
 _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z@])")
