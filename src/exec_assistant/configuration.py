@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
 
 MEETING_TYPES_FILE = "meeting_types.yaml"
 NOTIFICATION_RULES_FILE = "notification_rules.yaml"
@@ -47,9 +48,13 @@ def _user(config_dir: Path | None, name: str) -> _Document | None:
     if not path.exists():
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the file: {exc}", source=str(path)) from None
+        text = decode_text(path.read_bytes(), str(path))
+    except UnreadableTextFile as exc:
+        raise ConfigError(f"the file {exc.problem}", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the file: {exc.strerror or exc}", source=str(path)
+        ) from None
     return _Document(str(path), _parse(text, str(path)))
 
 

@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
 
 ENV_PREFIX = "EXEC_ASSISTANT_"
 SETTINGS_FILE = "settings.yaml"
@@ -280,13 +281,9 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"not UTF-8 text (byte {exc.start} cannot be read)",
-            source=str(path),
-            hint="Save the file as UTF-8.",
-        ) from None
+        data = yaml.safe_load(decode_text(path.read_bytes(), str(path)))
+    except UnreadableTextFile as exc:
+        raise ConfigError(f"the file {exc.problem}", source=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -96,14 +96,44 @@ def test_a_damaged_workflow_database_gets_one_clear_message(user: CliUser) -> No
     assert "Traceback" not in result.stderr and "sqlalche" not in result.stderr
 
 
-def test_a_settings_file_that_is_not_utf8(user: CliUser) -> None:
+def test_a_settings_file_that_is_not_text(user: CliUser) -> None:
     config = user.data / "config"
     config.mkdir(parents=True)
-    (config / "settings.yaml").write_bytes(b"timezone: Europe/Z\xfcrich\n")
+    (config / "settings.yaml").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     result = user.run("meetings")
     assert result.returncode == 2
-    assert "settings.yaml" in result.stderr and "not UTF-8" in result.stderr
+    assert "settings.yaml" in result.stderr and "not text" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_settings_file_in_latin1_is_read(user: CliUser) -> None:
+    config = user.data / "config"
+    config.mkdir(parents=True)
+    (config / "settings.yaml").write_bytes("context_dir: /srv/exports/café\n".encode("latin-1"))
+    del user.env["EXEC_ASSISTANT_CONTEXT_DIR"]
+    shown = user.json("config", "check")
+    assert shown["settings"]["context_dir"]["value"] == "/srv/exports/café"
+
+
+def test_notes_in_utf16_and_windows_1252_are_read(user: CliUser) -> None:
+    user.ok(
+        "sync",
+        "-c",
+        str(leadership_calendar(user, starts_in=timedelta(hours=-2))),
+        "--now",
+        (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+    )
+    meeting_id = user.meeting_id("--from", (datetime.now(UTC) - timedelta(hours=4)).isoformat())
+    text = "## Action Items\n- [ ] Priya Raman to send the “café” budget by 2026-12-20\n"
+    for encoding in ("utf-16", "cp1252", "utf-8-sig"):
+        notes = user.tmp / f"notes-{encoding}.md"
+        notes.write_bytes(text.encode(encoding))
+        result = user.json("notes", meeting_id, str(notes))
+        assert result["action_items"][0]["text"] == "Send the “café” budget", encoding
+    binary = user.tmp / "notes.docx"
+    binary.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    refused = user.run("notes", meeting_id, str(binary))
+    assert refused.returncode == 2 and "plain text" in refused.stderr
 
 
 @pytest.mark.parametrize("instant", ["9999-12-31", "0001-01-01T00:00:00+14:00", "1900-01-01"])

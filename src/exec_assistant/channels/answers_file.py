@@ -18,6 +18,7 @@ import yaml
 from exec_assistant.domain.answers import RawAnswers, validate_answers
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.models import Meeting
+from exec_assistant.domain.text_files import decode_text
 
 
 def _one_meeting(value: Any, path: Path, where: str) -> RawAnswers:
@@ -33,16 +34,11 @@ class AnswersFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            data = yaml.safe_load(decode_text(path.read_bytes(), f"answers file {path}"))
         except FileNotFoundError:
             raise UsageError(f"answers file {path} does not exist") from None
         except IsADirectoryError:
             raise UsageError(f"answers file {path} is a folder, not a file") from None
-        except UnicodeDecodeError as exc:
-            raise UsageError(
-                f"answers file {path} is not UTF-8 text (byte {exc.start} cannot be read); "
-                "save it as UTF-8"
-            ) from None
         except OSError as exc:
             raise UsageError(f"cannot read answers file {path}: {exc.strerror or exc}") from None
         except yaml.YAMLError as exc:

@@ -20,6 +20,7 @@ from exec_assistant.cli.common import (
 )
 from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import UsageError
+from exec_assistant.domain.text_files import decode_text
 from exec_assistant.presentation import action_items_table, decisions_table, notes_report
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
@@ -48,11 +49,13 @@ def notes(
     settings, _ = load_command_settings(ctx)
     instant = parse_now(now, settings.zone)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = decode_text(file.read_bytes(), str(file))
     except FileNotFoundError:
         raise UsageError(f"notes file {file} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read notes file {file}: {exc}") from None
+    except IsADirectoryError:
+        raise UsageError(f"notes file {file} is a folder, not a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read notes file {file}: {exc.strerror or exc}") from None
     local = build_local(settings, command="notes", exclusive=False)
     try:
         meeting = find_meeting(local.meetings, meeting_id)

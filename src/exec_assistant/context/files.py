@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.context_rules import big_rocks, budget, incidents, staffing
 from exec_assistant.domain.errors import ExecAssistantError
+from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
 
 
 class ContextDataError(ExecAssistantError):
@@ -112,12 +113,12 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 def _read_text(path: Path) -> str:
     try:
-        # utf-8-sig: spreadsheet exports often start with a byte order mark.
-        return path.read_text(encoding="utf-8-sig")
+        # Spreadsheet exports come with byte order marks, in UTF-16 or in Windows-1252.
+        return decode_text(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise ContextFileMissing(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ContextDataError(f"{path}: not UTF-8 text") from None
+    except UnreadableTextFile as exc:
+        raise ContextDataError(str(exc)) from None
     except OSError as exc:
         raise ContextDataError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
