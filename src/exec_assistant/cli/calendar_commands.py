@@ -17,7 +17,6 @@ from exec_assistant.cli.common import (
     load_command_settings,
     make_clock,
     parse_instant,
-    parse_now,
     print_json,
     sync_progress,
     ui,
@@ -111,7 +110,7 @@ def meetings(
     """List the stored meetings with their type, status, prep time and reminder."""
     settings, _ = load_command_settings(ctx)
     zone = settings.zone
-    instant = parse_now(now, zone)
+    instant = make_clock(now, settings, running=False).now()
     begin = parse_instant(start_from, zone, "--from") if start_from else instant
     end = (
         parse_instant(start_to, zone, "--to")
@@ -149,7 +148,7 @@ def classify(
 ) -> None:
     """Set a meeting's type yourself; it sticks for every instance of a recurring series."""
     settings, _ = load_command_settings(ctx)
-    instant = parse_now(now, settings.zone)
+    instant = make_clock(now, settings, running=False).now()
     local = build_local(settings, command="classify", exclusive=False)
     try:
         changed = classify_series(

@@ -146,8 +146,8 @@ def parse_instant(text: str, zone: ZoneInfo, flag: str) -> datetime:
     return value
 
 
-def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
-    return datetime.now(zone) if text is None else parse_instant(text, zone, "--now")
+def parse_now(text: str, zone: ZoneInfo) -> datetime:
+    return parse_instant(text, zone, "--now")
 
 
 def print_json_line(data: Any) -> None:

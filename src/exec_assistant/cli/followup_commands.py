@@ -14,7 +14,7 @@ from exec_assistant.cli.common import (
     NowOption,
     app,
     load_command_settings,
-    parse_now,
+    make_clock,
     print_json,
     ui,
 )
@@ -47,7 +47,7 @@ def notes(
     again replaces what the earlier ones produced. Works while 'exec-assistant serve' runs.
     """
     settings, _ = load_command_settings(ctx)
-    instant = parse_now(now, settings.zone)
+    instant = make_clock(now, settings, running=False).now()
     try:
         text = decode_text(file.read_bytes(), str(file))
     except FileNotFoundError:
@@ -90,7 +90,7 @@ def actions(
 ) -> None:
     """List action items across meetings, soonest due first; overdue ones are flagged."""
     settings, _ = load_command_settings(ctx)
-    today = parse_now(now, settings.zone).astimezone(settings.zone).date()
+    today = make_clock(now, settings, running=False).now().astimezone(settings.zone).date()
     local = build_local(settings, command="actions", exclusive=False)
     try:
         views = list_action_items(
