@@ -567,12 +567,12 @@ def test_many_broken_events_are_left_to_the_reference_at_once(
 def test_a_fault_in_the_fast_reader_costs_nothing_but_time(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from exec_assistant.calendars import ics_fast
+    from exec_assistant.calendars.ics_fast.reader import Reader
 
     def broken_reader(self: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(ics_fast._Reader, "read", broken_reader)
+    monkeypatch.setattr(Reader, "read", broken_reader)
     fast, full, declined = fetch_both(write(tmp_path, calendar_text(SERIES)), WINDOW, caplog)
     assert_same(fast, full)
     assert declined == ["fast reader failed: a bug"]
@@ -705,7 +705,7 @@ def random_line(rng: random.Random) -> str:
 def test_content_lines_split_as_icalendar_splits_them() -> None:
     from icalendar.parser import Contentline
 
-    from exec_assistant.calendars.ics_fast import _BadLine, _parse_line
+    from exec_assistant.calendars.ics_fast.lines import BadLine, parse_line
 
     rng = random.Random(5545)
     fast_path = 0
@@ -722,9 +722,9 @@ def test_content_lines_split_as_icalendar_splits_them() -> None:
         except (ValueError, AssertionError):
             expected = None
         try:
-            got = _parse_line(line)
+            got = parse_line(line)
             actual: tuple[object, ...] | None = (got.name, got.params, got.raw, got.value)
-        except _BadLine:
+        except BadLine:
             actual = None
         assert actual == expected, line
         fast_path += expected is not None
@@ -734,7 +734,8 @@ def test_content_lines_split_as_icalendar_splits_them() -> None:
 def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
     from icalendar.prop import vDDDTypes
 
-    from exec_assistant.calendars.ics_fast import _duration, _instant_value, _Line
+    from exec_assistant.calendars.ics_fast.lines import Line
+    from exec_assistant.calendars.ics_fast.values import instant_value, read_duration
 
     rng = random.Random(3)
     alphabet = "0123456789TZPWDHMS-+ :/"
@@ -748,7 +749,7 @@ def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
             except Exception:
                 expected = "error"
             try:
-                got = _instant_value(text, zone)
+                got = instant_value(text, zone)
             except Exception:  # a date with a zone: the fast reader declines the file
                 continue
             if got is not None:  # where the fast reader reads a value, it is icalendar's
@@ -757,7 +758,7 @@ def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
                     type(expected),
                     getattr(expected, "tzinfo", None),
                 ), text
-        duration = _duration(_Line("DURATION", {}, text))
+        duration = read_duration(Line("DURATION", {}, text))
         if duration is not None:
             assert duration == vDDDTypes.from_ical(text), text
 
