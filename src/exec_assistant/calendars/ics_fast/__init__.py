@@ -43,5 +43,5 @@ def read_fast(
 ) -> FastFetch:
     """The events of `data` overlapping the window, as the reference path would give them."""
     lines = unfold(decode(data))
-    calendar = Reader(lines).read()
-    return Expander(calendar, calendar_id, default_zone, window_start, window_end, reference).run()
+    calendars = Reader(lines).read()
+    return Expander(calendars, calendar_id, default_zone, window_start, window_end, reference).run()

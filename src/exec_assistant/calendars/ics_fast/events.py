@@ -2,38 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from exec_assistant.calendars.event_fields import (
+    DESCRIPTION_LIMIT,
+    LOCATION_LIMIT,
+    NAME_LIMIT,
+    PARTSTAT,
+    TITLE_LIMIT,
+    clean_text,
+    derived_uid,
+    param_text,
+)
 from exec_assistant.calendars.ics_fast.contract import FastFetch, FastPathDeclined, Reference
 from exec_assistant.calendars.ics_fast.reader import Calendar, Event, Person
 from exec_assistant.calendars.ics_fast.recurrence import Occurrence, Series, is_date
+from exec_assistant.calendars.wording import derived_uids
 from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
-
-# The same reading of PARTSTAT as ics._PARTSTAT; the differential tests hold them together.
-_PARTSTAT = {
-    "ACCEPTED": ResponseStatus.ACCEPTED,
-    "DECLINED": ResponseStatus.DECLINED,
-    "TENTATIVE": ResponseStatus.TENTATIVE,
-}
-
 
 _MAX_REFERENCE_CALLS = 50
 """Each question to the reference parses a small calendar; past this many, parse it all."""
 
 
+def _suspect(event: Event) -> bool:
+    """An event this reader leaves to the reference: it may be skipped as unreadable."""
+    return (
+        event.start is None
+        or event.unreadable
+        or (not event.uid and event.recurrence_id is not None)
+    )
+
+
+@dataclass
+class _Prepared:
+    calendar: Calendar
+    warnings: list[str]
+    groups: dict[str, list[Event]]
+    recurring: set[str]
+    derived: int
+
+
 class Expander:
     def __init__(
         self,
-        calendar: Calendar,
+        calendars: list[Calendar],
         calendar_id: str,
         default_zone: ZoneInfo,
         window_start: datetime,
         window_end: datetime,
         reference: Reference,
     ) -> None:
-        self._calendar = calendar
+        self._calendars = calendars
         self._calendar_id = calendar_id
         self._default_zone = default_zone
         self._window = (window_start, window_end)
@@ -42,48 +64,67 @@ class Expander:
         self._common: dict[Event, dict[str, Any]] = {}
 
     def run(self) -> FastFetch:
-        calendar = self._calendar
-        warnings: list[str] = []
-        kept: list[Event] = []
-        suspects = sum(
-            1 for e in calendar.events if not (e.uid and e.start is not None and not e.unreadable)
-        )
+        """Each VCALENDAR object read on its own, as the reference reads them, one after
+        the other: its events, then its series' warnings; the summary of derived UIDs last."""
+        suspects = sum(1 for c in self._calendars for e in c.events if _suspect(e))
         if suspects > _MAX_REFERENCE_CALLS:  # then reading the file in full is quicker
             raise FastPathDeclined(f"{suspects} events this reader cannot judge")
+        prepared = [self._prepare(calendar) for calendar in self._calendars]
+        expanded = []
+        failures = 0
+        for part in prepared:
+            occurrences, failed = self._expand(part.groups, part.calendar.wr_timezone)
+            failures += len(failed)
+            if failures > _MAX_REFERENCE_CALLS:
+                raise FastPathDeclined(f"{failures} series this reader cannot expand")
+            expanded.append((part, occurrences, failed))
+
+        warnings: list[str] = []
+        events: list[CalendarEvent] = []
+        for part, occurrences, failed in expanded:
+            warnings.extend(part.warnings)
+            for uid in failed:
+                said = self._reference.expansion_warnings(
+                    self._text(part.calendar, part.groups[uid])
+                )
+                if len(said) != 1:
+                    raise FastPathDeclined("a series the reference path expands differently")
+                warnings.extend(said)
+            try:
+                for occurrence in occurrences:
+                    events.append(self._to_event(occurrence, part.recurring))
+            except Exception as exc:  # the reference would warn; its wording is its own
+                raise FastPathDeclined(f"an event that does not convert: {exc}") from None
+        derived = sum(part.derived for part in prepared)
+        if derived:
+            warnings.append(derived_uids(derived))
+        name = next((c.name for c in self._calendars if c.name), None)
+        return FastFetch(name, events, warnings)
+
+    def _prepare(self, calendar: Calendar) -> _Prepared:
+        """The events the reference would keep, grouped by UID (derived where missing)."""
+        warnings: list[str] = []
+        kept: list[Event] = []
+        derived = 0
         for event in calendar.events:
-            if event.uid and event.start is not None and not event.unreadable:
-                kept.append(event)
+            if _suspect(event):
+                dropped = self._reference.drop_warnings(self._text(calendar, [event]))
+                if len(dropped) != 1:  # the reference reads what this reader could not
+                    raise FastPathDeclined("an event the reference path reads differently")
+                warnings.extend(dropped)
                 continue
-            dropped = self._reference.drop_warnings(self._text([event]))
-            if len(dropped) != 1:  # the reference reads what this reader could not
-                raise FastPathDeclined("an event the reference path reads differently")
-            warnings.extend(dropped)
+            if not event.uid:
+                assert event.start is not None
+                organizer = event.organizer.address if event.organizer else None
+                event.uid = derived_uid(event.start, event.start_tzid, event.summary, organizer)
+                derived += 1
+            kept.append(event)
         groups: dict[str, list[Event]] = {}
         for event in kept:
             assert event.uid is not None
             groups.setdefault(event.uid, []).append(event)
         recurring = {uid for uid, events in groups.items() if any(e.recurring for e in events)}
-
-        occurrences, failed = self._expand(groups, calendar.wr_timezone)
-        if len(failed) > _MAX_REFERENCE_CALLS:
-            raise FastPathDeclined(f"{len(failed)} series this reader cannot expand")
-        if failed and calendar.wr_timezone is not None:
-            # When one series fails, the reference expands series one by one, and a single
-            # series' calendar has no X-WR-TIMEZONE.
-            occurrences, failed = self._expand(groups, None)
-        for uid in failed:
-            said = self._reference.expansion_warnings(self._text(groups[uid]))
-            if len(said) != 1:
-                raise FastPathDeclined("a series the reference path expands differently")
-            warnings.extend(said)
-
-        events: list[CalendarEvent] = []
-        try:
-            for occurrence in occurrences:
-                events.append(self._to_event(occurrence, recurring))
-        except Exception as exc:  # the reference would warn; its wording is its own
-            raise FastPathDeclined(f"an event that does not convert: {exc}") from None
-        return FastFetch(calendar.name, events, warnings)
+        return _Prepared(calendar, warnings, groups, recurring, derived)
 
     def _expand(
         self, groups: dict[str, list[Event]], wr_timezone: ZoneInfo | None
@@ -93,18 +134,22 @@ class Expander:
         failed: list[str] = []
         for uid, events in groups.items():
             try:
-                occurrences.extend(Series(events, wr_timezone).between(start, end))
+                # All or nothing: a series that fails half way gives no occurrence at all.
+                occurrences.extend(list(Series(events, wr_timezone).between(start, end)))
             except FastPathDeclined:
                 raise
             except Exception:  # whatever the reference then says about it is the warning
                 failed.append(uid)
         return occurrences, failed
 
-    def _text(self, events: list[Event]) -> str:
-        """A calendar of these events alone (with the time zones), for the reference."""
-        lines = self._calendar.lines
+    def _text(self, calendar: Calendar, events: list[Event]) -> str:
+        """A calendar of these events alone (with the object's time zones), for the
+        reference."""
+        lines = calendar.lines
         body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//exec-assistant//fast path//EN"]
-        for first, last in self._calendar.timezone_spans:
+        if calendar.wr_timezone_line is not None:
+            body.append(lines[calendar.wr_timezone_line])
+        for first, last in calendar.timezone_spans:
             body.extend(lines[first : last + 1])
         for event in events:
             body.extend(lines[event.first_line : event.last_line + 1])
@@ -133,20 +178,20 @@ class Expander:
         )
 
     def _describe(self, event: Event) -> dict[str, Any]:
-        """What every occurrence of this VEVENT shares, as ics.IcsCalendarSource._to_event
+        """What every occurrence of this VEVENT shares, as ics_reference.ReferenceReader._to_event
         reads it; worked out once per VEVENT, not once per occurrence."""
         attendees = (self._person(p, ResponseStatus.NEEDS_ACTION) for p in event.attendees)
         return {
-            "title": (event.summary or "(no title)").strip(),
-            "description": (event.description or "").strip(),
-            "location": (event.location or "").strip(),
+            "title": clean_text(event.summary or "", TITLE_LIMIT) or "(no title)",
+            "description": clean_text(event.description or "", DESCRIPTION_LIMIT),
+            "location": clean_text(event.location or "", LOCATION_LIMIT),
             "cancelled": (event.status or "").upper() == "CANCELLED",
             "organizer": self._person(event.organizer, ResponseStatus.ACCEPTED),
             "attendees": tuple(a for a in attendees if a),
         }
 
     def _person(self, person: Person | None, default: ResponseStatus) -> Attendee | None:
-        # ics._person on the same strings; each person is built once per calendar.
+        # ics_reference._person on the same strings; each person is built once per calendar.
         if person is None:
             return None
         key = (person, default)
@@ -157,17 +202,16 @@ class Expander:
         email = email.strip()
         attendee = None
         if email:
-            partstat = str(person.partstat if person.partstat is not None else "").upper()
             attendee = Attendee(
                 email=email.lower(),
-                name=str(person.cn).strip() if person.cn else None,
-                response=_PARTSTAT.get(partstat, default),
+                name=clean_text(param_text(person.cn), NAME_LIMIT) or None,
+                response=PARTSTAT.get(param_text(person.partstat).upper(), default),
             )
         self._people[key] = attendee
         return attendee
 
     def _instant(self, value: date) -> datetime:
-        # ics.IcsCalendarSource._instant
+        # ics_reference.ReferenceReader._instant
         if not isinstance(value, datetime):
             return datetime.combine(value, time(0), tzinfo=self._default_zone).astimezone(UTC)
         if value.tzinfo is None:
@@ -175,7 +219,7 @@ class Expander:
         return value.astimezone(UTC)
 
     def _zone_name(self, value: date) -> str:
-        # ics.IcsCalendarSource._zone_name
+        # ics_reference.ReferenceReader._zone_name
         zone = value.tzinfo if isinstance(value, datetime) else None
         if zone is None:
             return self._default_zone.key

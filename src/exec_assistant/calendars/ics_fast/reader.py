@@ -56,6 +56,7 @@ class Event:
     last_line: int = 0
     uid: str | None = None
     start: date | None = None
+    start_tzid: str | None = None
     end: date | None = None
     duration: timedelta | None = None
     recurrence_id: date | None = None
@@ -83,15 +84,23 @@ class Event:
 
 @dataclass
 class Calendar:
+    """One VCALENDAR object of the file (a file may hold several, RFC 5545 §3.4)."""
+
     lines: list[str]
+    """Every line of the file; the spans below index into it."""
     events: list[Event]
     timezone_spans: list[tuple[int, int]]
     name: str | None
     wr_timezone: ZoneInfo | None
+    wr_timezone_line: int | None
+    """Where X-WR-TIMEZONE is, to hand it on with events the reference is asked about."""
 
 
 # The properties of a VEVENT that this reader uses; the others cannot change the result
 # (icalendar keeps a broken one as "broken" and nothing reads it).
+_STRUCTURAL = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE"})
+"""Given twice, the reference skips the event (which one is meant is unknown); other
+properties of _SINGLE given twice are read from their first, with a notice: declined."""
 _SINGLE = frozenset(
     {"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION"}
     | {"LOCATION", "STATUS", "ORGANIZER", "SEQUENCE"}
@@ -115,6 +124,7 @@ class Reader:
         self._events: list[Event] = []
         self._timezone_spans: list[tuple[int, int]] = []
         self._calendar_lines: list[Line] = []
+        self._wr_timezone_line: int | None = None
         self._checked: set[tuple[str, str | None, str, str | None]] = set()
         # Calendars repeat lines (the same attendees on every instance of a series, the
         # same alarm on many events): each distinct line is split once.
@@ -134,13 +144,13 @@ class Reader:
         self._parsed[line] = parsed
         return parsed
 
-    def read(self) -> Calendar:
+    def read(self) -> list[Calendar]:
         lines = self._lines
         parse = self._parse
         stack: list[str] = []
         event: Event | None = None
         timezone_start = 0
-        calendars = 0
+        calendars: list[Calendar] = []
         for index, line in enumerate(lines):
             if event is not None and len(stack) == 2:
                 # Inside a VEVENT: most lines are properties nobody reads, skipped unparsed.
@@ -176,9 +186,9 @@ class Reader:
             if parsed.name == "BEGIN":
                 name = parsed.value.upper()
                 if name == "VCALENDAR":
-                    if stack or calendars:
-                        raise FastPathDeclined("nested or several VCALENDARs")
-                    calendars += 1
+                    if stack:
+                        raise FastPathDeclined("a VCALENDAR inside another component")
+                    self._begin_calendar()
                 elif not stack:
                     raise FastPathDeclined(f"a {name} outside the VCALENDAR")
                 elif name == "VEVENT":
@@ -198,10 +208,14 @@ class Reader:
                     event = None
                 elif ended == "VTIMEZONE" and len(stack) == 1:
                     self._timezone_spans.append((timezone_start, index))
+                elif not stack:
+                    calendars.append(self._end_calendar())
             elif not stack:
                 if parsed.name != "X-COMMENT":  # the one property icalendar allows outside
                     raise FastPathDeclined(f"{parsed.name} outside the VCALENDAR")
             elif len(stack) == 1:
+                if parsed.name == "X-WR-TIMEZONE":
+                    self._wr_timezone_line = index
                 self._calendar_lines.append(parsed)
                 self._check(parsed)
             else:
@@ -211,14 +225,26 @@ class Reader:
                     if not (known_zone_id(tzid.strip("/")) or known_zone_id(tzid)):
                         raise FastPathDeclined(f"VTIMEZONE {tzid!r} is not an IANA zone")
                 self._check(parsed)
-        if stack or calendars != 1:
-            raise FastPathDeclined("not exactly one complete VCALENDAR")
+        if stack:  # the reference says how the file ends
+            raise FastPathDeclined("the file ends inside a component")
+        if not calendars:
+            raise FastPathDeclined("no VCALENDAR")
+        return calendars
+
+    def _begin_calendar(self) -> None:
+        self._events = []
+        self._timezone_spans = []
+        self._calendar_lines = []
+        self._wr_timezone_line = None
+
+    def _end_calendar(self) -> Calendar:
         return Calendar(
-            lines,
+            self._lines,
             self._events,
             self._timezone_spans,
             self._calendar_name(),
             self._wr_timezone(),
+            self._wr_timezone_line,
         )
 
     def _event_person(self, event: Event, parsed: Line, line: str) -> None:
@@ -266,6 +292,9 @@ class Reader:
         name = line.name
         if name in _SINGLE:
             if name in event.seen:
+                if name in _STRUCTURAL:
+                    event.unreadable = True
+                    return
                 raise FastPathDeclined(f"a VEVENT with two {name} properties")
             event.seen.add(name)
         if name == "UID":
@@ -273,6 +302,8 @@ class Reader:
             event.uid = line.value
         elif name == "DTSTART":
             event.start = read_when(line)
+            tzid = line.param("TZID")
+            event.start_tzid = tzid if isinstance(tzid, str) else None
             event.unreadable |= event.start is None
         elif name == "DTEND":
             event.end = read_when(line)
@@ -313,7 +344,11 @@ class Reader:
             else:
                 event.rdates.extend(rdates)
         elif name == "SEQUENCE":
-            event.sequence = read_sequence(line)
+            sequence = read_sequence(line)
+            if sequence is None:
+                event.unreadable = True
+            else:
+                event.sequence = sequence
         elif name == "SUMMARY":
             require_value_type(line, _TEXT)
             event.summary = line.value

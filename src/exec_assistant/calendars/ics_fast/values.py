@@ -165,10 +165,14 @@ def canonical_rule(text: str) -> str | None:
 _SEQUENCE = re.compile(r"-?[0-9]{1,10}")
 
 
-def read_sequence(line: Line) -> int:
+def read_sequence(line: Line) -> int | None:
+    """SEQUENCE as icalendar reads it; None when it may not be a number (the reference
+    decides)."""
     text = line.value
-    if line.params.get("VALUE") is not None or not _SEQUENCE.fullmatch(text):
-        raise FastPathDeclined(f"SEQUENCE:{text}")
+    if line.params.get("VALUE") is not None:
+        raise FastPathDeclined("SEQUENCE with a VALUE parameter")
+    if not _SEQUENCE.fullmatch(text):
+        return None
     value = int(text)
     if not -2_147_483_648 <= value <= 2_147_483_647:
         raise FastPathDeclined(f"SEQUENCE:{text}")
