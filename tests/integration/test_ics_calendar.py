@@ -336,6 +336,27 @@ def test_a_rule_that_never_advances_is_skipped_not_followed(tmp_path: Path, pars
     assert any("'Endless'" in w and "INTERVAL must be 1 or more" in w for w in fetched.warnings)
 
 
+def test_a_repeating_event_that_lasts_longer_than_a_year_is_skipped(
+    tmp_path: Path, parser: Parser
+) -> None:
+    # Each occurrence would overlap the window: 46,000 meetings in a two-week sync.
+    flood = vevent(
+        "flood@test",
+        "Flood",
+        "19000101T100000",
+        "20261231T100000",
+        extra=["RRULE:FREQ=DAILY"],
+    )
+    started = time.monotonic()
+    fetched = source_for(tmp_path, WEEKLY, flood, parser=parser).fetch(*WINDOW)
+    assert len(fetched.events) == 4
+    assert fetched.warnings == [
+        "skipped event 'Flood' (UID flood@test): it repeats, and each occurrence lasts "
+        "46,385 days; a repeating event lasts a year at most"
+    ]
+    assert time.monotonic() - started < 5
+
+
 def test_a_meeting_every_minute_is_skipped(tmp_path: Path, parser: Parser) -> None:
     flood = vevent(
         "flood@test",

@@ -830,7 +830,9 @@ PYTHON_INTERNALS = (
     "Got:",
     "parameter is missing",
     "b'",
-    "[",
+    "['",
+    "[v",
+    "[datetime",
 )
 
 
@@ -885,6 +887,17 @@ HOSTILE = [
     hostile("year-9999", "DURATION:P2D", start="DTSTART:99991231T230000Z"),
     hostile("year-1", "RRULE:FREQ=WEEKLY", start="DTSTART:00010101T100000"),
     hostile("rid-garbage", "RECURRENCE-ID:garbage"),
+    hostile(
+        "flood",
+        "DTEND:20261130T000000",
+        "RRULE:FREQ=DAILY",
+        start="DTSTART:19000101T000000",
+    ),
+    hostile("flood-duration", "DURATION:P367D", "RRULE:FREQ=HOURLY"),
+    hostile("year-long", "DURATION:P366D", "RRULE:FREQ=YEARLY"),
+    hostile(
+        "year-9999-long", "DURATION:P400D", "RRULE:FREQ=DAILY", start="DTSTART:99991230T000000Z"
+    ),
     hostile("dup-uid", "UID:other"),
     hostile("seq-garbage", "SEQUENCE:x"),
     hostile("seq-twice", "SEQUENCE:1", "SEQUENCE:2"),

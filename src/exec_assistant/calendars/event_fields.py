@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from exec_assistant.domain.models import ResponseStatus
 
@@ -70,3 +70,21 @@ def param_text(value: object) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+LONGEST_REPEATING_DAYS = 366
+
+
+def span_days(start: date, end: date | None, duration: timedelta | None) -> int:
+    """How many calendar days an event spans as written (DTEND first, else DURATION).
+
+    Both readers skip a repeating event longer than LONGEST_REPEATING_DAYS: each of its
+    occurrences would overlap every window, so one series begun in 1900 that lasts until
+    2026 puts hundreds of thousands of meetings into a two-week sync.
+    """
+    first = date(start.year, start.month, start.day).toordinal()
+    if end is not None:
+        return date(end.year, end.month, end.day).toordinal() - first
+    if duration is not None:
+        return duration.days  # counted, not added: DTSTART 9999-12-31 may last 400 days
+    return 0

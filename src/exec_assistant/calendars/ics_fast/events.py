@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 from exec_assistant.calendars.event_fields import (
     DESCRIPTION_LIMIT,
     LOCATION_LIMIT,
+    LONGEST_REPEATING_DAYS,
     NAME_LIMIT,
     PARTSTAT,
     TITLE_LIMIT,
     clean_text,
     derived_uid,
     param_text,
+    span_days,
 )
 from exec_assistant.calendars.ics_fast.contract import FastFetch, FastPathDeclined, Reference
 from exec_assistant.calendars.ics_fast.reader import Calendar, Event, Person
@@ -33,6 +35,10 @@ def _suspect(event: Event) -> bool:
         event.start is None
         or event.unreadable
         or (not event.uid and event.recurrence_id is not None)
+        or (
+            event.has_rrule
+            and span_days(event.start, event.end, event.duration) > LONGEST_REPEATING_DAYS
+        )
     )
 
 

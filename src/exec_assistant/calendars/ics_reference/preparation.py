@@ -10,7 +10,7 @@ from typing import Any
 import icalendar
 from icalendar.prop import vBroken, vText
 
-from exec_assistant.calendars.event_fields import derived_uid
+from exec_assistant.calendars.event_fields import LONGEST_REPEATING_DAYS, derived_uid, span_days
 from exec_assistant.calendars.ics_reference.values import (
     DATED,
     describe,
@@ -54,6 +54,18 @@ def event_problem(component: Any) -> str | None:
             problem = _value_problem(name, value)
             if problem:
                 return problem
+    if "RRULE" in component:
+        end, duration = first(component.get("DTEND")), first(component.get("DURATION"))
+        days = span_days(
+            component["DTSTART"].dt,
+            end.dt if end is not None else None,
+            duration.dt if duration is not None else None,
+        )
+        if days > LONGEST_REPEATING_DAYS:
+            return (
+                f"it repeats, and each occurrence lasts {days:,} days; "
+                "a repeating event lasts a year at most"
+            )
     return None
 
 
