@@ -357,6 +357,38 @@ def test_a_repeating_event_that_lasts_longer_than_a_year_is_skipped(
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        (
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            "RRULE: it never happens: BYMONTHDAY=30 does not exist in BYMONTH=2",
+        ),
+        (
+            "FREQ=DAILY;BYMONTH=4,6;BYMONTHDAY=31",
+            "RRULE: it never happens: BYMONTHDAY=31 does not exist in BYMONTH=4,6",
+        ),
+        ("FREQ=HOURLY;BYHOUR=25", "RRULE: BYHOUR must be between 0 and 23, not 25"),
+        (
+            "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0",
+            "RRULE: BYSETPOS must be between 1 and 366 or between -366 and -1, not 0",
+        ),
+        ("FREQ=MONTHLY;BYDAY=0MO", "RRULE: BYDAY counts weeks from 1 to 53, not '0MO'"),
+        ("COUNT=3", "RRULE: it has no FREQ (such as FREQ=WEEKLY)"),
+    ],
+)
+def test_a_rule_that_cannot_happen_is_skipped_and_not_searched_for(
+    tmp_path: Path, parser: Parser, rule: str, problem: str
+) -> None:
+    never = vevent(
+        "never@test", "Never", "20261201T100000", "20261201T110000", extra=[f"RRULE:{rule}"]
+    )
+    started = time.monotonic()
+    fetched = source_for(tmp_path, WEEKLY, never, parser=parser).fetch(*WINDOW)
+    assert fetched.warnings == [f"skipped event 'Never' (UID never@test): {problem}"]
+    assert time.monotonic() - started < 2  # dateutil would look for it until the year 9999
+
+
 def test_a_meeting_every_minute_is_skipped(tmp_path: Path, parser: Parser) -> None:
     flood = vevent(
         "flood@test",

@@ -475,6 +475,13 @@ CASES = {
                 "20261201T110000",
                 extra=["RRULE:FREQ=DAILY;UNTIL=20261210T1000"],
             ),
+            vevent(
+                "empty@test",
+                "Never on the hour",
+                "20261201T100000",
+                "20261201T110000",
+                extra=["RRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=1"],
+            ),
         ],
         WINDOW,
     ),
@@ -744,11 +751,11 @@ def test_a_series_the_expander_rejects_leaves_the_others_in_x_wr_timezone(
 ) -> None:
     floating = vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None)
     rejected = vevent(
-        "until-bad@test",
-        "Odd until",
+        "empty@test",
+        "Never on the hour",
         "20261201T100000",
         "20261201T110000",
-        extra=["RRULE:FREQ=DAILY;UNTIL=20261210T1000"],
+        extra=["RRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=1"],  # dateutil: "an empty set"
     )
     text = calendar_text(floating, rejected).replace(
         "X-WR-CALNAME:", "X-WR-TIMEZONE:Europe/London\nX-WR-CALNAME:"
