@@ -527,6 +527,27 @@ def test_an_unknown_time_zone_is_read_as_the_executives_with_a_notice(
     ]
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [],  # no STANDARD or DAYLIGHT at all
+        ["BEGIN:STANDARD", "TZOFFSETFROM:-0500", "TZOFFSETTO:-0500", "END:STANDARD"],
+        ["BEGIN:STANDARD", "DTSTART:16010101T000000", "TZOFFSETFROM:-0500", "END:STANDARD"],
+    ],
+)
+def test_a_vtimezone_that_cannot_be_read_costs_only_its_own_events_their_zone(
+    tmp_path: Path, parser: Parser, parts: list[str]
+) -> None:
+    zone = "\n".join(["BEGIN:VTIMEZONE", "TZID:Office", *parts, "END:VTIMEZONE"])
+    event = vevent("office@test", "Office", "20261201T090000", "20261201T100000", tz="Office")
+    fetched = source_for(tmp_path, zone, WEEKLY, event, parser=parser).fetch(*WINDOW)
+    assert len(fetched.events) == 5
+    assert fetched.warnings == [
+        "event 'Office' (UID office@test): time zone 'Office' has a VTIMEZONE that cannot be "
+        "read; its times are read as America/New_York time"
+    ]
+
+
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
     tmp_path: Path, parser: Parser
 ) -> None:

@@ -1,6 +1,6 @@
 """A fast reader for iCalendar files, for what calendars really publish.
 
-The reference path in `ics.py` (icalendar, then recurring_ical_events) builds an object for
+The reference path in `ics_reference` (icalendar, then recurring_ical_events) builds an object for
 every property of every event and copies every occurrence with all of its attendees; on a
 large calendar that is most of a sync. This package reads the same bytes straight into what
 a CalendarEvent needs and expands series with dateutil.
@@ -13,6 +13,9 @@ Anything else raises `FastPathDeclined`, and the caller reads the whole file the
 way. An event this reader cannot read, or a series it cannot expand, is not judged here: the
 reference path is asked, on that event or series alone, whether it is broken and with which
 warning, so the wording is its own and the rest of the file stays on the fast path.
+
+A file may hold several VCALENDAR objects (RFC 5545 §3.4); each is read on its own, with its
+own time zones, as the reference reads them.
 
 The modules, in the order the bytes go through them: `lines` (decoding, unfolding, content
 lines), `values` (time zones, dates, durations, rules), `reader` (the component tree),

@@ -20,13 +20,14 @@ class Reference(Protocol):
         ...
 
     def expansion_warnings(self, calendar_text: str) -> list[str]:
-        """The warnings of a whole reference fetch of this calendar."""
+        """The warnings of a whole reference read of this calendar, without the summary of
+        derived UIDs (this reader counts those itself)."""
         ...
 
 
 @dataclass(frozen=True)
 class FastFetch:
     name: str | None
-    """X-WR-CALNAME, when the calendar has a non-empty one."""
+    """X-WR-CALNAME of the first VCALENDAR object that has a non-empty one."""
     events: list[CalendarEvent]
     warnings: list[str]

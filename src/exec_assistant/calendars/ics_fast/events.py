@@ -184,8 +184,8 @@ class Expander:
         )
 
     def _describe(self, event: Event) -> dict[str, Any]:
-        """What every occurrence of this VEVENT shares, as ics_reference.ReferenceReader._to_event
-        reads it; worked out once per VEVENT, not once per occurrence."""
+        """What every occurrence of this VEVENT shares, as the reference's _to_event reads
+        it; worked out once per VEVENT, not once per occurrence."""
         attendees = (self._person(p, ResponseStatus.NEEDS_ACTION) for p in event.attendees)
         return {
             "title": clean_text(event.summary or "", TITLE_LIMIT) or "(no title)",
@@ -197,7 +197,7 @@ class Expander:
         }
 
     def _person(self, person: Person | None, default: ResponseStatus) -> Attendee | None:
-        # ics_reference._person on the same strings; each person is built once per calendar.
+        # ics_reference's person() on the same strings; each is built once per calendar.
         if person is None:
             return None
         key = (person, default)
@@ -217,7 +217,7 @@ class Expander:
         return attendee
 
     def _instant(self, value: date) -> datetime:
-        # ics_reference.ReferenceReader._instant
+        # as the reference's ReferenceReader._instant
         if not isinstance(value, datetime):
             return datetime.combine(value, time(0), tzinfo=self._default_zone).astimezone(UTC)
         if value.tzinfo is None:
@@ -225,7 +225,7 @@ class Expander:
         return value.astimezone(UTC)
 
     def _zone_name(self, value: date) -> str:
-        # ics_reference.ReferenceReader._zone_name
+        # as the reference's ReferenceReader._zone_name
         zone = value.tzinfo if isinstance(value, datetime) else None
         if zone is None:
             return self._default_zone.key

@@ -98,13 +98,14 @@ class Calendar:
 
 # The properties of a VEVENT that this reader uses; the others cannot change the result
 # (icalendar keeps a broken one as "broken" and nothing reads it).
-_STRUCTURAL = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE"})
-"""Given twice, the reference skips the event (which one is meant is unknown); other
-properties of _SINGLE given twice are read from their first, with a notice: declined."""
 _SINGLE = frozenset(
     {"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION"}
     | {"LOCATION", "STATUS", "ORGANIZER", "SEQUENCE"}
 )
+_STRUCTURAL = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE"})
+"""Given twice, these make the reference skip the event, which this reader leaves to it.
+The other properties of _SINGLE given twice are read from their first with a notice; this
+reader declines those files."""
 _EVENT_PROPERTIES = _SINGLE | {"RRULE", "EXDATE", "RDATE", "ATTENDEE", "BEGIN", "END"}
 # Common properties nobody reads, recognised without a closer look at their name.
 _IGNORED = frozenset(

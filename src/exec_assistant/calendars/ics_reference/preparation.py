@@ -122,10 +122,12 @@ def _notices(component: Any, zones: OwnZones, default_zone: str) -> list[str]:
             which + ("; the first is used" if len(repeated) == 1 else "; the first of each is used")
         )
     for tzid in zones.attach(component):
-        notices.append(
-            f"time zone {quoted(tzid)} is unknown (no VTIMEZONE in the file defines it); "
-            f"its times are read as {default_zone} time"
+        why = (
+            "has a VTIMEZONE that cannot be read"
+            if zones.defines(tzid)
+            else "is unknown (no VTIMEZONE in the file defines it)"
         )
+        notices.append(f"time zone {quoted(tzid)} {why}; its times are read as {default_zone} time")
     return notices
 
 

@@ -35,7 +35,13 @@ class _StreamParser(CalendarIcalParser):
     def handle_end_component(self, vals: str) -> None:
         if self.component is None:
             raise _FileProblem(f"END:{vals.upper()} has no BEGIN:{vals.upper()} before it")
-        super().handle_end_component(vals)
+        if vals.upper() != "VTIMEZONE":
+            super().handle_end_component(vals)
+            return
+        try:  # icalendar builds a zone it does not know at its END, and may fail
+            super().handle_end_component(vals)
+        except Exception:  # the zone stays unbuilt: its events are read with a notice
+            log.debug("VTIMEZONE not built", exc_info=True)
 
     def handle_line_parse_error(self, exception: Exception) -> None:
         component = self.component
@@ -73,10 +79,10 @@ def parse_stream(data: bytes, location: str) -> list[icalendar.Calendar]:
         components = parser.parse()
     except _FileProblem as exc:
         raise CalendarUnavailable(location, f"not valid iCalendar: {exc}") from None
-    except Exception as exc:  # icalendar raises several types for what it cannot read
+    except Exception:  # icalendar raises several types for what it cannot read
         log.debug("calendar parse failed", exc_info=True)
         raise CalendarUnavailable(
-            location, f"not valid iCalendar: it cannot be read ({type(exc).__name__})"
+            location, "not valid iCalendar: its structure cannot be read"
         ) from None
     open_component = parser.component
     if open_component is not None:

@@ -31,6 +31,10 @@ class OwnZones:
         }
         self._built: dict[str, tzinfo | None] = {}
 
+    def defines(self, tzid: str) -> bool:
+        """Whether the object has a VTIMEZONE of that name (readable or not)."""
+        return tzid in self._definitions
+
     def attach(self, component: Any) -> list[str]:
         """Set this object's zones on the event's times; the TZIDs no zone was found for."""
         unknown: list[str] = []
