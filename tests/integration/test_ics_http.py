@@ -54,6 +54,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._redirect(f"/hop/{left - 1}" if left else "/calendar.ics", 302)
         elif self.path == "/loop":
             self._redirect("/loop", 301)
+        elif self.path == "/to-a-file":
+            self._redirect("file:///etc/passwd", 302)
         elif self.path == "/elsewhere":
             self._redirect(self.elsewhere, 307)
         elif self.path == "/private.ics":
@@ -131,6 +133,11 @@ def test_a_redirect_loop_ends(server: Served) -> None:
     with pytest.raises(CalendarUnavailable, match="too many redirects"):
         source(f"{url}/loop", timeout_seconds=5).fetch(*WINDOW)
     assert len(seen) == 6
+
+
+def test_a_redirect_to_a_local_file_is_refused(server: Served) -> None:
+    with pytest.raises(CalendarUnavailable, match="redirected to file:///etc/passwd, not an http"):
+        source(f"{server.url}/to-a-file").fetch(*WINDOW)
 
 
 def test_an_http_error_keeps_its_status_and_reason(
@@ -310,6 +317,12 @@ def _huge(connection: socket.socket, stopped: threading.Event) -> None:
     stopped.wait(30)
 
 
+def _endless_headers(connection: socket.socket, stopped: threading.Event) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+    while not stopped.is_set():
+        connection.sendall(b"X-More: " + b"x" * 1000 + b"\r\n")
+
+
 def _cut(connection: socket.socket, stopped: threading.Event) -> None:
     connection.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(BODY)}\r\n\r\n".encode())
     connection.sendall(BODY[:100])
@@ -338,6 +351,11 @@ def silent() -> Iterator[RawServer]:
 @pytest.fixture
 def huge() -> Iterator[RawServer]:
     yield from serving(_huge)
+
+
+@pytest.fixture
+def endless_headers() -> Iterator[RawServer]:
+    yield from serving(_endless_headers)
 
 
 @pytest.fixture
@@ -388,6 +406,12 @@ def test_a_content_length_over_the_cap_is_refused_before_reading(huge: RawServer
         ": larger than 50 MB (it is 10 GB); raise EXEC_ASSISTANT_CALENDAR_MAX_MB if it is real"
     )
     assert seconds < 1
+
+
+def test_headers_that_never_end_are_not_http(endless_headers: RawServer) -> None:
+    error, seconds = timed(lambda: source(endless_headers.url, timeout_seconds=5).fetch(*WINDOW))
+    assert "unreachable (the server's answer is not HTTP)" in str(error)
+    assert seconds < 2
 
 
 def test_an_answer_cut_short_says_so(cut: RawServer) -> None:

@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
@@ -45,20 +45,23 @@ class RemoteLocation:
     """The URL without the password (webcal:// as https://): what names the calendar, so that
     a changed password keeps its meetings."""
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)
 
     @classmethod
     def parse(cls, location: str) -> RemoteLocation:
         canonical = _https_for_webcal(location)
         parts = urlsplit(canonical)
-        userinfo, at, _host = parts.netloc.rpartition("@")
+        userinfo, at, host = parts.netloc.rpartition("@")
         if not at:
             return cls(canonical, location, canonical, None, None)
         username, colon, password = userinfo.partition(":")
-        display = _without_password(location)
-        identity = _without_password(canonical, mask="")
-        url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-        return cls(url, display, identity, unquote(username), unquote(password) if colon else None)
+        return cls(
+            url=parts._replace(netloc=host).geturl(),
+            display=_without_password(location),
+            identity=_without_password(canonical, mask=""),
+            username=unquote(username),
+            password=unquote(password) if colon else None,
+        )
 
     def authorization(self) -> str | None:
         if self.username is None:
