@@ -475,6 +475,13 @@ CASES = {
                 "20261201T110000",
                 extra=["RRULE:FREQ=DAILY;UNTIL=20261210T1000"],
             ),
+            vevent(
+                "empty@test",
+                "Never on the hour",
+                "20261201T100000",
+                "20261201T110000",
+                extra=["RRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=1"],
+            ),
         ],
         WINDOW,
     ),
@@ -529,25 +536,33 @@ def test_bytes_that_are_not_utf8_and_an_escaped_calendar_name_read_the_same(
 
 
 @pytest.mark.parametrize(
-    ("event", "reason"),
+    ("event", "warning"),
     [
         (
-            "BEGIN:VEVENT\nUID:twice@test\nDTSTART:20261201T100000Z"
+            "BEGIN:VEVENT\nUID:twice@test\nSUMMARY:Twice\nDTSTART:20261201T100000Z"
             "\nDTSTART:20261202T100000Z\nEND:VEVENT",
-            "two DTSTART",
+            "skipped event 'Twice' (UID twice@test): DTSTART appears 2 times; "
+            "an event has at most one",
         ),
         (
             "BEGIN:VEVENT\nUID:seq@test\nSEQUENCE:x\nDTSTART:20261201T100000Z\nEND:VEVENT",
-            "SEQUENCE",
+            "skipped event (no title) (UID seq@test): "
+            "SEQUENCE has a value that is not a whole number: 'x'",
+        ),
+        (
+            "BEGIN:VEVENT\nUID:uids@test\nUID:other@test\nDTSTART:20261201T100000Z\nEND:VEVENT",
+            "skipped event (no title) (UID uids@test): UID appears 2 times; "
+            "an event has at most one",
         ),
     ],
 )
-def test_values_the_reference_keeps_as_broken_go_to_the_reference(
-    event: str, reason: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_an_event_the_reference_skips_is_skipped_on_the_fast_path_too(
+    event: str, warning: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     fast, full, declined = fetch_both(write(tmp_path, calendar_text(SERIES, event)), WINDOW, caplog)
     assert_same(fast, full)
-    assert declined and reason in declined[0]
+    assert full.warnings == [warning]
+    assert not declined, declined
 
 
 def test_many_broken_events_are_left_to_the_reference_at_once(
@@ -567,12 +582,12 @@ def test_many_broken_events_are_left_to_the_reference_at_once(
 def test_a_fault_in_the_fast_reader_costs_nothing_but_time(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from exec_assistant.calendars import ics_fast
+    from exec_assistant.calendars.ics_fast.reader import Reader
 
     def broken_reader(self: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(ics_fast._Reader, "read", broken_reader)
+    monkeypatch.setattr(Reader, "read", broken_reader)
     fast, full, declined = fetch_both(write(tmp_path, calendar_text(SERIES)), WINDOW, caplog)
     assert_same(fast, full)
     assert declined == ["fast reader failed: a bug"]
@@ -644,6 +659,285 @@ def test_what_the_fast_reader_does_not_support_goes_to_the_reference(
 
 
 # --------------------------------------------------------------------------------------------
+# A stream of several VCALENDAR objects (RFC 5545 §3.4)
+# --------------------------------------------------------------------------------------------
+
+
+def calendar_object(*events: str, header: tuple[str, ...] = (), zones: str = "") -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//exec-assistant tests//EN", *header]
+    return "\n".join([*lines, *([zones] if zones else []), *events, "END:VCALENDAR", ""])
+
+
+def test_every_calendar_of_a_stream_is_read_with_its_own_name_and_zone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    floating = vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None)
+    text = (
+        calendar_object(SERIES, zones=NEW_YORK_VTIMEZONE)  # no name, no X-WR-TIMEZONE
+        + calendar_object(
+            floating.replace("float@test", "float-london@test"),
+            vevent("bad@test", "Bad start", "2026120XT100000", "20261201T110000"),
+            header=("X-WR-CALNAME:Second", "X-WR-TIMEZONE:Europe/London"),
+        )
+        + calendar_object(floating, header=("X-WR-CALNAME:Third",), zones=LONDON_VTIMEZONE)
+    )
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert not declined, declined
+    assert fast.name == "Second"
+    by_uid = {e.uid: e for e in fast.events}
+    assert by_uid["float-london@test"].timezone == "Europe/London"
+    assert by_uid["float-london@test"].start == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert by_uid["float@test"].timezone == "America/New_York"  # X-WR-TIMEZONE stays put
+    assert len([e for e in fast.events if e.uid == "series@test"]) == 10
+    assert fast.warnings == [
+        "skipped event 'Bad start' (UID bad@test): "
+        "DTSTART has a value that is not a date or time: '2026120XT100000'"
+    ]
+
+
+CUSTOM = "Customized Time Zone"  # what Outlook names a zone it defines itself
+
+
+def custom_zone(offset: str) -> str:
+    """A VTIMEZONE without daylight time, at a fixed offset such as -0500."""
+    return "\n".join(
+        [
+            "BEGIN:VTIMEZONE",
+            f"TZID:{CUSTOM}",
+            "BEGIN:STANDARD",
+            "DTSTART:16010101T000000",
+            f"TZOFFSETFROM:{offset}",
+            f"TZOFFSETTO:{offset}",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+    )
+
+
+def test_each_calendar_of_a_stream_uses_its_own_vtimezone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def at_nine(uid: str) -> str:
+        return vevent(uid, uid, "20261201T090000", "20261201T100000", tz=CUSTOM)
+
+    text = calendar_object(at_nine("minus-five"), zones=custom_zone("-0500")) + calendar_object(
+        at_nine("plus-three"), zones=custom_zone("+0300")
+    )
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert declined  # a zone the file defines itself is the reference's to read
+    starts = {e.uid: e.start for e in full.events}
+    assert starts == {
+        "minus-five": datetime(2026, 12, 1, 14, 0, tzinfo=UTC),
+        "plus-three": datetime(2026, 12, 1, 6, 0, tzinfo=UTC),
+    }
+
+
+def test_a_file_read_earlier_does_not_lend_its_vtimezone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = vevent("nine", "Nine", "20261201T090000", "20261201T100000", tz=CUSTOM)
+    first = write(tmp_path, calendar_object(event, zones=custom_zone("-0800")), "first.ics")
+    second = write(tmp_path, calendar_object(event, zones=custom_zone("+0100")), "second.ics")
+    fetch_both(first, WINDOW, caplog)
+    fast, full, _ = fetch_both(second, WINDOW, caplog)
+    assert_same(fast, full)
+    assert [e.start for e in full.events] == [datetime(2026, 12, 1, 8, 0, tzinfo=UTC)]
+
+
+def test_a_series_the_expander_rejects_leaves_the_others_in_x_wr_timezone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    floating = vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None)
+    rejected = vevent(
+        "empty@test",
+        "Never on the hour",
+        "20261201T100000",
+        "20261201T110000",
+        extra=["RRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=1"],  # dateutil: "an empty set"
+    )
+    text = calendar_text(floating, rejected).replace(
+        "X-WR-CALNAME:", "X-WR-TIMEZONE:Europe/London\nX-WR-CALNAME:"
+    )
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert not declined, declined
+    assert [(e.timezone, e.start.hour) for e in fast.events] == [("Europe/London", 9)]
+    assert len(fast.warnings) == 1
+
+
+def test_an_x_wr_timezone_that_is_not_a_zone_is_left_out_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    floating = vevent("float@test", "Floating", "20261201T090000", "20261201T100000", tz=None)
+    text = calendar_text(floating).replace("X-WR-CALNAME:", "X-WR-TIMEZONE:Eastern\nX-WR-CALNAME:")
+    fast, full, _ = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert [e.timezone for e in full.events] == ["America/New_York"]
+    assert full.warnings == [
+        "X-WR-TIMEZONE 'Eastern' is not a time zone; it is left out, and times without "
+        "a zone are read as America/New_York time"
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Events without a UID
+# --------------------------------------------------------------------------------------------
+
+NO_UID_ONE_OFF = "BEGIN:VEVENT\nSUMMARY:Board sync\nDTSTART:20261201T150000Z\nEND:VEVENT"
+NO_UID_SERIES = (
+    "BEGIN:VEVENT\nSUMMARY:Standup\nDTSTART;TZID=America/New_York:20261102T093000"
+    "\nDURATION:PT15M\nRRULE:FREQ=WEEKLY;COUNT=4\nORGANIZER:mailto:Lee@X.example\nEND:VEVENT"
+)
+NO_UID_OVERRIDE = (
+    "BEGIN:VEVENT\nSUMMARY:Standup (moved)\nDTSTART;TZID=America/New_York:20261110T100000"
+    "\nRECURRENCE-ID;TZID=America/New_York:20261109T093000\nEND:VEVENT"
+)
+
+
+def test_events_without_a_uid_get_the_same_derived_id_on_both_paths(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = calendar_text(SERIES, NO_UID_ONE_OFF, NO_UID_SERIES, NO_UID_OVERRIDE)
+    fast, full, declined = fetch_both(write(tmp_path, text), WINDOW, caplog)
+    assert_same(fast, full)
+    assert not declined, declined
+    derived = [e for e in fast.events if e.uid.startswith("no-uid-")]
+    assert len({e.uid for e in derived}) == 2  # the one-off, and the series
+    standups = [e for e in derived if e.title == "Standup"]
+    assert len(standups) == 4 and all(e.recurrence_id for e in standups)
+    assert fast.warnings == [
+        "skipped event 'Standup (moved)' (no UID): it changes one occurrence of a series "
+        "(RECURRENCE-ID) but has no UID, so the series it belongs to is unknown",
+        "2 events have no UID; ids were derived from their start, title and organizer",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile events: every warning says what is wrong, in words, on both paths
+# --------------------------------------------------------------------------------------------
+
+PYTHON_INTERNALS = (
+    "object",
+    "instances of",
+    "not supported between",
+    "NoneType",
+    "vText",
+    "vBroken",
+    "vRecur",
+    "vDDD",
+    "datetime.",
+    "Traceback",
+    "unhashable",
+    "attribute",
+    "argument",
+    "__",
+    "Expected",
+    "Got:",
+    "parameter is missing",
+    "b'",
+    "['",
+    "[v",
+    "[datetime",
+)
+
+
+def assert_human(messages: list[str]) -> None:
+    for message in messages:
+        found = [fragment for fragment in PYTHON_INTERNALS if fragment in message]
+        assert not found, f"{message!r} shows {found}"
+
+
+def hostile(uid: str, *lines: str, start: str = "DTSTART:20261201T150000Z") -> str:
+    return "\n".join(
+        ["BEGIN:VEVENT", f"UID:{uid}", "SUMMARY:Board sync", start, *lines, "END:VEVENT"]
+    )
+
+
+HOSTILE = [
+    hostile("dup-start", "DTSTART:20261202T100000Z"),
+    hostile("start-list", start="DTSTART:20261201T100000Z,20261202T100000Z"),
+    hostile("bad-month", start="DTSTART;VALUE=DATE:2026-13-45"),
+    hostile("empty-start", start="DTSTART:"),
+    hostile("period-start", start="DTSTART;VALUE=PERIOD:20261201T100000Z/PT1H"),
+    hostile("time-start", start="DTSTART;VALUE=TIME:100000"),
+    hostile("duration-start", start="DTSTART:PT1H"),
+    hostile("zones-start", start="DTSTART;TZID=America/New_York,Europe/London:20261201T100000"),
+    hostile("dup-end", "DTEND:20261201T160000Z", "DTEND:20261201T170000Z"),
+    hostile("rule-garbage", "RRULE:garbage"),
+    hostile("rule-empty", "RRULE:"),
+    hostile("rule-no-freq", "RRULE:COUNT=3"),
+    hostile("rule-freq", "RRULE:FREQ=SOMETIMES"),
+    hostile("rule-day", "RRULE:FREQ=WEEKLY;BYDAY=XX"),
+    hostile("rule-count", "RRULE:FREQ=WEEKLY;COUNT=abc"),
+    hostile("rule-huge-count", "RRULE:FREQ=DAILY;COUNT=999999999"),
+    hostile("rule-until", "RRULE:FREQ=DAILY;UNTIL=soon"),
+    hostile("rule-setpos", "RRULE:FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0"),
+    hostile("rule-month", "RRULE:FREQ=YEARLY;BYMONTH=13"),
+    hostile("rule-hour", "RRULE:FREQ=HOURLY;BYHOUR=25"),
+    hostile("rule-never", "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+    hostile("rule-week", "RRULE:FREQ=MONTHLY;BYDAY=0MO"),
+    hostile("exdate-garbage", "RRULE:FREQ=DAILY;COUNT=5", "EXDATE:tomorrow"),
+    hostile("exdate-date", "RRULE:FREQ=DAILY;COUNT=5", "EXDATE;VALUE=DATE:20261202"),
+    hostile("exdate-floating", "RRULE:FREQ=DAILY;COUNT=5", "EXDATE:20261202T150000"),
+    hostile("exdate-zone", "RRULE:FREQ=DAILY;COUNT=5", "EXDATE;TZID=Asia/Tokyo:20261203T000000"),
+    hostile("rdate-period", "RDATE;VALUE=PERIOD:20261205T100000Z/PT1H"),
+    hostile("rdate-bad-period", "RDATE;VALUE=PERIOD:20261205T100000Z/garbage"),
+    hostile("rdate-garbage", "RDATE:garbage"),
+    hostile("date-and-time", "DTEND:20261201T160000Z", start="DTSTART;VALUE=DATE:20261201"),
+    hostile(
+        "unknown-zone", "RRULE:FREQ=DAILY;COUNT=3", start="DTSTART;TZID=Mars/Base:20261201T090000"
+    ),
+    hostile("duration-garbage", "DURATION:long"),
+    hostile("duration-huge", "DURATION:P99999999999D"),
+    hostile("year-9999", "DURATION:P2D", start="DTSTART:99991231T230000Z"),
+    hostile("year-1", "RRULE:FREQ=WEEKLY", start="DTSTART:00010101T100000"),
+    hostile("rid-garbage", "RECURRENCE-ID:garbage"),
+    hostile(
+        "flood",
+        "DTEND:20261130T000000",
+        "RRULE:FREQ=DAILY",
+        start="DTSTART:19000101T000000",
+    ),
+    hostile("flood-duration", "DURATION:P367D", "RRULE:FREQ=HOURLY"),
+    hostile("year-long", "DURATION:P366D", "RRULE:FREQ=YEARLY"),
+    hostile(
+        "year-9999-long", "DURATION:P400D", "RRULE:FREQ=DAILY", start="DTSTART:99991230T000000Z"
+    ),
+    hostile("dup-uid", "UID:other"),
+    hostile("seq-garbage", "SEQUENCE:x"),
+    hostile("seq-twice", "SEQUENCE:1", "SEQUENCE:2"),
+    hostile("summary-twice", "SUMMARY:Other"),
+    hostile("organizer-twice", "ORGANIZER:mailto:a@x.example", "ORGANIZER:mailto:b@x.example"),
+    hostile("cn-list", "ATTENDEE;CN=Lee, Jordan:mailto:lee@x.example"),
+    hostile("no-colon", "this line has no colon"),
+    "BEGIN:VEVENT\nSUMMARY:No start\nEND:VEVENT",
+]
+
+
+@pytest.mark.parametrize("event", HOSTILE, ids=[e.split("\n")[1] for e in HOSTILE])
+def test_a_hostile_event_reads_the_same_and_is_reported_in_words(
+    event: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fast, full, _ = fetch_both(write(tmp_path, calendar_text(SERIES, event)), WINDOW, caplog)
+    assert_same(fast, full)
+    assert_human(full.warnings)
+    assert len([e for e in full.events if e.uid == "series@test"]) == 10  # the rest is read
+    for e in full.events:
+        assert_human([e.title, *(a.name or "" for a in e.attendees)])
+
+
+def test_all_hostile_events_in_one_file_read_the_same(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fast, full, _ = fetch_both(write(tmp_path, calendar_text(SERIES, *HOSTILE)), WINDOW, caplog)
+    assert_same(fast, full)
+    assert_human(full.warnings)
+    assert len(full.warnings) > 30
+
+
+# --------------------------------------------------------------------------------------------
 # Content lines: the fast splitter against icalendar's, on lines built to be awkward
 # --------------------------------------------------------------------------------------------
 
@@ -705,7 +999,7 @@ def random_line(rng: random.Random) -> str:
 def test_content_lines_split_as_icalendar_splits_them() -> None:
     from icalendar.parser import Contentline
 
-    from exec_assistant.calendars.ics_fast import _BadLine, _parse_line
+    from exec_assistant.calendars.ics_fast.lines import BadLine, parse_line
 
     rng = random.Random(5545)
     fast_path = 0
@@ -722,9 +1016,9 @@ def test_content_lines_split_as_icalendar_splits_them() -> None:
         except (ValueError, AssertionError):
             expected = None
         try:
-            got = _parse_line(line)
+            got = parse_line(line)
             actual: tuple[object, ...] | None = (got.name, got.params, got.raw, got.value)
-        except _BadLine:
+        except BadLine:
             actual = None
         assert actual == expected, line
         fast_path += expected is not None
@@ -734,7 +1028,8 @@ def test_content_lines_split_as_icalendar_splits_them() -> None:
 def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
     from icalendar.prop import vDDDTypes
 
-    from exec_assistant.calendars.ics_fast import _duration, _instant_value, _Line
+    from exec_assistant.calendars.ics_fast.lines import Line
+    from exec_assistant.calendars.ics_fast.values import instant_value, read_duration
 
     rng = random.Random(3)
     alphabet = "0123456789TZPWDHMS-+ :/"
@@ -748,7 +1043,7 @@ def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
             except Exception:
                 expected = "error"
             try:
-                got = _instant_value(text, zone)
+                got = instant_value(text, zone)
             except Exception:  # a date with a zone: the fast reader declines the file
                 continue
             if got is not None:  # where the fast reader reads a value, it is icalendar's
@@ -757,7 +1052,7 @@ def test_dates_times_and_durations_read_as_icalendar_reads_them() -> None:
                     type(expected),
                     getattr(expected, "tzinfo", None),
                 ), text
-        duration = _duration(_Line("DURATION", {}, text))
+        duration = read_duration(Line("DURATION", {}, text))
         if duration is not None:
             assert duration == vDDDTypes.from_ical(text), text
 
@@ -830,7 +1125,7 @@ class RandomCalendar:
 
     def event(
         self,
-        uid: str,
+        uid: str | None,
         style: str,
         start: datetime,
         length: timedelta,
@@ -838,7 +1133,9 @@ class RandomCalendar:
         title: str | None = None,
     ) -> None:
         rng = self.rng
-        lines = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261101T000000Z"]
+        lines = ["BEGIN:VEVENT", "DTSTAMP:20261101T000000Z"]
+        if uid is not None:
+            lines.insert(1, f"UID:{uid}")
         if style == "all_day":
             lines.append(self.stamp(style, start.date(), "DTSTART"))
             days = max(1, length.days)
@@ -945,7 +1242,8 @@ class RandomCalendar:
             else timedelta(minutes=rng.choice([0, 30, 60, 600]))
         )
         extra = ["STATUS:CANCELLED"] if rng.random() < 0.05 else []
-        self.event(f"one-{self.uids}@random", style, start, length, extra)
+        uid = f"one-{self.uids}@random" if rng.random() < 0.95 else None  # some have none
+        self.event(uid, style, start, length, extra)
 
     def broken(self) -> None:
         self.uids += 1
@@ -973,6 +1271,11 @@ class RandomCalendar:
         )
 
     def text(self, events: int) -> str:
+        return self.stream(events, objects=1)
+
+    def stream(self, events: int, objects: int) -> str:
+        """The events spread over several VCALENDAR objects in one file (RFC 5545 §3.4);
+        the first has no name, and the last moves floating times into Europe/London."""
         for _ in range(events):
             roll = self.rng.random()
             if roll < 0.55:
@@ -981,11 +1284,18 @@ class RandomCalendar:
                 self.one_off()
             else:
                 self.broken()
-        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//random//EN", "X-WR-CALNAME:Random"]
-        lines += NEW_YORK_VTIMEZONE.splitlines() + LONDON_VTIMEZONE.splitlines()
-        for block in self.blocks:
-            lines += block
-        lines.append("END:VCALENDAR")
+        lines: list[str] = []
+        share = -(-len(self.blocks) // objects)
+        for number in range(objects):
+            lines += ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//random//EN"]
+            if objects == 1 or number > 0:
+                lines.append(f"X-WR-CALNAME:Random {number}" if number else "X-WR-CALNAME:Random")
+            if objects > 1 and number == objects - 1:
+                lines.append("X-WR-TIMEZONE:Europe/London")
+            lines += NEW_YORK_VTIMEZONE.splitlines() + LONDON_VTIMEZONE.splitlines()
+            for block in self.blocks[number * share : (number + 1) * share]:
+                lines += block
+            lines.append("END:VCALENDAR")
         return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
@@ -1017,6 +1327,19 @@ def test_a_random_calendar_with_x_wr_timezone_reads_the_same(
         fast, full, declined = fetch_both(path, window, caplog, LONDON)
         assert not declined, declined
         assert_same(fast, full)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_a_random_stream_of_several_calendars_reads_the_same(
+    seed: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, RandomCalendar(seed).stream(events=200, objects=3))
+    for window in WINDOWS[:3]:
+        fast, full, declined = fetch_both(path, window, caplog)
+        assert not declined, declined
+        assert_same(fast, full)
+        assert fast.name == "Random 1"  # the first object with a name
+        assert {e.timezone for e in fast.events} >= {"America/New_York", "Europe/London"}
 
 
 def test_the_fast_reader_keeps_wall_clock_time_across_dst(tmp_path: Path) -> None:

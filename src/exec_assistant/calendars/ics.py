@@ -4,31 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import urllib.error
-import urllib.request
-from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+import stat
+import threading
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
-
+from exec_assistant.calendars.event_fields import NAME_LIMIT, clean_text
+from exec_assistant.calendars.http_fetch import RemoteLocation, fetch_remote, too_large
 from exec_assistant.calendars.ics_fast import FastPathDeclined, read_fast
-from exec_assistant.calendars.rules import rule_problem
-from exec_assistant.domain.errors import CalendarUnavailable
-from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
+from exec_assistant.calendars.ics_reference import ReferenceReader
+from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 from exec_assistant.ports import CalendarFetch
 
 log = logging.getLogger(__name__)
 
-_PARTSTAT = {
-    "ACCEPTED": ResponseStatus.ACCEPTED,
-    "DECLINED": ResponseStatus.DECLINED,
-    "TENTATIVE": ResponseStatus.TENTATIVE,
-}
 _REMOTE_SCHEMES = ("http://", "https://", "webcal://")
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 def is_url(location: str) -> bool:
@@ -41,7 +34,13 @@ reproduce exactly; `full` always uses icalendar and recurring_ical_events (the r
 
 
 class IcsCalendarSource:
-    """Reads one iCalendar feed and expands it into event instances within a window."""
+    """Reads one iCalendar feed and expands it into event instances within a window.
+
+    A URL may carry a user name and password (https://user:pass@host/cal.ics): they are sent
+    as HTTP Basic authentication and never shown; `location` has the password as ***.
+    `timeout_seconds` bounds the whole download, redirects included, and `max_bytes` its
+    size (a file's too). Setting `abort` makes a `fetch` under way raise Interrupted.
+    """
 
     def __init__(
         self,
@@ -50,24 +49,28 @@ class IcsCalendarSource:
         default_zone: ZoneInfo,
         timeout_seconds: float = 30,
         parser: Parser = "auto",
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        abort: threading.Event | None = None,
     ):
-        self._location = location
         self._default_zone = default_zone
         self._timeout = timeout_seconds
         self._parser = parser
+        self._max_bytes = max_bytes
+        self._abort = abort
+        self._path: Path | None = None
+        self._remote: RemoteLocation | None = None
         if is_url(location):
-            canonical = (
-                "https://" + location[len("webcal://") :]
-                if location.lower().startswith("webcal://")
-                else location
-            )
-            self._url: str | None = canonical
-            self._path: Path | None = None
+            self._remote = RemoteLocation.parse(location)
+            self._location = self._remote.display
+            identity = self._remote.identity
         else:
-            self._url = None
+            self._location = location
             self._path = Path(location).expanduser().resolve()
-            canonical = str(self._path)
-        self._calendar_id = "ics_" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+            identity = str(self._path)
+        self._calendar_id = "ics_" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+        self._reference = ReferenceReader(
+            calendar_id=self._calendar_id, default_zone=default_zone, location=self._location
+        )
 
     @property
     def calendar_id(self) -> str:
@@ -75,11 +78,15 @@ class IcsCalendarSource:
 
     @property
     def location(self) -> str:
+        """The path or URL as given, with a password in the URL shown as ***."""
         return self._location
 
     def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
+        self._check_abort()
         data = self._read()
-        if self._parser == "auto" and _looks_like_calendar(data):
+        self._check_abort()
+        _check_looks_like_calendar(data, self._location)
+        if self._parser == "auto":
             try:
                 fast = read_fast(
                     data,
@@ -87,7 +94,7 @@ class IcsCalendarSource:
                     default_zone=self._default_zone,
                     window_start=window_start,
                     window_end=window_end,
-                    reference=_Reference(self, window_start, window_end),
+                    reference=_ReferenceQuestions(self._reference, window_start, window_end),
                 )
             except FastPathDeclined as exc:
                 log.info(
@@ -104,246 +111,81 @@ class IcsCalendarSource:
                     },
                 )
             else:
-                name = fast.name or self._location
-                return CalendarFetch(self._calendar_id, name, fast.events, fast.warnings)
-        return self._fetch_full(data, window_start, window_end)
+                return CalendarFetch(
+                    self._calendar_id, self._name(fast.name), fast.events, fast.warnings
+                )
+        read = self._reference.read(data, window_start, window_end)
+        return CalendarFetch(self._calendar_id, self._name(read.name), read.events, read.warnings)
 
-    def _fetch_full(
-        self, data: bytes, window_start: datetime, window_end: datetime
-    ) -> CalendarFetch:
-        """The reference: icalendar parses, recurring_ical_events expands."""
-        calendar = self._parse(data)
-        warnings = _drop_broken_events(calendar)
-        recurring = _recurring_uids(calendar)
-        events: list[CalendarEvent] = []
-        for component in _expand(calendar, window_start, window_end, warnings):
-            try:
-                events.append(self._to_event(component, recurring))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                warnings.append(f"skipped event {_describe(component)}: {exc}")
-        name = str(calendar.get("X-WR-CALNAME") or self._location)
-        return CalendarFetch(self._calendar_id, name, events, warnings)
+    def _name(self, name: str | None) -> str:
+        return clean_text(name or "", NAME_LIMIT) or self._location
+
+    def _check_abort(self) -> None:
+        if self._abort is not None and self._abort.is_set():
+            raise Interrupted(f"stopped reading calendar {self._location}")
 
     def _read(self) -> bytes:
-        if self._path is not None:
-            try:
-                return self._path.read_bytes()
-            except FileNotFoundError:
+        if self._remote is not None:
+            return fetch_remote(
+                self._remote,
+                timeout_seconds=self._timeout,
+                max_bytes=self._max_bytes,
+                abort=self._abort,
+            )
+        assert self._path is not None
+        return self._read_file(self._path)
+
+    def _read_file(self, path: Path) -> bytes:
+        try:
+            info = path.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise CalendarUnavailable(self._location, "is a folder, not a file")
+            if not stat.S_ISREG(info.st_mode):
+                # A pipe or a device would block the sync, or never end.
                 raise CalendarUnavailable(
-                    self._location, "no such file", hint="Check the path given with --calendar."
-                ) from None
-            except IsADirectoryError:
-                raise CalendarUnavailable(self._location, "is a folder, not a file") from None
-            except OSError as exc:
-                raise CalendarUnavailable(self._location, exc.strerror or str(exc)) from None
-        assert self._url is not None
-        request = urllib.request.Request(
-            self._url, headers={"User-Agent": "exec-assistant", "Accept": "text/calendar"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                body: bytes = response.read()
-                return body
-        except urllib.error.HTTPError as exc:
-            raise CalendarUnavailable(self._location, f"HTTP {exc.code} {exc.reason}") from None
-        except urllib.error.URLError as exc:
+                    self._location, "is not a regular file (a pipe, socket or device)"
+                )
+            if info.st_size > self._max_bytes:
+                raise CalendarUnavailable(self._location, too_large(self._max_bytes, info.st_size))
+            with path.open("rb") as file:
+                data = file.read(self._max_bytes + 1)  # it may have grown since
+        except FileNotFoundError:
             raise CalendarUnavailable(
-                self._location,
-                f"unreachable ({exc.reason})",
-                hint="Check the URL and your network; "
-                "meetings already stored are kept as they are.",
+                self._location, "no such file", hint="Check the path given with --calendar."
             ) from None
-        except (TimeoutError, OSError) as exc:
-            raise CalendarUnavailable(self._location, f"unreachable ({exc})") from None
+        except IsADirectoryError:
+            raise CalendarUnavailable(self._location, "is a folder, not a file") from None
+        except OSError as exc:
+            raise CalendarUnavailable(
+                self._location, (exc.strerror or "cannot be read").lower()
+            ) from None
+        if len(data) > self._max_bytes:
+            raise CalendarUnavailable(self._location, too_large(self._max_bytes))
+        return data
 
-    def _parse(self, data: bytes) -> icalendar.Calendar:
-        if not _looks_like_calendar(data):
-            raise CalendarUnavailable(self._location, "not an iCalendar file (no BEGIN:VCALENDAR)")
-        try:
-            return icalendar.Calendar.from_ical(data)
-        except ValueError as exc:
-            raise CalendarUnavailable(self._location, f"not valid iCalendar: {exc}") from None
 
-    def _to_event(self, component: Any, recurring: set[str]) -> CalendarEvent:
-        uid = str(component["UID"])
-        start_value = component["DTSTART"].dt
-        all_day = isinstance(start_value, date) and not isinstance(start_value, datetime)
-        start = self._instant(start_value)
-        if "DTEND" in component:
-            end = self._instant(component["DTEND"].dt)
-        elif "DURATION" in component:
-            end = start + component["DURATION"].dt
-        else:
-            end = start + (timedelta(days=1) if all_day else timedelta(0))
-        end = max(end, start)
-        recurrence_id = None
-        if uid in recurring and "RECURRENCE-ID" in component:
-            recurrence_id = self._instant(component["RECURRENCE-ID"].dt)
-        organizer = _person(component.get("ORGANIZER"), ResponseStatus.ACCEPTED)
-        raw_attendees = component.get("ATTENDEE") or []
-        if not isinstance(raw_attendees, list):
-            raw_attendees = [raw_attendees]
-        attendees = tuple(
-            a for a in (_person(r, ResponseStatus.NEEDS_ACTION) for r in raw_attendees) if a
+def _check_looks_like_calendar(data: bytes, location: str) -> None:
+    head = data[:4096]
+    if b"BEGIN:VCALENDAR" in head.upper():
+        return
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CalendarUnavailable(
+            location,
+            "the file is in UTF-16; iCalendar files are UTF-8",
+            hint="Save or export it again as UTF-8.",
         )
-        return CalendarEvent(
-            calendar_id=self._calendar_id,
-            uid=uid,
-            recurrence_id=recurrence_id,
-            title=str(component.get("SUMMARY") or "(no title)").strip(),
-            description=str(component.get("DESCRIPTION") or "").strip(),
-            location=str(component.get("LOCATION") or "").strip(),
-            start=start,
-            end=end,
-            timezone=self._zone_name(start_value),
-            all_day=all_day,
-            cancelled=str(component.get("STATUS") or "").upper() == "CANCELLED",
-            organizer=organizer,
-            attendees=attendees,
-        )
-
-    def _instant(self, value: date | datetime) -> datetime:
-        if not isinstance(value, datetime):
-            return datetime.combine(value, time(0), tzinfo=self._default_zone).astimezone(UTC)
-        if value.tzinfo is None:
-            # Floating time: the executive's own wall clock.
-            return value.replace(tzinfo=self._default_zone).astimezone(UTC)
-        return value.astimezone(UTC)
-
-    def _zone_name(self, value: date | datetime) -> str:
-        zone: tzinfo | None = value.tzinfo if isinstance(value, datetime) else None
-        if zone is None:
-            return self._default_zone.key
-        key = getattr(zone, "key", None)
-        if key:
-            return str(key)
-        if value.utcoffset() == timedelta(0):  # type: ignore[union-attr]
-            return "UTC"
-        return self._default_zone.key
+    raise CalendarUnavailable(location, "not an iCalendar file (no BEGIN:VCALENDAR)")
 
 
-def _looks_like_calendar(data: bytes) -> bool:
-    return b"BEGIN:VCALENDAR" in data[:4096].upper()
+class _ReferenceQuestions:
+    """The reference reader, asked by the fast reader about the events it cannot judge."""
 
-
-class _Reference:
-    """The full path, asked by the fast reader about the events it cannot judge alone."""
-
-    def __init__(self, source: IcsCalendarSource, window_start: datetime, window_end: datetime):
-        self._source = source
+    def __init__(self, reader: ReferenceReader, window_start: datetime, window_end: datetime):
+        self._reader = reader
         self._window = (window_start, window_end)
 
     def drop_warnings(self, calendar_text: str) -> list[str]:
-        try:
-            return _drop_broken_events(icalendar.Calendar.from_ical(calendar_text))
-        except ValueError:
-            return []  # the fast reader then declines the whole file
+        return self._reader.drop_warnings(calendar_text)
 
     def expansion_warnings(self, calendar_text: str) -> list[str]:
-        try:
-            return self._source._fetch_full(calendar_text.encode(), *self._window).warnings
-        except CalendarUnavailable:
-            return []
-
-
-def _person(value: Any, default_response: ResponseStatus) -> Attendee | None:
-    if value is None:
-        return None
-    address = str(value)
-    email = address[7:] if address.lower().startswith("mailto:") else address
-    email = email.strip()
-    if not email:
-        return None
-    params = getattr(value, "params", {})
-    name = params.get("CN")
-    partstat = str(params.get("PARTSTAT", "")).upper()
-    return Attendee(
-        email=email.lower(),
-        name=str(name).strip() if name else None,
-        response=_PARTSTAT.get(partstat, default_response),
-    )
-
-
-def _describe(component: Any) -> str:
-    summary = component.get("SUMMARY")
-    uid = component.get("UID")
-    label = f"'{summary}'" if summary else "(no title)"
-    return f"{label} (UID {uid})" if uid else label
-
-
-def _drop_broken_events(calendar: icalendar.Calendar) -> list[str]:
-    """Remove VEVENTs that cannot be read, so one bad event does not sink the calendar."""
-    warnings: list[str] = []
-    kept = []
-    for component in calendar.subcomponents:
-        if component.name != "VEVENT":
-            kept.append(component)
-            continue
-        problem = _event_problem(component)
-        if problem is None:
-            kept.append(component)
-        else:
-            warnings.append(f"skipped event {_describe(component)}: {problem}")
-    calendar.subcomponents = kept
-    return warnings
-
-
-def _event_problem(component: Any) -> str | None:
-    if not component.get("UID"):
-        return "it has no UID"
-    if "DTSTART" not in component:
-        return "it has no DTSTART"
-    for prop in ("DTSTART", "DTEND", "RECURRENCE-ID", "DURATION", "RRULE", "EXDATE", "RDATE"):
-        if prop not in component:
-            continue
-        errors = [msg for name, msg in getattr(component, "errors", []) if name == prop]
-        if errors:
-            return f"{prop}: {errors[0]}"
-        values = component[prop]
-        for value in values if isinstance(values, list) else [values]:
-            try:
-                if prop == "RRULE":
-                    value.to_ical()
-                    problem = rule_problem(value)
-                    if problem:
-                        return f"RRULE: {problem}"
-                elif prop in ("EXDATE", "RDATE"):
-                    _ = [item.dt for item in value.dts]
-                else:
-                    _ = value.dt
-            except Exception as exc:  # icalendar raises several error types for bad values
-                return f"{prop}: {exc}"
-    return None
-
-
-def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
-    return {
-        str(c["UID"])
-        for c in calendar.walk("VEVENT")
-        if "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c
-    }
-
-
-def _expand(
-    calendar: icalendar.Calendar, start: datetime, end: datetime, warnings: list[str]
-) -> list[Any]:
-    try:
-        return list(recurring_ical_events.of(calendar).between(start, end))
-    except Exception:  # a rule the expander rejects: find the series to blame
-        log.info("calendar expansion failed; expanding series one by one")
-    by_uid: dict[str, list[Any]] = defaultdict(list)
-    others = []
-    for component in calendar.subcomponents:
-        if component.name == "VEVENT":
-            by_uid[str(component["UID"])].append(component)
-        else:
-            others.append(component)
-    occurrences: list[Any] = []
-    for components in by_uid.values():
-        single = icalendar.Calendar()
-        single.subcomponents = [*others, *components]
-        try:
-            occurrences.extend(recurring_ical_events.of(single).between(start, end))
-        except Exception as exc:
-            warnings.append(f"skipped event {_describe(components[0])}: {exc}")
-    return occurrences
+        return self._reader.expansion_warnings(calendar_text, *self._window)
