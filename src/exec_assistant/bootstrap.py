@@ -107,8 +107,8 @@ class LocalApp:
                 location,
                 default_zone=self.settings.zone,
                 timeout_seconds=self.settings.http_timeout_seconds,
-                # MERGE-PENDING max_bytes=int(self.settings.calendar_max_mb * 1024 * 1024),
-                # MERGE-PENDING abort=abort,
+                max_bytes=int(self.settings.calendar_max_mb * 1024 * 1024),
+                abort=abort,
             )
             for location in dict.fromkeys(chosen)
         ]
