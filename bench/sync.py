@@ -43,18 +43,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
 
-from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
-from exec_assistant.adapters.local.sqlite_repositories import SqliteMeetingRepository
 from exec_assistant.bootstrap import LocalApp, build_local
-from exec_assistant.domain.models import Meeting
-from exec_assistant.ports import CalendarFetch, CalendarSource
+from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.ports import CalendarFetch, CalendarSource, MeetingRepository
 from exec_assistant.services.sync_calendars import SyncReport, sync_calendars
 from exec_assistant.settings import load_settings
 
@@ -809,7 +807,7 @@ def run_sync(
     local: LocalApp,
     ics: Path,
     wrap_source: Callable[[CalendarSource], CalendarSource] | None = None,
-    meetings: SqliteMeetingRepository | None = None,
+    meetings: MeetingRepository | TimedMeetings | None = None,
 ) -> tuple[float, SyncReport]:
     """One sync, as `exec-assistant sync --calendar ICS --now NOW`; its seconds and report."""
     started = time.perf_counter()
@@ -825,6 +823,7 @@ def run_sync(
         local.executive,
         NOW,
         local.settings.lookahead_days,
+        calendar_states=local.calendar_states,
     )
     seconds = time.perf_counter() - started
     if report.failed:
@@ -855,35 +854,38 @@ class TimedSource:
             self.seconds += time.perf_counter() - started
 
 
-class TimedMeetings(SqliteMeetingRepository):
-    """The real SQLite meeting repository, with the time spent reading and writing."""
+class TimedMeetings:
+    """The folder's meeting repository, with the time spent reading and writing."""
 
-    def __init__(self, db: SqliteDatabase) -> None:
-        super().__init__(db)
+    def __init__(self, inner: MeetingRepository) -> None:
+        self._inner = inner
         self.get_many_seconds = 0.0
         self.list_seconds = 0.0
         self.put_many_seconds = 0.0
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
     def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
         started = time.perf_counter()
         try:
-            return super().get_many(meeting_ids)
+            return self._inner.get_many(meeting_ids)
         finally:
             self.get_many_seconds += time.perf_counter() - started
 
-    def list_between(
+    def statuses_between(
         self, start_from: datetime, start_to: datetime, calendar_id: str | None = None
-    ) -> list[Meeting]:
+    ) -> dict[str, MeetingStatus]:
         started = time.perf_counter()
         try:
-            return super().list_between(start_from, start_to, calendar_id)
+            return self._inner.statuses_between(start_from, start_to, calendar_id)
         finally:
             self.list_seconds += time.perf_counter() - started
 
     def put_many(self, meetings: Sequence[Meeting]) -> None:
         started = time.perf_counter()
         try:
-            super().put_many(meetings)
+            self._inner.put_many(meetings)
         finally:
             self.put_many_seconds += time.perf_counter() - started
 
@@ -910,7 +912,7 @@ def timed_breakdown(local: LocalApp, ics: Path) -> Breakdown:
         timed.append(TimedSource(source))
         return timed[-1]
 
-    meetings = TimedMeetings(local.db)
+    meetings = TimedMeetings(local.meetings)
     total, report = run_sync(local, ics, wrap, meetings)
     fetch = sum(t.seconds for t in timed)
     return Breakdown(
@@ -1061,7 +1063,7 @@ def print_results(m: Measurements, check: Verification) -> None:
     for label, x, y in (
         ("fetch: read+parse+expand+convert", a.fetch, b.fetch),
         ("storage: get_many (stored ones)", a.get_many, b.get_many),
-        ("storage: list_between (vanished)", a.list_between, b.list_between),
+        ("storage: statuses_between (vanished)", a.list_between, b.list_between),
         ("classify + compare (the rest)", a.rest, b.rest),
         ("storage: put_many (changed ones)", a.put_many, b.put_many),
         ("total", a.total, b.total),
