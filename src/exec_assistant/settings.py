@@ -150,7 +150,15 @@ class _SettingsFileSource(PydanticBaseSettingsSource):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    # An empty variable is unset (EXEC_ASSISTANT_HOME= must not mean the current folder), and
+    # no number may be infinite or NaN (a tick of `inf` seconds is no tick).
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        frozen=True,
+        env_ignore_empty=True,
+        allow_inf_nan=False,
+    )
 
     home: Path = Field(default=DEFAULT_HOME, description="the data folder")
     config_dir: Path | None = Field(
@@ -356,7 +364,7 @@ def load_settings(flags: Mapping[str, Any] | None = None) -> tuple[Settings, dic
     for name in Settings.model_fields:
         if name in flags:
             origins[name] = "command line"
-        elif _env_name(name) in env:
+        elif env.get(_env_name(name)):
             origins[name] = f"environment {_env_name(name)}"
         elif name in file_values:
             origins[name] = f"{settings_path}"

@@ -16,6 +16,7 @@ from exec_assistant.calendars.http_fetch import RemoteLocation, fetch_remote, to
 from exec_assistant.calendars.ics_fast import FastPathDeclined, read_fast
 from exec_assistant.calendars.ics_reference import ReferenceReader
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
+from exec_assistant.domain.text import without_passwords
 from exec_assistant.ports import CalendarFetch
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,17 @@ class IcsCalendarSource:
         self._abort = abort
         self._path: Path | None = None
         self._remote: RemoteLocation | None = None
+        self._invalid: str | None = None
         if is_url(location):
-            self._remote = RemoteLocation.parse(location)
-            self._location = self._remote.display
-            identity = self._remote.identity
+            try:
+                self._remote = RemoteLocation.parse(location)
+            except ValueError as exc:  # urlsplit's word for a URL it cannot take apart
+                self._invalid = f"not a URL that can be read ({exc})"
+                self._location = without_passwords(location)
+                identity = self._location
+            else:
+                self._location = self._remote.display
+                identity = self._remote.identity
         else:
             self._location = location
             self._path = Path(location).expanduser().resolve()
@@ -82,6 +90,13 @@ class IcsCalendarSource:
         return self._location
 
     def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
+        if self._invalid is not None:
+            raise CalendarUnavailable(
+                self._location,
+                self._invalid,
+                hint="Check the URL in --calendar or EXEC_ASSISTANT_CALENDARS "
+                "(a password with / ? # or @ in it must be percent-encoded).",
+            )
         self._check_abort()
         data = self._read()
         self._check_abort()

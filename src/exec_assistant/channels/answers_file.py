@@ -21,6 +21,17 @@ from exec_assistant.domain.models import Meeting
 from exec_assistant.domain.text_files import decode_text
 
 
+class _WordsLoader(yaml.SafeLoader):
+    """YAML that keeps the words typed: `no`, `0755` and `12:30` stay text (YAML 1.1 would
+    read them as false, 493 and 750); only an empty value or `null` means no answer."""
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _one_meeting(value: Any, path: Path, where: str) -> RawAnswers:
     if isinstance(value, list | dict):
         return value
@@ -34,7 +45,8 @@ class AnswersFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            data = yaml.safe_load(decode_text(path.read_bytes(), f"answers file {path}"))
+            text = decode_text(path.read_bytes(), f"answers file {path}")
+            data = yaml.load(text, Loader=_WordsLoader)
         except FileNotFoundError:
             raise UsageError(f"answers file {path} does not exist") from None
         except IsADirectoryError:

@@ -13,6 +13,7 @@ from exec_assistant.cli import calendar_commands, demo_command, followup_command
 from exec_assistant.cli.common import app, ui
 from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import ExecAssistantError
+from exec_assistant.domain.text import without_passwords
 
 # The command modules register their commands on `app` when imported.
 COMMAND_MODULES = (calendar_commands, prep_commands, followup_commands, demo_command)
@@ -25,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="exec-assistant", standalone_mode=False)
     except ExecAssistantError as exc:
         # Messages name titles, paths and values from outside: shown as text, never markup.
-        ui.err.print(Text.assemble(("error: ", "red"), safe_text(exc.message, multiline=True)))
+        # A calendar URL may carry a password: never shown, whatever the message quotes.
+        message = without_passwords(exc.message)
+        ui.err.print(Text.assemble(("error: ", "red"), safe_text(message, multiline=True)))
         if exc.hint:
-            ui.err.print(safe_text(exc.hint, multiline=True))
+            ui.err.print(safe_text(without_passwords(exc.hint), multiline=True))
         return exc.exit_code
     except Exit as exc:
         return int(exc.exit_code or 0)

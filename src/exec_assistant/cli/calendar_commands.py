@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,7 +24,7 @@ from exec_assistant.cli.common import (
 from exec_assistant.cli.views import print_sync
 from exec_assistant.configuration import load_config
 from exec_assistant.display_text import safe_markup
-from exec_assistant.domain.text import plural
+from exec_assistant.domain.text import plural, without_passwords
 from exec_assistant.presentation import (
     config_report,
     meeting_json,
@@ -181,6 +181,15 @@ def classify(
     )
 
 
+def _shown(value: Any) -> Any:
+    """A setting's value for JSON, with any password in a calendar URL shown as ***."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [without_passwords(str(item)) for item in value]
+    return without_passwords(value) if isinstance(value, str) else value
+
+
 @config_app.command("check")
 def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Validate the configuration and show where each setting came from."""
@@ -199,8 +208,7 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
             {
                 "valid": True,
                 "settings": {
-                    k: {"value": str(v) if isinstance(v, Path) else v, "source": origins[k]}
-                    for k, v in values.items()
+                    k: {"value": _shown(v), "source": origins[k]} for k, v in values.items()
                 },
                 "config_files": loaded.sources,
                 "meeting_types": [

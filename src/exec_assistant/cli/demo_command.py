@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 from rich.text import Text
 
+from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.bootstrap import LocalApp, build_local, build_runtime, terminal_channel
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.cli.common import JsonOption, NowOption, app, parse_now, print_json, ui
@@ -101,6 +102,10 @@ def fresh_demo_folder(home: Path) -> Path:
         if not home.is_dir():
             raise UsageError(f"{home} is not a folder")
         if (home / DEMO_MARKER).exists():
+            # Not from under a demo still running there: DataFolderInUse names it.
+            probe = DataFolder(home)
+            probe.acquire("demo")
+            probe.release()
             shutil.rmtree(home)
         elif any(home.iterdir()):
             raise UsageError(

@@ -39,6 +39,7 @@ from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
 from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.domain.text import without_passwords
 from exec_assistant.ports import ChatChannel, Clock, PrepRunState
 from exec_assistant.presentation import sync_json
 from exec_assistant.services.answers import submit_answers, waiting_session
@@ -137,8 +138,8 @@ def prep(
     interactive = answers_file is None and not as_json and sys.stdin.isatty()
     try:
         local = build_local(settings, command="prep", exclusive=True)
-    except DataFolderInUse:
-        if not retry:
+    except DataFolderInUse as in_use:
+        if not (retry and in_use.held_by_serve):
             raise
         _retry_in_serve(settings, meeting_id, clock, as_json)
         return
@@ -211,7 +212,9 @@ def answer(
     answers_file = AnswersFile(answers)
     try:
         local = build_local(settings, command="answer", exclusive=True)
-    except DataFolderInUse:
+    except DataFolderInUse as in_use:
+        if not in_use.held_by_serve:
+            raise  # nothing would carry the prep on: say what holds the folder
         _answer_running_server(settings, meeting_id, answers_file, as_json)
         return
     try:
@@ -396,6 +399,14 @@ class _ServeObserver:
         self._events = events
         self._console = console
         self._told: set[tuple[str, int]] = set()
+
+    def sync_failed(self, problem: str) -> None:
+        if self._events:
+            self._events.emit("sync_failed", error=without_passwords(problem))
+        else:
+            self._console.print(
+                safe_markup("[red]error:[/] {problem}", problem=without_passwords(problem))
+            )
 
     def synced(self, report: SyncReport) -> None:
         if self._events:

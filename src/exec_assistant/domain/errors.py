@@ -107,7 +107,15 @@ class DataFolderError(ExecAssistantError):
 
 
 class DataFolderInUse(DataFolderError):
-    pass
+    def __init__(self, message: str, *, holder: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder
+        """What holds the folder, as it wrote itself in the lock: `exec-assistant serve
+        (pid 123)`."""
+
+    @property
+    def held_by_serve(self) -> bool:
+        return " serve " in f" {self.holder} "
 
 
 class Interrupted(ExecAssistantError):

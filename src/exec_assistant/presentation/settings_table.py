@@ -12,6 +12,7 @@ from rich.text import Text
 
 from exec_assistant.configuration import LoadedConfig
 from exec_assistant.display_text import BLOCK_LIMIT, LINE_LIMIT, TITLE_LIMIT, safe_text
+from exec_assistant.domain.text import without_passwords
 from exec_assistant.presentation.fitted_table import TableColumn, fitted_table
 from exec_assistant.settings import ENV_PREFIX, Settings
 
@@ -64,6 +65,11 @@ def settings_table(settings: Settings, origins: Mapping[str, str], width: int) -
 
 
 def _value_lines(name: str, value: Any, settings: Settings, origin: str) -> list[str]:
+    # Calendar URLs may carry a password: shown as ***.
+    return [without_passwords(line) for line in _raw_value_lines(name, value, settings, origin)]
+
+
+def _raw_value_lines(name: str, value: Any, settings: Settings, origin: str) -> list[str]:
     if origin == "default" and name in _DEFAULT_MEANS:
         return [_DEFAULT_MEANS[name](settings)]
     if value is None or value == []:

@@ -16,7 +16,7 @@ from exec_assistant.domain.discovery import (
     configuration_key,
     event_fingerprint,
 )
-from exec_assistant.domain.errors import CalendarUnavailable
+from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 from exec_assistant.domain.identity import meeting_id_for, series_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import ACTIVE_STATUSES, CalendarState, Meeting, MeetingStatus
@@ -125,6 +125,19 @@ def sync_calendars(
             report.changed_meetings.extend(changed)
         except CalendarUnavailable as exc:
             result.error = str(exc)
+        except Interrupted:
+            raise
+        except Exception as exc:  # a fault of the reader must cost only this calendar
+            log.warning(
+                "calendar sync failed",
+                extra={"calendar_id": source.calendar_id, "error": type(exc).__name__},
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            result.error = (
+                f"cannot read calendar {source.location}: an unexpected {type(exc).__name__} "
+                "in exec-assistant (run with -v and EXEC_ASSISTANT_LOG_LEVEL=DEBUG for the "
+                "details, and please report it); its meetings are kept as they were"
+            )
         result.seconds = time.perf_counter() - started
         report.calendars.append(result)
         log.info(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.errors import ExecAssistantError, Interrupted
 from exec_assistant.domain.identity import workflow_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import IN_PROGRESS_STATUSES, Meeting, MeetingStatus
@@ -62,12 +63,16 @@ class TickReport:
     retried: list[PrepRequest] = field(default_factory=list)
     stranded: list[str] = field(default_factory=list)
     """Meetings whose prep workflow had ended in an error or was lost: now shown failed."""
+    sync_error: str | None = None
+    """Why the calendars could not be synced at all (the preps went ahead regardless)."""
 
 
 class TickObserver(Protocol):
     """Told as a tick goes, so a display keeps the order in which things happen."""
 
     def synced(self, report: SyncReport) -> None: ...
+
+    def sync_failed(self, problem: str) -> None: ...
 
     def started(self, request: PrepRequest, retry: bool) -> None: ...
 
@@ -105,12 +110,24 @@ class Ticker:
         deps = self._deps
         report = TickReport(deps.clock.now())
         if sync or (sync is None and self.sync_due(report.at)):
-            report.sync = self._sync(report.at, accept_empty, progress)
-            for workflow_id in report.sync.superseded_workflows:
-                deps.engine.cancel(workflow_id)
-                report.cancelled.append(workflow_id)
-            if observer:
-                observer.synced(report.sync)
+            try:
+                report.sync = self._sync(report.at, accept_empty, progress)
+            except Interrupted:
+                raise
+            except ExecAssistantError as exc:
+                if not prepare:
+                    raise  # a sync on its own reports it
+                # The meetings already stored are still prepared at their time.
+                self._synced_once, self._next_sync = True, self._after(report.at)
+                report.sync_error = str(exc)
+                if observer:
+                    observer.sync_failed(report.sync_error)
+            else:
+                for workflow_id in report.sync.superseded_workflows:
+                    deps.engine.cancel(workflow_id)
+                    report.cancelled.append(workflow_id)
+                if observer:
+                    observer.synced(report.sync)
         if prepare:
             now = deps.clock.now()
             report.stranded = self._fail_stranded(now)
@@ -143,9 +160,11 @@ class Ticker:
             calendar_states=deps.calendar_states,
             accept_empty=accept_empty,
         )
-        self._synced_once = True
-        self._next_sync = now + self._sync_every if self._sync_every else None
+        self._synced_once, self._next_sync = True, self._after(now)
         return result
+
+    def _after(self, now: datetime) -> datetime | None:
+        return now + self._sync_every if self._sync_every else None
 
     def _fail_stranded(self, now: datetime) -> list[str]:
         """Meetings whose prep should be running but whose workflow ended in an error or is

@@ -75,7 +75,7 @@ class DataFolder:
                         "'actions' and 'decisions'. Stop it (Ctrl-C) to run this command."
                     )
                 raise DataFolderInUse(
-                    f"data folder {self.path} is in use by {holder}", hint=hint
+                    f"data folder {self.path} is in use by {holder}", holder=holder, hint=hint
                 ) from None
             raise DataFolderError(f"cannot lock data folder {self.path}: {exc}") from None
         handle.seek(0)

@@ -177,8 +177,12 @@ def _derive_uid(component: Any) -> str:
 
 
 def recurring_uids(calendar: icalendar.Calendar) -> set[str]:
+    # The calendar's own events only: walk() would also find a VEVENT nested inside another
+    # (a broken feed's), which may have no UID at all.
     return {
         str(c["UID"])
-        for c in calendar.walk("VEVENT")
-        if "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c
+        for c in calendar.subcomponents
+        if c.name == "VEVENT"
+        and "UID" in c
+        and ("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c)
     }

@@ -1,0 +1,48 @@
+"""A VEVENT nested inside another (without a UID, with a recurrence rule) is an oddity of a
+hand-made or broken feed: it is skipped with a warning, or the calendar refused in words;
+never a Python error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.domain.errors import CalendarUnavailable
+
+from factories import NEW_YORK
+
+NESTED = "\r\n".join(
+    [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//exec-assistant tests//EN",
+        "BEGIN:VEVENT",
+        "UID:outer@test",
+        "DTSTAMP:20261101T000000Z",
+        "DTSTART:20261202T150000Z",
+        "DTEND:20261202T160000Z",
+        "SUMMARY:Weekly sync",
+        "ORGANIZER:mailto:jordan.lee@northwind.example",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:priya.raman@northwind.example",
+        "BEGIN:VEVENT",
+        "DTSTART:20261203T150000Z",
+        "RRULE:FREQ=DAILY;COUNT=2",
+        "END:VEVENT",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+)
+
+
+def test_a_nested_event_without_uid_is_not_a_python_error(tmp_path: Path) -> None:
+    path = tmp_path / "nested.ics"
+    path.write_text(NESTED)
+    source = IcsCalendarSource(str(path), default_zone=NEW_YORK)
+    start = datetime(2026, 11, 30, tzinfo=UTC)
+    try:
+        fetched = source.fetch(start, start + timedelta(days=14))
+    except CalendarUnavailable:
+        return  # refused in words: fine
+    assert [e.title for e in fetched.events if e.uid == "outer@test"] == ["Weekly sync"]
