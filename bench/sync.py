@@ -18,8 +18,9 @@ settings from `load_settings`, `build_local` on a fresh data folder (SQLite), an
 - an unchanged re-sync (same file, same `now`), reopening the folder as a new command would;
   it must change 0 meetings;
 - for one more run of each, a breakdown: `source.fetch` (read + parse + expand + convert the
-  ICS) against the rest: storage reads (`get_many`, and `list_between` for vanished meetings),
-  classification and comparison, storage writes (`put_many`). The parse and expansion times
+  ICS) against the rest: storage reads (`fingerprints`, and `statuses_between` for vanished
+  meetings), the one transaction that reads, judges (classifies, compares) and writes the
+  events that changed (`update_many`), and the rest. The parse and expansion times
   of the libraries alone come from the instance check.
 
 Targets: first sync < 5 s, unchanged re-sync < 2 s. Exit status: 0 when every target is met,
@@ -866,10 +867,10 @@ class TimedMeetings:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
+    def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
         started = time.perf_counter()
         try:
-            return self._inner.get_many(meeting_ids)
+            return self._inner.fingerprints(meeting_ids)
         finally:
             self.get_many_seconds += time.perf_counter() - started
 
@@ -882,10 +883,14 @@ class TimedMeetings:
         finally:
             self.list_seconds += time.perf_counter() - started
 
-    def put_many(self, meetings: Sequence[Meeting]) -> None:
+    def update_many(
+        self,
+        meeting_ids: Sequence[str],
+        change: Callable[[str, Meeting | None], Meeting | None],
+    ) -> list[Meeting]:
         started = time.perf_counter()
         try:
-            self._inner.put_many(meetings)
+            return self._inner.update_many(meeting_ids, change)
         finally:
             self.put_many_seconds += time.perf_counter() - started
 
@@ -1062,10 +1067,10 @@ def print_results(m: Measurements, check: Verification) -> None:
     print(f"  breakdown (one run each)          {'first sync':>16}  {'re-sync':>16}")
     for label, x, y in (
         ("fetch: read+parse+expand+convert", a.fetch, b.fetch),
-        ("storage: get_many (stored ones)", a.get_many, b.get_many),
+        ("storage: fingerprints", a.get_many, b.get_many),
         ("storage: statuses_between (vanished)", a.list_between, b.list_between),
-        ("classify + compare (the rest)", a.rest, b.rest),
-        ("storage: put_many (changed ones)", a.put_many, b.put_many),
+        ("the rest (fingerprints, counts)", a.rest, b.rest),
+        ("read+judge+write: update_many", a.put_many, b.put_many),
         ("total", a.total, b.total),
     ):
         print(f"  {label:34}{x:>7.2f} s {x / a.total:>5.0%}  {y:>7.2f} s {y / b.total:>5.0%}")

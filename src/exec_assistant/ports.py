@@ -46,6 +46,16 @@ class MeetingRepository(Protocol):
         """Store all or none."""
         ...
 
+    def update_many(
+        self,
+        meeting_ids: Sequence[str],
+        change: Callable[[str, Meeting | None], Meeting | None],
+    ) -> list[Meeting]:
+        """For each id, `change(id, stored meeting or None)`; what it returns is stored (None:
+        left as it is). Each meeting is read and written with no other write in between, and
+        all or none is stored. The meetings stored, in the order of the ids."""
+        ...
+
     def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
         """Apply `change` to the stored meeting and store the result, with no other write in
         between (a prep step and a sync, or two processes, cannot undo each other's change).

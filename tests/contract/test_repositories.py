@@ -183,6 +183,47 @@ class TestMeetingRepository:
         stored = meetings.get("mtg_0")
         assert stored is not None and stored.title == "Before"
 
+    def test_update_many_judges_each_meeting_as_stored_now(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_1", title="Stored"))
+        meetings.put(make_meeting("mtg_2", title="Left alone"))
+        seen: dict[str, str | None] = {}
+
+        def change(meeting_id: str, current: Meeting | None) -> Meeting | None:
+            seen[meeting_id] = current.title if current else None
+            if meeting_id == "mtg_2":
+                return None  # leave it
+            base = current or make_meeting(meeting_id)
+            return base.model_copy(update={"title": f"{seen[meeting_id]} and changed"})
+
+        stored = meetings.update_many(["mtg_1", "mtg_2", "mtg_3"], change)
+
+        assert seen == {"mtg_1": "Stored", "mtg_2": "Left alone", "mtg_3": None}
+        assert [m.meeting_id for m in stored] == ["mtg_1", "mtg_3"]
+        got = meetings.get_many(["mtg_1", "mtg_2", "mtg_3"])
+        assert {i: m.title for i, m in got.items()} == {
+            "mtg_1": "Stored and changed",
+            "mtg_2": "Left alone",
+            "mtg_3": "None and changed",
+        }
+
+    def test_update_many_stores_all_or_none(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        meetings.put(make_meeting("mtg_1", title="Before"))
+
+        def change(meeting_id: str, current: Meeting | None) -> Meeting | None:
+            if meeting_id == "mtg_2":
+                raise ValueError("the batch broke off")
+            assert current is not None
+            return current.model_copy(update={"title": "After"})
+
+        with pytest.raises(ValueError, match="broke off"):
+            meetings.update_many(["mtg_1", "mtg_2"], change)
+        stored = meetings.get("mtg_1")
+        assert stored is not None and stored.title == "Before"
+
     def test_update_changes_the_stored_meeting(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
     ) -> None:

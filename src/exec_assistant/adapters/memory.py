@@ -45,6 +45,20 @@ class InMemoryMeetingRepository:
         with self._lock:
             self._items.update({m.meeting_id: m for m in meetings})
 
+    def update_many(
+        self,
+        meeting_ids: Sequence[str],
+        change: Callable[[str, Meeting | None], Meeting | None],
+    ) -> list[Meeting]:
+        with self._lock:
+            stored = []
+            for meeting_id in dict.fromkeys(meeting_ids):
+                changed = change(meeting_id, self._items.get(meeting_id))
+                if changed is not None:
+                    stored.append(changed)
+            self._items.update({m.meeting_id: m for m in stored})
+            return stored
+
     def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
         with self._lock:
             current = self._items.get(meeting_id)

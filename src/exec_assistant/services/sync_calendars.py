@@ -236,44 +236,46 @@ def _sync_one(
     # its stored meeting stands as it is.
     known = meetings.fingerprints(list(events))
     to_assess = [i for i in events if known.get(i) is None or known[i] != fingerprints[i]]
-    result.unchanged += len(events) - len(to_assess)
-    stored = meetings.get_many(to_assess)
-    changed: list[Meeting] = []
-    for meeting_id in to_assess:
-        old = stored.get(meeting_id)
-        new = assess_event(
-            events[meeting_id], old, catalog, rules, executive, overrides[meeting_id], now
-        )
-        new = new.model_copy(update={"source_fingerprint": fingerprints[meeting_id]})
-        if old is None:
-            _count_new(new, result)
-        elif old.same_content_as(new):
-            result.unchanged += 1
-            if old.source_fingerprint != new.source_fingerprint:
-                changed.append(new)  # nothing to tell; recorded so the next sync skips it
-            continue
-        else:
-            new = new.model_copy(update={"updated_at": now})
-            _count_change(old, new, result)
-            if old.workflow_id and (
-                new.workflow_id != old.workflow_id or new.status not in ACTIVE_STATUSES
-            ):
-                report.superseded_workflows.append(old.workflow_id)
-        changed.append(new)
-
     # Only the ids and statuses in the window are needed to find what vanished; the few
     # meetings that did are the only ones read in full.
     statuses = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
     vanished = [i for i, status in statuses.items() if i not in events and status not in ENDED]
-    gone = meetings.get_many(vanished) if vanished else {}
-    for meeting in sorted(gone.values(), key=lambda m: (m.start, m.meeting_id)):  # list order
-        if meeting.status not in ENDED:
-            changed.append(cancel_vanished(meeting).model_copy(update={"updated_at": now}))
-            result.cancelled += 1
-            if meeting.workflow_id:
-                report.superseded_workflows.append(meeting.workflow_id)
-    if changed:
-        meetings.put_many(changed)
+    outcomes: dict[str, tuple[Meeting | None, Meeting]] = {}
+
+    def judge(meeting_id: str, old: Meeting | None) -> Meeting | None:
+        """The meeting as this sync leaves it, judged from what is stored at this moment: a
+        prep step or `notes` writing meanwhile is not undone."""
+        event = events.get(meeting_id)
+        if event is None:  # vanished
+            if old is None or old.status in ENDED:
+                return None
+            new = cancel_vanished(old).model_copy(update={"updated_at": now})
+        else:
+            new = assess_event(event, old, catalog, rules, executive, overrides[meeting_id], now)
+            new = new.model_copy(update={"source_fingerprint": fingerprints[meeting_id]})
+            if old is not None and old.same_content_as(new):
+                outcomes.pop(meeting_id, None)
+                # Nothing to tell; the fingerprint is recorded so the next sync skips it.
+                return new if old.source_fingerprint != new.source_fingerprint else None
+            if old is not None:
+                new = new.model_copy(update={"updated_at": now})
+        outcomes[meeting_id] = (old, new)
+        return new
+
+    changed = meetings.update_many([*to_assess, *vanished], judge) if to_assess or vanished else []
+    result.unchanged += len(events) - len([i for i in to_assess if i in outcomes])
+    for meeting_id in [*to_assess, *vanished]:
+        if meeting_id not in outcomes:
+            continue
+        old, new = outcomes[meeting_id]
+        if old is None:
+            _count_new(new, result)
+            continue
+        _count_change(old, new, result)
+        if old.workflow_id and (
+            new.workflow_id != old.workflow_id or new.status not in ACTIVE_STATUSES
+        ):
+            report.superseded_workflows.append(old.workflow_id)
     if judgement.states is not None:
         judgement.states.put(
             CalendarState(calendar_id=source.calendar_id, events=len(events), updated_at=now)

@@ -76,6 +76,30 @@ class SqliteMeetingRepository:
         with self._db.transaction() as conn:
             _write_meetings(conn, meetings)
 
+    def update_many(
+        self,
+        meeting_ids: Sequence[str],
+        change: Callable[[str, Meeting | None], Meeting | None],
+    ) -> list[Meeting]:
+        ids = list(dict.fromkeys(meeting_ids))
+        with self._db.transaction() as conn:
+            current: dict[str, Meeting] = {}
+            for offset in range(0, len(ids), _BATCH):
+                chunk = ids[offset : offset + _BATCH]
+                rows = conn.execute(
+                    "SELECT meeting_id, body FROM meetings WHERE meeting_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                current.update({str(i): Meeting.model_validate_json(body) for i, body in rows})
+            stored = [
+                changed
+                for meeting_id in ids
+                if (changed := change(meeting_id, current.get(meeting_id))) is not None
+            ]
+            _write_meetings(conn, stored)
+        return stored
+
     def update(self, meeting_id: str, change: Callable[[Meeting], Meeting]) -> Meeting | None:
         # BEGIN IMMEDIATE takes the write lock first: no other process or thread writes
         # between the read and the write.
