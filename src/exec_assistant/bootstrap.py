@@ -63,7 +63,7 @@ from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, Prep
 from exec_assistant.services.prep import PrepSteps
 from exec_assistant.services.tick import TickDependencies, Ticker
 from exec_assistant.settings import Settings
-from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP
+from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP, WorkflowSpec
 
 if TYPE_CHECKING:
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
@@ -310,6 +310,7 @@ def build_runtime(
     sync_every: timedelta | None = None,
     pause: Callable[[float], None] = time.sleep,
     verbose: bool = False,
+    spec: WorkflowSpec = MEETING_PREP,
 ) -> PrepRuntime:
     """The prep runtime on DBOS, not launched yet (`engine.launch()`). DBOS is imported here:
     it takes most of a second, and only the commands that run preps need it."""
@@ -318,7 +319,12 @@ def build_runtime(
     deps = build_prep_dependencies(local, channel, clock)
     steps = PrepSteps(deps)
     engine = DbosPrepEngine(
-        local.data.path, steps, timer or DurableTimer(clock), pause=pause, verbose=verbose
+        local.data.path,
+        steps,
+        timer or DurableTimer(clock),
+        spec=spec,
+        pause=pause,
+        verbose=verbose,
     )
     ticker = build_ticker(
         local, engine, clock, calendars=calendars, abort=abort, sync_every=sync_every

@@ -299,8 +299,15 @@ def test_the_data_folder_is_readable_by_its_owner_only(user: CliUser) -> None:
     for name in ("exec-assistant.sqlite3", "workflows.sqlite3"):
         assert mode(user.data / name) == 0o600, name
     assert mode(outbox) == 0o600
-    for path in (user.data / "meetings").rglob("*"):
-        assert mode(path) in (0o600, 0o700), path
+    for path in user.data.rglob("*"):
+        assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_data_folder_made_by_hand_is_made_owner_only(user: CliUser) -> None:
+    user.data.mkdir(mode=0o755)
+    user.data.chmod(0o755)
+    user.ok("meetings")
+    assert stat.S_IMODE(user.data.stat().st_mode) == 0o700
 
 
 def test_notes_for_a_meeting_that_has_not_started_need_force(user: CliUser) -> None:
@@ -334,3 +341,22 @@ def test_notes_and_classify_work_while_serve_runs(user: CliUser) -> None:
         serve.send_signal(signal.SIGINT)
         serve.communicate(timeout=30)
     assert serve.returncode == 0
+
+
+def test_a_notes_or_answers_file_that_never_ends_is_refused(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
+    meeting_id = user.meeting_id()
+    started = time.monotonic()
+    notes = user.run("notes", meeting_id, "/dev/zero", "--force")
+    answers = user.run("prep", meeting_id, "--answers", "/dev/zero")
+    assert time.monotonic() - started < 30
+    assert notes.returncode == 2 and "larger than 50 MB" in notes.stderr
+    assert answers.returncode == 2 and "larger than 1 MB" in answers.stderr
+
+
+def test_mistakes_in_what_was_asked_for_exit_2(user: CliUser) -> None:
+    user.ok("sync", "-c", str(leadership_calendar(user)))
+    backwards = user.run("meetings", "--from", "2026-12-05", "--to", "2026-12-01")
+    assert backwards.returncode == 2 and "must come after --from" in backwards.stderr
+    assert user.run("classify", user.meeting_id(), "no_such_type").returncode == 2
+    assert user.run("prep", "mtg_doesnotexist").returncode == 2

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ from exec_assistant.services.answers import submit_answers
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.preps import prep_request, start_prep
 from exec_assistant.settings import load_settings
-from exec_assistant.workflows.spec import MEETING_PREP, State, StateKind
+from exec_assistant.workflows.spec import (
+    MEETING_PREP,
+    SEND_MATERIALS,
+    State,
+    StateKind,
+    WorkflowSpec,
+)
 
 from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 
@@ -107,6 +114,7 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
         channel: Callable[[Path, Clock], ChatChannel] | None = None,
         clock: Clock | None = None,
         timeout_hours: float = 0.0005,  # a short wait for answers keeps the timeout path fast
+        spec: WorkflowSpec = MEETING_PREP,
     ) -> Rig:
         config = tmp_path / "config"
         config.mkdir(exist_ok=True)
@@ -133,6 +141,7 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
             (channel or OutboxChannel)(outbox, the_clock),
             the_clock,
             pause=lambda seconds: None,
+            spec=spec,
         )
         runtime.engine.launch()
         rig = Rig(local, runtime, calendar, outbox, the_clock)
@@ -431,3 +440,32 @@ def test_the_request_of_a_meeting_names_its_attempt(rig: Rig) -> None:
     meeting = rig.meeting().model_copy(update={"prep_attempt": 3})
     request = prep_request(meeting)
     assert request.workflow_id == f"{request.prep_id}-a3" and request.attempt == 3
+
+
+def test_a_delivery_that_never_returns_fails_the_prep_visibly(make_rig: RigFactory) -> None:
+    """A pipe nobody reads, a chat service that never answers: the send gives up at its time
+    limit (1 s here, SEND_LIMIT_SECONDS in the spec), is retried, and the prep is shown failed
+    instead of hanging on."""
+    released = threading.Event()
+
+    class Endless(OutboxChannel):
+        def deliver_pack(self, meeting: Meeting, pack: Any, location: str, key: str) -> None:
+            released.wait(30)
+
+    states = dict(MEETING_PREP.states)
+    states[SEND_MATERIALS] = replace(states[SEND_MATERIALS], timeout_seconds=1)
+    rig = make_rig(channel=Endless, spec=replace(MEETING_PREP, states=states))
+    try:
+        rig.write(datetime.now(UTC) + timedelta(minutes=110))
+        rig.sync()
+        workflow_id = rig.start()
+        rig.wait_for(MeetingStatus.NOTIFIED)
+        rig.answer(["Ship it"])
+        failed = rig.wait_for(MeetingStatus.FAILED, seconds=30)
+        assert failed.prep_error == (
+            "SendPrepMaterials failed: States.Timeout: SendPrepMaterials did not finish within 1 s"
+        )
+        run = rig.runtime.engine.status(workflow_id)
+        assert run is not None and run.state == PrepRunState.FAILED
+    finally:
+        released.set()

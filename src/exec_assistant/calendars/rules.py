@@ -61,7 +61,28 @@ def rule_problem(rule: Any) -> str | None:
             return f"BYDAY must list weekdays such as MO or 2TU, not {quoted(str(day))}"
         if match.group(2) and not 1 <= int(match.group(2)) <= 53:
             return f"BYDAY counts weeks from 1 to 53, not {quoted(str(day))}"
-    return _impossible_days(rule)
+    return _too_often(rule, frequencies[0]) or _impossible_days(rule)
+
+
+MOST_TIMES_A_DAY = 48
+"""Every half hour, around the clock: more than that is not a meeting schedule."""
+
+
+def _too_often(rule: Any, frequency: str) -> str | None:
+    """BYHOUR, BYMINUTE and BYSECOND lists multiply: FREQ=DAILY with all 24 hours, 60 minutes
+    and 60 seconds is a meeting every second, as FREQ=SECONDLY would be."""
+
+    def count(part: str) -> int:
+        return len(set(str(v) for v in rule.get(part, []))) or 1
+
+    hours = count("BYHOUR")
+    if frequency == "HOURLY" and not rule.get("BYHOUR"):
+        intervals = [int(str(i)) for i in rule.get("INTERVAL", []) if str(i).isdigit()]
+        hours = max(1, 24 // max(1, intervals[0] if intervals else 1))
+    per_day = hours * count("BYMINUTE") * count("BYSECOND")
+    if per_day > MOST_TIMES_A_DAY:
+        return f"it happens {per_day} times a day, which is not a meeting schedule"
+    return None
 
 
 def _range_problem(

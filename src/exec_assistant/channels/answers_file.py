@@ -32,6 +32,9 @@ _WordsLoader.yaml_implicit_resolvers = {
 }
 
 
+ANSWERS_LIMIT_BYTES = 1024 * 1024
+
+
 def _one_meeting(value: Any, path: Path, where: str) -> RawAnswers:
     if isinstance(value, list | dict):
         return value
@@ -45,7 +48,11 @@ class AnswersFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            text = decode_text(path.read_bytes(), f"answers file {path}")
+            with path.open("rb") as handle:
+                data_bytes = handle.read(ANSWERS_LIMIT_BYTES + 1)
+            if len(data_bytes) > ANSWERS_LIMIT_BYTES:
+                raise UsageError(f"answers file {path} is larger than 1 MB; is it the right file?")
+            text = decode_text(data_bytes, f"answers file {path}")
             data = yaml.load(text, Loader=_WordsLoader)
         except FileNotFoundError:
             raise UsageError(f"answers file {path} does not exist") from None

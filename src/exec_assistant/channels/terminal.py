@@ -164,7 +164,7 @@ class TerminalChannel:
         self._console.print(
             Panel(
                 Text("\n").join(lines),
-                title=Text.assemble("In 2 hours: ", _title(meeting)),
+                title=Text.assemble(_lead(meeting, reminder), ": ", _title(meeting)),
                 title_align="left",
                 border_style="yellow",
             )
@@ -177,6 +177,18 @@ class TerminalChannel:
         title = _title(meeting)
         title.stylize("dim")
         self._console.print(Text.assemble(title, ": ", _line(text)))
+
+
+def _lead(meeting: Meeting, reminder: FinalReminder) -> str:
+    """'In 2 hours', 'In 30 min': how long before the start a reminder on time goes out."""
+    if reminder.late or meeting.reminder_at is None:
+        return "Coming up"
+    minutes = round((meeting.start - meeting.reminder_at).total_seconds() / 60)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"In {rest} min"
+    unit = "hour" if hours == 1 else "hours"
+    return f"In {hours} {unit}" + (f" {rest} min" if rest else "")
 
 
 def _bold(meeting: Meeting) -> Text:

@@ -24,6 +24,7 @@ from exec_assistant.cli.common import (
 from exec_assistant.cli.views import print_sync
 from exec_assistant.configuration import load_config
 from exec_assistant.display_text import safe_markup
+from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.text import plural, without_passwords
 from exec_assistant.presentation import (
     config_report,
@@ -117,6 +118,8 @@ def meetings(
         if start_to
         else begin + timedelta(days=settings.lookahead_days)
     )
+    if end <= begin:
+        raise UsageError(f"--to ({start_to}) must come after --from ({start_from or 'now'})")
     local = build_local(settings, command="meetings", exclusive=False)
     try:
         found = list_meetings(local.meetings, begin, end)

@@ -150,6 +150,18 @@ def parse_now(text: str, zone: ZoneInfo) -> datetime:
     return parse_instant(text, zone, "--now")
 
 
+def read_limited(path: Path, limit_bytes: int, what: str) -> bytes:
+    """The file's bytes, refused past `limit_bytes` (a device such as /dev/zero never ends)."""
+    with path.open("rb") as handle:
+        data = handle.read(limit_bytes + 1)
+    if len(data) > limit_bytes:
+        raise UsageError(
+            f"{what} {path} is larger than {limit_bytes // (1024 * 1024)} MB",
+            hint="Give a text file of notes or answers; split a larger one.",
+        )
+    return data
+
+
 def print_json_line(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()

@@ -16,6 +16,7 @@ from exec_assistant.cli.common import (
     load_command_settings,
     make_clock,
     print_json,
+    read_limited,
     ui,
 )
 from exec_assistant.display_text import safe_text
@@ -25,6 +26,8 @@ from exec_assistant.presentation import action_items_table, decisions_table, not
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.notes import process_notes
+
+NOTES_LIMIT_BYTES = 50 * 1024 * 1024
 
 
 @app.command()
@@ -49,7 +52,7 @@ def notes(
     settings, _ = load_command_settings(ctx)
     instant = make_clock(now, settings, running=False).now()
     try:
-        text = decode_text(file.read_bytes(), str(file))
+        text = decode_text(read_limited(file, NOTES_LIMIT_BYTES, "notes file"), str(file))
     except FileNotFoundError:
         raise UsageError(f"notes file {file} does not exist") from None
     except IsADirectoryError:

@@ -63,7 +63,8 @@ AnswersOption = Annotated[
         "mapping of question number to answer.",
     ),
 ]
-STOP_WITHIN_SECONDS = 1.0
+STOP_WITHIN_SECONDS = 0.3
+"""How long serve waits for a tick under way to notice the stop; its state is safe anyway."""
 
 
 @contextmanager

@@ -58,6 +58,8 @@ class UsageError(ExecAssistantError):
 
 
 class UnknownMeetingType(ExecAssistantError):
+    exit_code = 2
+
     def __init__(self, type_id: str, known: list[str]) -> None:
         super().__init__(
             f"unknown meeting type '{type_id}'",
@@ -68,6 +70,8 @@ class UnknownMeetingType(ExecAssistantError):
 
 
 class MeetingNotFound(ExecAssistantError):
+    exit_code = 2
+
     def __init__(self, meeting_id: str) -> None:
         super().__init__(
             f"no meeting with id '{meeting_id}'",
@@ -77,6 +81,8 @@ class MeetingNotFound(ExecAssistantError):
 
 
 class AmbiguousMeetingId(ExecAssistantError):
+    exit_code = 2
+
     def __init__(self, prefix: str, candidates: list[str]) -> None:
         super().__init__(
             f"'{prefix}' matches several meetings: {', '.join(candidates)}",

@@ -55,8 +55,9 @@ class NotificationSent(StepOutcome):
     answered: bool = False
     """The answers are in already (given at once, or before a retry): no wait."""
     answers_due: UtcDatetime | None = None
-    wait_seconds: int = Field(default=0, ge=0, le=MAX_WAIT_SECONDS)
-    """Until `answers_due`, for the wait's TimeoutSecondsPath."""
+    wait_seconds: int = Field(default=1, ge=1, le=MAX_WAIT_SECONDS)
+    """Until `answers_due`, for the wait's TimeoutSecondsPath (at least 1: Step Functions
+    takes no zero)."""
 
 
 class WaitForAnswers(StepModel):

@@ -265,7 +265,7 @@ class PrepSteps:
             session_id=session.session_id,
             answered=session.state != SessionState.WAITING,
             answers_due=session.answers_due,
-            wait_seconds=max(0, min(MAX_WAIT_SECONDS, seconds)),
+            wait_seconds=max(1, min(MAX_WAIT_SECONDS, seconds)),
         )
 
     def _delivered(self, key: str) -> bool:

@@ -282,6 +282,9 @@ CONTEXT_BRANCHES = {
 
 CLASSIFY_RETRY = Retry((TASK_FAILED,), interval_seconds=2, max_attempts=3, backoff_rate=2)
 """The spec's ClassifyMeeting policy."""
+SEND_LIMIT_SECONDS = 120
+"""A delivery that hangs (a peer that never answers, a pipe nobody reads) gives up after this
+and is retried; asking at the keyboard has no limit, a person takes their time."""
 OUTSIDE_RETRY = Retry((TASK_FAILED, TIMEOUT), interval_seconds=2, max_attempts=3, backoff_rate=2)
 """For every state that talks to the outside (a chat channel, the documents, the stores): a
 network error or a busy peer is retried 2, 4 and 8 s later before the state fails."""
@@ -383,6 +386,7 @@ MEETING_PREP = WorkflowSpec(
                 output_model=TimeoutHandled,
                 result_path="$.timeout",
                 next=GATHER_CONTEXT,
+                timeout_seconds=SEND_LIMIT_SECONDS,
                 retry=(OUTSIDE_RETRY,),
                 catch=ON_FAILURE,
             ),
@@ -420,6 +424,7 @@ MEETING_PREP = WorkflowSpec(
                 output_model=MaterialsSent,
                 result_path="$.sent",
                 next=CHECK_SENT,
+                timeout_seconds=SEND_LIMIT_SECONDS,
                 retry=(OUTSIDE_RETRY,),
                 catch=ON_FAILURE,
             ),
@@ -459,6 +464,7 @@ MEETING_PREP = WorkflowSpec(
                 output_model=ReminderSent,
                 result_path="$.reminded",
                 next=DONE,
+                timeout_seconds=SEND_LIMIT_SECONDS,
                 retry=(OUTSIDE_RETRY,),
                 catch=ON_FAILURE,
             ),

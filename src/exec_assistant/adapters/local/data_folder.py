@@ -45,6 +45,7 @@ class DataFolder:
                 f"cannot create data folder {self.path}: {exc.strerror or exc}",
                 hint="Choose another location with --data-dir or EXEC_ASSISTANT_HOME.",
             ) from None
+        self._owner_only()
         probe = self.path / f".write-test-{os.getpid()}"
         try:
             probe.write_text("ok")
@@ -56,10 +57,21 @@ class DataFolder:
                 "EXEC_ASSISTANT_HOME.",
             ) from None
 
+    def _owner_only(self) -> None:
+        """A folder made by hand (0755, say) is narrowed to its owner; best effort: a
+        read-only or foreign folder is reported by the write test that follows."""
+        try:
+            status = self.path.stat()
+            if status.st_uid == os.getuid() and status.st_mode & 0o077:
+                self.path.chmod(0o700)
+        except OSError:
+            pass
+
     def acquire(self, command: str) -> None:
         """Hold the folder for this process; a second writer gets DataFolderInUse at once."""
         self.prepare()
-        handle = (self.path / LOCK_FILE).open("a+", encoding="utf-8")
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        handle = os.fdopen(fd, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

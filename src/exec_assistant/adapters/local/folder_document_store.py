@@ -10,6 +10,17 @@ from exec_assistant.domain.documents import TOP_LEVEL_PREFIXES, validate_key
 from exec_assistant.domain.errors import DataFolderError
 
 
+def _owner_only_folders(folder: Path) -> None:
+    """Create `folder` and the folders above it that are missing, each readable by its owner
+    only (mkdir's mode applies to the last one alone)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
 class FolderDocumentStore:
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -20,7 +31,7 @@ class FolderDocumentStore:
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         target = self._path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _owner_only_folders(target.parent)
             # Write then rename: a crash leaves the old document or the new one, never half.
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
             try:

@@ -152,6 +152,11 @@ def prepare(calendar: icalendar.Calendar, warnings: list[str], default_zone: str
             warnings.append(skipped(describe(component, uids.derived), problem))
             continue
         notices = _notices(component, zones, default_zone)
+        nested = [c for c in component.subcomponents if c.name == "VEVENT"]
+        if nested:
+            # Not in any calendar a server writes; the expander would follow a rule in it.
+            component.subcomponents = [c for c in component.subcomponents if c.name != "VEVENT"]
+            notices.append("a VEVENT inside it is not read")
         if not first(component.get("UID")):
             uid = _derive_uid(component)
             component["UID"] = vText(uid)
