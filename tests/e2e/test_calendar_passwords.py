@@ -41,3 +41,10 @@ def test_a_bad_calendars_setting_does_not_print_the_password(user: CliUser) -> N
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "calendars" in refused.stderr
     assert SECRET not in refused.stdout + refused.stderr
+
+
+def test_a_password_in_something_that_is_not_an_http_url_is_not_printed(user: CliUser) -> None:
+    synced = user.run("sync", "-c", f"ftp://jordan:{SECRET}@calendar.example/jordan.ics")
+    assert synced.returncode == 1
+    assert "ftp://jordan:***@calendar.example" in synced.stdout + synced.stderr
+    assert SECRET not in synced.stdout + synced.stderr

@@ -72,7 +72,7 @@ class IcsCalendarSource:
                 self._location = self._remote.display
                 identity = self._remote.identity
         else:
-            self._location = location
+            self._location = without_passwords(location)  # ftp://user:pass@... is a path here
             self._path = Path(location).expanduser().resolve()
             identity = str(self._path)
         self._calendar_id = "ics_" + hashlib.sha256(identity.encode()).hexdigest()[:12]
