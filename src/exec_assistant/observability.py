@@ -1,4 +1,4 @@
-"""Structured logs with the same fields as the Lambda functions' powertools Logger.
+"""Structured logs with the fields of powertools' Logger (what the Lambda functions are to use).
 
 Never log meeting content, notes or answers at INFO: ids, types, counts and timings only.
 """

@@ -284,7 +284,8 @@ class PrepRun:
 
 
 class PrepEngine(Protocol):
-    """Runs prep workflows from the workflow spec: DBOS locally, Step Functions on AWS."""
+    """Runs prep workflows from the workflow spec (the DBOS engine here; a Step Functions one
+    is to join it for AWS)."""
 
     def start(self, request: PrepRequest) -> None:
         """Start the workflow `request.workflow_id`; starting it again starts nothing."""

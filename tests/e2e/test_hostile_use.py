@@ -360,3 +360,25 @@ def test_mistakes_in_what_was_asked_for_exit_2(user: CliUser) -> None:
     assert backwards.returncode == 2 and "must come after --from" in backwards.stderr
     assert user.run("classify", user.meeting_id(), "no_such_type").returncode == 2
     assert user.run("prep", "mtg_doesnotexist").returncode == 2
+
+
+def test_corrected_notes_replace_the_first_ones(user: CliUser) -> None:
+    past = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    user.ok(
+        "sync", "-c", str(leadership_calendar(user, starts_in=timedelta(hours=-2))), "--now", past
+    )
+    meeting_id = user.meeting_id("--from", past)
+    first = user.tmp / "notes.md"
+    first.write_text(
+        "## Decisions\n- Decision: hire two SREs\n- Decision: move the launch\n"
+        "## Action Items\n- [ ] Priya Raman to draft the runbook by 2026-12-20\n"
+    )
+    user.ok("notes", meeting_id, str(first))
+    corrected = user.tmp / "notes-corrected.md"
+    corrected.write_text(
+        "## Decisions\n- Decision: move the launch\n"
+        "## Action Items\n- [ ] Marcus Webb to book the offsite by 2026-12-10\n"
+    )
+    user.ok("notes", meeting_id, str(corrected))
+    assert [d["text"] for d in user.json("decisions")] == ["Move the launch"]
+    assert [i["text"] for i in user.json("actions")] == ["Book the offsite"]

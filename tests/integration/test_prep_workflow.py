@@ -292,42 +292,61 @@ class _Timeout(Exception):
     error = "States.Timeout"
 
 
-@pytest.mark.parametrize("path", ["answered", "timed_out", "stopped", "answered_at_once"])
+@pytest.mark.parametrize(
+    "path", ["answered", "timed_out", "stopped", "answered_at_once", "failed", "reminded"]
+)
 def test_the_engine_runs_the_spec_and_nothing_else(make_rig: RigFactory, path: str) -> None:
+    """The states DBOS recorded are exactly the path the spec gives for what the states
+    returned: the engine has no order of its own."""
+
     class AtOnce(OutboxChannel):
         def ask(self, meeting: Meeting, session: ChatSession, key: str) -> dict[str, str] | None:
             super().ask(meeting, session, key)
             return {"1": "at once"}
 
-    rig = make_rig(channel=AtOnce if path == "answered_at_once" else None)
-    rig.write(datetime.now(UTC) + timedelta(minutes=110))
+    class Down(OutboxChannel):
+        def _emit(self, line: str) -> None:
+            raise ConnectionError("down")
+
+    channel = {"answered_at_once": AtOnce, "failed": Down}.get(path)
+    rig = make_rig(channel=channel)
+    starts_in = timedelta(hours=2, seconds=4) if path == "reminded" else timedelta(minutes=110)
+    rig.write(datetime.now(UTC) + starts_in)
     rig.sync()
     if path == "stopped":
         rig.local.meetings.update(
             rig.meeting().meeting_id, lambda m: m.with_status(MeetingStatus.SKIPPED)
         )
     workflow_id = rig.start()
-    if path == "answered":
+    if path in ("answered", "reminded"):
         rig.wait_for(MeetingStatus.NOTIFIED)
         deadline = time.monotonic() + 10
         while rig.steps_of(workflow_id)[-1:] != ["WaitForUserResponses"]:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         rig.answer(["yes"])
-    rig.runtime.engine.result(workflow_id)
+    if path == "failed":
+        with pytest.raises(Exception, match="SendPrepNotification failed"):
+            rig.runtime.engine.result(workflow_id)
+    else:
+        rig.runtime.engine.result(workflow_id)
     steps = rig.steps_of(workflow_id)
     assert steps == _spec_path(rig, workflow_id)
-    expected_first = {
+    expected = {
         "answered": ["ClassifyMeeting", "SendPrepNotification", "WaitForUserResponses"],
         "timed_out": ["ClassifyMeeting", "SendPrepNotification", "WaitForUserResponses"],
         "stopped": ["ClassifyMeeting"],
         "answered_at_once": ["ClassifyMeeting", "SendPrepNotification", "GatherContext"],
+        "failed": ["ClassifyMeeting", "SendPrepNotification", "RecordPrepFailure"],
+        "reminded": ["ClassifyMeeting", "SendPrepNotification", "WaitForUserResponses"],
     }[path]
-    assert steps[: len(expected_first)] == expected_first
+    assert steps[: len(expected)] == expected
     if path == "timed_out":
         assert "HandleTimeout" in steps
-    if path == "stopped":
-        assert steps == ["ClassifyMeeting"]
+    if path in ("stopped", "failed"):
+        assert steps == expected
+    elif path == "reminded":
+        assert steps[-2:] == ["ScheduleFinalReminder", "SendFinalReminder"]
     else:
         assert steps[-3:] == ["GenerateMaterials", "SendPrepMaterials", "ScheduleFinalReminder"]
 
