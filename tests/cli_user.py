@@ -6,10 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from factories import EXEC, calendar_text
+from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,6 +66,22 @@ class CliUser:
         path = self.tmp / "calendar.ics"
         path.write_text(calendar_text(*events))
         return path
+
+    def leadership_calendar(
+        self, title: str = "Leadership team", starts_in: timedelta = timedelta(hours=30)
+    ) -> Path:
+        """A calendar of one hour-long leadership meeting, `starts_in` from now."""
+        start = datetime.now(UTC) + starts_in
+        return self.calendar(
+            vevent(
+                "lt@test",
+                title,
+                stamp(start),
+                stamp(start + timedelta(hours=1)),
+                tz=None,
+                attendees=LEADERS,
+            )
+        )
 
     def meeting_id(self, *argv: str) -> str:
         return str(self.json("meetings", *argv)[0]["meeting_id"])

@@ -15,7 +15,6 @@ import pytest
 from exec_assistant.adapters.local.data_folder import DataFolder
 
 from cli_user import CliUser
-from factories import LEADERS, stamp, vevent
 
 
 @pytest.fixture
@@ -24,17 +23,7 @@ def user(tmp_path: Path) -> CliUser:
 
 
 def _waiting_prep(user: CliUser) -> str:
-    start = datetime.now(UTC) + timedelta(hours=30)
-    calendar = user.calendar(
-        vevent(
-            "lt@test",
-            "Leadership team",
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        )
-    )
+    calendar = user.leadership_calendar()
     user.ok("sync", "-c", str(calendar))
     meeting_id = user.meeting_id()
     user.ok("prep", meeting_id)  # asks, and stops while it waits for the answers
@@ -60,17 +49,7 @@ def test_answer_while_a_sync_holds_the_folder_does_not_say_serve_continues(
 def test_prep_retry_while_a_sync_holds_the_folder_does_not_say_serve_retries(
     user: CliUser,
 ) -> None:
-    start = datetime.now(UTC) + timedelta(hours=30)
-    calendar = user.calendar(
-        vevent(
-            "lt@test",
-            "Leadership team",
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        )
-    )
+    calendar = user.leadership_calendar()
     user.ok("sync", "-c", str(calendar))
     meeting_id = user.meeting_id()
     answers = user.tmp / "answers.yaml"

@@ -3,13 +3,11 @@ terminal) already showed is not shown again at every retry of the state."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cli_user import CliUser
-from factories import LEADERS, stamp, vevent
 
 
 @pytest.fixture
@@ -20,17 +18,7 @@ def user(tmp_path: Path) -> CliUser:
 def test_the_terminal_shows_the_questions_once_while_the_outbox_is_failing(
     user: CliUser,
 ) -> None:
-    start = datetime.now(UTC) + timedelta(hours=30)
-    calendar = user.calendar(
-        vevent(
-            "lt@test",
-            "Leadership team",
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        )
-    )
+    calendar = user.leadership_calendar()
     user.ok("sync", "-c", str(calendar))
     meeting_id = user.meeting_id()
     answers = user.tmp / "answers.yaml"

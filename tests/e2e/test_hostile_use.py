@@ -20,27 +20,10 @@ import pytest
 from exec_assistant.cli import main
 
 from cli_user import CliUser
-from factories import LEADERS, stamp, vevent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "examples" / "notes"
 HOSTILE = "[/bold][link=https://evil.example]Board[/link] \x1b[2J\u202eevil"
-
-
-def leadership_calendar(
-    user: CliUser, title: str = "Leadership team", starts_in: timedelta = timedelta(hours=30)
-) -> Path:
-    start = datetime.now(UTC) + starts_in
-    return user.calendar(
-        vevent(
-            "lt@test",
-            title,
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        ),
-    )
 
 
 @pytest.fixture
@@ -87,7 +70,7 @@ def test_a_damaged_database_gets_one_clear_message(user: CliUser) -> None:
 
 
 def test_a_damaged_workflow_database_gets_one_clear_message(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     (user.data / "workflows.sqlite3").write_bytes(os.urandom(4096))
     result = user.run("prep", user.meeting_id())
     assert result.returncode == 3
@@ -119,7 +102,7 @@ def test_notes_in_utf16_and_windows_1252_are_read(user: CliUser) -> None:
     user.ok(
         "sync",
         "-c",
-        str(leadership_calendar(user, starts_in=timedelta(hours=-2))),
+        str(user.leadership_calendar(starts_in=timedelta(hours=-2))),
         "--now",
         (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
     )
@@ -155,7 +138,7 @@ def test_an_outbox_in_a_folder_that_does_not_exist_fails_at_start_up(user: CliUs
 
 
 def test_markup_and_escapes_from_a_calendar_are_shown_as_text(user: CliUser) -> None:
-    calendar = leadership_calendar(user, title=HOSTILE.replace("\x1b", "\\x1b"))
+    calendar = user.leadership_calendar(title=HOSTILE.replace("\x1b", "\\x1b"))
     # The title reaches the assistant with a real ESC and a right-to-left override in it.
     calendar.write_bytes(calendar.read_bytes().replace(b"\\\\x1b", b"\x1b"))
     synced = user.run("sync", "-c", str(calendar))
@@ -174,7 +157,7 @@ def test_markup_in_notes_is_shown_as_text(user: CliUser) -> None:
     user.ok(
         "sync",
         "-c",
-        str(leadership_calendar(user, starts_in=timedelta(hours=-2))),
+        str(user.leadership_calendar(starts_in=timedelta(hours=-2))),
         "--now",
         (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
     )
@@ -197,7 +180,7 @@ def test_markup_in_notes_is_shown_as_text(user: CliUser) -> None:
 
 
 def test_prep_json_is_pure_json_even_while_the_prep_talks(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     meeting_id = user.meeting_id()
     prep = user.run("prep", meeting_id, "--json")
     assert prep.returncode == 0, prep.stderr
@@ -212,7 +195,7 @@ def test_prep_json_is_pure_json_even_while_the_prep_talks(user: CliUser) -> None
 
 
 def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     meeting_id = user.meeting_id()
     answers = user.tmp / "answers.yaml"
     answers.write_text("- Ship it\n")
@@ -245,7 +228,7 @@ def test_a_prep_that_cannot_deliver_fails_visibly_and_is_retried(user: CliUser) 
 
 
 def test_end_of_input_at_the_prompt_means_no_answers(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     meeting_id = user.meeting_id()
     leader, follower = pty.openpty()
     process = subprocess.Popen(
@@ -287,7 +270,7 @@ def test_end_of_input_at_the_prompt_means_no_answers(user: CliUser) -> None:
 
 def test_the_data_folder_is_readable_by_its_owner_only(user: CliUser) -> None:
     outbox = user.tmp / "outbox.jsonl"
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     answers = user.tmp / "answers.yaml"
     answers.write_text("- Ship it\n")
     user.ok("prep", user.meeting_id(), "--answers", str(answers), EXEC_ASSISTANT_OUTBOX=str(outbox))
@@ -311,7 +294,7 @@ def test_a_data_folder_made_by_hand_is_made_owner_only(user: CliUser) -> None:
 
 
 def test_notes_for_a_meeting_that_has_not_started_need_force(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     meeting_id = user.meeting_id()
     notes = str(NOTES / "leadership-team-2026-11-30.md")
     refused = user.run("notes", meeting_id, notes)
@@ -321,7 +304,7 @@ def test_notes_for_a_meeting_that_has_not_started_need_force(user: CliUser) -> N
 
 
 def test_notes_and_classify_work_while_serve_runs(user: CliUser) -> None:
-    calendar = leadership_calendar(user, starts_in=timedelta(hours=-2))
+    calendar = user.leadership_calendar(starts_in=timedelta(hours=-2))
     past = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
     user.ok("sync", "-c", str(calendar), "--now", past)
     meeting_id = json.loads(user.ok("meetings", "--json", "--from", past))[0]["meeting_id"]
@@ -344,7 +327,7 @@ def test_notes_and_classify_work_while_serve_runs(user: CliUser) -> None:
 
 
 def test_a_notes_or_answers_file_that_never_ends_is_refused(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     meeting_id = user.meeting_id()
     started = time.monotonic()
     notes = user.run("notes", meeting_id, "/dev/zero", "--force")
@@ -355,7 +338,7 @@ def test_a_notes_or_answers_file_that_never_ends_is_refused(user: CliUser) -> No
 
 
 def test_mistakes_in_what_was_asked_for_exit_2(user: CliUser) -> None:
-    user.ok("sync", "-c", str(leadership_calendar(user)))
+    user.ok("sync", "-c", str(user.leadership_calendar()))
     backwards = user.run("meetings", "--from", "2026-12-05", "--to", "2026-12-01")
     assert backwards.returncode == 2 and "must come after --from" in backwards.stderr
     assert user.run("classify", user.meeting_id(), "no_such_type").returncode == 2
@@ -365,7 +348,7 @@ def test_mistakes_in_what_was_asked_for_exit_2(user: CliUser) -> None:
 def test_corrected_notes_replace_the_first_ones(user: CliUser) -> None:
     past = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
     user.ok(
-        "sync", "-c", str(leadership_calendar(user, starts_in=timedelta(hours=-2))), "--now", past
+        "sync", "-c", str(user.leadership_calendar(starts_in=timedelta(hours=-2))), "--now", past
     )
     meeting_id = user.meeting_id("--from", past)
     first = user.tmp / "notes.md"
