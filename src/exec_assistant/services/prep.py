@@ -1,7 +1,8 @@
 """The prep workflow's states, one method each, named as the workflow spec names them.
 
 Each takes the state's input model and returns its result model (`domain.prep_steps`); the
-engine that interprets the spec calls them, and so would the Lambda handler of each state.
+engine that interprets the spec calls them (the Lambda handlers of the AWS deployment, still to
+be written, are to call the same methods).
 Every state re-reads the meeting and stops the prep when it was cancelled, skipped, moved or
 superseded by a newer attempt meanwhile. Every message goes out under its delivery key, once:
 a state repeated after a crash finds the record and sends nothing.
