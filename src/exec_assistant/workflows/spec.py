@@ -311,6 +311,34 @@ def _check(name: str, result: str, then: str, *more: ChoiceRule) -> State:
     )
 
 
+def _task(
+    name: str,
+    service: str,
+    output_model: type[StepModel],
+    result_path: str,
+    next_state: str,
+    comment: str,
+    *,
+    input_model: type[StepModel] = PrepRequest,
+    retry: Retry = OUTSIDE_RETRY,
+    **more: Any,
+) -> State:
+    """A TASK that fails over to RecordPrepFailure once its retries are spent."""
+    return State(
+        name,
+        StateKind.TASK,
+        comment=comment,
+        service=service,
+        input_model=input_model,
+        output_model=output_model,
+        result_path=result_path,
+        next=next_state,
+        retry=(retry,),
+        catch=ON_FAILURE,
+        **more,
+    )
+
+
 def _branch(provider: str, state_name: str) -> State:
     return State(
         state_name,
@@ -331,30 +359,23 @@ MEETING_PREP = WorkflowSpec(
     states={
         s.name: s
         for s in (
-            State(
+            _task(
                 CLASSIFY,
-                StateKind.TASK,
-                comment="Confirm the meeting's type; stop if it was cancelled or moved.",
-                service="classify_meeting",
-                input_model=PrepRequest,
-                output_model=Classified,
-                result_path="$.classified",
-                next=CHECK_CLASSIFIED,
-                retry=(CLASSIFY_RETRY,),
-                catch=ON_FAILURE,
+                "classify_meeting",
+                Classified,
+                "$.classified",
+                CHECK_CLASSIFIED,
+                "Confirm the meeting's type; stop if it was cancelled or moved.",
+                retry=CLASSIFY_RETRY,
             ),
             _check(CHECK_CLASSIFIED, "$.classified", SEND_NOTIFICATION),
-            State(
+            _task(
                 SEND_NOTIFICATION,
-                StateKind.TASK,
-                comment="Open the chat session and ask the type's prep questions, once.",
-                service="send_prep_notification",
-                input_model=PrepRequest,
-                output_model=NotificationSent,
-                result_path="$.notification",
-                next=CHECK_NOTIFICATION,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
+                "send_prep_notification",
+                NotificationSent,
+                "$.notification",
+                CHECK_NOTIFICATION,
+                "Open the chat session and ask the type's prep questions, once.",
             ),
             _check(
                 CHECK_NOTIFICATION,
@@ -376,19 +397,16 @@ MEETING_PREP = WorkflowSpec(
                 timeout_seconds_path="$.notification.wait_seconds",
                 catch=(Catch((TIMEOUT,), HANDLE_TIMEOUT), *ON_FAILURE),
             ),
-            State(
+            _task(
                 HANDLE_TIMEOUT,
-                StateKind.TASK,
-                comment="No answers in time is not a failure: the pack is written without.",
-                service="handle_timeout",
-                parameters={**_REQUEST, "session_id": "$.notification.session_id"},
+                "handle_timeout",
+                TimeoutHandled,
+                "$.timeout",
+                GATHER_CONTEXT,
+                "No answers in time is not a failure: the pack is written without.",
                 input_model=TimeoutRequest,
-                output_model=TimeoutHandled,
-                result_path="$.timeout",
-                next=GATHER_CONTEXT,
+                parameters={**_REQUEST, "session_id": "$.notification.session_id"},
                 timeout_seconds=SEND_LIMIT_SECONDS,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
             ),
             State(
                 GATHER_CONTEXT,
@@ -400,46 +418,35 @@ MEETING_PREP = WorkflowSpec(
                 next=GENERATE_MATERIALS,
                 catch=ON_FAILURE,
             ),
-            State(
+            _task(
                 GENERATE_MATERIALS,
-                StateKind.TASK,
-                comment="Write the pack; past its time the offline generator writes it.",
-                service="generate_materials",
-                parameters={**_REQUEST, "context": "$.context"},
+                "generate_materials",
+                MaterialsWritten,
+                "$.materials",
+                CHECK_MATERIALS,
+                "Write the pack; past its time the offline generator writes it.",
                 input_model=MaterialsRequest,
-                output_model=MaterialsWritten,
-                result_path="$.materials",
-                next=CHECK_MATERIALS,
+                parameters={**_REQUEST, "context": "$.context"},
                 timeout_seconds=600,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
             ),
             _check(CHECK_MATERIALS, "$.materials", SEND_MATERIALS),
-            State(
+            _task(
                 SEND_MATERIALS,
-                StateKind.TASK,
-                comment="Deliver the pack, once.",
-                service="send_materials",
-                input_model=PrepRequest,
-                output_model=MaterialsSent,
-                result_path="$.sent",
-                next=CHECK_SENT,
+                "send_materials",
+                MaterialsSent,
+                "$.sent",
+                CHECK_SENT,
+                "Deliver the pack, once.",
                 timeout_seconds=SEND_LIMIT_SECONDS,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
             ),
             _check(CHECK_SENT, "$.sent", SCHEDULE_REMINDER),
-            State(
+            _task(
                 SCHEDULE_REMINDER,
-                StateKind.TASK,
-                comment="When the final reminder is due: none for a meeting already close.",
-                service="schedule_final_reminder",
-                input_model=PrepRequest,
-                output_model=ReminderScheduled,
-                result_path="$.reminder",
-                next=CHECK_REMINDER,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
+                "schedule_final_reminder",
+                ReminderScheduled,
+                "$.reminder",
+                CHECK_REMINDER,
+                "When the final reminder is due: none for a meeting already close.",
             ),
             _check(
                 CHECK_REMINDER,
@@ -454,19 +461,15 @@ MEETING_PREP = WorkflowSpec(
                 timestamp_path="$.reminder.remind_at",
                 next=SEND_REMINDER,
             ),
-            State(
+            _task(
                 SEND_REMINDER,
-                StateKind.TASK,
-                comment="The reminder; late if the engine was down at its time, none once "
-                "the meeting has started.",
-                service="send_final_reminder",
-                input_model=PrepRequest,
-                output_model=ReminderSent,
-                result_path="$.reminded",
-                next=DONE,
+                "send_final_reminder",
+                ReminderSent,
+                "$.reminded",
+                DONE,
+                "The reminder; late if the engine was down at its time, none once the meeting "
+                "has started.",
                 timeout_seconds=SEND_LIMIT_SECONDS,
-                retry=(OUTSIDE_RETRY,),
-                catch=ON_FAILURE,
             ),
             State(
                 RECORD_FAILURE,
