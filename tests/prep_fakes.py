@@ -36,7 +36,8 @@ from exec_assistant.domain.prep_steps import (
     TimeoutRequest,
     WaitForAnswers,
 )
-from exec_assistant.ports import PrepRun, PrepRunState
+from exec_assistant.domain.privacy import ModelDestination
+from exec_assistant.ports import GeneratedPack, PrepRun, PrepRunState
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.prep import PrepSteps
 from exec_assistant.services.preps import prep_request
@@ -117,8 +118,9 @@ class StaticProvider:
 
 class FailingGenerator:
     name = "model"
+    destination = ModelDestination("anthropic")
 
-    def generate(self, inputs: PackInputs) -> PrepPack:
+    def generate(self, inputs: PackInputs) -> GeneratedPack:
         raise TimeoutError("model did not answer")
 
 

@@ -216,6 +216,7 @@ def build_prep_dependencies(
         clock=clock,
         provider_timeout=local.settings.provider_timeout_seconds,
         generation_timeout=generate_limit - GENERATION_MARGIN_SECONDS,
+        private_providers=tuple(local.settings.private_providers),
     )
 
 

@@ -23,10 +23,13 @@ from exec_assistant.domain.models import (
     FinalReminder,
     Meeting,
     MeetingStatus,
+    ModelCall,
     PrepPack,
 )
+from exec_assistant.domain.notes import NotesExtraction
 from exec_assistant.domain.prep_pack import PackInputs
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepRequest
+from exec_assistant.domain.privacy import ModelDestination
 
 
 class MeetingRepository(Protocol):
@@ -252,13 +255,59 @@ class ChatChannel(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class GeneratedPack:
+    pack: PrepPack
+    calls: tuple[ModelCall, ...] = ()
+    """The model calls that went into it, the rejected drafts' included."""
+
+
 class PackGenerator(Protocol):
-    """Writes the prep pack: an agent on a model, or the offline generator."""
+    """Writes the prep pack: an agent on a model, or the offline generator.
+
+    A generator that cannot give a pack it trusts raises `PackRejected` with the reason and
+    the calls it made; the caller then writes the offline pack.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def generate(self, inputs: PackInputs) -> PrepPack: ...
+    @property
+    def destination(self) -> ModelDestination:
+        """Where the meeting's content goes: checked against the private providers first."""
+        ...
+
+    def generate(self, inputs: PackInputs) -> GeneratedPack: ...
+
+
+@dataclass(frozen=True)
+class ReadNotes:
+    """What a notes reader found, beside the parser's extraction (which it may extend)."""
+
+    extraction: NotesExtraction
+    calls: tuple[ModelCall, ...] = ()
+    read_by: str = "parser"
+    dropped: tuple[str, ...] = ()
+    """Why items the model gave were not kept (a quote not in the notes)."""
+
+
+class NotesReader(Protocol):
+    """Turns a meeting's notes into a summary, decisions and action items: the parser alone,
+    or an agent whose items are checked against the notes and merged with the parser's."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def destination(self) -> ModelDestination: ...
+
+    def read(self, notes: str, meeting: Meeting, parsed: NotesExtraction) -> ReadNotes: ...
+
+
+class SecretStore(Protocol):
+    """API keys and tokens: the environment locally, Secrets Manager on AWS."""
+
+    def get(self, name: str) -> str | None: ...
 
 
 class Clock(Protocol):

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
@@ -27,11 +28,28 @@ from pydantic_settings import (
 )
 
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.domain.privacy import REMOTE_SUFFIX
 from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
 
 ENV_PREFIX = "EXEC_ASSISTANT_"
 SETTINGS_FILE = "settings.yaml"
 DEFAULT_HOME = Path("~/.exec-assistant")
+
+ModelProvider = Literal["offline", "bedrock", "anthropic", "openai", "ollama", "llamacpp"]
+MODEL_PROVIDERS: tuple[str, ...] = get_args(ModelProvider)
+DEFAULT_BEDROCK_MODEL_ID = "global.anthropic.claude-sonnet-4-6"
+"""A current Claude Sonnet-class inference profile (the spec's 3.5 Sonnet id is retired)."""
+DEFAULT_PRIVATE_PROVIDERS = ("bedrock", "offline", "ollama", "llamacpp", "openai")
+"""Who may read a private meeting; openai, ollama and llamacpp only on this machine."""
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+_DEFAULT_BASE_URL = {"ollama": "http://127.0.0.1:11434", "llamacpp": "http://127.0.0.1:8080"}
+_EXAMPLE_MODEL = {
+    "anthropic": "claude-sonnet-4-6",
+    "openai": "gpt-4.1-mini",
+    "ollama": "llama3.1:8b",
+    "llamacpp": "the name your llama.cpp server reports, e.g. default",
+}
 
 _file_values: ContextVar[dict[str, Any] | None] = ContextVar("_file_values", default=None)
 
@@ -187,7 +205,45 @@ class Settings(BaseSettings):
     outbox: Path | None = Field(
         default=None, description="also write every message as a JSON line to this file"
     )
-    model_provider: str = Field(default="offline", description="what writes the prep packs")
+    model_provider: ModelProvider = Field(
+        default="offline", description="what writes the packs and reads the notes"
+    )
+    model_id: str | None = Field(
+        default=None, description="the model for packs (anthropic, openai, ollama, llamacpp)"
+    )
+    summary_model_id: str | None = Field(
+        default=None, description="a cheaper model for summarising context and for notes"
+    )
+    model_base_url: str | None = Field(
+        default=None, description="the server of openai, ollama or llamacpp (an http URL)"
+    )
+    bedrock_model_id: str = Field(
+        default=DEFAULT_BEDROCK_MODEL_ID,
+        validation_alias=AliasChoices(
+            "bedrock_model_id", "EXEC_ASSISTANT_BEDROCK_MODEL_ID", "BEDROCK_MODEL_ID"
+        ),
+        description="the Bedrock model or inference profile for packs",
+    )
+    bedrock_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "bedrock_region", "EXEC_ASSISTANT_BEDROCK_REGION", "BEDROCK_REGION"
+        ),
+        description="the Bedrock region (else the AWS configuration's)",
+    )
+    model_timeout_seconds: float = Field(
+        default=120, gt=0, le=500, description="one model call may take this long"
+    )
+    model_max_tokens: int = Field(
+        default=4000, ge=256, le=64000, description="the most a model may write in one call"
+    )
+    follow_up_turns: int = Field(
+        default=1, ge=0, le=5, description="follow-up questions on a vague prep answer"
+    )
+    private_providers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_PRIVATE_PROVIDERS),
+        description="who may read private meetings, comma-separated in the env",
+    )
     serve_tick_seconds: float = Field(
         default=30, gt=0, description="how often `serve` looks for preps that are due"
     )
@@ -203,7 +259,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _SettingsFileSource(settings_cls))
 
-    @field_validator("calendars", mode="before")
+    @field_validator("calendars", "private_providers", mode="before")
     @classmethod
     def _split_calendars(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -267,14 +323,51 @@ class Settings(BaseSettings):
     def context_path(self) -> Path:
         return (self.context_dir or self.config_path / "context").expanduser()
 
-    @field_validator("model_provider")
+    @field_validator("private_providers")
     @classmethod
-    def _provider(cls, value: str) -> str:
-        if value != "offline":
+    def _private(cls, value: list[str]) -> list[str]:
+        names = [v.strip().lower() for v in value if v.strip()]
+        for name in names:
+            if name.removesuffix(REMOTE_SUFFIX) not in MODEL_PROVIDERS:
+                raise ValueError(
+                    f"'{name}' is not a model provider; use some of {', '.join(MODEL_PROVIDERS)}"
+                    f" (add '{REMOTE_SUFFIX}' to openai, ollama or llamacpp to allow a server "
+                    "that is not on this machine)"
+                )
+        return names
+
+    @field_validator("model_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{_shown(value)} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _model_configured(self) -> Settings:
+        needs_id = self.model_provider in ("anthropic", "openai", "ollama", "llamacpp")
+        if needs_id and not self.model_id:
             raise ValueError(
-                f"model provider '{value}' is not available in this version; use 'offline'"
+                f"model provider '{self.model_provider}' needs a model: set "
+                f"{ENV_PREFIX}MODEL_ID (for example "
+                f"{_EXAMPLE_MODEL[self.model_provider]})"
             )
-        return value
+        return self
+
+    @property
+    def model_server(self) -> str | None:
+        """The base URL the model provider talks to; None for Bedrock and offline."""
+        if self.model_provider in _DEFAULT_BASE_URL:
+            return self.model_base_url or _DEFAULT_BASE_URL[self.model_provider]
+        if self.model_provider == "openai":
+            return self.model_base_url or OPENAI_BASE_URL
+        if self.model_provider == "anthropic":
+            return self.model_base_url or ANTHROPIC_BASE_URL
+        return None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -283,6 +376,14 @@ class Settings(BaseSettings):
 
 def _env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
+
+
+_ENV_ALIASES = {"bedrock_model_id": "BEDROCK_MODEL_ID", "bedrock_region": "BEDROCK_REGION"}
+"""Variables the spec's Lambda environment sets, read beside the EXEC_ASSISTANT_ ones."""
+
+
+def _env_names(field: str) -> list[str]:
+    return [_env_name(field)] + ([_ENV_ALIASES[field]] if field in _ENV_ALIASES else [])
 
 
 def _read_settings_file(path: Path) -> dict[str, Any]:
@@ -302,6 +403,14 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of settings", source=str(path))
+    secrets = sorted(k for k in data if "api_key" in str(k).lower() or "token" in str(k).lower())
+    if secrets:
+        raise ConfigError(
+            f"{secrets[0]}: keys and tokens are not read from settings files",
+            source=str(path),
+            hint="Set it in the environment instead (ANTHROPIC_API_KEY, OPENAI_API_KEY), "
+            "and remove it from the file.",
+        )
     unknown = sorted(set(data) - set(Settings.model_fields) - {"home", "config_dir"})
     if unknown:
         raise ConfigError(
@@ -333,7 +442,7 @@ def _settings_error(
         if origin == str(settings_path):
             return str(settings_path), name
         if origin.startswith("environment"):
-            return None, _env_name(name)
+            return None, origin.removeprefix("environment ")
         if origin == "command line":
             return None, _FLAGS.get(name, "--" + name.replace("_", "-"))
         return None, name
@@ -364,8 +473,8 @@ def load_settings(flags: Mapping[str, Any] | None = None) -> tuple[Settings, dic
     for name in Settings.model_fields:
         if name in flags:
             origins[name] = "command line"
-        elif env.get(_env_name(name)):
-            origins[name] = f"environment {_env_name(name)}"
+        elif variable := next((v for v in _env_names(name) if env.get(v)), None):
+            origins[name] = f"environment {variable}"
         elif name in file_values:
             origins[name] = f"{settings_path}"
         else:

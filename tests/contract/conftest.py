@@ -42,6 +42,7 @@ from exec_assistant.domain.models import (
     Decision,
     Meeting,
     MeetingStatus,
+    ModelCall,
     ResponseStatus,
 )
 from exec_assistant.ports import (
@@ -200,7 +201,20 @@ def build_full_meeting(meeting_id: str = "mtg_full") -> Meeting:
         workflow_id="wf-123",
         pack_location="meetings/mtg_full/pack.md",
         generated_by="template",
-        token_usage={"input": 1200, "output": 300},
+        fallback_reason="the model's pack named someone not invited",
+        model_calls=(
+            ModelCall(
+                purpose="pack",
+                provider="anthropic",
+                model_id="claude-sonnet-4-6",
+                input_tokens=1200,
+                output_tokens=300,
+                cache_read_tokens=800,
+                cost_usd=0.00834,
+                seconds=4.5,
+                at=T0 - timedelta(days=3),
+            ),
+        ),
         discovered_at=T0 - timedelta(days=10),
         updated_at=T0 - timedelta(days=2),
     )

@@ -86,7 +86,10 @@ class TestMeetingRepository:
         assert got.organizer == Attendee(
             email="ceo@northwind.example", name="Casey", response="accepted"
         )
-        assert got.token_usage == {"input": 1200, "output": 300}
+        assert [
+            (c.input_tokens, c.output_tokens, c.cache_read_tokens) for c in got.model_calls
+        ] == [(1200, 300, 800)]
+        assert got.model_calls[0].cost_usd == 0.00834
         assert got.status == MeetingStatus.MATERIALS_READY
         for instant in (got.start, got.end, got.prep_at, got.reminder_at, got.recurrence_id):
             assert instant is not None
@@ -112,7 +115,8 @@ class TestMeetingRepository:
         assert got.reminder_at is None
         assert got.workflow_id is None
         assert got.pack_location is None
-        assert got.token_usage == {}
+        assert got.model_calls == ()
+        assert got.fallback_reason is None
 
     def test_get_of_an_unknown_id_is_none(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
@@ -252,12 +256,12 @@ class TestMeetingRepository:
     def test_updates_from_many_threads_lose_nothing(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting
     ) -> None:
-        meetings.put(make_meeting("mtg_1", token_usage={"n": 0}))
+        meetings.put(make_meeting("mtg_1", prep_attempt=1))
 
         def bump(meeting: Meeting) -> Meeting:
-            count = meeting.token_usage["n"]
+            count = meeting.prep_attempt
             time.sleep(0.0005)  # a read-modify-write that is easy to interleave
-            return meeting.model_copy(update={"token_usage": {"n": count + 1}})
+            return meeting.model_copy(update={"prep_attempt": count + 1})
 
         def work() -> None:
             for _ in range(25):
@@ -269,7 +273,7 @@ class TestMeetingRepository:
         for thread in threads:
             thread.join()
         stored = meetings.get("mtg_1")
-        assert stored is not None and stored.token_usage == {"n": 100}
+        assert stored is not None and stored.prep_attempt == 101
 
     def test_put_many_overwrites_existing_and_adds_new(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from exec_assistant.domain.answers import AnswersInvalid
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.errors import PackRejected
 from exec_assistant.domain.identity import delivery_key, session_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import (
@@ -19,7 +20,7 @@ from exec_assistant.domain.models import (
     DeliveryState,
     ItemStatus,
     MeetingStatus,
-    PrepPack,
+    ModelCall,
     SessionState,
 )
 from exec_assistant.domain.prep_pack import PackInputs
@@ -30,6 +31,8 @@ from exec_assistant.domain.prep_steps import (
     TimeoutRequest,
     WaitForAnswers,
 )
+from exec_assistant.domain.privacy import ModelDestination
+from exec_assistant.ports import GeneratedPack
 from exec_assistant.services.answers import NotWaitingForAnswers, submit_answers, waiting_session
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.pack_documents import read_pack
@@ -298,8 +301,101 @@ def test_a_failing_model_falls_back_to_offline(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
     deps = make_deps(catalog, rules, executive, generator=FailingGenerator())
+    meeting, request = store_meeting(deps)
+    pack = run_to_pack(deps, request, {})
+    assert pack.generated_by == "offline"
+    assert pack.fallback_reason == "model failed: TimeoutError: model did not answer"
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.fallback_reason == pack.fallback_reason
+
+
+def _call(purpose: str, outcome: str = "ok") -> ModelCall:
+    return ModelCall(
+        purpose=purpose,
+        provider="anthropic",
+        model_id="claude-sonnet-4-6",
+        input_tokens=900,
+        output_tokens=400,
+        cost_usd=0.0087,
+        at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        outcome=outcome,
+    )
+
+
+class _Rejecting:
+    """A model whose two drafts both failed validation."""
+
+    name = "anthropic:claude-sonnet-4-6"
+    destination = ModelDestination("anthropic")
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def generate(self, inputs: PackInputs) -> GeneratedPack:
+        self.asked += 1
+        raise PackRejected(
+            "the agenda names Dana Scully, who is not invited",
+            (_call("pack", "rejected"), _call("pack_correction", "rejected")),
+        )
+
+
+def test_a_rejected_pack_falls_back_and_its_calls_are_kept_on_the_meeting(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive, generator=_Rejecting())
+    meeting, request = store_meeting(deps)
+    pack = run_to_pack(deps, request, {})
+    assert (pack.generated_by, pack.fallback_reason) == (
+        "offline",
+        "the agenda names Dana Scully, who is not invited",
+    )
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None
+    assert [c.purpose for c in stored.model_calls] == ["pack", "pack_correction"]
+    assert stored.fallback_reason == pack.fallback_reason
+    page = (deps.documents.get(f"meetings/{meeting.meeting_id}/agenda.md") or b"").decode()
+    assert "not used: the agenda names Dana Scully" in page
+
+
+@pytest.mark.parametrize(
+    ("destination", "allowed", "asked"),
+    [
+        (ModelDestination("anthropic"), ("bedrock", "offline"), False),
+        (ModelDestination("openai", "https://api.openai.com/v1"), ("openai",), False),
+        (ModelDestination("openai", "http://127.0.0.1:8080/v1"), ("openai",), True),
+        (ModelDestination("openai", "https://llm.corp.example/v1"), ("openai+remote",), True),
+        (ModelDestination("bedrock"), ("bedrock",), True),
+    ],
+)
+def test_a_private_meeting_reaches_only_an_allowed_provider(
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    destination: ModelDestination,
+    allowed: tuple[str, ...],
+    asked: bool,
+) -> None:
+    generator = _Rejecting()
+    generator.destination = destination
+    deps = make_deps(catalog, rules, executive, generator=generator)
+    deps = PrepDependencies(**{**deps.__dict__, "private_providers": allowed})
+    _, request = store_meeting(deps, "Jordan / Priya 1:1", (ME, person("Priya Raman")))
+    pack = run_to_pack(deps, request, {})
+    assert generator.asked == (1 if asked else 0)
+    assert pack.generated_by == "offline"
+    assert pack.fallback_reason is not None
+    assert pack.fallback_reason.startswith("a private meeting") != asked
+
+
+def test_a_meeting_that_is_not_private_reaches_any_provider(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    generator = _Rejecting()
+    deps = make_deps(catalog, rules, executive, generator=generator)
+    deps = PrepDependencies(**{**deps.__dict__, "private_providers": ()})
     _, request = store_meeting(deps)
-    assert run_to_pack(deps, request, {}).generated_by == "offline"
+    run_to_pack(deps, request, {})
+    assert generator.asked == 1
 
 
 def test_a_generator_past_its_time_limit_falls_back_to_offline(
@@ -307,8 +403,9 @@ def test_a_generator_past_its_time_limit_falls_back_to_offline(
 ) -> None:
     class Slow:
         name = "model"
+        destination = ModelDestination("anthropic")
 
-        def generate(self, inputs: PackInputs) -> PrepPack:
+        def generate(self, inputs: PackInputs) -> GeneratedPack:
             time.sleep(5)
             raise AssertionError("not reached in time")
 

@@ -96,7 +96,8 @@ def assess_event(
         retry_at=existing.retry_at if existing and not moved else None,
         pack_location=existing.pack_location if existing else None,
         generated_by=existing.generated_by if existing else None,
-        token_usage=existing.token_usage if existing else {},
+        model_calls=existing.model_calls if existing else (),
+        fallback_reason=existing.fallback_reason if existing else None,
         discovered_at=existing.discovered_at if existing else now,
         updated_at=existing.updated_at if existing else now,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ExecAssistantError(Exception):
     """Base of every error the product reports to its user instead of a traceback."""
@@ -128,3 +130,19 @@ class Interrupted(ExecAssistantError):
     """The user asked to stop (Ctrl-C, SIGTERM) while a long operation was under way."""
 
     exit_code = 130
+
+
+class PackRejected(Exception):
+    """A model gave no pack that could be trusted; the offline pack is written instead."""
+
+    def __init__(self, reason: str, calls: tuple[Any, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.calls = calls
+        """The ModelCalls made on the way, to be recorded with the offline pack."""
+
+
+class ModelUnavailable(ExecAssistantError):
+    """The configured model provider cannot be used (its extra is missing, no API key)."""
+
+    exit_code = 2

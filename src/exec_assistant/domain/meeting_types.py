@@ -141,6 +141,8 @@ class MeetingType(_Config):
     prep_lead_hours: float = Field(gt=0, le=24 * 30)
     prep_questions: tuple[str, ...] = ()
     context_providers: tuple[ContextProviderName, ...] = ()
+    private: bool = False
+    """Its content goes only to the model providers allowed for private meetings."""
     agenda: tuple[AgendaSectionTemplate, ...] = Field(min_length=1)
     notes_template: str = ""
 

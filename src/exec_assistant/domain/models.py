@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from exec_assistant.domain.errors import IllegalStatusTransition
 
@@ -122,6 +122,26 @@ class CalendarEvent(_Record):
     attendees: tuple[Attendee, ...] = ()
 
 
+class ModelCall(_Record):
+    """One call to a model: what it was for, what it used, what it is estimated to cost."""
+
+    purpose: str
+    """pack, pack_correction, context_summary, notes, follow_up."""
+    provider: str
+    model_id: str
+    input_tokens: int = Field(default=0, ge=0)
+    """Input tokens as the provider reports them, not counting those read from its cache."""
+    output_tokens: int = Field(default=0, ge=0)
+    cache_read_tokens: int = Field(default=0, ge=0)
+    cache_write_tokens: int = Field(default=0, ge=0)
+    cost_usd: float | None = None
+    """At the configured prices; None when the model has no price in the table."""
+    seconds: float = Field(default=0, ge=0)
+    at: UtcDatetime
+    outcome: str = "ok"
+    """ok, rejected (the output failed validation), failed (an error, a time-out)."""
+
+
 class Meeting(_Record):
     meeting_id: str
     calendar_id: str
@@ -154,12 +174,23 @@ class Meeting(_Record):
     """When a failed prep is tried again."""
     pack_location: str | None = None
     generated_by: str | None = None
-    token_usage: dict[str, int] = Field(default_factory=dict)
+    fallback_reason: str | None = None
+    """Why the offline generator wrote the pack instead of the configured model."""
+    model_calls: tuple[ModelCall, ...] = ()
+    """Every model call made for this meeting (its prep, its notes), in order."""
     source_fingerprint: str | None = None
     """What this record was assessed from (the event, its series' type, the configuration):
     a sync skips an event whose fingerprint is unchanged."""
     discovered_at: UtcDatetime
     updated_at: UtcDatetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_records(cls, data: Any) -> Any:
+        # Records written before model calls were kept carry an always-empty `token_usage`.
+        if isinstance(data, dict) and "token_usage" in data:
+            data = {k: v for k, v in data.items() if k != "token_usage"}
+        return data
 
     @property
     def duration_minutes(self) -> int:
@@ -267,6 +298,9 @@ class PrepPack(_Record):
     open_action_items: tuple[str, ...] = ()
     notes_template: str = ""
     generated_by: str
+    """offline, or the model that wrote it (anthropic:claude-sonnet-4-6)."""
+    fallback_reason: str | None = None
+    """Why the offline generator wrote it when a model was configured."""
     generated_at: UtcDatetime
 
 

@@ -399,9 +399,16 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
             lines.extend(bullets(facts))
             lines.append("")
     lines.append(
-        f"_Prepared {pack.generated_at.astimezone(zone):%a %d %b %H:%M} by the "
-        f"{pack.generated_by} generator._"
+        f"_Prepared {pack.generated_at.astimezone(zone):%a %d %b %H:%M} by "
+        + (
+            "the offline generator"
+            if pack.generated_by == GENERATED_BY
+            else one_line(pack.generated_by)
+        )
+        + "._"
     )
+    if pack.fallback_reason:
+        lines.append(f"_The model's pack was not used: {one_line(pack.fallback_reason)}._")
     return "\n".join(lines) + "\n"
 
 

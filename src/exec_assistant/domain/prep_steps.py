@@ -117,6 +117,8 @@ class MaterialsWritten(StepOutcome):
     location: str | None = None
     """Where the readable pack (agenda.md) is."""
     generated_by: str | None = None
+    fallback_reason: str | None = None
+    """Why the offline generator wrote it instead of the configured model."""
 
 
 class MaterialsSent(StepOutcome):

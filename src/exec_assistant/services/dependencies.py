@@ -43,3 +43,5 @@ class PrepDependencies:
     """Seconds one context source may take."""
     generation_timeout: float = 600.0 - GENERATION_MARGIN_SECONDS
     """Seconds the pack generator may take before the offline pack is written instead."""
+    private_providers: tuple[str, ...] = ("bedrock", "offline", "ollama", "llamacpp", "openai")
+    """Who may read a private meeting's content (see `domain.privacy`)."""

@@ -20,6 +20,7 @@ from typing import TypeVar
 from exec_assistant.domain.answers import validate_answers
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.documents import validate_key
+from exec_assistant.domain.errors import PackRejected
 from exec_assistant.domain.identity import delivery_key, prep_id_for, session_id_for
 from exec_assistant.domain.meeting_types import MeetingType
 from exec_assistant.domain.models import (
@@ -31,10 +32,11 @@ from exec_assistant.domain.models import (
     DeliveryState,
     Meeting,
     MeetingStatus,
-    PrepPack,
+    ModelCall,
     SessionState,
 )
 from exec_assistant.domain.prep_pack import (
+    GENERATED_BY,
     PackInputs,
     build_offline_pack,
     final_reminder,
@@ -59,7 +61,9 @@ from exec_assistant.domain.prep_steps import (
     TimeoutRequest,
     WaitForAnswers,
 )
+from exec_assistant.domain.privacy import private_refusal
 from exec_assistant.domain.timing import compute_answers_due
+from exec_assistant.ports import GeneratedPack
 from exec_assistant.services.context import gather_one
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.meetings import find_meeting
@@ -446,22 +450,20 @@ class PrepSteps:
             people=_people(meeting),
             executive_email=deps.executive.email,
         )
-        try:
-            pack = self._generate_within(inputs)
-        except Exception:  # a model failure must not cost the executive their pack
-            log.warning(
-                "pack generator failed; using the offline generator",
-                extra={"meeting_id": meeting.meeting_id, "generator": deps.generator.name},
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            pack = build_offline_pack(inputs)
+        generated = self._generate(inputs, meeting_type)
+        pack = generated.pack
         location = write_pack(
             deps.documents, pack, results, render_markdown(pack, meeting_type.name)
         )
         stored = self._change(
             request,
             lambda m: m.model_copy(
-                update={"pack_location": location, "generated_by": pack.generated_by}
+                update={
+                    "pack_location": location,
+                    "generated_by": pack.generated_by,
+                    "fallback_reason": pack.fallback_reason,
+                    "model_calls": m.model_calls + generated.calls,
+                }
             ),
         )
         if isinstance(stored, str):
@@ -471,12 +473,18 @@ class PrepSteps:
             extra={
                 "meeting_id": meeting.meeting_id,
                 "generated_by": pack.generated_by,
+                "fell_back": pack.fallback_reason is not None,
+                "model_calls": len(generated.calls),
                 "agenda_items": len(pack.agenda),
                 "questions": len(pack.questions),
                 "open_items": len(pack.open_action_items),
             },
         )
-        return MaterialsWritten(location=location, generated_by=pack.generated_by)
+        return MaterialsWritten(
+            location=location,
+            generated_by=pack.generated_by,
+            fallback_reason=pack.fallback_reason,
+        )
 
     def _gathered(
         self, request: MaterialsRequest, meeting_type: MeetingType
@@ -493,11 +501,45 @@ class PrepSteps:
                 results.append(ContextResult.model_validate_json(raw))
         return results
 
-    def _generate_within(self, inputs: PackInputs) -> PrepPack:
+    def _generate(self, inputs: PackInputs, meeting_type: MeetingType) -> GeneratedPack:
+        """The configured generator's pack, or the offline pack with the reason it was used:
+        a private meeting the generator may not read, a pack it rejected, an error, a
+        time-out. A model failure never costs the executive the pack."""
+        deps = self._deps
+        generator = deps.generator
+        if generator.name == GENERATED_BY:
+            return generator.generate(inputs)
+        calls: tuple[ModelCall, ...] = ()
+        refusal = (
+            private_refusal(generator.destination, deps.private_providers)
+            if meeting_type.private
+            else None
+        )
+        if refusal is not None:
+            reason = f"a private meeting: {refusal}"
+        else:
+            try:
+                return self._generate_within(inputs)
+            except PackRejected as exc:
+                reason, calls = exc.reason, tuple(exc.calls)
+            except Exception as exc:
+                reason = f"{generator.name} failed: {_error_text(exc)}"
+        log.warning(
+            "offline pack instead of the model's",
+            extra={
+                "meeting_id": inputs.meeting.meeting_id,
+                "generator": generator.name,
+                "private": refusal is not None,
+            },
+        )
+        pack = build_offline_pack(inputs).model_copy(update={"fallback_reason": reason})
+        return GeneratedPack(pack, calls)
+
+    def _generate_within(self, inputs: PackInputs) -> GeneratedPack:
         """The generator's pack, or TimeoutError after its time limit (less than the state's
         600 s, so that the offline pack can still be written within it)."""
         deps = self._deps
-        outcome: list[PrepPack | BaseException] = []
+        outcome: list[GeneratedPack | BaseException] = []
 
         def work() -> None:
             try:
@@ -509,9 +551,7 @@ class PrepSteps:
         worker.start()
         worker.join(deps.generation_timeout)
         if not outcome:
-            raise TimeoutError(
-                f"{deps.generator.name} gave no pack within {deps.generation_timeout:g} s"
-            )
+            raise TimeoutError(f"no pack within {deps.generation_timeout:g} s")
         result = outcome[0]
         if isinstance(result, BaseException):
             raise result
@@ -648,3 +688,10 @@ def _people(meeting: Meeting) -> dict[str, str]:
     if meeting.organizer:
         names.setdefault(meeting.organizer.email, meeting.organizer.display_name)
     return names
+
+
+def _error_text(exc: BaseException) -> str:
+    """An error on one line, as short as a meeting's record needs: 'TimeoutError: no pack…'."""
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= ERROR_TEXT_LIMIT else text[: ERROR_TEXT_LIMIT - 1] + "…"
