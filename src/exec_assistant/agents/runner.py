@@ -1,0 +1,208 @@
+"""One agent turn on a model: structured output, a deadline, and what it used and cost.
+
+Strands is imported by the modules that build agents, never by this package's `__init__`:
+with the `offline` provider nothing imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from strands import Agent
+from strands.hooks import HookProvider
+from strands.models.model import Model
+from strands.session.session_manager import SessionManager
+from strands.types.content import SystemContentBlock
+
+from exec_assistant.domain.models import ModelCall
+from exec_assistant.domain.usage import PriceTable
+from exec_assistant.ports import Clock
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+MAX_TURNS = 8
+"""Model calls in one agent turn (tool round trips and the structured answer included)."""
+
+
+class ModelCallFailed(Exception):
+    """A model call failed or ran out of time; `call` records what it had used by then."""
+
+    def __init__(self, reason: str, call: ModelCall) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.call = call
+
+
+@dataclass(frozen=True)
+class ModelSlot:
+    """A model as the agents use it: how to build a fresh client, and how to account for it."""
+
+    provider: str
+    model_id: str
+    build: Callable[[], Model]
+    prompt_cache: bool = False
+    """The provider honours a cache point after the stable part of the system prompt."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}:{self.model_id}"
+
+
+RetryHooks = Callable[[float], Sequence[HookProvider]]
+"""The hooks that retry throttling within a deadline (monotonic seconds)."""
+
+
+@dataclass(frozen=True)
+class Answered(Generic[T]):
+    output: T
+    call: ModelCall
+
+
+class AgentRunner:
+    """Runs agents on one model slot and turns each run into a `ModelCall`."""
+
+    def __init__(
+        self,
+        slot: ModelSlot,
+        prices: PriceTable,
+        clock: Clock,
+        *,
+        retry_hooks: RetryHooks | None = None,
+        max_turns: int = MAX_TURNS,
+    ) -> None:
+        self.slot = slot
+        self._prices = prices
+        self._clock = clock
+        self._retry_hooks = retry_hooks
+        self._max_turns = max_turns
+
+    def agent(
+        self,
+        system: Sequence[SystemContentBlock],
+        *,
+        tools: Sequence[Any] = (),
+        deadline: float,
+        session_manager: SessionManager | None = None,
+        name: str | None = None,
+    ) -> Agent:
+        """A fresh agent (its own client and conversation) whose throttling retries end by
+        `deadline` (time.monotonic())."""
+        extra: dict[str, Any] = {}
+        if self._retry_hooks is not None:
+            extra["hooks"] = list(self._retry_hooks(deadline))
+            extra["retry_strategy"] = None
+        if session_manager is not None:
+            extra["session_manager"] = session_manager
+        return Agent(
+            model=self.slot.build(),
+            system_prompt=list(system),
+            tools=list(tools),
+            callback_handler=None,
+            name=name,
+            **extra,
+        )
+
+    def ask(
+        self,
+        agent: Agent,
+        prompt: str,
+        output: type[T],
+        *,
+        purpose: str,
+        deadline: float,
+    ) -> Answered[T]:
+        """One agent turn ending in `output`; ModelCallFailed on an error or past `deadline`."""
+        started = time.monotonic()
+        remaining = deadline - started
+        at = self._clock.now()
+        if remaining <= 0:
+            raise ModelCallFailed("no time left for the model", self._call(purpose, {}, 0, at))
+
+        async def turn() -> Any:
+            return await asyncio.wait_for(
+                agent.invoke_async(
+                    prompt,
+                    structured_output_model=output,
+                    limits={"turns": self._max_turns},
+                ),
+                timeout=remaining,
+            )
+
+        try:
+            result = asyncio.run(turn())
+        except TimeoutError:
+            usage = _latest_usage(agent)
+            call = self._call(purpose, usage, time.monotonic() - started, at, "failed")
+            raise ModelCallFailed(
+                f"{self.slot.label} gave no answer within {remaining:.0f} s", call
+            ) from None
+        except Exception as exc:
+            usage = _latest_usage(agent)
+            call = self._call(purpose, usage, time.monotonic() - started, at, "failed")
+            raise ModelCallFailed(f"{self.slot.label} failed: {_short(exc)}", call) from exc
+        seconds = time.monotonic() - started
+        usage = _latest_usage(agent)
+        call = self._call(purpose, usage, seconds, at)
+        answer = result.structured_output
+        if not isinstance(answer, output):
+            raise ModelCallFailed(
+                f"{self.slot.label} ended without the {output.__name__} it was asked for "
+                f"({result.stop_reason})",
+                call.model_copy(update={"outcome": "failed"}),
+            )
+        log.info(
+            "model call",
+            extra={
+                "purpose": purpose,
+                "model": self.slot.label,
+                "input_tokens": call.input_tokens,
+                "output_tokens": call.output_tokens,
+                "seconds": round(seconds, 2),
+            },
+        )
+        return Answered(answer, call)
+
+    def _call(
+        self,
+        purpose: str,
+        usage: dict[str, Any],
+        seconds: float,
+        at: Any,
+        outcome: str = "ok",
+    ) -> ModelCall:
+        counts = {
+            "input_tokens": int(usage.get("inputTokens", 0) or 0),
+            "output_tokens": int(usage.get("outputTokens", 0) or 0),
+            "cache_read_tokens": int(usage.get("cacheReadInputTokens", 0) or 0),
+            "cache_write_tokens": int(usage.get("cacheWriteInputTokens", 0) or 0),
+        }
+        return ModelCall(
+            purpose=purpose,
+            provider=self.slot.provider,
+            model_id=self.slot.model_id,
+            cost_usd=self._prices.cost(self.slot.model_id, **counts),
+            seconds=round(max(0.0, seconds), 3),
+            at=at,
+            outcome=outcome,
+            **counts,
+        )
+
+
+def _latest_usage(agent: Agent) -> dict[str, Any]:
+    """What the interrupted turn had used so far (the cycles that completed)."""
+    invocation = agent.event_loop_metrics.latest_agent_invocation
+    return dict(invocation.usage) if invocation is not None else {}
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = f"{type(exc).__name__}: {text}" if not text.startswith(type(exc).__name__) else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
