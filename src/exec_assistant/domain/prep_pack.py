@@ -92,6 +92,9 @@ class PackInputs:
     """Display names by email."""
     executive_email: str | None = None
     """Whose pack this is: their open items are theirs to do, not questions to ask."""
+    known_people: dict[str, str] = field(default_factory=dict)
+    """Other people the executive meets (email to name): a model's pack may not name those
+    who are not invited."""
 
 
 def is_owned_by(item: ActionItem, email: str | None) -> bool:

@@ -449,6 +449,9 @@ class PrepSteps:
             zone=deps.executive.zone,
             people=_people(meeting),
             executive_email=deps.executive.email,
+            known_people=(
+                _known_people(deps, meeting) if deps.generator.name != GENERATED_BY else {}
+            ),
         )
         generated = self._generate(inputs, meeting_type)
         pack = generated.pack
@@ -681,6 +684,29 @@ def open_items_for(deps: PrepDependencies, meeting: Meeting) -> list[ActionItem]
                 items += deps.action_items.list(open_only=True, owner=attendee.email)
     unique = {i.item_id: i for i in items if i.meeting_id != meeting.meeting_id}
     return sorted(unique.values(), key=lambda i: (i.due is None, i.due, i.created_at))
+
+
+KNOWN_PEOPLE_WINDOW = timedelta(days=30)
+
+
+def _known_people(deps: PrepDependencies, meeting: Meeting) -> dict[str, str]:
+    """The people the executive meets within a month either side of this meeting, and the
+    owners of open items, by email: who a model's pack must not name unless invited."""
+    known: dict[str, str] = {}
+    window = deps.meetings.list_between(
+        meeting.start - KNOWN_PEOPLE_WINDOW, meeting.start + KNOWN_PEOPLE_WINDOW
+    )
+    for other in window:
+        people = list(other.attendees) + ([other.organizer] if other.organizer else [])
+        for person in people:
+            if person.name:
+                known[person.email.lower()] = person.name
+            else:
+                known.setdefault(person.email.lower(), "")
+    for item in deps.action_items.list(open_only=True):
+        if item.owner and "@" in item.owner:
+            known.setdefault(item.owner.lower(), "")
+    return known
 
 
 def _people(meeting: Meeting) -> dict[str, str]:
