@@ -427,17 +427,17 @@ class PrepSteps:
             scope="people" if meeting_type in PEOPLE_SCOPED_TYPES else "organisation",
         )
 
-    def generate_materials(self, request: MaterialsRequest) -> MaterialsWritten:
-        """GenerateMaterials: write the pack; the offline generator takes over if the model
-        fails or overruns its time."""
+    def pack_inputs(self, request: MaterialsRequest) -> PackInputs | str:
+        """What the pack is written from (the meeting, its type, the answers, the gathered
+        context, the open items), or why this prep should stop."""
         deps = self._deps
         meeting = self._current(request)
         if isinstance(meeting, str):
-            return MaterialsWritten(proceed=False, reason=meeting)
+            return meeting
         meeting_type = self._type_of(meeting)
         results = self._gathered(request, meeting_type)
         session = deps.sessions.get(session_id_for(request.prep_id))
-        inputs = PackInputs(
+        return PackInputs(
             meeting=meeting,
             meeting_type=meeting_type,
             answers=dict(session.answers) if session else {},
@@ -453,6 +453,15 @@ class PrepSteps:
                 _known_people(deps, meeting) if deps.generator.name != GENERATED_BY else {}
             ),
         )
+
+    def generate_materials(self, request: MaterialsRequest) -> MaterialsWritten:
+        """GenerateMaterials: write the pack; the offline generator takes over if the model
+        fails, overruns its time, or may not read a private meeting."""
+        deps = self._deps
+        inputs = self.pack_inputs(request)
+        if isinstance(inputs, str):
+            return MaterialsWritten(proceed=False, reason=inputs)
+        meeting, meeting_type, results = inputs.meeting, inputs.meeting_type, list(inputs.context)
         generated = self._generate(inputs, meeting_type)
         pack = generated.pack
         location = write_pack(
