@@ -209,7 +209,8 @@ class Settings(BaseSettings):
         default="offline", description="what writes the packs and reads the notes"
     )
     model_id: str | None = Field(
-        default=None, description="the model for packs (anthropic, openai, ollama, llamacpp)"
+        default=None,
+        description="the model for packs (openai, ollama, llamacpp; anthropic: claude-sonnet-4-6)",
     )
     summary_model_id: str | None = Field(
         default=None, description="a cheaper model for summarising context and for notes"
@@ -349,7 +350,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _model_configured(self) -> Settings:
-        needs_id = self.model_provider in ("anthropic", "openai", "ollama", "llamacpp")
+        # Anthropic has a default model (claude-sonnet-4-6); servers have no model to assume.
+        needs_id = self.model_provider in ("openai", "ollama", "llamacpp")
         if needs_id and not self.model_id:
             raise ValueError(
                 f"model provider '{self.model_provider}' needs a model: set "
