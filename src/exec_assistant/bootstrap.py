@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from exec_assistant.adapters.local.data_folder import DataFolder
+from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import (
@@ -24,6 +26,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteMeetingRepository,
     SqliteSeriesOverrideRepository,
 )
+from exec_assistant.agents.models import check_model_usable, choose_models
 from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.channels.answering import AnsweringChannel
@@ -55,8 +58,10 @@ from exec_assistant.ports import (
     DeliveryRepository,
     DocumentStore,
     MeetingRepository,
+    PackGenerator,
     PrepEngine,
     PrepRun,
+    SecretStore,
     SeriesOverrideRepository,
 )
 from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
@@ -196,10 +201,49 @@ def with_outbox(local: LocalApp, primary: ChatChannel, clock: Clock) -> ChatChan
     return FanOutChannel(primary, OutboxChannel(local.settings.outbox, clock))
 
 
+def secret_store() -> SecretStore:
+    """Keys and tokens: the environment, on one machine."""
+    return EnvSecretStore(os.environ)
+
+
+def build_pack_generator(
+    local: LocalApp, clock: Clock, secrets: SecretStore, *, time_limit: float
+) -> PackGenerator:
+    """The configured model's Meeting Coordinator, or the offline generator. A provider
+    whose package or key is missing stops here, at start-up, with the fix."""
+    choices = choose_models(local.settings)
+    if choices is None:
+        return OfflinePackGenerator()
+    for choice in choices:
+        check_model_usable(choice, secrets)
+    from exec_assistant.agents.factory import pack_generator  # imports Strands
+
+    pack_model, summary_model = choices
+    return pack_generator(
+        pack_model,
+        summary_model,
+        secrets,
+        local.config.prices,
+        clock,
+        meetings=local.meetings,
+        action_items=local.action_items,
+        documents=local.documents,
+        time_limit=time_limit,
+    )
+
+
 def build_prep_dependencies(
-    local: LocalApp, channel: ChatChannel, clock: Clock
+    local: LocalApp,
+    channel: ChatChannel,
+    clock: Clock,
+    *,
+    secrets: SecretStore | None = None,
 ) -> PrepDependencies:
     generate_limit = float(MEETING_PREP[GENERATE_MATERIALS].timeout_seconds or 600)
+    generation_timeout = generate_limit - GENERATION_MARGIN_SECONDS
+    generator = build_pack_generator(
+        local, clock, secrets or secret_store(), time_limit=generation_timeout - 5
+    )
     return PrepDependencies(
         meetings=local.meetings,
         sessions=local.chat_sessions,
@@ -212,10 +256,10 @@ def build_prep_dependencies(
         executive=local.executive,
         channel=with_outbox(local, channel, clock),
         providers=build_providers(local),
-        generator=OfflinePackGenerator(),
+        generator=generator,
         clock=clock,
         provider_timeout=local.settings.provider_timeout_seconds,
-        generation_timeout=generate_limit - GENERATION_MARGIN_SECONDS,
+        generation_timeout=generation_timeout,
         private_providers=tuple(local.settings.private_providers),
     )
 

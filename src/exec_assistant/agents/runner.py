@@ -32,6 +32,11 @@ MAX_TURNS = 8
 """Model calls in one agent turn (tool round trips and the structured answer included)."""
 
 
+INPUT_INCLUDES_CACHE = frozenset({"openai", "llamacpp", "ollama"})
+"""Providers whose input count includes the tokens read from the cache (OpenAI's
+prompt_tokens); Anthropic and Bedrock count them apart."""
+
+
 class ModelCallFailed(Exception):
     """A model call failed or ran out of time; `call` records what it had used by then."""
 
@@ -77,8 +82,10 @@ class AgentRunner:
         *,
         retry_hooks: RetryHooks | None = None,
         max_turns: int = MAX_TURNS,
+        call_timeout: float | None = None,
     ) -> None:
         self.slot = slot
+        self._call_timeout = call_timeout
         self._prices = prices
         self._clock = clock
         self._retry_hooks = retry_hooks
@@ -119,8 +126,11 @@ class AgentRunner:
         purpose: str,
         deadline: float,
     ) -> Answered[T]:
-        """One agent turn ending in `output`; ModelCallFailed on an error or past `deadline`."""
+        """One agent turn ending in `output`; ModelCallFailed on an error, or past `deadline`
+        or the runner's time limit for one call, whichever comes first."""
         started = time.monotonic()
+        if self._call_timeout is not None:
+            deadline = min(deadline, started + self._call_timeout)
         remaining = deadline - started
         at = self._clock.now()
         if remaining <= 0:
@@ -147,7 +157,11 @@ class AgentRunner:
         except Exception as exc:
             usage = _latest_usage(agent)
             call = self._call(purpose, usage, time.monotonic() - started, at, "failed")
-            raise ModelCallFailed(f"{self.slot.label} failed: {_short(exc)}", call) from exc
+            if _is_timeout(exc):  # a stalled stream: httpx's ReadTimeout has no message
+                reason = f"{self.slot.label} stopped answering (read time-out)"
+            else:
+                reason = f"{self.slot.label} failed: {_short(exc)}"
+            raise ModelCallFailed(reason, call) from exc
         seconds = time.monotonic() - started
         usage = _latest_usage(agent)
         call = self._call(purpose, usage, seconds, at)
@@ -178,10 +192,14 @@ class AgentRunner:
         at: Any,
         outcome: str = "ok",
     ) -> ModelCall:
+        cache_read = int(usage.get("cacheReadInputTokens", 0) or 0)
+        input_tokens = int(usage.get("inputTokens", 0) or 0)
+        if self.slot.provider in INPUT_INCLUDES_CACHE:
+            input_tokens = max(0, input_tokens - cache_read)
         counts = {
-            "input_tokens": int(usage.get("inputTokens", 0) or 0),
+            "input_tokens": input_tokens,
             "output_tokens": int(usage.get("outputTokens", 0) or 0),
-            "cache_read_tokens": int(usage.get("cacheReadInputTokens", 0) or 0),
+            "cache_read_tokens": cache_read,
             "cache_write_tokens": int(usage.get("cacheWriteInputTokens", 0) or 0),
         }
         return ModelCall(
@@ -200,6 +218,15 @@ def _latest_usage(agent: Agent) -> dict[str, Any]:
     """What the interrupted turn had used so far (the cycles that completed)."""
     invocation = agent.event_loop_metrics.latest_agent_invocation
     return dict(invocation.usage) if invocation is not None else {}
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError) or type(seen).__name__.endswith("Timeout"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -1,0 +1,154 @@
+"""The configured model end to end: `prep` as a real process, the model a local server that
+speaks the Anthropic or OpenAI API, and what reached that server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_user import CliUser
+from factories import EXEC, stamp, vevent
+from model_servers import AnthropicServer, OpenAIServer, ToolCall, Usage
+
+PEOPLE = [
+    f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
+    "CN=Priya Raman;PARTSTAT=ACCEPTED:mailto:priya.raman@northwind.example",
+    "CN=Marcus Webb;PARTSTAT=ACCEPTED:mailto:marcus.webb@northwind.example",
+    "CN=Elena Park;PARTSTAT=ACCEPTED:mailto:elena.park@northwind.example",
+]
+DRAFT: dict[str, Any] = {
+    "agenda": [
+        {"title": "Wins and priorities", "minutes": 10, "notes": ["Ship the capacity plan"]},
+        {"title": "Metrics review: budget, reliability, hiring", "minutes": 15},
+        {"title": "Risks and escalations", "minutes": 15},
+        {"title": "Decisions", "minutes": 15},
+        {"title": "Action item review", "minutes": 5},
+    ],
+    "questions": ["Priya, is the capacity plan on track?"],
+    "decisions_needed": ["Approve the SRE hiring plan"],
+}
+
+
+@pytest.fixture
+def user(tmp_path: Path) -> CliUser:
+    return CliUser(tmp_path)
+
+
+def _meeting(user: CliUser, title: str, people: list[str]) -> str:
+    start = datetime.now(UTC) + timedelta(hours=30)
+    cal = user.calendar(
+        vevent("m@test", title, stamp(start), stamp(start + timedelta(hours=1)), tz=None,
+               attendees=people)
+    )
+    user.ok("sync", "-c", str(cal))
+    return str(user.json("meetings")[0]["meeting_id"])  # type: ignore[index]
+
+
+def _answers(user: CliUser) -> str:
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("1: Ship the capacity plan\n3: Approve the SRE hiring plan\n")
+    return str(answers)
+
+
+def _pack(user: CliUser, meeting_id: str) -> dict[str, Any]:
+    data = (user.data / "meetings" / meeting_id / "agenda.json").read_text()
+    return json.loads(data)  # type: ignore[no-any-return]
+
+
+def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    with AnthropicServer([ToolCall("DraftPack", DRAFT, Usage(2100, 640, 1500))]) as server:
+        user.ok(
+            "prep", meeting_id, "--answers", _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            ANTHROPIC_API_KEY="sk-test-key",
+        )
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "anthropic:claude-sonnet-4-6"
+    assert pack["questions"] == ["Priya, is the capacity plan on track?"]
+    [request] = server.requests
+    assert request.headers.get("x-api-key") == "sk-test-key"
+    assert "Ship the capacity plan" in json.dumps(request.body)
+    meeting = user.json("meetings")[0]  # type: ignore[index]
+    [call] = meeting["model_calls"]
+    assert (call["input_tokens"], call["output_tokens"], call["cache_read_tokens"]) == (
+        2100, 640, 1500
+    )
+    # 2,100 × $3 + 640 × $15 + 1,500 × $0.30 per million, at the shipped prices
+    assert call["cost_usd"] == pytest.approx(0.01635)
+
+
+def test_a_private_meeting_never_reaches_a_provider_it_may_not(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Jordan / Priya 1:1", PEOPLE[:2])
+    with AnthropicServer([ToolCall("DraftPack", DRAFT)]) as server:
+        user.ok(
+            "prep", meeting_id, "--answers", _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            ANTHROPIC_API_KEY="sk-test-key",
+        )
+    assert server.requests == []
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "offline"
+    assert pack["fallback_reason"].startswith("a private meeting: private meetings may not go")
+    agenda = (user.data / "meetings" / meeting_id / "agenda.md").read_text()
+    assert "The model's pack was not used: a private meeting" in agenda
+
+
+def test_a_private_meeting_may_go_to_a_server_on_this_machine(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Jordan / Priya 1:1", PEOPLE[:2])
+    draft = {
+        "agenda": [{"title": "Their agenda", "minutes": 60}],
+        "omitted_sections": [],
+        "questions": [],
+    }
+    with OpenAIServer([ToolCall("DraftPack", draft)] * 2) as server:
+        user.ok(
+            "prep", meeting_id, "--answers", _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="openai",
+            EXEC_ASSISTANT_MODEL_ID="local-model",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+        )
+    assert len(server.requests) == 2  # the draft, and its correction: it left sections out
+    assert "Priya Raman" in json.dumps(server.requests[0].body)
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "offline"
+    assert "template sections missing without a reason" in pack["fallback_reason"]
+
+
+def test_a_provider_without_its_key_stops_at_start_up_with_the_fix(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    result = user.run(
+        "prep", meeting_id, "--answers", _answers(user),
+        EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+        ANTHROPIC_API_KEY="",
+    )
+    assert result.returncode == 2
+    assert "set ANTHROPIC_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_with_the_offline_provider_nothing_imports_strands(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    script = (
+        "import sys\n"
+        "from exec_assistant.cli import run\n"
+        f"sys.argv = ['exec-assistant', '--data-dir', {str(user.data)!r}, 'prep', "
+        f"{meeting_id!r}, '--answers', {_answers(user)!r}]\n"
+        "try:\n    run()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('strands loaded:', 'strands' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=user.env, capture_output=True, text=True,
+        timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Pack ready:" in result.stdout
+    assert result.stdout.rstrip().endswith("strands loaded: False")
