@@ -19,13 +19,16 @@ from exec_assistant.cli.common import (
     read_limited,
     ui,
 )
-from exec_assistant.display_text import safe_text
+from exec_assistant.display_text import LINE_LIMIT, safe_text
 from exec_assistant.domain.errors import UsageError
+from exec_assistant.domain.text import plural
 from exec_assistant.domain.text_files import decode_text
+from exec_assistant.ports import NotesReader
 from exec_assistant.presentation import action_items_table, decisions_table, notes_report
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
-from exec_assistant.services.notes import process_notes
+from exec_assistant.services.notes import PARSER, NotesResult, process_notes
+from exec_assistant.settings import Settings
 
 NOTES_LIMIT_BYTES = 50 * 1024 * 1024
 
@@ -50,6 +53,21 @@ def notes(
     again replaces what the earlier ones produced. Works while 'exec-assistant serve' runs.
     """
     settings, _ = load_command_settings(ctx)
+    run_notes(settings, meeting_id, file, force=force, as_json=as_json, now=now)
+
+
+def run_notes(
+    settings: Settings,
+    meeting_id: str,
+    file: Path,
+    *,
+    force: bool = False,
+    as_json: bool = False,
+    now: str | None = None,
+    reader: NotesReader | None = None,
+) -> None:
+    """The `notes` command once its settings are loaded; `reader` reads the notes with a
+    model (None: the parser alone, and the output says nothing of readers)."""
     instant = make_clock(now, settings, running=False).now()
     try:
         text = decode_text(read_limited(file, NOTES_LIMIT_BYTES, "notes file"), str(file))
@@ -72,6 +90,9 @@ def notes(
             meeting_date=meeting.start.astimezone(settings.zone).date(),
             now=instant,
             force=force,
+            reader=reader,
+            catalog=local.config.catalog if reader is not None else None,
+            private_providers=tuple(settings.private_providers),
         )
     finally:
         local.close()
@@ -79,6 +100,31 @@ def notes(
         print_json(result.as_json())
         return
     ui.out.print(notes_report(result, ui.out.width))
+    if reader is not None:
+        ui.out.print(reader_line(result))
+
+
+SHOWN_REASONS = 3
+
+
+def reader_line(result: NotesResult) -> Text:
+    """Who read the notes: the model (and what of its answer was not kept), or the parser
+    and why the model's reading was not used."""
+    if result.fallback_reason is not None or result.read_by == PARSER:
+        return Text.assemble(
+            ("Read by the parser", "yellow"),
+            ": ",
+            safe_text(result.fallback_reason or "no model read these notes", limit=LINE_LIMIT),
+        )
+    line = Text.assemble(("Read by ", "dim"), safe_text(result.read_by, limit=80))
+    if result.dropped:
+        shown = result.dropped[:SHOWN_REASONS]
+        more = len(result.dropped) - len(shown)
+        line.append(f"; {plural(len(result.dropped), 'finding')} of the model not kept: ")
+        line.append_text(safe_text("; ".join(shown), limit=LINE_LIMIT * SHOWN_REASONS))
+        if more:
+            line.append(f" (and {more} more)")
+    return line
 
 
 @app.command()

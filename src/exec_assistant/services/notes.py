@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.errors import ExecAssistantError
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog
 from exec_assistant.domain.models import (
     ActionItem,
     Decision,
@@ -19,13 +22,17 @@ from exec_assistant.domain.models import (
     ItemStatus,
     Meeting,
     MeetingStatus,
+    ModelCall,
 )
 from exec_assistant.domain.notes import NotesExtraction, parse_notes
+from exec_assistant.domain.privacy import private_refusal
 from exec_assistant.ports import (
     ActionItemRepository,
     DecisionRepository,
     DocumentStore,
     MeetingRepository,
+    NotesReader,
+    ReadNotes,
 )
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.pack_documents import NOTES_MD
@@ -33,6 +40,12 @@ from exec_assistant.services.pack_documents import NOTES_MD
 log = logging.getLogger(__name__)
 
 FOLLOWUP_JSON = "followup.json"
+PARSER = "parser"
+DEFAULT_PRIVATE_PROVIDERS = ("bedrock", "offline", "ollama", "llamacpp", "openai")
+"""Who may read a private meeting's notes unless told otherwise (see `domain.privacy`)."""
+READER_TIMEOUT_SECONDS = 180.0
+"""How long a notes reader may take before the parser's result is used without it."""
+_REASON_LIMIT = 300
 
 
 class NotesRefused(ExecAssistantError):
@@ -47,6 +60,12 @@ class NotesResult:
     action_items: list[ActionItem]
     closed_elsewhere: list[ActionItem]
     """Open items of earlier meetings that these notes mark done."""
+    read_by: str = PARSER
+    """"parser", or the model that read the notes (its items checked and merged in)."""
+    dropped: list[str] = field(default_factory=list)
+    """Why items the model gave were not kept."""
+    fallback_reason: str | None = None
+    """Why the configured reader's result was not used (the parser's was)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +87,9 @@ class NotesResult:
                 for i in self.action_items
             ],
             "closed_elsewhere": [i.item_id for i in self.closed_elsewhere],
+            "read_by": self.read_by,
+            "dropped": list(self.dropped),
+            "fallback_reason": self.fallback_reason,
         }
 
 
@@ -91,12 +113,21 @@ def process_notes(
     meeting_date: date,
     now: datetime,
     force: bool = False,
+    reader: NotesReader | None = None,
+    catalog: MeetingTypeCatalog | None = None,
+    private_providers: Sequence[str] = DEFAULT_PRIVATE_PROVIDERS,
+    reader_timeout: float = READER_TIMEOUT_SECONDS,
 ) -> NotesResult:
     """Store notes.md, extract what was decided and who does what by when, close the meeting.
 
     Notes given again (corrected) replace what the earlier ones produced: decisions and items
     no longer in the notes go; an item still there keeps its id, and stays done if it was
     closed meanwhile. Notes for a meeting that has not started are refused unless `force`.
+
+    With a `reader` (a model), its checked items are merged with the parser's; its model
+    calls are added to the meeting's. `catalog` says whether the meeting's type is private:
+    a private meeting's notes go only to a reader `private_providers` allows. A refused,
+    failed or slow reader never costs the result: the parser's is used, with the reason.
     """
     meeting = find_meeting(meetings, meeting_id)
     if meeting.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED):
@@ -113,7 +144,16 @@ def process_notes(
         )
     if not text.strip():
         raise NotesRefused("the notes are empty")
+    if reader is not None and catalog is None:
+        raise ValueError("a notes reader needs the meeting type catalog, to know private types")
     extraction: NotesExtraction = parse_notes(text, meeting_date, meeting.attendees)
+    read = ReadNotes(extraction)
+    fallback_reason: str | None = None
+    if reader is not None and catalog is not None:
+        read, fallback_reason = _read(
+            reader, text, meeting, extraction, catalog, private_providers, reader_timeout
+        )
+        extraction = read.extraction
     found_decisions = [
         Decision(
             decision_id=_id("dec", meeting_id, d.source_line, d.text),
@@ -157,7 +197,10 @@ def process_notes(
     decisions.replace_for_meeting(meeting.meeting_id, found_decisions)
     action_items.replace_for_meeting(meeting.meeting_id, found_items)
     action_items.put_many(closed)
-    meetings.update(meeting.meeting_id, lambda m: m.with_status(MeetingStatus.COMPLETED))
+    meetings.update(
+        meeting.meeting_id,
+        lambda m: m.with_status(MeetingStatus.COMPLETED, model_calls=m.model_calls + read.calls),
+    )
     log.info(
         "notes processed",
         extra={
@@ -165,6 +208,10 @@ def process_notes(
             "decisions": len(found_decisions),
             "action_items": len(found_items),
             "closed_elsewhere": len(closed),
+            "read_by": read.read_by,
+            "dropped": len(read.dropped),
+            "model_calls": len(read.calls),
+            "fell_back": fallback_reason is not None,
         },
     )
     return NotesResult(
@@ -173,7 +220,90 @@ def process_notes(
         found_decisions,
         found_items,
         closed,
+        read_by=read.read_by,
+        dropped=list(read.dropped),
+        fallback_reason=fallback_reason,
     )
+
+
+def _read(
+    reader: NotesReader,
+    text: str,
+    meeting: Meeting,
+    parsed: NotesExtraction,
+    catalog: MeetingTypeCatalog,
+    private_providers: Sequence[str],
+    timeout: float,
+) -> tuple[ReadNotes, str | None]:
+    """The reader's result, or the parser's with the reason the reader's is not used."""
+    meeting_type = (
+        catalog.get(meeting.meeting_type or "")
+        if meeting.meeting_type in catalog
+        else catalog.fallback
+    )
+    refusal = private_refusal(reader.destination, private_providers)
+    calls: tuple[ModelCall, ...] = ()
+    if meeting_type.private and refusal is not None:
+        reason = f"a private meeting: {refusal}"
+    else:
+        try:
+            return _read_within(reader, text, meeting, parsed, timeout), None
+        except _GaveNoAnswer as exc:
+            reason = str(exc)
+        except Exception as exc:
+            reason, calls = _failure(reader, exc)
+    log.warning(
+        "notes read by the parser instead of the model",
+        extra={
+            "meeting_id": meeting.meeting_id,
+            "reader": reader.name,
+            "private": meeting_type.private and refusal is not None,
+            "model_calls": len(calls),
+        },
+    )
+    return ReadNotes(parsed, calls), reason
+
+
+class _GaveNoAnswer(TimeoutError):
+    pass
+
+
+def _read_within(
+    reader: NotesReader, text: str, meeting: Meeting, parsed: NotesExtraction, timeout: float
+) -> ReadNotes:
+    """The reader's result, or _GaveNoAnswer after `timeout` seconds (a reader has its own,
+    shorter, limit; this one holds when a client blocks where that limit cannot reach)."""
+    outcome: list[ReadNotes | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(reader.read(text, meeting, parsed))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="read-notes", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise _GaveNoAnswer(f"{reader.name} gave no answer within {timeout:g} s")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _failure(reader: NotesReader, exc: Exception) -> tuple[str, tuple[ModelCall, ...]]:
+    """The reason and the recorded call of a failed read. A model call that failed carries
+    its reason and its call (what it had used by then), which the meeting keeps."""
+    reason = getattr(exc, "reason", None)
+    call = getattr(exc, "call", None)
+    if not isinstance(reason, str) or not reason.strip():
+        message = " ".join(str(exc).split())
+        reason = f"{reader.name} failed: {type(exc).__name__}" + (f": {message}" if message else "")
+    reason = " ".join(reason.split())
+    if len(reason) > _REASON_LIMIT:
+        reason = reason[: _REASON_LIMIT - 1] + "…"
+    return reason, ((call,) if isinstance(call, ModelCall) else ())
 
 
 def _carry_over(found: list[ActionItem], earlier: list[ActionItem]) -> list[ActionItem]:
