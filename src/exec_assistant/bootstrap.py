@@ -58,6 +58,7 @@ from exec_assistant.ports import (
     DeliveryRepository,
     DocumentStore,
     MeetingRepository,
+    NotesReader,
     PackGenerator,
     PrepEngine,
     PrepRun,
@@ -230,6 +231,19 @@ def build_pack_generator(
         documents=local.documents,
         time_limit=time_limit,
     )
+
+
+def build_notes_reader(local: LocalApp, clock: Clock, secrets: SecretStore) -> NotesReader | None:
+    """The configured model's Notes agent, on the summary model; None for `offline` (the
+    parser alone)."""
+    choices = choose_models(local.settings)
+    if choices is None:
+        return None
+    _, summary_model = choices
+    check_model_usable(summary_model, secrets)
+    from exec_assistant.agents.factory import notes_reader  # imports Strands
+
+    return notes_reader(summary_model, secrets, local.config.prices, clock, local.settings.zone)
 
 
 def build_prep_dependencies(

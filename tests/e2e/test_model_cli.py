@@ -43,8 +43,14 @@ def user(tmp_path: Path) -> CliUser:
 def _meeting(user: CliUser, title: str, people: list[str]) -> str:
     start = datetime.now(UTC) + timedelta(hours=30)
     cal = user.calendar(
-        vevent("m@test", title, stamp(start), stamp(start + timedelta(hours=1)), tz=None,
-               attendees=people)
+        vevent(
+            "m@test",
+            title,
+            stamp(start),
+            stamp(start + timedelta(hours=1)),
+            tz=None,
+            attendees=people,
+        )
     )
     user.ok("sync", "-c", str(cal))
     return str(user.json("meetings")[0]["meeting_id"])  # type: ignore[index]
@@ -65,7 +71,10 @@ def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
     meeting_id = _meeting(user, "Leadership team", PEOPLE)
     with AnthropicServer([ToolCall("DraftPack", DRAFT, Usage(2100, 640, 1500))]) as server:
         user.ok(
-            "prep", meeting_id, "--answers", _answers(user),
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
             EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
             EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
             ANTHROPIC_API_KEY="sk-test-key",
@@ -79,7 +88,9 @@ def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
     meeting = user.json("meetings")[0]  # type: ignore[index]
     [call] = meeting["model_calls"]
     assert (call["input_tokens"], call["output_tokens"], call["cache_read_tokens"]) == (
-        2100, 640, 1500
+        2100,
+        640,
+        1500,
     )
     # 2,100 × $3 + 640 × $15 + 1,500 × $0.30 per million, at the shipped prices
     assert call["cost_usd"] == pytest.approx(0.01635)
@@ -89,7 +100,10 @@ def test_a_private_meeting_never_reaches_a_provider_it_may_not(user: CliUser) ->
     meeting_id = _meeting(user, "Jordan / Priya 1:1", PEOPLE[:2])
     with AnthropicServer([ToolCall("DraftPack", DRAFT)]) as server:
         user.ok(
-            "prep", meeting_id, "--answers", _answers(user),
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
             EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
             EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
             ANTHROPIC_API_KEY="sk-test-key",
@@ -111,7 +125,10 @@ def test_a_private_meeting_may_go_to_a_server_on_this_machine(user: CliUser) -> 
     }
     with OpenAIServer([ToolCall("DraftPack", draft)] * 2) as server:
         user.ok(
-            "prep", meeting_id, "--answers", _answers(user),
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
             EXEC_ASSISTANT_MODEL_PROVIDER="openai",
             EXEC_ASSISTANT_MODEL_ID="local-model",
             EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
@@ -126,7 +143,10 @@ def test_a_private_meeting_may_go_to_a_server_on_this_machine(user: CliUser) -> 
 def test_a_provider_without_its_key_stops_at_start_up_with_the_fix(user: CliUser) -> None:
     meeting_id = _meeting(user, "Leadership team", PEOPLE)
     result = user.run(
-        "prep", meeting_id, "--answers", _answers(user),
+        "prep",
+        meeting_id,
+        "--answers",
+        _answers(user),
         EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
         ANTHROPIC_API_KEY="",
     )
@@ -146,8 +166,12 @@ def test_with_the_offline_provider_nothing_imports_strands(user: CliUser) -> Non
         "print('strands loaded:', 'strands' in sys.modules)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], env=user.env, capture_output=True, text=True,
-        timeout=120, stdin=subprocess.DEVNULL,
+        [sys.executable, "-c", script],
+        env=user.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert "Pack ready:" in result.stdout

@@ -7,6 +7,7 @@ only when a model is configured, so `offline` never does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from exec_assistant.agents.context_digest import ContextDigester
 from exec_assistant.agents.coordinator import AgentPackGenerator
@@ -15,6 +16,7 @@ from exec_assistant.agents.models import (
     build_model,
     supports_prompt_cache,
 )
+from exec_assistant.agents.notes_reader import AgentNotesReader
 from exec_assistant.agents.runner import AgentRunner, ModelSlot
 from exec_assistant.agents.throttling import ThrottleRetry
 from exec_assistant.domain.usage import PriceTable
@@ -65,4 +67,12 @@ def pack_generator(
         documents=documents,
         digester=ContextDigester(agent_runner(summary_model, secrets, prices, clock)),
         time_limit=time_limit,
+    )
+
+
+def notes_reader(
+    model: ModelChoice, secrets: SecretStore, prices: PriceTable, clock: Clock, zone: ZoneInfo
+) -> AgentNotesReader:
+    return AgentNotesReader(
+        agent_runner(model, secrets, prices, clock), model.destination, zone=zone
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from exec_assistant.bootstrap import build_local
+from exec_assistant.bootstrap import build_local, build_notes_reader, secret_store
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -23,7 +23,6 @@ from exec_assistant.display_text import LINE_LIMIT, safe_text
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.text import plural
 from exec_assistant.domain.text_files import decode_text
-from exec_assistant.ports import NotesReader
 from exec_assistant.presentation import action_items_table, decisions_table, notes_report
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
@@ -64,11 +63,11 @@ def run_notes(
     force: bool = False,
     as_json: bool = False,
     now: str | None = None,
-    reader: NotesReader | None = None,
 ) -> None:
-    """The `notes` command once its settings are loaded; `reader` reads the notes with a
-    model (None: the parser alone, and the output says nothing of readers)."""
-    instant = make_clock(now, settings, running=False).now()
+    """The `notes` command once its settings are loaded: with a model configured, the Notes
+    agent reads the notes beside the parser (and the output says who read them)."""
+    clock = make_clock(now, settings, running=False)
+    instant = clock.now()
     try:
         text = decode_text(read_limited(file, NOTES_LIMIT_BYTES, "notes file"), str(file))
     except FileNotFoundError:
@@ -79,6 +78,7 @@ def run_notes(
         raise UsageError(f"cannot read notes file {file}: {exc.strerror or exc}") from None
     local = build_local(settings, command="notes", exclusive=False)
     try:
+        reader = build_notes_reader(local, clock, secret_store())
         meeting = find_meeting(local.meetings, meeting_id)
         result = process_notes(
             meeting.meeting_id,
