@@ -201,8 +201,9 @@ def load_model_prices(config_dir: Path | None) -> tuple[PriceTable, list[str]]:
         if "model_prices" in data and data["model_prices"] is None:
             data = {**data, "model_prices": {}}  # every entry commented out
         if isinstance(data.get("model_prices"), dict):
-            # A model id YAML reads as a number (`4.1:`) is still an id.
-            data = {**data, "model_prices": {str(k): v for k, v in data["model_prices"].items()}}
+            # Ids compare ignoring case; one YAML reads as a number (`4.1:`) is still an id.
+            ids = {str(k).strip().lower(): v for k, v in data["model_prices"].items()}
+            data = {**data, "model_prices": ids}
         try:
             prices = _ModelPricesFile.model_validate({"model_prices": {}, **data})
         except ValidationError as exc:

@@ -147,6 +147,12 @@ model_prices:
     assert sources == ["<shipped model_prices.yaml>", str(path)]
 
 
+def test_a_user_entry_changes_the_shipped_model_whatever_its_case(tmp_path: Path) -> None:
+    write(tmp_path, "model_prices:\n  Claude-Haiku-4-5: {output: 4}\n")
+    prices, _ = load_model_prices(tmp_path)
+    assert prices.price_of("claude-haiku-4-5") == HAIKU.model_copy(update={"output": 4})
+
+
 def test_the_loaded_configuration_carries_the_prices_and_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "model_prices:\n  claude-haiku-4-5: {output: 4}\n")
     loaded = load_config(tmp_path)

@@ -142,3 +142,17 @@ def test_the_last_n_days_start_at_local_midnight_counting_today() -> None:
     assert month_start(datetime(2026, 12, 1, 3, tzinfo=UTC), NEW_YORK) == datetime(
         2026, 11, 1, tzinfo=NEW_YORK
     )
+
+
+def test_notes_read_weeks_after_an_earlier_meeting_count_in_this_month() -> None:
+    # A meeting of 2 November whose notes were only read on 3 December.
+    november = stored_meeting(
+        "Offsite",
+        start=datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+        model_calls=(
+            model_call(datetime(2026, 12, 3, 15, 0, tzinfo=UTC), purpose="notes", cost_usd=0.03),
+        ),
+    )
+    report = report_of(november)
+    assert [(d.day, d.totals.cost_usd) for d in report.by_day] == [(date(2026, 12, 3), 0.03)]
+    assert report.month_to_date.cost_usd == 0.03
