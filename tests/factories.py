@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from exec_assistant.domain.models import Attendee, CalendarEvent, ResponseStatus
+from exec_assistant.domain.models import (
+    Attendee,
+    CalendarEvent,
+    Meeting,
+    MeetingStatus,
+    ModelCall,
+    ResponseStatus,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 EXEC = "jordan.lee@northwind.example"
@@ -132,3 +139,68 @@ LEADERS = [
 def stamp(instant: datetime) -> str:
     """An instant as an iCalendar UTC value."""
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def stored_meeting(
+    title: str = "Leadership team",
+    *,
+    start: datetime = datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+    minutes: int = 60,
+    meeting_type: str | None = "leadership_team",
+    status: MeetingStatus = MeetingStatus.MATERIALS_READY,
+    model_calls: tuple[ModelCall, ...] = (),
+    generated_by: str | None = None,
+    fallback_reason: str | None = None,
+    meeting_id: str | None = None,
+) -> Meeting:
+    """A meeting record as the assistant stores it, ready for a repository's `put`."""
+    ident = meeting_id or f"mtg_{abs(hash((title, start))):016x}"
+    return Meeting(
+        meeting_id=ident,
+        calendar_id="ics_test",
+        series_id=f"ser_{ident}",
+        source_uid=f"{ident}@test",
+        title=title,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        timezone="America/New_York",
+        attendees=(ME, person("Priya Raman")),
+        meeting_type=meeting_type,
+        status=status,
+        prep_at=start - timedelta(hours=24),
+        reminder_at=start - timedelta(hours=2),
+        generated_by=generated_by,
+        fallback_reason=fallback_reason,
+        model_calls=model_calls,
+        discovered_at=start - timedelta(days=14),
+        updated_at=start - timedelta(days=1),
+    )
+
+
+def model_call(
+    at: datetime,
+    *,
+    purpose: str = "pack",
+    provider: str = "anthropic",
+    model_id: str = "claude-sonnet-4-6",
+    input_tokens: int = 10_000,
+    output_tokens: int = 2_000,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    cost_usd: float | None = 0.06,
+    outcome: str = "ok",
+) -> ModelCall:
+    """One model call; the cost is given, as the agent computed it when it made the call."""
+    return ModelCall(
+        purpose=purpose,
+        provider=provider,
+        model_id=model_id,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        cost_usd=cost_usd,
+        seconds=4.2,
+        at=at,
+        outcome=outcome,
+    )

@@ -1,24 +1,27 @@
-"""Loading meeting types and notification rules: shipped defaults, merged with the user's files.
+"""Loading meeting types, notification rules and model prices: shipped defaults, merged with
+the user's files.
 
 Every problem becomes a ConfigError naming the file, the key path and what is wrong.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
+from exec_assistant.domain.usage import ModelPrice, PriceTable
 
 MEETING_TYPES_FILE = "meeting_types.yaml"
 NOTIFICATION_RULES_FILE = "notification_rules.yaml"
+MODEL_PRICES_FILE = "model_prices.yaml"
 SHIPPED = "exec_assistant.defaults"
 
 
@@ -28,6 +31,8 @@ class LoadedConfig:
     rules: NotificationRules
     sources: list[str]
     """The files read, shipped defaults first."""
+    prices: PriceTable = field(default_factory=lambda: PriceTable({}))
+    """What each model costs (see `load_model_prices`)."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,57 @@ def load_notification_rules(config_dir: Path | None) -> tuple[NotificationRules,
         raise _config_error(exc, (), docs) from None
 
 
+class _PartialPrice(BaseModel, extra="forbid", allow_inf_nan=False):
+    """One file's entry for a model: only the keys it changes."""
+
+    input: float | None = Field(default=None, ge=0)
+    output: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+
+
+class _ModelPricesFile(BaseModel, extra="forbid"):
+    model_prices: dict[str, _PartialPrice | None]
+
+
+class _ModelPrices(BaseModel):
+    model_prices: dict[str, ModelPrice | None]
+
+
+def load_model_prices(config_dir: Path | None) -> tuple[PriceTable, list[str]]:
+    """The shipped prices with the user's model_prices.yaml merged over them by model id: an
+    entry gives only the keys it changes, and `model-id: null` leaves a model unpriced."""
+    docs = [_shipped(MODEL_PRICES_FILE)]
+    user = _user(config_dir, MODEL_PRICES_FILE)
+    if user is not None:
+        docs.append(user)
+    merged: dict[str, dict[str, Any] | None] = {}
+    for doc in docs:
+        data = doc.data
+        if "model_prices" in data and data["model_prices"] is None:
+            data = {**data, "model_prices": {}}  # every entry commented out
+        if isinstance(data.get("model_prices"), dict):
+            # Ids compare ignoring case; one YAML reads as a number (`4.1:`) is still an id.
+            ids = {str(k).strip().lower(): v for k, v in data["model_prices"].items()}
+            data = {**data, "model_prices": ids}
+        try:
+            prices = _ModelPricesFile.model_validate({"model_prices": {}, **data})
+        except ValidationError as exc:
+            raise _config_error(exc, (), [_Document(doc.source, data)]) from None
+        for model_id, price in prices.model_prices.items():
+            given = None if price is None else price.model_dump(exclude_unset=True)
+            known = merged.get(model_id)
+            merged[model_id] = {**known, **given} if known and given is not None else given
+    try:
+        table = _ModelPrices.model_validate({"model_prices": merged})
+    except ValidationError as exc:
+        raise _config_error(exc, (), docs) from None
+    priced = {model_id: p for model_id, p in table.model_prices.items() if p is not None}
+    return PriceTable(priced), [d.source for d in docs]
+
+
 def load_config(config_dir: Path | None) -> LoadedConfig:
     catalog, type_sources = load_meeting_types(config_dir)
     rules, rule_sources = load_notification_rules(config_dir)
-    return LoadedConfig(catalog, rules, [*type_sources, *rule_sources])
+    prices, price_sources = load_model_prices(config_dir)
+    return LoadedConfig(catalog, rules, [*type_sources, *rule_sources, *price_sources], prices)

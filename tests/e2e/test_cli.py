@@ -308,9 +308,11 @@ def test_config_check_shows_where_settings_come_from(
     assert result["config_files"] == [
         "<shipped meeting_types.yaml>",
         "<shipped notification_rules.yaml>",
+        "<shipped model_prices.yaml>",
     ]
     code, out, _ = run(capsys, "--data-dir", str(data), "config", "check")
     assert "configuration is valid" in out
+    assert "<shipped model_prices.yaml>" in out
 
 
 def test_config_check_reports_a_bad_setting(

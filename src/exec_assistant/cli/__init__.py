@@ -9,14 +9,26 @@ import threading
 from rich.text import Text
 from typer.exceptions import Abort, Exit, TyperException
 
-from exec_assistant.cli import calendar_commands, demo_command, followup_commands, prep_commands
+from exec_assistant.cli import (
+    calendar_commands,
+    demo_command,
+    followup_commands,
+    prep_commands,
+    usage_command,
+)
 from exec_assistant.cli.common import app, ui
 from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import ExecAssistantError
 from exec_assistant.domain.text import without_passwords
 
 # The command modules register their commands on `app` when imported.
-COMMAND_MODULES = (calendar_commands, prep_commands, followup_commands, demo_command)
+COMMAND_MODULES = (
+    calendar_commands,
+    prep_commands,
+    followup_commands,
+    usage_command,
+    demo_command,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,14 @@ from rich.text import Text
 
 from exec_assistant.display_text import TITLE_LIMIT, safe_text
 from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.usage import total
 from exec_assistant.presentation.fitted_table import TableColumn, fitted_table, total_width
 from exec_assistant.presentation.times import DateStyle, iso
+from exec_assistant.presentation.usage import (
+    compact_tokens,
+    cost_text,
+    totals_json,
+)
 
 STATUS_STYLE = {
     MeetingStatus.SCHEDULED: "green",
@@ -52,6 +58,25 @@ def meeting_json(meeting: Meeting, executive_zone: ZoneInfo) -> dict[str, Any]:
         "prep_error": meeting.prep_error,
         "retry_at": iso(meeting.retry_at, executive_zone),
         "pack_location": meeting.pack_location,
+        "generated_by": meeting.generated_by,
+        "fallback_reason": meeting.fallback_reason,
+        "model_usage": totals_json(total(meeting.model_calls)),
+        "model_calls": [
+            {
+                "purpose": c.purpose,
+                "provider": c.provider,
+                "model_id": c.model_id,
+                "input_tokens": c.input_tokens,
+                "output_tokens": c.output_tokens,
+                "cache_read_tokens": c.cache_read_tokens,
+                "cache_write_tokens": c.cache_write_tokens,
+                "cost_usd": c.cost_usd,
+                "seconds": c.seconds,
+                "at": iso(c.at, executive_zone),
+                "outcome": c.outcome,
+            }
+            for c in meeting.model_calls
+        ],
         "organizer": (
             {"email": meeting.organizer.email, "name": meeting.organizer.name}
             if meeting.organizer
@@ -63,6 +88,32 @@ def meeting_json(meeting: Meeting, executive_zone: ZoneInfo) -> dict[str, Any]:
         ],
         "location": meeting.location,
     }
+
+
+FALLBACK_MARK = "*"
+"""After "offline" or a cost: the configured model did not write the pack (see --json)."""
+
+
+def model_text(meeting: Meeting) -> Text:
+    """What the meeting's model calls cost ("$0.012", "$0.012+" when some were to a model
+    with no price), their tokens when none had a price ("12k tok"), "offline" for a pack
+    written without a model, "—" for neither; marked with * when the offline generator stood
+    in for the configured model."""
+    calls = total(meeting.model_calls)
+    fallback = FALLBACK_MARK if meeting.fallback_reason else ""
+    if calls.calls and calls.unpriced_calls == calls.calls:
+        used = (
+            calls.input_tokens
+            + calls.output_tokens
+            + calls.cache_read_tokens
+            + calls.cache_write_tokens
+        )
+        return Text(compact_tokens(used) + fallback)
+    if calls.calls:
+        return Text(cost_text(calls) + fallback)
+    if meeting.generated_by == "offline" or meeting.fallback_reason:
+        return Text("offline" + fallback, style="dim")
+    return Text("—", style="dim")
 
 
 def short_id(meeting_id: str) -> str:
@@ -81,12 +132,13 @@ _UPGRADES: tuple[str | DateStyle, ...] = (
     "Prep",
     "Type",
     DateStyle.COMPACT,
+    "Model",
     "Min",
     "Reminder",
     "Why",
     DateStyle.LONG,
 )
-_ORDER = ("ID", "Start", "Min", "Meeting", "Type", "Status", "Prep", "Reminder", "Why")
+_ORDER = ("ID", "Start", "Min", "Meeting", "Type", "Status", "Prep", "Reminder", "Model", "Why")
 
 
 @dataclass(frozen=True)
@@ -106,16 +158,20 @@ def meetings_table(
     columns left out.
 
     ID, start, title and status are always there; then, while the title keeps a fifth of the
-    width (at least 16 cells), the prep time, the type, dates on one line, the length, the
-    reminder, the reason, and the month. At 80 columns that is, for the demo's fortnight,
-    everything but length, reminder and reason. Times are never cut, titles wrap between
-    words, and the reason a meeting is skipped, cancelled or failed goes under its title when
-    the Why column is left out.
+    width (at least 16 cells), the prep time, the type, dates on one line, what the models
+    cost (once any meeting has a pack or a model call), the length, the reminder, the reason,
+    and the month. At 80 columns that is, for the demo's fortnight, everything but length,
+    reminder and reason. Times are never cut, titles wrap between words, and the reason a
+    meeting is skipped, cancelled or failed goes under its title when the Why column is left
+    out, as what the models cost goes under the prep time when the Model column is.
     """
     cells = _MeetingCells(meetings, zone, type_names, now)
+    # The Model column only once a pack was written or a model called: until then it says
+    # nothing.
+    offered = [u for u in _UPGRADES if u != "Model" or cells.model_offered]
     layout = _Layout()
     blocked = False
-    for upgrade in _UPGRADES:
+    for upgrade in offered:
         if isinstance(upgrade, DateStyle):
             trial = replace(layout, dates=upgrade)
         elif blocked:
@@ -127,14 +183,32 @@ def meetings_table(
         elif isinstance(upgrade, str):
             blocked = True  # a less useful column never takes the place of a more useful one
     table = fitted_table(cells.columns(layout, width), width)
-    hidden = [name for name in _ORDER if name not in layout.shown]
-    if not hidden:
+    # Without its column, what the models cost goes under the prep time.
+    folded = {"Model"} if "Prep" in layout.shown else set()
+    hidden = [
+        name
+        for name in _ORDER
+        if name not in layout.shown and name in offered and name not in folded
+    ]
+    notes = []
+    if hidden:
+        notes.append(
+            f"Hidden at {width} columns: {', '.join(hidden)} (widen the terminal or use --json)."
+        )
+    if cells.model_offered and "Model" not in layout.shown and "Prep" in layout.shown:
+        notes.append("Under the prep time: what the meeting's model calls cost.")
+    if any(m.fallback_reason for m in meetings):
+        notes.append(
+            f"{FALLBACK_MARK} the offline generator wrote the pack instead of the model "
+            "(why: --json)."
+        )
+    if not notes:
         return table
-    note = Text(
-        f"Hidden at {width} columns: {', '.join(hidden)} (widen the terminal or use --json).",
-        style="dim",
-    )
-    return Group(table, note)
+    return Group(table, *(Text(note, style="dim") for note in notes))
+
+
+def _has_model_info(meeting: Meeting) -> bool:
+    return bool(meeting.model_calls or meeting.generated_by or meeting.fallback_reason)
 
 
 class _MeetingCells:
@@ -162,10 +236,17 @@ class _MeetingCells:
         ]
         self.statuses = [status_text(m.status) for m in meetings]
         self.reasons = [self._reason(m) for m in meetings]
+        self.models = [model_text(m) for m in meetings]
+        self.model_offered = any(_has_model_info(m) for m in meetings)
         self._dates: dict[DateStyle, tuple[list[Text], list[Text], list[Text]]] = {}
 
     def columns(self, layout: _Layout, width: int) -> list[TableColumn]:
         starts, preps, reminders = self._dates_in(layout.dates)
+        if self.model_offered and "Model" not in layout.shown:
+            preps = [
+                Text.assemble(prep, "\n", model) if _has_model_info(m) else prep
+                for m, prep, model in zip(self._meetings, preps, self.models, strict=True)
+            ]
         why_shown = "Why" in layout.shown
         title_width = max(16, width // 5)
         every = {
@@ -184,6 +265,7 @@ class _MeetingCells:
             "Status": TableColumn("Status", self.statuses, wrap=True),
             "Prep": TableColumn("Prep", preps),
             "Reminder": TableColumn("Reminder", reminders),
+            "Model": TableColumn("Model", self.models, justify="right"),
             "Why": TableColumn("Why", self.reasons, wrap=True, comfortable=24),
         }
         return [every[name] for name in _ORDER if name in layout.shown]
