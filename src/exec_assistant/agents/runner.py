@@ -206,7 +206,7 @@ class AgentRunner:
             purpose=purpose,
             provider=self.slot.provider,
             model_id=self.slot.model_id,
-            cost_usd=self._prices.cost(self.slot.model_id, **counts),
+            cost_usd=self._prices.cost(self.slot.model_id, **counts, provider=self.slot.provider),
             seconds=round(max(0.0, seconds), 3),
             at=at,
             outcome=outcome,

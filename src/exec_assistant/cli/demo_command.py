@@ -16,7 +16,14 @@ from rich.console import Console
 from rich.text import Text
 
 from exec_assistant.adapters.local.data_folder import DataFolder
-from exec_assistant.bootstrap import LocalApp, build_local, build_runtime, terminal_channel
+from exec_assistant.bootstrap import (
+    LocalApp,
+    build_local,
+    build_notes_reader,
+    build_runtime,
+    secret_store,
+    terminal_channel,
+)
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.cli.common import JsonOption, NowOption, app, parse_now, print_json, ui
 from exec_assistant.cli.views import print_sync
@@ -27,7 +34,7 @@ from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.domain.text import plural
 from exec_assistant.observability import configure_logging
-from exec_assistant.ports import PrepEngine, PrepRunState
+from exec_assistant.ports import Clock, PrepEngine, PrepRunState
 from exec_assistant.presentation import meeting_json, meetings_table, sync_json
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import list_meetings
@@ -227,7 +234,7 @@ def demo(
         try:
             console.rule("The fortnight")
             sim = Simulation(runtime.engine, timer, runtime.ticker)
-            _play(local, plan, sim, report.window_end, console)
+            _play(local, plan, sim, report.window_end, console, runtime.clock)
         finally:
             runtime.engine.shutdown()
         result = _summary(local, start, report.window_end)
@@ -261,9 +268,15 @@ def _print_fortnight(local: LocalApp, report: SyncReport, start: datetime) -> No
 
 
 def _play(
-    local: LocalApp, plan: DemoPlan, sim: Simulation, end: datetime, console: Console
+    local: LocalApp,
+    plan: DemoPlan,
+    sim: Simulation,
+    end: datetime,
+    console: Console,
+    clock: Clock,
 ) -> None:
     zone = local.settings.zone
+    reader = build_notes_reader(local, clock, secret_store())
     window = list_meetings(local.meetings, sim.now(), end)
     events: list[tuple[datetime, int, Any]] = [
         (m.prep_at, 1, m) for m in window if m.prep_at is not None
@@ -295,6 +308,9 @@ def _play(
             documents=local.documents,
             meeting_date=note.day,
             now=instant,
+            reader=reader,
+            catalog=local.config.catalog,
+            private_providers=tuple(local.settings.private_providers),
         )
         at = instant.astimezone(zone)
         unresolved = sum(1 for i in result.action_items if not i.owner_resolved)
