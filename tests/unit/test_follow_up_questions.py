@@ -39,7 +39,7 @@ from prep_fakes import (
     run_to_pack,
     store_meeting,
 )
-from scripted_model import Hang, Raise, ScriptedModel, answer
+from scripted_model import Call, Hang, Raise, ScriptedModel, answer
 
 PRICES = PriceTable({"claude-sonnet-4-6": ModelPrice(input=3, output=15, cache_read=0.3)})
 PRIORITIES = "What are your top priorities for the team this week?"
@@ -506,3 +506,28 @@ def test_a_session_stored_before_follow_ups_existed_reads_as_one_without() -> No
     session = ChatSession.model_validate_json(old)
     assert session.follow_ups == () and not session.answers_given
     assert session.pending_follow_up is None
+
+
+def test_a_question_number_given_as_a_number_is_understood(deps_for) -> None:  # type: ignore[no-untyped-def]
+    verdict = {"vague_question_number": 2, "follow_up": "Which incident?", "why": "vague"}
+    model = ScriptedModel([Call("AnswerVerdict", verdict)])
+    channel = RecordingChannel(answers={"2": "the incident"}, follow_up_answers=["INC-2291"])
+    deps = deps_for(model, channel)
+    _, request = store_meeting(deps)
+
+    run_to_pack(deps, request, None)
+
+    assert [t.question_number for t in channel.follow_ups] == ["2"]
+
+
+def test_a_huge_answer_is_cut_in_what_the_model_reads(deps_for) -> None:  # type: ignore[no-untyped-def]
+    model = ScriptedModel([satisfied()])
+    channel = RecordingChannel(answers={"2": "the incident " + "x" * 1_000_000})
+    deps = deps_for(model, channel)
+    meeting, request = store_meeting(deps)
+
+    run_to_pack(deps, request, None)
+
+    assert len(model.requests[0].text()) < 20_000
+    pack = read_pack(deps.documents, meeting.meeting_id)
+    assert pack is not None and len(pack.answers[RISKS]) > 1_000_000  # the pack keeps it whole
