@@ -118,9 +118,7 @@ class AgentAnswerReviewer:
         verdict, call = answered.output, answered.call
         if verdict.vague_question_number is None and verdict.follow_up is None:
             return AnswerReview(calls=(call,))
-        follow_up = acceptable_follow_up(
-            verdict.vague_question_number, verdict.follow_up, session
-        )
+        follow_up = acceptable_follow_up(verdict.vague_question_number, verdict.follow_up, session)
         if follow_up is None:
             log.info(
                 "follow-up question not acceptable; none asked",
@@ -156,9 +154,8 @@ def review_prompt(meeting: Meeting, meeting_type: MeetingType, session: ChatSess
         "answers": answers,
         "follow_ups_asked": asked,
     }
-    return (
-        "The prep answers so far (JSON). Is one too vague to prepare from?\n"
-        + json.dumps(facts, ensure_ascii=False, indent=1)
+    return "The prep answers so far (JSON). Is one too vague to prepare from?\n" + json.dumps(
+        facts, ensure_ascii=False, indent=1
     )
 
 
