@@ -23,6 +23,7 @@ from exec_assistant.domain.meeting_types import MeetingTypeCatalog, Notification
 from exec_assistant.domain.models import (
     ChatSession,
     FinalReminder,
+    FollowUpTurn,
     Meeting,
     PrepPack,
 )
@@ -71,6 +72,11 @@ class RecordingChannel:
     reminders: list[FinalReminder] = field(default_factory=list)
     failures: int = 0
     """Raise ConnectionError this many times before sending."""
+    follow_up_answers: list[str | None] = field(default_factory=list)
+    """What each follow-up question gets at once, in turn (None: its answer comes later)."""
+    follow_up_failures: int = 0
+    """Raise ConnectionError this many times before sending a follow-up question."""
+    follow_ups: list[FollowUpTurn] = field(default_factory=list)
 
     def _send(self, kind: str, subject: str, key: str) -> None:
         if self.failures > 0:
@@ -92,6 +98,16 @@ class RecordingChannel:
 
     def tell(self, meeting: Meeting, text: str, key: str) -> None:
         self._send("notice", text, key)
+
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        if self.follow_up_failures > 0:
+            self.follow_up_failures -= 1
+            raise ConnectionError("the chat service did not answer")
+        self._send("follow_up", follow_up.question, key)
+        self.follow_ups.append(follow_up)
+        return self.follow_up_answers.pop(0) if self.follow_up_answers else None
 
     def kinds(self) -> list[str]:
         return [kind for kind, _ in self.sent]

@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from exec_assistant.domain.context import ContextRequest, ContextResult
+from exec_assistant.domain.follow_ups import FollowUp
+from exec_assistant.domain.meeting_types import MeetingType
 from exec_assistant.domain.models import (
     ActionItem,
     CalendarEvent,
@@ -21,6 +23,7 @@ from exec_assistant.domain.models import (
     Decision,
     Delivery,
     FinalReminder,
+    FollowUpTurn,
     Meeting,
     MeetingStatus,
     ModelCall,
@@ -254,6 +257,14 @@ class ChatChannel(Protocol):
         """A short notice about the meeting's prep (the wait for answers ended, say)."""
         ...
 
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        """Ask one follow-up question on an answer; its answer when the channel has it at once
+        ("" for none given), None when it arrives later (as an answer to its question's
+        number)."""
+        ...
+
 
 @dataclass(frozen=True)
 class GeneratedPack:
@@ -278,6 +289,34 @@ class PackGenerator(Protocol):
         ...
 
     def generate(self, inputs: PackInputs) -> GeneratedPack: ...
+
+
+@dataclass(frozen=True)
+class AnswerReview:
+    follow_up: FollowUp | None = None
+    """The one question to ask, or None: the answers are concrete enough to prepare from."""
+    calls: tuple[ModelCall, ...] = ()
+    failure: str | None = None
+    """Why the review gave no verdict (the model failed or ran out of time)."""
+
+
+class AnswerReviewer(Protocol):
+    """Reads the prep answers so far and decides whether one is too vague to prepare from
+    ("the incident", "same as last time"), and what single short question would make it
+    concrete. It returns within its own time limit; a failure is reported in the review, not
+    raised."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def destination(self) -> ModelDestination:
+        """Where the answers go: checked against the private providers first."""
+        ...
+
+    def review(
+        self, meeting: Meeting, meeting_type: MeetingType, session: ChatSession
+    ) -> AnswerReview: ...
 
 
 @dataclass(frozen=True)

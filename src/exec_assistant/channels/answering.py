@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from exec_assistant.channels.answers_file import AnswersFile
-from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.domain.models import (
+    ChatSession,
+    FinalReminder,
+    FollowUpTurn,
+    Meeting,
+    PrepPack,
+)
 from exec_assistant.ports import ChatChannel
 
 
@@ -26,3 +32,14 @@ class AnsweringChannel:
 
     def tell(self, meeting: Meeting, text: str, key: str) -> None:
         self._inner.tell(meeting, text, key)
+
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        given = (
+            self._answers.follow_up_for(meeting, session.questions, follow_up.question_number)
+            if self._answers
+            else None
+        )
+        asked = self._inner.follow_up(meeting, session, follow_up, key)
+        return given if given is not None else asked

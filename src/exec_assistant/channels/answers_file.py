@@ -5,6 +5,10 @@ A file for several meetings has a `meetings:` mapping whose keys are meeting ids
 meeting type ids, each holding one meeting's answers. Answers are checked against the
 meeting's questions when they are used: a question number that does not exist, more answers
 than questions, or an answer that is not text is an error that lists the questions.
+
+A meeting's mapping may hold the answers to follow-up questions too, in a `follow_up` section
+by the number of the question each follows up: `follow_up: {2: "INC-2291, the checkout
+outage"}`; the answer is joined to question 2's.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from exec_assistant.domain.answers import RawAnswers, validate_answers
+from exec_assistant.domain.answers import RawAnswers, follow_up_answers, validate_answers
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.models import Meeting
 from exec_assistant.domain.text_files import decode_text
@@ -98,3 +102,14 @@ class AnswersFile:
         if isinstance(raw, Mapping | list):
             return validate_answers(raw, questions, f"answers file {self.path}")
         return None
+
+    def follow_up_for(
+        self, meeting: Meeting, questions: Sequence[str], question_number: str
+    ) -> str | None:
+        """The answer to a follow-up on question `question_number`; None when the file has
+        none."""
+        raw = self.raw_for(meeting)
+        if raw is None:
+            return None
+        given = follow_up_answers(raw, questions, f"answers file {self.path}")
+        return given.get(question_number)

@@ -6,15 +6,21 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.domain.models import (
+    ChatSession,
+    FinalReminder,
+    FollowUpTurn,
+    Meeting,
+    PrepPack,
+)
 from exec_assistant.ports import ChatChannel
 
 T = TypeVar("T")
 
 
 class FanOutChannel:
-    """Asks through every channel and takes the first answers; everything delivered goes to
-    all of them, under the same key.
+    """Asks (questions and follow-ups) through every channel and takes the first answers;
+    everything delivered goes to all of them, under the same key.
 
     When one channel fails, the state sending is retried: the channels that took the message
     already are not given it again (while this process runs; after a restart the key lets
@@ -56,3 +62,11 @@ class FanOutChannel:
 
     def tell(self, meeting: Meeting, text: str, key: str) -> None:
         self._each(key, lambda c: c.tell(meeting, text, key))
+
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        for answer in self._each(key, lambda c: c.follow_up(meeting, session, follow_up, key)):
+            if answer is not None:
+                return answer
+        return None

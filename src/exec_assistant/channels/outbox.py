@@ -14,7 +14,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.domain.models import (
+    ChatSession,
+    FinalReminder,
+    FollowUpTurn,
+    Meeting,
+    PrepPack,
+)
 from exec_assistant.ports import Clock
 
 
@@ -80,6 +86,20 @@ class OutboxChannel:
 
     def tell(self, meeting: Meeting, text: str, key: str) -> None:
         self._write("notice", meeting, key, text=text)
+
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        self._write(
+            "follow_up",
+            meeting,
+            key,
+            session_id=session.session_id,
+            question_number=follow_up.question_number,
+            question=follow_up.question,
+            answer=session.answers.get(follow_up.question_number, ""),
+        )
+        return None
 
 
 class JsonLinesChannel(OutboxChannel):

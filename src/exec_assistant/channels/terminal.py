@@ -14,8 +14,14 @@ from rich.prompt import Prompt
 from rich.text import Text
 
 from exec_assistant.channels.answers_file import AnswersFile
-from exec_assistant.display_text import LINE_LIMIT, TITLE_LIMIT, safe_text
-from exec_assistant.domain.models import ChatSession, FinalReminder, Meeting, PrepPack
+from exec_assistant.display_text import LINE_LIMIT, TITLE_LIMIT, safe_text, visible
+from exec_assistant.domain.models import (
+    ChatSession,
+    FinalReminder,
+    FollowUpTurn,
+    Meeting,
+    PrepPack,
+)
 from exec_assistant.domain.text import plural
 from exec_assistant.ports import Clock
 
@@ -112,6 +118,69 @@ class TerminalChannel:
             if reply.strip():
                 answers[str(number)] = reply.strip()
         return answers
+
+    def follow_up(
+        self, meeting: Meeting, session: ChatSession, follow_up: FollowUpTurn, key: str
+    ) -> str | None:
+        """The follow-up question on one answer: read from the keyboard (one line; empty or
+        end of input for nothing to add), from the answers file, or answered later."""
+        number = follow_up.question_number
+        if self._answers is not None:
+            given = self._answers.follow_up_for(meeting, session.questions, number)
+            if given is not None:
+                if self._compact_clock is not None:
+                    self._stamped(
+                        f"follow-up on answer {number} for ",
+                        _bold(meeting),
+                        f"; answered from {self._answers.path.name}",
+                    )
+                else:
+                    self._console.print(
+                        Text.assemble(
+                            self._header(meeting),
+                            f": follow-up on answer {number} taken from {self._answers.path}",
+                        )
+                    )
+                return given
+        if self._compact_clock is not None:
+            self._stamped(
+                f"follow-up on answer {number} for ",
+                _bold(meeting),
+                ": ",
+                _line(follow_up.question),
+            )
+            return None
+        said = session.answers.get(number, "")
+        asked = Text.assemble(
+            (f"About your answer {number} ", "dim"),
+            (f"(“{visible(said, limit=80)}”)" if said else "", "dim"),
+            "\n",
+            _line(follow_up.question),
+        )
+        if self._interactive:
+            self._console.print(self._header(meeting))
+            self._console.print(asked)
+            try:
+                reply = Prompt.ask(
+                    Text("Answer (empty: nothing to add)"),
+                    default="",
+                    console=self._console,
+                    show_default=False,
+                )
+            except EOFError:
+                self._console.print()
+                return ""
+            return reply.strip()
+        body = asked
+        body.append("\n\n")
+        body.append(
+            f"Answer with: exec-assistant answer {meeting.meeting_id} --answers FILE", style="dim"
+        )
+        body.append(
+            f"\nwhere FILE holds the answer as question {number}'s, e.g. {number}: ...", style="dim"
+        )
+        self._console.print(Panel(body, title=self._header(meeting), title_align="left"))
+        return None
 
     def deliver_pack(self, meeting: Meeting, pack: PrepPack, location: str, key: str) -> None:
         if self._compact_clock is not None:

@@ -12,6 +12,11 @@ RawAnswers = Sequence[Any] | Mapping[Any, Any]
 question's text) to answer."""
 
 
+FOLLOW_UP_SECTION = "follow_up"
+"""In a mapping of answers, the answers to follow-up questions, by the number of the question
+each follows up: `follow_up: {2: "INC-2291, the checkout outage"}`."""
+
+
 class AnswersInvalid(ExecAssistantError):
     exit_code = 2
 
@@ -49,6 +54,8 @@ def validate_answers(raw: RawAnswers, questions: Sequence[str], source: str) -> 
         by_text = {q.strip().lower(): n for n, q in enumerate(questions, start=1)}
         for key, value in raw.items():
             label = str(key).strip()
+            if label == FOLLOW_UP_SECTION:
+                continue  # see follow_up_answers
             if (isinstance(key, int) and not isinstance(key, bool)) or label.isdigit():
                 number = int(label)
                 if not 1 <= number <= len(questions):
@@ -84,3 +91,21 @@ def validate_answers(raw: RawAnswers, questions: Sequence[str], source: str) -> 
         if text is not None:
             result[str(number)] = text
     return result
+
+
+def follow_up_answers(raw: RawAnswers, questions: Sequence[str], source: str) -> dict[str, str]:
+    """The answers to follow-up questions in `raw`'s `follow_up` section, by the number of the
+    question each follows up; checked as answers are."""
+    if not isinstance(raw, Mapping) or FOLLOW_UP_SECTION not in raw:
+        return {}
+    section = raw[FOLLOW_UP_SECTION]
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping):
+        raise AnswersInvalid(
+            f"{source}: '{FOLLOW_UP_SECTION}' holds the answers to follow-up questions, as a "
+            "mapping of question number to answer (follow_up: {2: ...}); found "
+            f"{type(section).__name__}",
+            hint=_question_list(questions),
+        )
+    return validate_answers(section, questions, f"{source} ({FOLLOW_UP_SECTION})")

@@ -215,6 +215,16 @@ class SessionState(StrEnum):
     CLOSED = "closed"
 
 
+class FollowUpTurn(_Record):
+    """One follow-up question on a vague answer ("the incident": which one?), and its answer."""
+
+    question_number: str
+    """The prep question whose answer it asks about, from "1"."""
+    question: str
+    answer: str | None = None
+    """None while it waits; "" when the executive gave none."""
+
+
 class ChatSession(_Record):
     session_id: str
     user_id: str
@@ -228,11 +238,24 @@ class ChatSession(_Record):
     the workflow id locally, the task token on Step Functions. Answers given before it is
     attached are kept; the wait then completes at once."""
     state: SessionState = SessionState.WAITING
+    answers_given: bool = False
+    """The answers to the questions are in. While the state is still waiting, the assistant
+    is deciding whether one needs a follow-up question, or one waits for its answer."""
+    follow_ups: tuple[FollowUpTurn, ...] = ()
+    """The follow-up questions asked in this session, in order."""
     answers_due: UtcDatetime | None = None
     created_at: int
     """Seconds since the epoch, as the sessions table's sort key."""
     expires_at: int
     """Seconds since the epoch; the store drops the session after this (TTL)."""
+
+    @property
+    def pending_follow_up(self) -> FollowUpTurn | None:
+        """The follow-up question that waits for its answer, if one does."""
+        if self.state != SessionState.WAITING or not self.follow_ups:
+            return None
+        last = self.follow_ups[-1]
+        return last if last.answer is None else None
 
 
 class ItemStatus(StrEnum):

@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from exec_assistant.domain.answers import RawAnswers, validate_answers
+from exec_assistant.domain.answers import RawAnswers, follow_up_answers, validate_answers
 from exec_assistant.domain.errors import ExecAssistantError
+from exec_assistant.domain.follow_ups import with_submitted
 from exec_assistant.domain.identity import prep_id_for, session_id_for
 from exec_assistant.domain.models import (
     NO_PREP_STATUSES,
     ChatSession,
+    FollowUpTurn,
     Meeting,
     MeetingStatus,
     SessionState,
 )
 from exec_assistant.domain.prep_steps import AnswersRecorded
 from exec_assistant.ports import ChatSessionRepository, MeetingRepository, PrepEngine
+from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.meetings import find_meeting
 
 log = logging.getLogger(__name__)
@@ -77,7 +80,12 @@ class AnswersSubmitted:
     session: ChatSession
     resumed: bool
     """The waiting prep was handed the answers now; False when it was not waiting yet (it
-    finds them when it starts to wait) or a retry will."""
+    finds them when it starts to wait), a retry will, or a follow-up question waits."""
+
+    @property
+    def follow_up(self) -> FollowUpTurn | None:
+        """The follow-up question that now waits for its answer, if one does."""
+        return self.session.pending_follow_up
 
 
 def submit_answers(
@@ -87,23 +95,50 @@ def submit_answers(
     meeting_id: str,
     answers: RawAnswers,
     source: str,
+    *,
+    follow_ups: FollowUps | None = None,
 ) -> AnswersSubmitted:
     """Store the answers with the prep's session, then resume the waiting prep.
 
     Stored first, the answers are never lost: a prep that has not attached its token yet (it
     is between asking and waiting) finds them when it does, and completes its wait at once.
+
+    With `follow_ups`, a vague answer may get a follow-up question first: the prep then
+    keeps waiting, and the answer to it comes the same way, as the answer to that question's
+    number ({2: "INC-2291, the checkout outage"}, or in a `follow_up` section: follow_up:
+    {2: ...}), joined to the first. Answers given while a follow-up waits always answer it,
+    with or without `follow_ups`.
     """
     meeting, session = waiting_session(meetings, sessions, meeting_id)
     cleaned = validate_answers(answers, session.questions, source)
+    extra = follow_up_answers(answers, session.questions, source)
 
     def answered(current: ChatSession) -> ChatSession:
         refusal = _not_waiting(meeting, current)
         if refusal is not None:
             raise refusal
-        return current.model_copy(update={"answers": cleaned, "state": SessionState.ANSWERED})
+        if current.answers_given:  # a follow-up waits, or is being decided on
+            pending = current.pending_follow_up
+            submitted = dict(cleaned)
+            if pending is not None and pending.question_number in extra:
+                submitted[pending.question_number] = extra[pending.question_number]
+            updated = with_submitted(current, submitted)
+        else:
+            updated = current.model_copy(update={"answers": cleaned, "answers_given": True})
+        if follow_ups is None:
+            updated = updated.model_copy(update={"state": SessionState.ANSWERED})
+        return updated
 
     stored = sessions.update(session.session_id, answered)
     assert stored is not None  # the session existed a moment ago and sessions are not deleted
+    if follow_ups is not None:
+        stored = follow_ups.settle(meeting, stored, prep_id_for(meeting.meeting_id, meeting.start))
+    if stored.state == SessionState.WAITING:
+        log.info(
+            "answers submitted; a follow-up question waits",
+            extra={"session_id": stored.session_id, "answers": len(stored.answers)},
+        )
+        return AnswersSubmitted(meeting, stored, resumed=False)
     changed = meetings.update(
         meeting.meeting_id,
         lambda m: (
@@ -113,11 +148,16 @@ def submit_answers(
     resumed = False
     if stored.task_token and (changed is None or changed.status != MeetingStatus.FAILED):
         engine.deliver_answers(
-            stored.task_token, AnswersRecorded(session_id=stored.session_id, answers=len(cleaned))
+            stored.task_token,
+            AnswersRecorded(session_id=stored.session_id, answers=len(stored.answers)),
         )
         resumed = True
     log.info(
         "answers submitted",
-        extra={"session_id": stored.session_id, "answers": len(cleaned), "resumed": resumed},
+        extra={
+            "session_id": stored.session_id,
+            "answers": len(stored.answers),
+            "resumed": resumed,
+        },
     )
     return AnswersSubmitted(changed or meeting, stored, resumed)

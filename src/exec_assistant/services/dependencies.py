@@ -9,6 +9,7 @@ from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.ports import (
     ActionItemRepository,
+    AnswerReviewer,
     ChatChannel,
     ChatSessionRepository,
     Clock,
@@ -45,3 +46,10 @@ class PrepDependencies:
     """Seconds the pack generator may take before the offline pack is written instead."""
     private_providers: tuple[str, ...] = ("bedrock", "offline", "ollama", "llamacpp", "openai")
     """Who may read a private meeting's content (see `domain.privacy`)."""
+    answer_reviewer: AnswerReviewer | None = None
+    """Decides whether a vague answer gets a follow-up question; None asks none."""
+    follow_up_turns: int = 1
+    """Follow-up questions at most per prep (0: none)."""
+    review_timeout: float = 90.0
+    """Seconds a review may take before the prep goes on without it (the reviewer keeps its
+    own, shorter limit; this one guards against one that does not)."""

@@ -28,8 +28,6 @@ from exec_assistant.domain.models import (
     PREPARED_STATUSES,
     ActionItem,
     ChatSession,
-    Delivery,
-    DeliveryState,
     Meeting,
     MeetingStatus,
     ModelCall,
@@ -65,7 +63,9 @@ from exec_assistant.domain.privacy import private_refusal
 from exec_assistant.domain.timing import compute_answers_due
 from exec_assistant.ports import GeneratedPack
 from exec_assistant.services.context import gather_one
+from exec_assistant.services.deliveries import deliver_once, delivered
 from exec_assistant.services.dependencies import PrepDependencies
+from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.pack_documents import read_pack, write_pack
 
@@ -160,33 +160,10 @@ class PrepSteps:
         return catalog.fallback
 
     def _deliver_once(self, key: str, meeting: Meeting, kind: str, send: Callable[[], T]) -> bool:
-        """Send unless the record says it went out; True when it was sent now.
-
-        The record is written before sending ('sending') and after ('sent'): a crash in
-        between sends it again, under the same key, so the receiving end can drop the copy.
-        """
-        deliveries, now = self._deps.deliveries, self._deps.clock.now()
-        earlier = deliveries.get(key)
-        if earlier is not None and earlier.state == DeliveryState.SENT:
-            log.info("already delivered", extra={"key": key, "kind": kind})
-            return False
-        attempts = earlier.attempts + 1 if earlier else 1
-        record = Delivery(
-            key=key,
-            meeting_id=meeting.meeting_id,
-            kind=kind,
-            state=DeliveryState.SENDING,
-            attempts=attempts,
-            updated_at=now,
-        )
-        deliveries.put(record)
-        send()
-        deliveries.put(
-            record.model_copy(
-                update={"state": DeliveryState.SENT, "updated_at": self._deps.clock.now()}
-            )
-        )
-        return True
+        """Send unless the record says it went out; True when it was sent now (see
+        `deliver_once`)."""
+        deps = self._deps
+        return deliver_once(deps.deliveries, deps.clock, key, meeting.meeting_id, kind, send)
 
     # --- the states ------------------------------------------------------------------------
 
@@ -239,6 +216,9 @@ class PrepSteps:
                 session = self._answer_at_once(session, asked[0])
             else:  # answers may have come in while asking
                 session = deps.sessions.get(session.session_id) or session
+        if session.state == SessionState.WAITING and session.answers_given:
+            # Answers in: a follow-up question may come first (again, after a crash).
+            session = FollowUps(deps).settle(meeting, session, request.prep_id)
         reached = {
             SessionState.WAITING: _S.NOTIFIED,
             SessionState.ANSWERED: _S.ANSWERED,
@@ -274,8 +254,7 @@ class PrepSteps:
         )
 
     def _delivered(self, key: str) -> bool:
-        record = self._deps.deliveries.get(key)
-        return record is not None and record.state == DeliveryState.SENT
+        return delivered(self._deps.deliveries, key)
 
     def _due_from_now(self, meeting: Meeting, session: ChatSession) -> ChatSession:
         """The time to answer counts from when the questions go out: an earlier attempt that
@@ -333,7 +312,8 @@ class PrepSteps:
         def answered(current: ChatSession) -> ChatSession:
             if current.state != SessionState.WAITING:
                 return current
-            return current.model_copy(update={"answers": cleaned, "state": SessionState.ANSWERED})
+            # Still waiting until the follow-ups, if any, are settled.
+            return current.model_copy(update={"answers": cleaned, "answers_given": True})
 
         return self._deps.sessions.update(session.session_id, answered) or session
 
@@ -351,40 +331,50 @@ class PrepSteps:
         return AnswersRecorded(session_id=session.session_id, answers=len(session.answers))
 
     def handle_timeout(self, request: TimeoutRequest) -> TimeoutHandled:
-        """HandleTimeout: no answers in time is not a failure; the pack is written without."""
+        """HandleTimeout: no answers in time is not a failure; the pack is written without.
+
+        When the answers came but a follow-up question is still open, the pack is written
+        with the answers as they are.
+        """
         deps = self._deps
+        closed: list[bool] = []
 
         def time_out(current: ChatSession) -> ChatSession:
             if current.state != SessionState.WAITING:
                 return current
+            if current.answers_given:
+                closed.append(True)
+                return current.model_copy(update={"state": SessionState.ANSWERED})
             return current.model_copy(update={"state": SessionState.TIMED_OUT})
 
         session = deps.sessions.update(request.session_id, time_out)
         if session is None:
             raise LookupError(f"no chat session {request.session_id}")
-        if session.state != SessionState.TIMED_OUT:
+        follow_up_open = session.state == SessionState.ANSWERED and bool(closed)
+        if session.state != SessionState.TIMED_OUT and not follow_up_open:
             # The answers came in the last moment, before the timeout was recorded.
             return TimeoutHandled(session_id=session.session_id, timed_out=False)
+        reached = _S.ANSWERED if follow_up_open else _S.TIMED_OUT
         meeting = self._change(
             request,
-            lambda m: m.with_status(_S.TIMED_OUT) if m.status == _S.NOTIFIED else m,
+            lambda m: m.with_status(reached) if m.status == _S.NOTIFIED else m,
         )
         if isinstance(meeting, str):
-            return TimeoutHandled(session_id=session.session_id)
+            return TimeoutHandled(session_id=session.session_id, timed_out=not follow_up_open)
         key = delivery_key(request.prep_id, TIMEOUT_STATE)
-        self._deliver_once(
-            key,
-            meeting,
-            "notice",
-            lambda: deps.channel.tell(
-                meeting,
-                "No answers to the prep questions in time: the pack is being prepared "
-                "without them.",
-                key,
-            ),
+        text = (
+            "No answer to the follow-up question in time: the pack is being prepared with "
+            "your answers as they are."
+            if follow_up_open
+            else "No answers to the prep questions in time: the pack is being prepared "
+            "without them."
         )
-        log.info("answers timed out", extra={"session_id": session.session_id})
-        return TimeoutHandled(session_id=session.session_id)
+        self._deliver_once(key, meeting, "notice", lambda: deps.channel.tell(meeting, text, key))
+        log.info(
+            "answers timed out",
+            extra={"session_id": session.session_id, "follow_up_open": follow_up_open},
+        )
+        return TimeoutHandled(session_id=session.session_id, timed_out=not follow_up_open)
 
     def gather_context_source(self, request: ContextSourceRequest) -> ContextSourceRef:
         """One branch of GatherContext: one source's facts, kept as a document for the pack.
