@@ -48,6 +48,7 @@ from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
 from exec_assistant.ports import (
     ActionItemRepository,
+    AnswerReviewer,
     CalendarSource,
     CalendarStateRepository,
     ChatChannel,
@@ -246,6 +247,22 @@ def build_notes_reader(local: LocalApp, clock: Clock, secrets: SecretStore) -> N
     return notes_reader(summary_model, secrets, local.config.prices, clock, local.settings.zone)
 
 
+def build_answer_reviewer(
+    local: LocalApp, clock: Clock, secrets: SecretStore
+) -> AnswerReviewer | None:
+    """The Meeting Coordinator's review of the prep answers (one follow-up on a vague one),
+    on the summary model, its conversation kept per chat session in the data folder; None
+    for `offline` or when follow-ups are turned off."""
+    choices = choose_models(local.settings)
+    if choices is None or local.settings.follow_up_turns == 0:
+        return None
+    _, summary_model = choices
+    check_model_usable(summary_model, secrets)
+    from exec_assistant.agents.factory import answer_reviewer  # imports Strands
+
+    return answer_reviewer(summary_model, secrets, local.config.prices, clock, local.data.path)
+
+
 def build_prep_dependencies(
     local: LocalApp,
     channel: ChatChannel,
@@ -255,9 +272,8 @@ def build_prep_dependencies(
 ) -> PrepDependencies:
     generate_limit = float(MEETING_PREP[GENERATE_MATERIALS].timeout_seconds or 600)
     generation_timeout = generate_limit - GENERATION_MARGIN_SECONDS
-    generator = build_pack_generator(
-        local, clock, secrets or secret_store(), time_limit=generation_timeout - 5
-    )
+    secrets = secrets or secret_store()
+    generator = build_pack_generator(local, clock, secrets, time_limit=generation_timeout - 5)
     return PrepDependencies(
         meetings=local.meetings,
         sessions=local.chat_sessions,
@@ -275,6 +291,8 @@ def build_prep_dependencies(
         provider_timeout=local.settings.provider_timeout_seconds,
         generation_timeout=generation_timeout,
         private_providers=tuple(local.settings.private_providers),
+        answer_reviewer=build_answer_reviewer(local, clock, secrets),
+        follow_up_turns=local.settings.follow_up_turns,
     )
 
 

@@ -73,7 +73,12 @@ def _pack(user: CliUser, meeting_id: str) -> dict[str, Any]:
 
 def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
     meeting_id = _meeting(user, "Leadership team", PEOPLE)
-    with AnthropicServer([ToolCall("DraftPack", DRAFT, Usage(2100, 640, 1500))]) as server:
+    satisfied = {"vague_question_number": None, "follow_up": None, "why": "all concrete"}
+    replies = [
+        ToolCall("AnswerVerdict", satisfied, Usage(300, 40)),
+        ToolCall("DraftPack", DRAFT, Usage(2100, 640, 1500)),
+    ]
+    with AnthropicServer(replies) as server:
         user.ok(
             "prep",
             meeting_id,
@@ -86,11 +91,12 @@ def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
     pack = _pack(user, meeting_id)
     assert pack["generated_by"] == "anthropic:claude-sonnet-4-6"
     assert pack["questions"] == ["Priya, is the capacity plan on track?"]
-    [request] = server.requests
+    _review, request = server.requests
     assert request.headers.get("x-api-key") == "sk-test-key"
     assert "Ship the capacity plan" in json.dumps(request.body)
     meeting = user.json("meetings")[0]  # type: ignore[index]
-    [call] = meeting["model_calls"]
+    assert [c["purpose"] for c in meeting["model_calls"]] == ["follow_up", "pack"]
+    call = meeting["model_calls"][1]
     assert (call["input_tokens"], call["output_tokens"], call["cache_read_tokens"]) == (
         2100,
         640,
@@ -136,6 +142,7 @@ def test_a_private_meeting_may_go_to_a_server_on_this_machine(user: CliUser) -> 
             EXEC_ASSISTANT_MODEL_PROVIDER="openai",
             EXEC_ASSISTANT_MODEL_ID="local-model",
             EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
         )
     assert len(server.requests) == 2  # the draft, and its correction: it left sections out
     assert "Priya Raman" in json.dumps(server.requests[0].body)
@@ -186,3 +193,53 @@ def test_with_the_offline_provider_nothing_imports_strands(user: CliUser) -> Non
     ]
     assert "exec_assistant.workflows.dbos_engine" in imported  # the prep ran here
     assert not [name for name in imported if name.split(".")[0] == "strands"]
+
+
+def test_a_vague_answer_gets_one_follow_up_whose_answer_reaches_the_pack(
+    user: CliUser,
+) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    answers = user.tmp / "answers.yaml"
+    answers.write_text("1: Ship the capacity plan\n2: the incident\n3: none\n")
+    verdict = {
+        "vague_question_number": "2",
+        "follow_up": "Which incident: its number or service?",
+        "why": "'the incident' names none",
+    }
+    env = {
+        "EXEC_ASSISTANT_MODEL_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-test-key",
+    }
+    with AnthropicServer([ToolCall("AnswerVerdict", verdict)]) as server:
+        out = user.ok(
+            "prep",
+            meeting_id,
+            "--answers",
+            str(answers),
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            **env,
+        )
+    assert "One more question" in out and "Which incident: its number or service?" in out
+    assert not (user.data / "meetings" / meeting_id / "agenda.json").exists()
+
+    later = user.tmp / "later.yaml"
+    later.write_text("2: INC-2291, the checkout outage\n")
+    with AnthropicServer([ToolCall("DraftPack", DRAFT)]) as server:
+        out = user.ok(
+            "answer",
+            meeting_id,
+            "--answers",
+            str(later),
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            **env,
+        )
+    assert "Pack ready:" in out
+    offered = [[t["name"] for t in r.body["tools"]] for r in server.requests]
+    # One follow-up at most (follow_up_turns 1): the pack next, no second review.
+    assert [names[-1] for names in offered] == ["DraftPack"]
+    sent = json.dumps(server.requests[-1].body, ensure_ascii=False)
+    assert "the incident — INC-2291, the checkout outage" in sent
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "anthropic:claude-sonnet-4-6"
+    sessions = user.data / "agents" / "meeting_coordinator" / "sessions"
+    assert any(sessions.iterdir())  # the coordinator's conversation is kept per session

@@ -7,8 +7,10 @@ only when a model is configured, so `offline` never does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from exec_assistant.agents.answer_review import AGENT_NAME, AgentAnswerReviewer
 from exec_assistant.agents.context_digest import ContextDigester
 from exec_assistant.agents.coordinator import AgentPackGenerator
 from exec_assistant.agents.models import (
@@ -18,6 +20,7 @@ from exec_assistant.agents.models import (
 )
 from exec_assistant.agents.notes_reader import AgentNotesReader
 from exec_assistant.agents.runner import AgentRunner, ModelSlot
+from exec_assistant.agents.sessions import file_sessions
 from exec_assistant.agents.throttling import ThrottleRetry
 from exec_assistant.domain.usage import PriceTable
 from exec_assistant.ports import (
@@ -75,4 +78,16 @@ def notes_reader(
 ) -> AgentNotesReader:
     return AgentNotesReader(
         agent_runner(model, secrets, prices, clock), model.destination, zone=zone
+    )
+
+
+def answer_reviewer(
+    model: ModelChoice, secrets: SecretStore, prices: PriceTable, clock: Clock, data_dir: Path
+) -> AgentAnswerReviewer:
+    """The review of the prep answers; its conversations under the data folder's
+    agents/meeting_coordinator/sessions/."""
+    return AgentAnswerReviewer(
+        agent_runner(model, secrets, prices, clock),
+        file_sessions(data_dir, AGENT_NAME),
+        model.destination,
     )

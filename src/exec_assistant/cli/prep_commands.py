@@ -43,6 +43,7 @@ from exec_assistant.domain.text import without_passwords
 from exec_assistant.ports import ChatChannel, Clock, PrepRunState
 from exec_assistant.presentation import sync_json
 from exec_assistant.services.answers import submit_answers, waiting_session
+from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.preps import (
     PrepProgress,
@@ -165,6 +166,7 @@ def prep(
                 answers_source=f"answers file {answers}",
                 retry=retry,
                 waits_for_answers=raw is not None or interactive,
+                follow_ups=FollowUps(runtime.deps),
             )
         _finish(progress, settings, clock, as_json)
     finally:
@@ -234,6 +236,7 @@ def answer(
                 meeting.meeting_id,
                 raw,
                 f"answers file {answers}",
+                follow_ups=FollowUps(runtime.deps),
             )
             progress = follow_prep(
                 local.meetings,

@@ -50,6 +50,20 @@ def print_prep(
     if meeting.status == _S.NOTIFIED and session is not None:
         due = session.answers_due
         until = f" until {_at(due, zone)}" if due else ""
+        pending = session.pending_follow_up
+        if pending is not None:
+            console.print(
+                Text.assemble(
+                    f"One more question{until}, about your answer {pending.question_number}: ",
+                    safe_text(pending.question),
+                )
+            )
+            console.print(
+                f"Answer it with: exec-assistant answer {meeting.meeting_id} --answers FILE, "
+                f"the file giving '{pending.question_number}: your answer' (or leave it: the "
+                "pack is written with your answers as they are when the time is up)."
+            )
+            return
         console.print(
             f"Waiting for your answers{until}: exec-assistant answer {meeting.meeting_id} "
             "--answers FILE (or leave it: the pack is written without them when the time is "

@@ -28,6 +28,7 @@ from exec_assistant.ports import (
     PrepRunState,
 )
 from exec_assistant.services.answers import session_of, submit_answers
+from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.meetings import find_meeting
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def prepare_meeting(
     retry: bool,
     waits_for_answers: bool,
     timeout_seconds: float = 900,
+    follow_ups: FollowUps | None = None,
 ) -> PrepProgress:
     """Prepare one meeting now and follow it until its pack is out, it fails, it ends, or it
     waits for answers nobody here will give (`waits_for_answers` False).
@@ -188,7 +190,15 @@ def prepare_meeting(
         )
     else:
         if answers is not None and session is not None and session.state == SessionState.WAITING:
-            submit_answers(meetings, sessions, engine, meeting.meeting_id, answers, answers_source)
+            submit_answers(
+                meetings,
+                sessions,
+                engine,
+                meeting.meeting_id,
+                answers,
+                answers_source,
+                follow_ups=follow_ups,
+            )
         run = engine.status(prep_request(meeting).workflow_id)
         if (
             meeting.status == MeetingStatus.SCHEDULED
@@ -240,12 +250,16 @@ def follow_prep(
             and session.state == SessionState.WAITING
             and session.task_token is not None
         )
+        # A follow-up that was not answered as it was asked waits for `answer`: nobody here
+        # gives it.
+        asked_later = waiting and session is not None and session.pending_follow_up is not None
         if (
             ended
             or meeting.status in PREPARED_STATUSES
             or meeting.status in NO_PREP_STATUSES
             or meeting.status == MeetingStatus.FAILED
             or (waiting and not waits_for_answers)
+            or asked_later
         ):
             return PrepProgress(meeting, session, run, workflow_id)
         if time.monotonic() > deadline:
