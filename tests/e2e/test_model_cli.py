@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from cli_user import CliUser
 from factories import EXEC, stamp, vevent
-from model_servers import AnthropicServer, OpenAIServer, ToolCall, Usage
+from model_servers import AnthropicServer, Hang, HttpError, OpenAIServer, ToolCall, Usage
 
 PEOPLE = [
     f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
@@ -243,3 +244,48 @@ def test_a_vague_answer_gets_one_follow_up_whose_answer_reaches_the_pack(
     assert pack["generated_by"] == "anthropic:claude-sonnet-4-6"
     sessions = user.data / "agents" / "meeting_coordinator" / "sessions"
     assert any(sessions.iterdir())  # the coordinator's conversation is kept per session
+
+
+def test_a_throttled_model_is_retried_and_its_pack_used(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    replies = [HttpError(429, retry_after="1"), ToolCall("DraftPack", DRAFT)]
+    with AnthropicServer(replies) as server:
+        started = time.monotonic()
+        user.ok(
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            ANTHROPIC_API_KEY="sk-test-key",
+            EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
+        )
+        elapsed = time.monotonic() - started
+    assert len(server.requests) == 2
+    assert elapsed >= 1  # it waited the retry-after the server asked for
+    assert _pack(user, meeting_id)["generated_by"] == "anthropic:claude-sonnet-4-6"
+
+
+def test_a_model_that_stops_answering_costs_only_its_time_limit(user: CliUser) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    with OpenAIServer([Hang()]) as server:
+        started = time.monotonic()
+        user.ok(
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="openai",
+            EXEC_ASSISTANT_MODEL_ID="local-model",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            EXEC_ASSISTANT_MODEL_TIMEOUT_SECONDS="2",
+            EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
+        )
+        elapsed = time.monotonic() - started
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "offline"
+    assert "openai:local-model" in pack["fallback_reason"]
+    assert elapsed < 20  # two seconds of silence, and the rest of the prep
+    meeting = user.json("meetings")[0]  # type: ignore[index]
+    assert [c["outcome"] for c in meeting["model_calls"]] == ["failed"]
