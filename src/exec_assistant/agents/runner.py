@@ -20,9 +20,12 @@ from strands.models.model import Model
 from strands.session.session_manager import SessionManager
 from strands.types.content import SystemContentBlock
 
+from exec_assistant.domain.errors import ModelCallFailed
 from exec_assistant.domain.models import ModelCall
 from exec_assistant.domain.usage import PriceTable
 from exec_assistant.ports import Clock
+
+__all__ = ["AgentRunner", "Answered", "ModelCallFailed", "ModelSlot"]
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +38,6 @@ MAX_TURNS = 8
 INPUT_INCLUDES_CACHE = frozenset({"openai", "llamacpp", "ollama"})
 """Providers whose input count includes the tokens read from the cache (OpenAI's
 prompt_tokens); Anthropic and Bedrock count them apart."""
-
-
-class ModelCallFailed(Exception):
-    """A model call failed or ran out of time; `call` records what it had used by then."""
-
-    def __init__(self, reason: str, call: ModelCall) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.call = call
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,16 @@ class PackRejected(Exception):
         """The ModelCalls made on the way, to be recorded with the offline pack."""
 
 
+class ModelCallFailed(Exception):
+    """A model call failed or ran out of time; `call` (a ModelCall) records what it had
+    used by then, to be kept with the meeting."""
+
+    def __init__(self, reason: str, call: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.call = call
+
+
 class ModelUnavailable(ExecAssistantError):
     """The configured model provider cannot be used (its extra is missing, no API key)."""
 

@@ -17,29 +17,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from exec_assistant.domain.meeting_types import MeetingType
+from exec_assistant.domain.notes.dates import MONTHS
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _DATE_PATTERNS = (
     re.compile(r"\b(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})\b"),
@@ -101,7 +81,7 @@ def _date_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            month = int(groups["mon"]) if groups.get("mon") else _MONTHS[groups["month"].lower()]
+            month = int(groups["mon"]) if groups.get("mon") else MONTHS[groups["month"].lower()]
             day = int(groups["day"])
             if 1 <= month <= 12 and 1 <= day <= 31:
                 spans.append((match.start(), match.end(), (month, day)))

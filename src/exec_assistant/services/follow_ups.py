@@ -10,7 +10,6 @@ up: it goes on with the answers as they are.
 from __future__ import annotations
 
 import logging
-import threading
 
 from exec_assistant.domain.follow_ups import follow_up_turn, with_follow_up_answer
 from exec_assistant.domain.identity import delivery_key
@@ -20,6 +19,7 @@ from exec_assistant.domain.privacy import private_refusal
 from exec_assistant.ports import AnswerReview
 from exec_assistant.services.deliveries import deliver_once, delivered
 from exec_assistant.services.dependencies import PrepDependencies
+from exec_assistant.services.time_limit import within
 
 log = logging.getLogger(__name__)
 
@@ -105,29 +105,23 @@ class FollowUps:
         deps = self._deps
         reviewer = deps.answer_reviewer
         assert reviewer is not None
-        outcome: list[AnswerReview | BaseException] = []
-
-        def work() -> None:
-            try:
-                outcome.append(reviewer.review(meeting, meeting_type, session))
-            except BaseException as exc:  # handed to the caller's thread
-                outcome.append(exc)
-
-        worker = threading.Thread(target=work, name="review-answers", daemon=True)
-        worker.start()
-        worker.join(deps.review_timeout)
-        result = outcome[0] if outcome else None
-        if isinstance(result, AnswerReview):
-            return result
-        log.warning(
-            "answer review failed; going on with the answers as they are",
-            extra={
-                "meeting_id": meeting.meeting_id,
-                "session_id": session.session_id,
-                "error": type(result).__name__ if result is not None else "TimeoutError",
-            },
-        )
-        return None
+        try:
+            return within(
+                deps.review_timeout,
+                lambda: reviewer.review(meeting, meeting_type, session),
+                name="review-answers",
+                what=reviewer.name,
+            )
+        except Exception as exc:  # a failed review never holds the prep up
+            log.warning(
+                "answer review failed; going on with the answers as they are",
+                extra={
+                    "meeting_id": meeting.meeting_id,
+                    "session_id": session.session_id,
+                    "error": type(exc).__name__,
+                },
+            )
+            return None
 
     def _record(self, session: ChatSession, review: AnswerReview) -> None:
         """The follow-up on the session, unless another writer moved it on meanwhile."""

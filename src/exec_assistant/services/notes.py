@@ -6,14 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from exec_assistant.domain.documents import meeting_document
-from exec_assistant.domain.errors import ExecAssistantError
+from exec_assistant.domain.errors import ExecAssistantError, ModelCallFailed
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog
 from exec_assistant.domain.models import (
     ActionItem,
@@ -36,6 +35,7 @@ from exec_assistant.ports import (
 )
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.pack_documents import NOTES_MD
+from exec_assistant.services.time_limit import TimeLimitExceeded, within
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def _read(
     else:
         try:
             return _read_within(reader, text, meeting, parsed, timeout), None
-        except _GaveNoAnswer as exc:
+        except TimeLimitExceeded as exc:
             reason = str(exc)
         except Exception as exc:
             reason, calls = _failure(reader, exc)
@@ -264,42 +264,25 @@ def _read(
     return ReadNotes(parsed, calls), reason
 
 
-class _GaveNoAnswer(TimeoutError):
-    pass
-
-
 def _read_within(
     reader: NotesReader, text: str, meeting: Meeting, parsed: NotesExtraction, timeout: float
 ) -> ReadNotes:
-    """The reader's result, or _GaveNoAnswer after `timeout` seconds (a reader has its own,
-    shorter, limit; this one holds when a client blocks where that limit cannot reach)."""
-    outcome: list[ReadNotes | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(reader.read(text, meeting, parsed))
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append(exc)
-
-    worker = threading.Thread(target=work, name="read-notes", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not outcome:
-        raise _GaveNoAnswer(f"{reader.name} gave no answer within {timeout:g} s")
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    """The reader's result, or TimeLimitExceeded after `timeout` seconds (a reader has its
+    own, shorter, limit; this one holds when a client blocks where that limit cannot reach)."""
+    return within(
+        timeout, lambda: reader.read(text, meeting, parsed), name="read-notes", what=reader.name
+    )
 
 
 def _failure(reader: NotesReader, exc: Exception) -> tuple[str, tuple[ModelCall, ...]]:
     """The reason and the recorded call of a failed read. A model call that failed carries
     its reason and its call (what it had used by then), which the meeting keeps."""
-    reason = getattr(exc, "reason", None)
-    call = getattr(exc, "call", None)
-    if not isinstance(reason, str) or not reason.strip():
+    if isinstance(exc, ModelCallFailed) and exc.reason.strip():
+        reason, call = exc.reason, exc.call
+    else:
         message = " ".join(str(exc).split())
         reason = f"{reader.name} failed: {type(exc).__name__}" + (f": {message}" if message else "")
+        call = None
     reason = " ".join(reason.split())
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 1] + "…"

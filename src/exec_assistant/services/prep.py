@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -68,6 +67,7 @@ from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.pack_documents import read_pack, write_pack
+from exec_assistant.services.time_limit import within
 
 log = logging.getLogger(__name__)
 
@@ -538,26 +538,15 @@ class PrepSteps:
         return GeneratedPack(pack, calls)
 
     def _generate_within(self, inputs: PackInputs) -> GeneratedPack:
-        """The generator's pack, or TimeoutError after its time limit (less than the state's
-        600 s, so that the offline pack can still be written within it)."""
+        """The generator's pack, or TimeLimitExceeded after its time limit (less than the
+        state's 600 s, so that the offline pack can still be written within it)."""
         deps = self._deps
-        outcome: list[GeneratedPack | BaseException] = []
-
-        def work() -> None:
-            try:
-                outcome.append(deps.generator.generate(inputs))
-            except BaseException as exc:  # handed to the caller's thread
-                outcome.append(exc)
-
-        worker = threading.Thread(target=work, name="generate-materials", daemon=True)
-        worker.start()
-        worker.join(deps.generation_timeout)
-        if not outcome:
-            raise TimeoutError(f"no pack within {deps.generation_timeout:g} s")
-        result = outcome[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        return within(
+            deps.generation_timeout,
+            lambda: deps.generator.generate(inputs),
+            name="generate-materials",
+            what=deps.generator.name,
+        )
 
     def send_materials(self, request: PrepRequest) -> MaterialsSent:
         """SendPrepMaterials: deliver the pack, once."""

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 from exec_assistant.domain.notes.model import words
 
-__all__ = ["due_from_text", "match_date", "resolve_due"]
+__all__ = ["MONTHS", "due_from_text", "match_date", "resolve_due"]
 
-_MONTHS = {
+MONTHS = {
     name: number
     for number, names in enumerate(
         (
@@ -63,7 +63,7 @@ def _alternation(names: dict[str, int]) -> str:
 
 
 _END = r"(?![\w/-])"
-_MONTH = rf"(?P<month>{_alternation(_MONTHS)})\.?"
+_MONTH = rf"(?P<month>{_alternation(MONTHS)})\.?"
 _WEEKDAY = rf"(?P<weekday>{_alternation(_WEEKDAYS)})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
@@ -108,7 +108,7 @@ def _numeric(match: re.Match[str], meeting: date) -> date | None:
 
 
 def _named(match: re.Match[str], meeting: date) -> date | None:
-    return _dated(_MONTHS[match["month"].lower()], int(match["day"]), match["year"], meeting)
+    return _dated(MONTHS[match["month"].lower()], int(match["day"]), match["year"], meeting)
 
 
 def _after(match: re.Match[str], meeting: date) -> date | None:
@@ -157,7 +157,7 @@ def _named_month(match: re.Match[str], meeting: date) -> date | None:
     A month without a year is the next one that has not ended: "in May" at a December
     meeting is next year's May; "in December" at a December meeting is this December.
     """
-    month = _MONTHS[match["month"].lower()]
+    month = MONTHS[match["month"].lower()]
     if match["year"] is not None:
         return _last_day(int(match["year"]), month)
     return _last_day(meeting.year + (month < meeting.month), month)
