@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,54 @@ def test_invalid_yaml_in_the_settings_file_points_at_the_line(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         load_settings({"home": tmp_path})
     assert str(caught.value).startswith(f"invalid configuration in {path}:2:1: not valid YAML")
+
+
+def test_the_spec_s_bedrock_variables_are_read_and_named_as_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BEDROCK_MODEL_ID", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    monkeypatch.setenv("BEDROCK_REGION", "eu-west-1")
+    settings, origins = load_settings()
+    assert settings.bedrock_model_id == "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert settings.bedrock_region == "eu-west-1"
+    assert origins["bedrock_region"] == "environment BEDROCK_REGION"
+
+
+def test_without_a_bedrock_model_a_current_sonnet_is_chosen() -> None:
+    settings, _ = load_settings()
+    assert settings.bedrock_model_id == "global.anthropic.claude-sonnet-4-6"
+    assert settings.model_provider == "offline"
+
+
+def test_a_key_in_the_settings_file_is_refused_with_where_it_belongs(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.yaml").write_text("anthropic_api_key: sk-ant-123\n")
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"home": tmp_path})
+    assert "keys and tokens are not read from settings files" in str(refused.value)
+    assert "ANTHROPIC_API_KEY" in str(refused.value)
+    assert "sk-ant-123" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("EXEC_ASSISTANT_MODEL_PROVIDER", "gemini", "EXEC_ASSISTANT_MODEL_PROVIDER"),
+        ("EXEC_ASSISTANT_MODEL_BASE_URL", "file:///etc/passwd", "is not an http(s) URL"),
+        ("EXEC_ASSISTANT_PRIVATE_PROVIDERS", "bedrock,gemini", "'gemini' is not a model provider"),
+    ],
+)
+def test_a_bad_model_setting_names_the_variable_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+
+
+def test_a_provider_that_needs_a_model_says_which_variable_sets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXEC_ASSISTANT_MODEL_PROVIDER", "ollama")
+    with pytest.raises(ConfigError, match="set EXEC_ASSISTANT_MODEL_ID"):
+        load_settings()
