@@ -4,8 +4,9 @@
 Completions API does with `stream: true`; llama.cpp's server, vLLM and LM Studio speak the same.
 `AnthropicServer` answers `POST /v1/messages` as the Anthropic Messages API streams.
 
-Each server plays a queue of replies, one per request: `Text`, `ToolCall`, `HttpError` or
-`Hang` (headers and a first chunk, then nothing until the server stops). A request with no
+Each server plays a queue of replies, one per request: `Text`, `ToolCall`, `HttpError`,
+`Hang` (headers and a first chunk, then nothing until the server stops), `Drip` (a byte
+every so often, forever) or `Raw` (any status, content type and body). A request with no
 reply left gets a 400 that says so. Every request is recorded (path, headers, JSON body).
 
     with OpenAIServer([HttpError(429, retry_after="0"), ToolCall("Pack", {"title": "x"})]) as s:
@@ -57,7 +58,25 @@ class Hang:
     """Headers and the first event, then silence until the server stops."""
 
 
-Reply = Text | ToolCall | HttpError | Hang
+@dataclass(frozen=True)
+class Drip:
+    """Headers and the first event, then one byte (a space, which ends no event) every
+    `interval` seconds until the server stops: a stream that is never silent long enough
+    for a read time-out, and never ends."""
+
+    interval: float = 0.5
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Any response at all: a status, a content type and a body, as given."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+
+
+Reply = Text | ToolCall | HttpError | Hang | Drip | Raw
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,17 @@ class _ScriptedServer:
                     self._start_stream()
                     self._send(server.first_event(body))
                     state.stopping.wait()
+                elif isinstance(reply, Drip):
+                    self._start_stream()
+                    self._send(server.first_event(body))
+                    while not state.stopping.wait(reply.interval):
+                        if not self._send(b" "):
+                            break
+                elif isinstance(reply, Raw):
+                    self.send_response(reply.status)
+                    self.send_header("content-type", reply.content_type)
+                    self.end_headers()
+                    self._send(reply.body)
                 else:
                     self._start_stream()
                     for event in server.events(reply, body):
@@ -189,12 +219,13 @@ class _ScriptedServer:
                 self.send_header("cache-control", "no-cache")
                 self.end_headers()
 
-            def _send(self, event: bytes) -> None:
+            def _send(self, event: bytes) -> bool:
                 try:
                     self.wfile.write(event)
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up; nothing to tell it
+                    return False  # the client gave up; nothing to tell it
+                return True
 
         return Handler
 

@@ -343,9 +343,16 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         value = value.strip()
-        parts = urlsplit(value)
+        refused = ValueError(f"{_shown(value)} is not an http(s) URL")
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise refused
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port out of range or not a number
+        except ValueError:
+            raise refused from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{_shown(value)} is not an http(s) URL")
+            raise refused
         return value.rstrip("/")
 
     @model_validator(mode="after")

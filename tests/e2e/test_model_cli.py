@@ -15,7 +15,16 @@ import pytest
 
 from cli_user import CliUser
 from factories import EXEC, stamp, vevent
-from model_servers import AnthropicServer, Hang, HttpError, OpenAIServer, ToolCall, Usage
+from model_servers import (
+    AnthropicServer,
+    Drip,
+    Hang,
+    HttpError,
+    OpenAIServer,
+    Raw,
+    ToolCall,
+    Usage,
+)
 
 PEOPLE = [
     f"CN=Jordan Lee;PARTSTAT=ACCEPTED:mailto:{EXEC}",
@@ -289,3 +298,69 @@ def test_a_model_that_stops_answering_costs_only_its_time_limit(user: CliUser) -
     assert elapsed < 20  # two seconds of silence, and the rest of the prep
     meeting = user.json("meetings")[0]  # type: ignore[index]
     assert [c["outcome"] for c in meeting["model_calls"]] == ["failed"]
+
+
+def test_a_private_meeting_sends_nothing_to_a_server_address_that_is_not_loopback(
+    user: CliUser,
+) -> None:
+    # 0.0.0.0 is not a loopback address, yet on this machine it reaches the local server: if
+    # the prep, its review or the notes let the content go, the server records it.
+    meeting_id = _meeting(user, "Jordan / Priya 1:1", PEOPLE[:2])
+    notes = user.tmp / "notes.md"
+    notes.write_text("- Priya Raman to ship the capacity plan by Friday\n")
+    with OpenAIServer([ToolCall("DraftPack", DRAFT)] * 4) as server:
+        env = {
+            "EXEC_ASSISTANT_MODEL_PROVIDER": "openai",
+            "EXEC_ASSISTANT_MODEL_ID": "served-model",
+            "EXEC_ASSISTANT_MODEL_BASE_URL": server.base_url.replace("127.0.0.1", "0.0.0.0"),
+            "OPENAI_API_KEY": "sk-test-key",
+            "EXEC_ASSISTANT_MODEL_TIMEOUT_SECONDS": "3",
+        }
+        user.ok("prep", meeting_id, "--answers", _answers(user), **env)
+        read = json.loads(user.ok("notes", meeting_id, str(notes), "--force", "--json", **env))
+        assert server.requests == []
+        # the same address with a meeting that is not private does reach the server
+        (user.tmp / "other").mkdir()
+        other = CliUser(user.tmp / "other")
+        other_id = _meeting(other, "Leadership team", PEOPLE)
+        other.ok("prep", other_id, "--answers", _answers(other), **env)
+        assert server.requests
+    assert read["fallback_reason"].startswith("a private meeting: private meetings go to openai")
+    pack = _pack(user, meeting_id)
+    assert pack["generated_by"] == "offline"
+    assert "openai+remote" in pack["fallback_reason"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Drip(0.2),  # a byte every 0.2 s, forever: never silent long enough for a read time-out
+        Raw(b"<html>502 Bad Gateway</html>", content_type="text/html"),  # a proxy's page, 200
+        Raw(b"data: {not json\n\n", content_type="text/event-stream"),
+    ],
+    ids=["dripping", "html", "malformed-stream"],
+)
+def test_a_server_that_never_answers_properly_costs_the_pack_nothing(
+    user: CliUser, reply: Drip | Raw
+) -> None:
+    meeting_id = _meeting(user, "Leadership team", PEOPLE)
+    with AnthropicServer([reply] * 3) as server:
+        started = time.monotonic()
+        out = user.ok(
+            "prep",
+            meeting_id,
+            "--answers",
+            _answers(user),
+            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+            ANTHROPIC_API_KEY="sk-test-key",
+            EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
+            EXEC_ASSISTANT_MODEL_TIMEOUT_SECONDS="2",
+        )
+        took = time.monotonic() - started
+    assert "Pack ready:" in out
+    assert took < 30
+    meeting = user.json("meetings")[0]  # type: ignore[index]
+    assert meeting["generated_by"] == "offline"
+    assert meeting["fallback_reason"].startswith("anthropic:claude-sonnet-4-6 ")
+    assert [(c["purpose"], c["outcome"]) for c in meeting["model_calls"]] == [("pack", "failed")]

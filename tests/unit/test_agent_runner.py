@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 from strands import tool
 
-from exec_assistant.agents.runner import AgentRunner, ModelCallFailed, ModelSlot
+from exec_assistant.agents.runner import MAX_CALL_TOKENS, AgentRunner, ModelCallFailed, ModelSlot
 from exec_assistant.clocks import FixedClock
 from exec_assistant.domain.usage import ModelPrice, PriceTable
 
@@ -97,3 +97,28 @@ def test_no_time_left_makes_no_call() -> None:
     with pytest.raises(ModelCallFailed):
         runner.ask(agent, "go", Verdict, purpose="pack", deadline=time.monotonic() - 1)
     assert model.requests == []
+
+
+@pytest.mark.parametrize(
+    ("reported", "counted"),
+    [
+        (10**400, MAX_CALL_TOKENS),  # too large for a float: the cost would not be computable
+        (10**30, MAX_CALL_TOKENS),  # no call reads a nonillion tokens
+        (-5000, 0),  # a negative count would take from the month's cost
+    ],
+    ids=["beyond-a-float", "a-nonillion", "negative"],
+)
+def test_a_token_count_no_call_can_have_is_counted_within_bounds(
+    reported: int, counted: int
+) -> None:
+    model = ScriptedModel(
+        [answer(Verdict(summary="ok", count=1))],
+        Usage(input_tokens=reported, output_tokens=reported, cache_read_tokens=reported),
+    )
+    runner = _runner(model)
+    agent = runner.agent([{"text": "You prepare."}], deadline=time.monotonic() + 10)
+    got = runner.ask(agent, "Prepare", Verdict, purpose="pack", deadline=time.monotonic() + 10)
+
+    call = got.call
+    assert (call.input_tokens, call.output_tokens, call.cache_read_tokens) == (counted,) * 3
+    assert call.cost_usd is not None and 0 <= call.cost_usd < 1e6

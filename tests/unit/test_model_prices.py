@@ -183,6 +183,16 @@ def test_a_file_with_every_entry_commented_out_changes_nothing(tmp_path: Path) -
             "at 'model_prices.claude-sonnet-4-6.input': Input should be a finite number",
         ),
         (
+            # a price no model has: a call's cost would overflow, and show as not priced
+            "model_prices:\n  claude-sonnet-4-6: {input: 1.0e+308, output: 1}\n",
+            "at 'model_prices.claude-sonnet-4-6.input': Input should be less than or equal to"
+            " 10000",
+        ),
+        (
+            "model_prices:\n  claude-sonnet-4-6: {input: 3, output: 15, cache_read: 1.0e+99}\n",
+            "at 'model_prices.claude-sonnet-4-6.cache_read': Input should be less than or equal",
+        ),
+        (
             "model_prices:\n  claude-sonnet-4-6: {inptu: 3}\n",
             "at 'model_prices.claude-sonnet-4-6.inptu': unknown key",
         ),

@@ -198,3 +198,25 @@ def test_choosing_a_model_does_not_load_strands() -> None:
         env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
     )
     assert loaded.stdout.split() == ["False", "False", "False"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "garbage",
+        "file:///etc/passwd",
+        "http://",
+        "http://exa mple.com/v1",  # a space: no server has that name
+        "http://127.0.0.1:8000\n/v1",  # a line break inside
+        "http://[::1",  # an unclosed IPv6 address
+        "http://127.0.0.1:99999/v1",  # no such port
+    ],
+)
+def test_a_base_url_that_is_not_a_server_address_is_refused_by_name(url: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        settings(model_provider="openai", model_id="m", model_base_url=url)
+    message = str(caught.value)
+    assert "is not an http(s) URL" in message
+    assert "Invalid IPv6" not in message and "Port out of range" not in message

@@ -111,3 +111,74 @@ def test_an_invited_person_and_an_explained_omission_pass(catalog: MeetingTypeCa
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ask Dana\u00a0Scully",  # a no-break space
+        "Ask Dana  Scully",
+        "Ask Dana\tScully",
+        "Ask Dana\nScully",
+        "Ask Dana\u00adScully",  # a soft hyphen, shown as a space
+        "Ask Dana\u2009Scully",  # a thin space
+        "Ask \uff24\uff41\uff4e\uff41 \uff33\uff43\uff55\uff4c\uff4c\uff59",  # full-width letters
+        "Ask DANA SCULLY",
+    ],
+)
+def test_an_uninvited_person_is_found_whatever_the_spaces_or_letter_forms_between_the_names(
+    catalog: MeetingTypeCatalog, text: str
+) -> None:
+    one_on_one = catalog.get("one_on_one")
+    view = PackDraftView(
+        sections=tuple(DraftSection(s.title, s.minutes, ()) for s in one_on_one.agenda),
+        omitted={},
+        other_texts=(text,),
+    )
+    reasons = check_pack(
+        view,
+        one_on_one,
+        sum(s.minutes for s in one_on_one.agenda),
+        invited=["priya@northwind.example", "Priya Raman"],
+        known_people={"dana@northwind.example": "Dana Scully"},
+        grounding=Grounding.of([]),
+    )
+    assert reasons == ["names people who are not invited: Dana Scully"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hire 40-50 engineers",  # a range: both ends are figures
+        "hire 40–50 engineers",
+        "headcount -40 next year",
+        "a −15% cut",
+        "2.5x the spend",
+        "cut it by 19/12",  # dates written with a slash or dots
+        "due 12/19/2026",
+        "by 2026/12/19",
+        "on 19.12.2026",
+    ],
+)
+def test_a_figure_written_as_a_range_a_negative_a_multiple_or_a_slashed_date_is_checked(
+    text: str,
+) -> None:
+    assert ungrounded([text], Grounding.of(CONTEXT)) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hire 3-12 engineers",  # both ends in the context
+        "since 14/11",
+        "since 11/14/2026",
+        "(-12.5%) against plan",
+        "INC-2291 review",  # an id is still not a figure
+        "on call 24/7",  # a yearless slash with no date word before it is not a date
+        "BR-3 and FY2026-Q4",
+        "0x1F",
+    ],
+)
+def test_ranges_and_slashed_dates_the_context_has_pass(text: str) -> None:
+    grounding = Grounding.of((*CONTEXT, "12 engineers"))
+    assert ungrounded([text], grounding) == []

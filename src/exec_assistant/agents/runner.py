@@ -35,6 +35,11 @@ MAX_TURNS = 8
 """Model calls in one agent turn (tool round trips and the structured answer included)."""
 
 
+MAX_CALL_TOKENS = 100_000_000
+"""More tokens of one kind than any model call reads or writes: a count the provider reports
+beyond it is taken as this, so that a broken server cannot make a cost that overflows."""
+
+
 INPUT_INCLUDES_CACHE = frozenset({"openai", "llamacpp", "ollama"})
 """Providers whose input count includes the tokens read from the cache (OpenAI's
 prompt_tokens); Anthropic and Bedrock count them apart."""
@@ -186,15 +191,15 @@ class AgentRunner:
         at: Any,
         outcome: str = "ok",
     ) -> ModelCall:
-        cache_read = int(usage.get("cacheReadInputTokens", 0) or 0)
-        input_tokens = int(usage.get("inputTokens", 0) or 0)
+        cache_read = _count(usage.get("cacheReadInputTokens"))
+        input_tokens = _count(usage.get("inputTokens"))
         if self.slot.provider in INPUT_INCLUDES_CACHE:
             input_tokens = max(0, input_tokens - cache_read)
         counts = {
             "input_tokens": input_tokens,
-            "output_tokens": int(usage.get("outputTokens", 0) or 0),
+            "output_tokens": _count(usage.get("outputTokens")),
             "cache_read_tokens": cache_read,
-            "cache_write_tokens": int(usage.get("cacheWriteInputTokens", 0) or 0),
+            "cache_write_tokens": _count(usage.get("cacheWriteInputTokens")),
         }
         return ModelCall(
             purpose=purpose,
@@ -206,6 +211,16 @@ class AgentRunner:
             outcome=outcome,
             **counts,
         )
+
+
+def _count(value: Any) -> int:
+    """A token count as the provider reported it, within 0 and MAX_CALL_TOKENS; 0 when it is
+    not a number."""
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return min(max(number, 0), MAX_CALL_TOKENS)
 
 
 def _latest_usage(agent: Agent) -> dict[str, Any]:

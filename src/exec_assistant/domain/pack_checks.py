@@ -3,14 +3,19 @@
 - The agenda's minutes sum to the meeting's length, every box at least a minute.
 - Every section of the type's template is there, or its omission is explained.
 - Nobody is named who is not invited (a known person, by full name or email).
-- Every figure (money, percentages, counts, dates) is in what the model was given: the
-  context, the answers, the open items, the meeting and its template. A figure may be
-  rounded as written: "$1.2M" stands for anything from $1.15M to $1.25M.
+- Every figure (money, percentages, counts, multiples, both ends of a range, dates written
+  with words, dashes, slashes or dots) is in what the model was given: the context, the
+  answers, the open items, the meeting and its template. A figure may be rounded as
+  written: "$1.2M" stands for anything from $1.15M to $1.25M.
+
+Names are compared as a reader sees them: whatever spaces, line breaks or letter forms
+(full-width, mathematical) stand between or in them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,10 +27,25 @@ from exec_assistant.domain.notes.dates import MONTHS
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _DATE_PATTERNS = (
-    re.compile(r"\b(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})\b"),
+    re.compile(r"\b(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})\b"),
     re.compile(rf"\b{_DAY}\s+{_MONTH}\b", re.IGNORECASE),
     re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.IGNORECASE),
 )
+# Day and month in either order ("19/12/2026", "12/19/2026", "19.12.2026"): with a year, or
+# after a word that introduces a date ("by 19/12"); "24/7" and "3/4 of the team" are not.
+_NUMERIC_DATES = (
+    re.compile(r"(?<![\w./])(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?:\d{4}|\d{2})(?![\w/]|\.\d)"),
+    re.compile(
+        r"\b(?:by|on|due|until|till|before|after|from|since|starting|ending|through)\s+"
+        r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\w/]|\.\d)",
+        re.IGNORECASE,
+    ),
+)
+# A minus sign or a range's dash before a number that stands alone ("-40", "40-50"), but
+# not the dash of an id ("INC-2291", "BR-3"): read as a space, so the number is a figure.
+_DASHES = "\\-\u2012\u2013\u2014\u2015\u2212"
+_SIGN = re.compile(rf"(?<![\w.:/#{_DASHES}])[{_DASHES}](?=\d)")
+_RANGE = re.compile(rf"(?<![\w.:/#{_DASHES}])(\d[\d,.]*\s?)[{_DASHES}](?=\s?\d)")
 _SCALE = {
     "k": 1_000,
     "thousand": 1_000,
@@ -41,7 +61,7 @@ _SCALE = {
 _NUMBER = re.compile(
     r"(?<![\w.:/#-])(?P<sign>[$€£])?\s?(?P<value>\d{1,3}(?:,\d{3})+|\d+)(?P<fraction>\.\d+)?"
     r"(?:\s?(?P<scale>k|mm|m|bn|b|thousand|million|billion)\b)?"
-    r"(?P<percent>\s?%|\s?percent\b)?(?![\w:/-]|\.\d)",
+    r"(?P<percent>\s?%|\s?percent\b)?(?:[x\u00d7]\b)?(?![\w:/-]|\.\d)",
     re.IGNORECASE,
 )
 
@@ -76,31 +96,55 @@ def _figure(match: re.Match[str]) -> Figure | None:
     )
 
 
-def _date_spans(text: str) -> list[tuple[int, int, tuple[int, int]]]:
-    spans = []
+MonthDay = tuple[int, int]
+
+
+def _valid(month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _date_spans(text: str) -> list[tuple[int, int, tuple[MonthDay, ...]]]:
+    """Each date of the text: where it is, and what it may mean as (month, day): one
+    reading, or two for a numeric date that reads either way (3/4: 3 April or March 4)."""
+    spans: list[tuple[int, int, tuple[MonthDay, ...]]] = []
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             groups = match.groupdict()
             month = int(groups["mon"]) if groups.get("mon") else MONTHS[groups["month"].lower()]
             day = int(groups["day"])
-            if 1 <= month <= 12 and 1 <= day <= 31:
-                spans.append((match.start(), match.end(), (month, day)))
+            if _valid(month, day):
+                spans.append((match.start(), match.end(), ((month, day),)))
+    for pattern in _NUMERIC_DATES:
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < end for start, end, _ in spans):
+                continue
+            a, b = int(match.group("a")), int(match.group("b"))
+            readings = tuple(dict.fromkeys(r for r in ((b, a), (a, b)) if _valid(*r)))
+            if readings:
+                spans.append((match.start(), match.end(), readings))
     return spans
 
 
-def figures_in(text: str) -> tuple[list[Figure], list[tuple[int, int]]]:
-    """The figures of a text, and its dates as (month, day); a date's digits are not also
-    counted as figures."""
+def _figures_and_dates(text: str) -> tuple[list[Figure], list[tuple[MonthDay, ...]]]:
     dates = _date_spans(text)
     taken = [(start, end) for start, end, _ in dates]
+    # Same length, so the dates' places still hold in the text the numbers are read from.
+    numbers = _RANGE.sub(lambda m: m.group(1) + " ", _SIGN.sub(" ", text))
     found = []
-    for match in _NUMBER.finditer(text):
+    for match in _NUMBER.finditer(numbers):
         if any(start <= match.start() < end for start, end in taken):
             continue
         figure = _figure(match)
         if figure is not None:
             found.append(figure)
-    return found, [when for _, _, when in dates]
+    return found, [readings for _, _, readings in dates]
+
+
+def figures_in(text: str) -> tuple[list[Figure], list[MonthDay]]:
+    """The figures of a text, and its dates as (month, day), every reading of each; a
+    date's digits are not also counted as figures."""
+    found, dates = _figures_and_dates(text)
+    return found, [when for readings in dates for when in readings]
 
 
 @dataclass(frozen=True)
@@ -137,12 +181,13 @@ def ungrounded(texts: Iterable[str], grounding: Grounding) -> list[str]:
     """The figures and dates in `texts` that the grounding does not have, each once."""
     missing: dict[str, None] = {}
     for text in texts:
-        found, dates = figures_in(text)
+        found, dates = _figures_and_dates(text)
         for figure in found:
             if not grounding.covers(figure):
                 missing[figure.text] = None
-        for month, day in dates:
-            if (month, day) not in grounding.dates:
+        for readings in dates:
+            if not any(when in grounding.dates for when in readings):
+                month, day = readings[0]
                 missing[f"{day:02d}/{month:02d}"] = None
     return list(missing)
 
@@ -230,18 +275,27 @@ def check_pack(
     return reasons
 
 
+def _as_read(text: str) -> str:
+    """A text as a reader takes it in, for comparing names: compatibility letter forms made
+    plain (full-width, mathematical), anything unprintable and every run of spaces or line
+    breaks one space, no case."""
+    plain = unicodedata.normalize("NFKC", text)
+    plain = "".join(ch if ch.isprintable() else " " for ch in plain)
+    return " ".join(plain.split()).casefold()
+
+
 def _uninvited_named(
     texts: Sequence[str], invited: Iterable[str], known_people: Mapping[str, str]
 ) -> list[str]:
-    guests = {value.casefold() for value in invited if value}
-    joined = "\n".join(texts).casefold()
+    guests = {_as_read(value) for value in invited if value}
+    joined = "\n".join(_as_read(text) for text in texts)
     named: list[str] = []
     for email, name in known_people.items():
-        if email.casefold() in guests or (name and name.casefold() in guests):
+        if _as_read(email) in guests or (name and _as_read(name) in guests):
             continue
-        hits = [email.casefold()]
+        hits = [_as_read(email)]
         if name and len(name.split()) >= 2:  # a full name; a first name alone is too common
-            hits.append(name.casefold())
+            hits.append(_as_read(name))
         if any(re.search(rf"(?<!\w){re.escape(hit)}(?!\w)", joined) for hit in hits):
             named.append(name or email)
     return sorted(set(named))

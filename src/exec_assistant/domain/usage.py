@@ -16,16 +16,21 @@ LOCAL_PROVIDERS = frozenset({"offline", "ollama", "llamacpp"})
 """Models run on a server of the user's own: free unless the price table says otherwise."""
 
 
+MAX_PRICE = 10_000
+"""US dollars per million tokens that no model costs (a cent a token): a price above it is a
+mistake, and one large enough would make a call's cost overflow and show as not priced."""
+
+
 class ModelPrice(BaseModel):
     """US dollars per million tokens."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float | None = Field(default=None, ge=0)
+    input: float = Field(ge=0, le=MAX_PRICE)
+    output: float = Field(ge=0, le=MAX_PRICE)
+    cache_read: float | None = Field(default=None, ge=0, le=MAX_PRICE)
     """Input read from the prompt cache; the input price when not given."""
-    cache_write: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0, le=MAX_PRICE)
     """Input written to the prompt cache; the input price when not given."""
 
     def cost(
