@@ -450,11 +450,30 @@ def test_line_breaks_anywhere_never_split_a_bullet_of_agenda_md(
 
     lines = page.splitlines()
     assert not [line for line in lines if line.startswith(("# Injected", "- injected"))]
-    assert "# Alpha # Injected heading - injected bullet [bold]x[/bold] \x1b[31mred\x1b[0m" in lines
-    flat = "Alpha # Injected heading - injected bullet [bold]x[/bold] \x1b[31mred\x1b[0m"
+    # One line each, and the Markdown in it escaped: it reads as written.
+    flat = r"Alpha \# Injected heading - injected bullet \[bold\]x\[/bold\] " + (
+        "\x1b\\[31mred\x1b\\[0m"
+    )
+    assert f"# {flat}" in lines
     assert f"- Your prep: {flat}" in lines
     assert f"- {flat}" in lines  # the highlight, the fact, the decision
     assert any(line.startswith(f"- {flat} ({flat}, due") for line in lines)  # the item
+
+
+def test_links_images_and_html_from_outside_make_none_in_agenda_md(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    poisoned = "Renewal [sign here](javascript:alert(1)) ![x](http://t.example/p.png) <b>now</b>"
+    pack = build_offline_pack(
+        rich(catalog, rules, executive, "leadership_team", answers={"1": poisoned})
+    )
+    page = render_markdown(pack.model_copy(update={"title": poisoned}), "Leadership team")
+    assert "](" not in page.replace("\\](", "")
+    assert "<b>" not in page
+    assert (
+        r"Renewal \[sign here\](javascript:alert(1)) \!\[x\](http://t.example/p.png) \<b\>now\</b\>"
+        in page
+    )
 
 
 def test_ten_thousand_character_names_do_not_break_the_pack(

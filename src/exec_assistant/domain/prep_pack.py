@@ -352,8 +352,18 @@ def prep_not_in_agenda(pack: PrepPack) -> list[tuple[str, str | None]]:
     return unplaced
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+
+
+def _md(text: str) -> str:
+    """One line of outside text, its Markdown and HTML characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
+
+
 def render_markdown(pack: PrepPack, type_name: str) -> str:
-    """The whole pack as one readable page (agenda.md), one line per bullet whatever the text.
+    """The whole pack as one readable page (agenda.md), one line per bullet whatever the text,
+    and every text that came from outside (titles, answers, facts, a model's words) shown as
+    written: its Markdown is escaped, so it can make no link, image, HTML or emphasis.
 
     "Your prep" lists only the answers the agenda does not already show (and the questions
     left unanswered); it says so when the answers did not come in time.
@@ -363,23 +373,23 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
     end = pack.end.astimezone(zone)
 
     def bullets(texts: Iterable[str]) -> list[str]:
-        return [f"- {one_line(text)}" for text in texts]
+        return [f"- {_md(text)}" for text in texts]
 
     lines = [
-        f"# {one_line(pack.title)}",
+        f"# {_md(pack.title)}",
         "",
-        f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({pack.timezone}) · {one_line(type_name)}",
+        f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({pack.timezone}) · {_md(type_name)}",
         "",
-        f"Attendees: {one_line(', '.join(pack.attendees)) or '—'}",
+        f"Attendees: {_md(', '.join(pack.attendees)) or '—'}",
         "",
         "## Agenda",
         "",
     ]
     for item in pack.agenda:
         begins = start.replace(second=0) + timedelta(minutes=item.start_offset_minutes)
-        lines.append(f"**{begins:%H:%M} {one_line(item.title)}** ({item.minutes} min)")
+        lines.append(f"**{begins:%H:%M} {_md(item.title)}** ({item.minutes} min)")
         if item.purpose:
-            lines.append(f"_{one_line(item.purpose)}_")
+            lines.append(f"_{_md(item.purpose)}_")
         lines.extend(bullets(item.notes))
         lines.append("")
     unplaced = prep_not_in_agenda(pack)
@@ -387,7 +397,7 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
         lines += ["## Your prep", ""]
         if not pack.answers_received:
             lines.append("_No answers: the prep questions were not answered in time._")
-        lines.extend(f"- **{one_line(q)}** {one_line(a) if a else '—'}" for q, a in unplaced)
+        lines.extend(f"- **{_md(q)}** {_md(a) if a else '—'}" for q, a in unplaced)
         lines.append("")
     if pack.questions:
         lines += ["## Questions to ask", "", *bullets(pack.questions), ""]
@@ -398,20 +408,16 @@ def render_markdown(pack: PrepPack, type_name: str) -> str:
     if pack.background:
         lines += ["## Background", ""]
         for provider, facts in pack.background.items():
-            lines.append(f"### {one_line(provider.replace('_', ' ').capitalize())}")
+            lines.append(f"### {_md(provider.replace('_', ' ').capitalize())}")
             lines.extend(bullets(facts))
             lines.append("")
     lines.append(
         f"_Prepared {pack.generated_at.astimezone(zone):%a %d %b %H:%M} by "
-        + (
-            "the offline generator"
-            if pack.generated_by == GENERATED_BY
-            else one_line(pack.generated_by)
-        )
+        + ("the offline generator" if pack.generated_by == GENERATED_BY else _md(pack.generated_by))
         + "._"
     )
     if pack.fallback_reason:
-        lines.append(f"_The model's pack was not used: {one_line(pack.fallback_reason)}._")
+        lines.append(f"_The model's pack was not used: {_md(pack.fallback_reason)}._")
     return "\n".join(lines) + "\n"
 
 

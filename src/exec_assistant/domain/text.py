@@ -8,7 +8,7 @@ import re
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """'1 decision', '3 decisions', '1 open action item'."""
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
+    return f"{count:,} {word}"
 
 
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/?#@:]*):[^\s/?#@]*@")

@@ -104,7 +104,7 @@ def _usage_table(
         labels = [*labels, Text("Total", style="bold")]
         rows = [*rows, total_row]
     numbers = [
-        ("Calls", [str(r.calls) for r in rows]),
+        ("Calls", [f"{r.calls:,}" for r in rows]),
         ("Input", [tokens(r.input_tokens) for r in rows]),
         ("Output", [tokens(r.output_tokens) for r in rows]),
         ("Cached", [tokens(r.cache_read_tokens + r.cache_write_tokens) for r in rows]),
