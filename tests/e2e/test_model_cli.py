@@ -81,6 +81,20 @@ def _pack(user: CliUser, meeting_id: str) -> dict[str, Any]:
     return pack
 
 
+def _prep_on_anthropic(user: CliUser, meeting_id: str, server: AnthropicServer, **env: str) -> str:
+    """`prep` with the example answers, the model the Anthropic API at `server`."""
+    return user.ok(
+        "prep",
+        meeting_id,
+        "--answers",
+        _answers(user),
+        EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
+        EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
+        ANTHROPIC_API_KEY="sk-test-key",
+        **env,
+    )
+
+
 def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
     meeting_id = _meeting(user, "Leadership team", PEOPLE)
     satisfied = {"vague_question_number": None, "follow_up": None, "why": "all concrete"}
@@ -89,15 +103,7 @@ def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
         ToolCall("DraftPack", DRAFT, Usage(2100, 640, 1500)),
     ]
     with AnthropicServer(replies) as server:
-        user.ok(
-            "prep",
-            meeting_id,
-            "--answers",
-            _answers(user),
-            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
-            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
-            ANTHROPIC_API_KEY="sk-test-key",
-        )
+        _prep_on_anthropic(user, meeting_id, server)
     pack = _pack(user, meeting_id)
     assert pack["generated_by"] == "anthropic:claude-sonnet-4-6"
     assert pack["questions"] == ["Priya, is the capacity plan on track?"]
@@ -119,15 +125,7 @@ def test_prep_writes_the_pack_with_the_configured_model(user: CliUser) -> None:
 def test_a_private_meeting_never_reaches_a_provider_it_may_not(user: CliUser) -> None:
     meeting_id = _meeting(user, "Jordan / Priya 1:1", PEOPLE[:2])
     with AnthropicServer([ToolCall("DraftPack", DRAFT)]) as server:
-        user.ok(
-            "prep",
-            meeting_id,
-            "--answers",
-            _answers(user),
-            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
-            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
-            ANTHROPIC_API_KEY="sk-test-key",
-        )
+        _prep_on_anthropic(user, meeting_id, server)
     assert server.requests == []
     pack = _pack(user, meeting_id)
     assert pack["generated_by"] == "offline"
@@ -260,14 +258,10 @@ def test_a_throttled_model_is_retried_and_its_pack_used(user: CliUser) -> None:
     replies = [HttpError(429, retry_after="1"), ToolCall("DraftPack", DRAFT)]
     with AnthropicServer(replies) as server:
         started = time.monotonic()
-        user.ok(
-            "prep",
+        _prep_on_anthropic(
+            user,
             meeting_id,
-            "--answers",
-            _answers(user),
-            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
-            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
-            ANTHROPIC_API_KEY="sk-test-key",
+            server,
             EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
         )
         elapsed = time.monotonic() - started
@@ -346,14 +340,10 @@ def test_a_server_that_never_answers_properly_costs_the_pack_nothing(
     meeting_id = _meeting(user, "Leadership team", PEOPLE)
     with AnthropicServer([reply] * 3) as server:
         started = time.monotonic()
-        out = user.ok(
-            "prep",
+        out = _prep_on_anthropic(
+            user,
             meeting_id,
-            "--answers",
-            _answers(user),
-            EXEC_ASSISTANT_MODEL_PROVIDER="anthropic",
-            EXEC_ASSISTANT_MODEL_BASE_URL=server.base_url,
-            ANTHROPIC_API_KEY="sk-test-key",
+            server,
             EXEC_ASSISTANT_FOLLOW_UP_TURNS="0",
             EXEC_ASSISTANT_MODEL_TIMEOUT_SECONDS="2",
         )
