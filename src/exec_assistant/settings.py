@@ -395,6 +395,14 @@ def _env_names(field: str) -> list[str]:
     return [_env_name(field)] + ([_ENV_ALIASES[field]] if field in _ENV_ALIASES else [])
 
 
+def _looks_secret(key: str) -> bool:
+    """anthropic_api_key, openai_key, slack_bot_token: not model_max_tokens."""
+    key = key.lower()
+    return any(word in key for word in ("api_key", "apikey", "secret", "password")) or (
+        key == "token" or key.endswith(("_token", "_key"))
+    )
+
+
 def _read_settings_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -412,7 +420,7 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of settings", source=str(path))
-    secrets = sorted(k for k in data if "api_key" in str(k).lower() or "token" in str(k).lower())
+    secrets = sorted(k for k in data if _looks_secret(str(k)))
     if secrets:
         raise ConfigError(
             f"{secrets[0]}: keys and tokens are not read from settings files",

@@ -240,3 +240,10 @@ def test_a_provider_that_needs_a_model_says_which_variable_sets_it(
     monkeypatch.setenv("EXEC_ASSISTANT_MODEL_PROVIDER", "ollama")
     with pytest.raises(ConfigError, match="set EXEC_ASSISTANT_MODEL_ID"):
         load_settings()
+
+
+def test_settings_about_tokens_are_not_taken_for_keys(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.yaml").write_text("model_max_tokens: 2000\n")
+    settings, _ = load_settings({"home": tmp_path})
+    assert settings.model_max_tokens == 2000
