@@ -28,7 +28,7 @@ from pydantic_settings import (
 )
 
 from exec_assistant.domain.errors import ConfigError
-from exec_assistant.domain.privacy import REMOTE_SUFFIX
+from exec_assistant.domain.privacy import DEFAULT_PRIVATE_PROVIDERS, REMOTE_SUFFIX
 from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
 
 ENV_PREFIX = "EXEC_ASSISTANT_"
@@ -39,8 +39,6 @@ ModelProvider = Literal["offline", "bedrock", "anthropic", "openai", "ollama", "
 MODEL_PROVIDERS: tuple[str, ...] = get_args(ModelProvider)
 DEFAULT_BEDROCK_MODEL_ID = "global.anthropic.claude-sonnet-4-6"
 """A current Claude Sonnet-class inference profile (the spec's 3.5 Sonnet id is retired)."""
-DEFAULT_PRIVATE_PROVIDERS = ("bedrock", "offline", "ollama", "llamacpp", "openai")
-"""Who may read a private meeting; openai, ollama and llamacpp only on this machine."""
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 _DEFAULT_BASE_URL = {"ollama": "http://127.0.0.1:11434", "llamacpp": "http://127.0.0.1:8080"}

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 from strands import tool
 
-from exec_assistant.agents.context_digest import ContextDigester
+from exec_assistant.agents.answer_review import AGENT_NAME
+from exec_assistant.agents.context_digest import ContextDigester, default_digests
 from exec_assistant.agents.pack_prompt import (
     correction_prompt,
     meeting_prompt,
-    source_digest,
     system_blocks,
 )
 from exec_assistant.agents.runner import AgentRunner, ModelCallFailed
@@ -48,9 +48,8 @@ from exec_assistant.ports import (
     GeneratedPack,
     MeetingRepository,
 )
+from exec_assistant.services.pack_documents import NOTES_MD
 
-AGENT_NAME = "meeting_coordinator"
-NOTES_FILE = "notes.md"
 TOOL_TEXT_LIMIT = 4000
 """Characters a tool gives back: a tool answer is context, and context costs tokens."""
 MAX_NOTE_CHARS = 240
@@ -150,7 +149,7 @@ class PackResearch:
         if not earlier:
             return self._give("last_notes", "No earlier notes for this series.")
         last = earlier[-1]
-        raw = self._documents.get(meeting_document(last.meeting_id, NOTES_FILE))
+        raw = self._documents.get(meeting_document(last.meeting_id, NOTES_MD))
         if raw is None:
             return self._give("last_notes", "The last meeting's notes were not kept.")
         text = raw.decode("utf-8", errors="replace")
@@ -211,7 +210,7 @@ class AgentPackGenerator:
     def generate(self, inputs: PackInputs) -> GeneratedPack:
         deadline = time.monotonic() + self._time_limit
         calls: list[ModelCall] = []
-        digests: dict[str, Sequence[str]] = {r.provider: source_digest(r) for r in inputs.context}
+        digests = default_digests(inputs.context)
         if self._digester is not None:
             digested = self._digester.digest(inputs.context, deadline=deadline)
             digests.update(digested.digests)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 REMOTE_SUFFIX = "+remote"
+DEFAULT_PRIVATE_PROVIDERS = ("bedrock", "offline", "ollama", "llamacpp", "openai")
+"""Who may read a private meeting by default; openai, ollama and llamacpp only on this
+machine."""
 SERVER_PROVIDERS = frozenset({"openai", "ollama", "llamacpp"})
 """Providers that talk to a server at a base URL: on this machine, or not."""
 

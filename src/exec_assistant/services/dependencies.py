@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.privacy import DEFAULT_PRIVATE_PROVIDERS
 from exec_assistant.ports import (
     ActionItemRepository,
     AnswerReviewer,
@@ -44,7 +45,7 @@ class PrepDependencies:
     """Seconds one context source may take."""
     generation_timeout: float = 600.0 - GENERATION_MARGIN_SECONDS
     """Seconds the pack generator may take before the offline pack is written instead."""
-    private_providers: tuple[str, ...] = ("bedrock", "offline", "ollama", "llamacpp", "openai")
+    private_providers: tuple[str, ...] = DEFAULT_PRIVATE_PROVIDERS
     """Who may read a private meeting's content (see `domain.privacy`)."""
     answer_reviewer: AnswerReviewer | None = None
     """Decides whether a vague answer gets a follow-up question; None asks none."""

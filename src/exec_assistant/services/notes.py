@@ -24,7 +24,7 @@ from exec_assistant.domain.models import (
     ModelCall,
 )
 from exec_assistant.domain.notes import NotesExtraction, parse_notes
-from exec_assistant.domain.privacy import private_refusal
+from exec_assistant.domain.privacy import DEFAULT_PRIVATE_PROVIDERS, private_refusal
 from exec_assistant.ports import (
     ActionItemRepository,
     DecisionRepository,
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 FOLLOWUP_JSON = "followup.json"
 PARSER = "parser"
-DEFAULT_PRIVATE_PROVIDERS = ("bedrock", "offline", "ollama", "llamacpp", "openai")
 """Who may read a private meeting's notes unless told otherwise (see `domain.privacy`)."""
 READER_TIMEOUT_SECONDS = 180.0
 """How long a notes reader may take before the parser's result is used without it."""
