@@ -20,6 +20,7 @@ from exec_assistant.domain.models import (
     CalendarEvent,
     CalendarState,
     ChatSession,
+    ChatThread,
     Decision,
     Delivery,
     FinalReminder,
@@ -170,6 +171,20 @@ class DeliveryRepository(Protocol):
     def get(self, key: str) -> Delivery | None: ...
 
     def put(self, delivery: Delivery) -> None: ...
+
+
+class ChatThreadRepository(Protocol):
+    """Which chat thread holds each topic (a meeting's prep, a day's digest)."""
+
+    def get(self, topic: str) -> ChatThread | None: ...
+
+    def put(self, thread: ChatThread) -> None:
+        """Store it as the topic's thread, in place of the one stored before."""
+        ...
+
+    def find(self, channel: str, ts: str) -> ChatThread | None:
+        """The thread whose root message is `ts` in `channel` (a reply arrived in it)."""
+        ...
 
 
 class CalendarStateRepository(Protocol):

@@ -21,6 +21,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
     SqliteCalendarStateRepository,
     SqliteChatSessionRepository,
+    SqliteChatThreadRepository,
     SqliteDecisionRepository,
     SqliteDeliveryRepository,
     SqliteMeetingRepository,
@@ -30,6 +31,7 @@ from exec_assistant.adapters.memory import (
     InMemoryActionItemRepository,
     InMemoryCalendarStateRepository,
     InMemoryChatSessionRepository,
+    InMemoryChatThreadRepository,
     InMemoryDecisionRepository,
     InMemoryDeliveryRepository,
     InMemoryMeetingRepository,
@@ -49,6 +51,7 @@ from exec_assistant.ports import (
     ActionItemRepository,
     CalendarStateRepository,
     ChatSessionRepository,
+    ChatThreadRepository,
     DecisionRepository,
     DeliveryRepository,
     MeetingRepository,
@@ -68,6 +71,7 @@ class Repositories:
     decisions: DecisionRepository
     deliveries: DeliveryRepository
     calendar_states: CalendarStateRepository
+    chat_threads: ChatThreadRepository
 
 
 BackendFactory = Callable[[Path], AbstractContextManager[Repositories]]
@@ -83,6 +87,7 @@ def _memory_backend(tmp_path: Path) -> Iterator[Repositories]:
         decisions=InMemoryDecisionRepository(),
         deliveries=InMemoryDeliveryRepository(),
         calendar_states=InMemoryCalendarStateRepository(),
+        chat_threads=InMemoryChatThreadRepository(),
     )
 
 
@@ -98,6 +103,7 @@ def _sqlite_backend(tmp_path: Path) -> Iterator[Repositories]:
             decisions=SqliteDecisionRepository(db),
             deliveries=SqliteDeliveryRepository(db),
             calendar_states=SqliteCalendarStateRepository(db),
+            chat_threads=SqliteChatThreadRepository(db),
         )
     finally:
         db.close()
@@ -148,6 +154,11 @@ def deliveries(repositories: Repositories) -> DeliveryRepository:
 @pytest.fixture
 def calendar_states(repositories: Repositories) -> CalendarStateRepository:
     return repositories.calendar_states
+
+
+@pytest.fixture
+def chat_threads(repositories: Repositories) -> ChatThreadRepository:
+    return repositories.chat_threads
 
 
 # Builders: a valid record with only what the test cares about spelled out. The tests get them

@@ -11,6 +11,7 @@ from exec_assistant.domain.models import (
     ActionItem,
     CalendarState,
     ChatSession,
+    ChatThread,
     Decision,
     DecisionStatus,
     Delivery,
@@ -276,3 +277,22 @@ class InMemoryDocumentStore:
 
     def location(self, key: str) -> str:
         return f"memory://{validate_key(key)}"
+
+
+class InMemoryChatThreadRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, ChatThread] = {}
+        self._lock = threading.Lock()
+
+    def get(self, topic: str) -> ChatThread | None:
+        with self._lock:
+            return self._items.get(topic)
+
+    def put(self, thread: ChatThread) -> None:
+        with self._lock:
+            self._items[thread.topic] = thread
+
+    def find(self, channel: str, ts: str) -> ChatThread | None:
+        with self._lock:
+            found = [t for t in self._items.values() if t.channel == channel and t.ts == ts]
+        return max(found, key=lambda t: t.updated_at) if found else None

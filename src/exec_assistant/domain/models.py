@@ -360,6 +360,19 @@ class Delivery(_Record):
     updated_at: UtcDatetime
 
 
+class ChatThread(_Record):
+    """Where a topic's conversation lives in a chat: the thread of one meeting's prep, or the
+    message of one day's digest."""
+
+    topic: str
+    """A meeting id, or `digest/2026-12-02` for the digest of that day."""
+    channel: str
+    """The chat's id for the conversation (a Slack DM's channel id)."""
+    ts: str
+    """The thread's root message (a Slack message timestamp)."""
+    updated_at: UtcDatetime
+
+
 class CalendarState(_Record):
     """What the last fetch of one calendar held: a sudden empty fetch is not believed at once."""
 

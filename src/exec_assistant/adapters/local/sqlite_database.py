@@ -84,6 +84,16 @@ MIGRATIONS: tuple[str, ...] = (
         body        TEXT NOT NULL
     );
     """,
+    # 6: which chat thread holds each meeting's prep and each day's digest
+    """
+    CREATE TABLE chat_threads (
+        topic   TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        ts      TEXT NOT NULL,
+        body    TEXT NOT NULL
+    );
+    CREATE INDEX chat_threads_root ON chat_threads (channel, ts);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

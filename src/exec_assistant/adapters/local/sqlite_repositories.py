@@ -12,6 +12,7 @@ from exec_assistant.domain.models import (
     ActionItem,
     CalendarState,
     ChatSession,
+    ChatThread,
     Decision,
     DecisionStatus,
     Delivery,
@@ -442,6 +443,33 @@ class SqliteCalendarStateRepository:
                 " ON CONFLICT (calendar_id) DO UPDATE SET body = excluded.body",
                 (state.calendar_id, state.model_dump_json()),
             )
+
+
+class SqliteChatThreadRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, topic: str) -> ChatThread | None:
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT body FROM chat_threads WHERE topic = ?", (topic,)).fetchone()
+        return ChatThread.model_validate_json(row[0]) if row else None
+
+    def put(self, thread: ChatThread) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO chat_threads (topic, channel, ts, body) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (topic) DO UPDATE SET channel = excluded.channel,"
+                " ts = excluded.ts, body = excluded.body",
+                (thread.topic, thread.channel, thread.ts, thread.model_dump_json()),
+            )
+
+    def find(self, channel: str, ts: str) -> ChatThread | None:
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM chat_threads WHERE channel = ? AND ts = ?", (channel, ts)
+            ).fetchall()
+        found = [ChatThread.model_validate_json(row[0]) for row in rows]
+        return max(found, key=lambda t: t.updated_at) if found else None
 
 
 def _filters(**columns: str | None) -> tuple[str, tuple[str, ...]]:
