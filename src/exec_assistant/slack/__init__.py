@@ -1,0 +1,1 @@
+"""Slack: the executive's chat, through one Bolt app and the Web API."""
