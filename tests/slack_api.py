@@ -699,6 +699,24 @@ class SlackApiServer:
 # ---- parsing and checks -------------------------------------------------------------------
 
 
+def message_problems(blocks: list[Any]) -> list[str]:
+    """What Slack would refuse in a message's blocks (empty when it would take them)."""
+    try:
+        _check_blocks(blocks, limit=50, pointer="/blocks", error="invalid_blocks")
+    except SlackError as error:
+        return error.messages
+    return []
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a view (empty when it would take it)."""
+    try:
+        _check_view(view)
+    except SlackError as error:
+        return error.messages
+    return []
+
+
 def _params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
     params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
     if body and "application/json" in content_type:

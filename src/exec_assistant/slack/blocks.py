@@ -203,7 +203,7 @@ def answers_modal(
     """The questions as inputs, each prefilled with the answer already given in this session,
     else with `prefill` (last time's answers, by question number)."""
     blocks: list[Block] = [section(f"*{_title(meeting)}*")]
-    for n, question in enumerate(session.questions[: MODAL_BLOCKS - 1], 1):
+    for n, question in enumerate(session.questions, 1):
         number = str(n)
         element: dict[str, Any] = {
             "type": "plain_text_input",
@@ -559,8 +559,8 @@ def decision_list(items: Sequence[DecisionView]) -> Message:
 def help_message() -> Message:
     lines = [
         "*/prep list* — your next meetings and their prep",
-        "*/prep now <meeting>* — answer a meeting's prep questions now",
-        "*/prep notes <meeting>* — paste a meeting's notes",
+        "*/prep now &lt;meeting&gt;* — answer a meeting's prep questions now",
+        "*/prep notes &lt;meeting&gt;* — paste a meeting's notes",
         "*/prep actions [@owner]* — open action items, or one person's",
         "*/prep decisions* — the decision register",
         "*/prep help* — this list",
