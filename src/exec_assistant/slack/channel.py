@@ -359,7 +359,7 @@ class SlackChatChannel:
     def _call(self, doing: str, call: Callable[[], T]) -> T:
         try:
             return call()
-        except SlackClientError as exc:
+        except (SlackClientError, OSError) as exc:
             error = SlackUnavailable.from_api_error(exc, doing)
             if not isinstance(exc, SlackApiError) or error.code not in (
                 "thread_not_found",

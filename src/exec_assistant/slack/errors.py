@@ -52,7 +52,7 @@ class SlackUnavailable(ExecAssistantError):
         self.code = code
 
     @classmethod
-    def from_api_error(cls, exc: SlackClientError, doing: str) -> SlackUnavailable:
+    def from_api_error(cls, exc: SlackClientError | OSError, doing: str) -> SlackUnavailable:
         """`doing` says what was being done ("sending the prep questions for mtg_…")."""
         if isinstance(exc, SlackApiError):
             code = _code_of(exc)
