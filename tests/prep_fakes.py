@@ -109,6 +109,9 @@ class RecordingChannel:
         self.follow_ups.append(follow_up)
         return self.follow_up_answers.pop(0) if self.follow_up_answers else None
 
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        self._send("notes_request", meeting.meeting_id, key)
+
     def kinds(self) -> list[str]:
         return [kind for kind, _ in self.sent]
 

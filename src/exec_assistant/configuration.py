@@ -223,5 +223,13 @@ def load_model_prices(config_dir: Path | None) -> tuple[PriceTable, list[str]]:
 def load_config(config_dir: Path | None) -> LoadedConfig:
     catalog, type_sources = load_meeting_types(config_dir)
     rules, rule_sources = load_notification_rules(config_dir)
+    unknown = rules.unknown_silent_types(catalog)
+    if unknown:
+        raise ConfigError(
+            f"'{unknown[0][:80]}' is not a meeting type",
+            source=rule_sources[-1],
+            key="silent_types",
+            hint=f"The meeting types are: {', '.join(catalog.ids)}.",
+        )
     prices, price_sources = load_model_prices(config_dir)
     return LoadedConfig(catalog, rules, [*type_sources, *rule_sources, *price_sources], prices)

@@ -280,6 +280,11 @@ class ChatChannel(Protocol):
         number)."""
         ...
 
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        """The meeting has ended: ask the executive for its notes (and say how to give
+        them on this channel)."""
+        ...
+
 
 @dataclass(frozen=True)
 class GeneratedPack:

@@ -43,3 +43,6 @@ class AnsweringChannel:
         )
         asked = self._inner.follow_up(meeting, session, follow_up, key)
         return given if given is not None else asked
+
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        self._inner.ask_for_notes(meeting, key)

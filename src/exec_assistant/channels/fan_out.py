@@ -70,3 +70,6 @@ class FanOutChannel:
             if answer is not None:
                 return answer
         return None
+
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        self._each(key, lambda c: c.ask_for_notes(meeting, key))

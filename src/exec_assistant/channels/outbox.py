@@ -59,6 +59,7 @@ class OutboxChannel:
             session_id=session.session_id,
             questions=list(session.questions),
             answers_due=session.answers_due.isoformat() if session.answers_due else None,
+            ask_style=session.ask_style.value,
         )
         return None
 
@@ -100,6 +101,15 @@ class OutboxChannel:
             answer=session.answers.get(follow_up.question_number, ""),
         )
         return None
+
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        self._write(
+            "notes_request",
+            meeting,
+            key,
+            end=meeting.end.isoformat(),
+            command=f"exec-assistant notes {meeting.meeting_id} FILE",
+        )
 
 
 class JsonLinesChannel(OutboxChannel):

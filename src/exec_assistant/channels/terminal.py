@@ -247,6 +247,20 @@ class TerminalChannel:
         title.stylize("dim")
         self._console.print(Text.assemble(title, ": ", _line(text)))
 
+    def ask_for_notes(self, meeting: Meeting, key: str) -> None:
+        command = f"exec-assistant notes {meeting.meeting_id} FILE"
+        if self._compact_clock is not None:
+            self._stamped(_bold(meeting), " has ended; give its notes with: ", command)
+            return
+        self._console.print(
+            Text.assemble(
+                _bold(meeting),
+                f" ended {meeting.end.astimezone(self._zone):%a %d %b %H:%M}. ",
+                ("Give its notes with: ", "dim"),
+                command,
+            )
+        )
+
 
 def _lead(meeting: Meeting, reminder: FinalReminder) -> str:
     """'In 2 hours', 'In 30 min': how long before the start a reminder on time goes out."""

@@ -29,8 +29,9 @@ class DecisionsContextProvider:
         self._decisions = decisions
 
     def gather(self, request: ContextRequest) -> ContextResult:
-        pending = self._decisions.list(open_only=True)
-        series = self._decisions.list(series_id=request.series_id)
+        # Decisions from notes the executive has not accepted yet are proposals, not facts.
+        pending = [d for d in self._decisions.list(open_only=True) if d.accepted]
+        series = [d for d in self._decisions.list(series_id=request.series_id) if d.accepted]
         since = request.now - timedelta(days=RECENT_DAYS)
         recent = [d for d in series if d.status.value == "decided" and d.created_at >= since]
         facts = [f"{plural(len(pending), 'decision')} pending across your meetings."]
@@ -83,11 +84,13 @@ class HistoryContextProvider:
             facts.append("No earlier notes for this meeting series.")
         owed: dict[str, int] = {}
         for person in request.people:
-            items = self._items.list(owner=person, open_only=True)
+            items = [i for i in self._items.list(owner=person, open_only=True) if i.accepted]
             if items:
                 owed[person] = len(items)
         series_open = [
-            i for i in self._items.list(series_id=request.series_id) if i.status == ItemStatus.OPEN
+            i
+            for i in self._items.list(series_id=request.series_id)
+            if i.status == ItemStatus.OPEN and i.accepted
         ]
         facts.append(
             f"{plural(len(series_open), 'open action item')} from earlier meetings of this series."

@@ -104,6 +104,15 @@ def assess_event(
 
     if event.cancelled:
         return base.with_status(MeetingStatus.CANCELLED, skip_reason="cancelled by the organizer")
+    if existing is not None and existing.skipped_by_executive:
+        # The executive's "skip this meeting" holds whatever the event's later edits say.
+        return base.model_copy(
+            update={
+                "status": MeetingStatus.SKIPPED,
+                "skip_reason": existing.skip_reason,
+                "skipped_by_executive": True,
+            }
+        )
     reason = skip_reason(event, executive)
     if reason is not None:
         return base.with_status(MeetingStatus.SKIPPED, skip_reason=reason)

@@ -90,6 +90,7 @@ class AmbiguousMeetingId(ExecAssistantError):
             f"'{prefix}' matches several meetings: {', '.join(candidates)}",
             hint="Give more characters of the id.",
         )
+        self.candidates = candidates
 
 
 class IllegalStatusTransition(ExecAssistantError):

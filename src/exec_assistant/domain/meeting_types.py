@@ -232,3 +232,21 @@ class NotificationRules(_Config):
     quiet_hours: QuietHours | None = QuietHours(start=time(21, 0), end=time(7, 0))
     final_reminder_minutes: PositiveInt = 120
     response_timeout_hours: float = Field(default=24, gt=0)
+    max_prep_requests_per_day: PositiveInt | None = 5
+    """Prep requests sent as their own message in one of the executive's days; the rest of
+    that day's go into the day's digest. None: no limit."""
+    silent_types: tuple[str, ...] = ()
+    """Meeting types never asked their questions: they get their pack all the same."""
+
+    @field_validator("silent_types", mode="before")
+    @classmethod
+    def _types_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise PydanticCustomError(
+                "list_expected", "expected a list, e.g. [{example}]", {"example": repr(value)}
+            )
+        return () if value is None else value
+
+    def unknown_silent_types(self, catalog: MeetingTypeCatalog) -> list[str]:
+        """The silent types the catalog does not define (a typo would silence nothing)."""
+        return [t for t in self.silent_types if t not in catalog]

@@ -162,6 +162,8 @@ class Meeting(_Record):
     type_overridden: bool = False
     status: MeetingStatus = MeetingStatus.DISCOVERED
     skip_reason: str | None = None
+    skipped_by_executive: bool = False
+    """Skipped because the executive said so (not by a rule): a later sync keeps it skipped."""
     prep_at: UtcDatetime | None = None
     reminder_at: UtcDatetime | None = None
     workflow_id: str | None = None
@@ -225,6 +227,17 @@ class FollowUpTurn(_Record):
     """None while it waits; "" when the executive gave none."""
 
 
+class AskStyle(StrEnum):
+    """How a prep request reaches the executive (noise control, see `domain.noise`)."""
+
+    QUESTIONS = "questions"
+    """Its own message with the questions."""
+    DIGEST = "digest"
+    """A line in the day's digest: the day's own requests are used up."""
+    SILENT = "silent"
+    """Not asked: its type is silent, and the prep goes on without answers."""
+
+
 class ChatSession(_Record):
     session_id: str
     user_id: str
@@ -232,7 +245,8 @@ class ChatSession(_Record):
     channel: str
     questions: tuple[str, ...] = ()
     answers: dict[str, str] = Field(default_factory=dict)
-    """Answers by question number, from "1"."""
+    """Answers by question number, from "1". While `answers_given` is False these are the
+    answers given so far (replies in a thread, one by one)."""
     task_token: str | None = None
     """What resumes the waiting workflow, attached by the wait state when it starts waiting:
     the workflow id locally, the task token on Step Functions. Answers given before it is
@@ -244,6 +258,13 @@ class ChatSession(_Record):
     follow_ups: tuple[FollowUpTurn, ...] = ()
     """The follow-up questions asked in this session, in order."""
     answers_due: UtcDatetime | None = None
+    ask_style: AskStyle = AskStyle.QUESTIONS
+    snoozed_until: UtcDatetime | None = None
+    """The executive asked to be asked again then (once); None when not snoozed."""
+    questions_round: int = Field(default=1, ge=1)
+    """1 for the questions first asked; 2 after the meeting was reclassified while they
+    waited and the new type's questions were set, and so on. Each round is asked under its
+    own delivery key."""
     created_at: int
     """Seconds since the epoch, as the sessions table's sort key."""
     expires_at: int
@@ -274,6 +295,9 @@ class ActionItem(_Record):
     status: ItemStatus = ItemStatus.OPEN
     source_line: int
     created_at: UtcDatetime
+    accepted: bool = True
+    """False while the executive has not accepted the notes it came from (a proposal):
+    nothing that reaches other people or trackers shows it until then."""
 
 
 class DecisionStatus(StrEnum):
@@ -290,6 +314,8 @@ class Decision(_Record):
     status: DecisionStatus = DecisionStatus.DECIDED
     source_line: int | None = None
     created_at: UtcDatetime
+    accepted: bool = True
+    """As `ActionItem.accepted`."""
 
 
 class AgendaItem(_Record):

@@ -27,8 +27,11 @@ FOLLOW_UP_STATE = "FollowUp"
 """A follow-up's delivery key is the prep id and `FollowUp1`, `FollowUp2`, …"""
 
 
-def follow_up_key(prep_id: str, number: int) -> str:
-    return delivery_key(prep_id, f"{FOLLOW_UP_STATE}{number}")
+def follow_up_key(prep_id: str, number: int, questions_round: int = 1) -> str:
+    """`FollowUp1`, …; in a later round of questions (after a reclassification),
+    `FollowUp1-r2`, so that it is not taken for the first round's."""
+    suffix = "" if questions_round == 1 else f"-r{questions_round}"
+    return delivery_key(prep_id, f"{FOLLOW_UP_STATE}{number}{suffix}")
 
 
 class FollowUps:
@@ -52,7 +55,7 @@ class FollowUps:
                 return current
             pending = current.pending_follow_up
             if pending is not None:
-                key = follow_up_key(prep_id, len(current.follow_ups))
+                key = follow_up_key(prep_id, len(current.follow_ups), current.questions_round)
                 if delivered(self._deps.deliveries, key):
                     return current  # its answer comes later
                 answer = self._ask(meeting, current, key)

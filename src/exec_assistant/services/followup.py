@@ -1,4 +1,7 @@
-"""The follow-up registers: action items across meetings, and the decision register."""
+"""The follow-up registers: action items across meetings, and the decision register.
+
+Only what the executive accepted is listed: items and decisions proposed from notes that
+wait for acceptance (notes given in a chat) are not shown until then."""
 
 from __future__ import annotations
 
@@ -42,7 +45,9 @@ def list_action_items(
     open_only: bool = False,
 ) -> list[ActionItemView]:
     found = [
-        i for i in items.list(open_only=open_only) if owner is None or owner_matches(i.owner, owner)
+        i
+        for i in items.list(open_only=open_only)
+        if i.accepted and (owner is None or owner_matches(i.owner, owner))
     ]
     by_id = meetings.get_many(list({i.meeting_id for i in found}))
     views = [
@@ -59,6 +64,6 @@ def list_action_items(
 def list_decisions(
     decisions: DecisionRepository, meetings: MeetingRepository, *, open_only: bool = False
 ) -> list[DecisionView]:
-    found = decisions.list(open_only=open_only)
+    found = [d for d in decisions.list(open_only=open_only) if d.accepted]
     by_id = meetings.get_many(list({d.meeting_id for d in found}))
     return [DecisionView(d, by_id.get(d.meeting_id)) for d in found]

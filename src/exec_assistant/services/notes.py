@@ -65,6 +65,9 @@ class NotesResult:
     """Why items the model gave were not kept."""
     fallback_reason: str | None = None
     """Why the configured reader's result was not used (the parser's was)."""
+    proposed: bool = False
+    """The items and decisions wait for the executive to accept them (`accept_notes`);
+    `closed_elsewhere` is what accepting them would close."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class NotesResult:
             "read_by": self.read_by,
             "dropped": list(self.dropped),
             "fallback_reason": self.fallback_reason,
+            "accepted": not self.proposed,
         }
 
 
@@ -116,6 +120,7 @@ def process_notes(
     catalog: MeetingTypeCatalog | None = None,
     private_providers: Sequence[str] = DEFAULT_PRIVATE_PROVIDERS,
     reader_timeout: float = READER_TIMEOUT_SECONDS,
+    proposed: bool = False,
 ) -> NotesResult:
     """Store notes.md, extract what was decided and who does what by when, close the meeting.
 
@@ -127,6 +132,11 @@ def process_notes(
     calls are added to the meeting's. `catalog` says whether the meeting's type is private:
     a private meeting's notes go only to a reader `private_providers` allows. A refused,
     failed or slow reader never costs the result: the parser's is used, with the reason.
+
+    `proposed` (notes given in a chat): the items and decisions are stored as proposals
+    (`accepted` False) that no list, pack or context source shows, and the earlier items
+    they mark done stay open, until the executive accepts them (`accept_notes`). Notes
+    given again while proposed replace the proposal. The CLI's notes are accepted at once.
     """
     meeting = find_meeting(meetings, meeting_id)
     if meeting.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED):
@@ -162,6 +172,7 @@ def process_notes(
             status=DecisionStatus.PENDING if d.pending else DecisionStatus.DECIDED,
             source_line=d.source_line,
             created_at=now,
+            accepted=not proposed,
         )
         for d in extraction.decisions
     ]
@@ -177,6 +188,7 @@ def process_notes(
             status=ItemStatus.DONE if i.done else ItemStatus.OPEN,
             source_line=i.source_line,
             created_at=now,
+            accepted=not proposed,
         )
         for i in extraction.action_items
     ]
@@ -184,7 +196,7 @@ def process_notes(
     found_decisions = _carry_over_decisions(
         found_decisions, decisions.list(meeting_id=meeting.meeting_id)
     )
-    closed = _close_matching(found_items, meeting, action_items)
+    closed = close_matching(found_items, meeting, action_items)
     documents.put(meeting_document(meeting_id, NOTES_MD), text.encode(), "text/markdown")
     documents.put(
         meeting_document(meeting_id, FOLLOWUP_JSON),
@@ -195,7 +207,8 @@ def process_notes(
     )
     decisions.replace_for_meeting(meeting.meeting_id, found_decisions)
     action_items.replace_for_meeting(meeting.meeting_id, found_items)
-    action_items.put_many(closed)
+    if not proposed:
+        action_items.put_many(closed)
     meetings.update(
         meeting.meeting_id,
         lambda m: m.with_status(MeetingStatus.COMPLETED, model_calls=m.model_calls + read.calls),
@@ -211,6 +224,7 @@ def process_notes(
             "dropped": len(read.dropped),
             "model_calls": len(read.calls),
             "fell_back": fallback_reason is not None,
+            "proposed": proposed,
         },
     )
     return NotesResult(
@@ -222,6 +236,7 @@ def process_notes(
         read_by=read.read_by,
         dropped=list(read.dropped),
         fallback_reason=fallback_reason,
+        proposed=proposed,
     )
 
 
@@ -320,10 +335,11 @@ def _carry_over_decisions(found: list[Decision], earlier: list[Decision]) -> lis
     return kept
 
 
-def _close_matching(
+def close_matching(
     found: list[ActionItem], meeting: Meeting, action_items: ActionItemRepository
 ) -> list[ActionItem]:
-    """Items these notes tick off ('- [x] ...') that were open from an earlier meeting."""
+    """Accepted items open from an earlier meeting that these notes tick off ('- [x] ...'),
+    as closed."""
     done = {_normal(i.text) for i in found if i.status == ItemStatus.DONE}
     if not done:
         return []
@@ -333,6 +349,6 @@ def _close_matching(
     closed = {
         i.item_id: i.model_copy(update={"status": ItemStatus.DONE})
         for i in candidates
-        if i.meeting_id != meeting.meeting_id and _normal(i.text) in done
+        if i.meeting_id != meeting.meeting_id and i.accepted and _normal(i.text) in done
     }
     return list(closed.values())

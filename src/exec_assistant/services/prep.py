@@ -26,12 +26,14 @@ from exec_assistant.domain.models import (
     NO_PREP_STATUSES,
     PREPARED_STATUSES,
     ActionItem,
+    AskStyle,
     ChatSession,
     Meeting,
     MeetingStatus,
     ModelCall,
     SessionState,
 )
+from exec_assistant.domain.noise import ask_style_for, day_bounds, own_requests_between
 from exec_assistant.domain.prep_pack import (
     GENERATED_BY,
     PackInputs,
@@ -99,6 +101,13 @@ class _Stop(Exception):
 
 class PackMissing(Exception):
     """The pack's documents are not in the store (deleted by hand, or a store that lost them)."""
+
+
+def questions_key(prep_id: str, questions_round: int = 1) -> str:
+    """The delivery key of a prep's questions: `…/SendPrepNotification` for the first round,
+    `…/SendPrepNotification2` for the questions set afresh by a reclassification."""
+    state = QUESTIONS_STATE if questions_round == 1 else f"{QUESTIONS_STATE}{questions_round}"
+    return delivery_key(prep_id, state)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -202,7 +211,7 @@ class PrepSteps:
         if isinstance(meeting, str):
             return NotificationSent(proceed=False, reason=meeting)
         session = self._open_session(meeting, request)
-        key = delivery_key(request.prep_id, QUESTIONS_STATE)
+        key = questions_key(request.prep_id, session.questions_round)
         if session.state == SessionState.WAITING and not self._delivered(key):
             session = self._due_from_now(meeting, session)
             asked: list[dict[str, str] | None] = []
@@ -291,20 +300,44 @@ class PrepSteps:
         now = deps.clock.now()
         questions = self._type_of(meeting).prep_questions
         due = self._answers_due(meeting, now)
+        user_id = deps.executive.email or "executive"
+        style = self._ask_style(meeting, user_id, session_id, now) if questions else None
         session = ChatSession(
             session_id=session_id,
-            user_id=deps.executive.email or "executive",
+            user_id=user_id,
             meeting_id=meeting.meeting_id,
             channel=deps.channel.name,
             questions=questions,
-            # Nothing to ask is nothing to wait for.
-            state=SessionState.WAITING if questions else SessionState.ANSWERED,
+            # Nothing to ask (or a silent type) is nothing to wait for.
+            state=(
+                SessionState.WAITING
+                if style is not None and style != AskStyle.SILENT
+                else SessionState.ANSWERED
+            ),
+            ask_style=style or AskStyle.QUESTIONS,
             answers_due=due,
             created_at=int(now.timestamp()),
             expires_at=int((due + SESSION_RETENTION).timestamp()),
         )
         deps.sessions.put(session)
         return session
+
+    def _ask_style(
+        self, meeting: Meeting, user_id: str, session_id: str, now: datetime
+    ) -> AskStyle:
+        """Noise control: silent types are not asked; beyond the day's own requests, the
+        rest of the day's go to the digest (see `domain.noise`)."""
+        deps = self._deps
+        start, end = day_bounds(now, deps.executive.zone)
+        earlier = deps.sessions.list_for_user(user_id, created_after=int(start.timestamp()) - 1)
+        asked = own_requests_between(earlier, start, end, besides=session_id)
+        style = ask_style_for(self._type_of(meeting).id, deps.rules, asked)
+        if style != AskStyle.QUESTIONS:
+            log.info(
+                "prep request not sent on its own",
+                extra={"meeting_id": meeting.meeting_id, "ask_style": style.value, "asked": asked},
+            )
+        return style
 
     def _answer_at_once(self, session: ChatSession, answers: dict[str, str]) -> ChatSession:
         cleaned = validate_answers(answers, session.questions, "the answers given")
@@ -434,7 +467,11 @@ class PrepSteps:
             answers_received=session is not None and session.state == SessionState.ANSWERED,
             context=results,
             open_items=open_items_for(deps, meeting),
-            pending_decisions=deps.decisions.list(open_only=True, series_id=meeting.series_id),
+            pending_decisions=[
+                d
+                for d in deps.decisions.list(open_only=True, series_id=meeting.series_id)
+                if d.accepted
+            ],
             now=deps.clock.now(),
             zone=deps.executive.zone,
             people=_people(meeting),
@@ -663,14 +700,15 @@ class PrepSteps:
 
 def open_items_for(deps: PrepDependencies, meeting: Meeting) -> list[ActionItem]:
     """Open action items from earlier meetings of the series and, for a 1:1, the other
-    person's open items from any meeting."""
+    person's open items from any meeting; accepted ones only (not proposals from notes the
+    executive has not accepted)."""
     items = deps.action_items.list(open_only=True, series_id=meeting.series_id)
     if meeting.meeting_type in PEOPLE_SCOPED_TYPES:
         me = (deps.executive.email or "").lower()
         for attendee in meeting.attendees:
             if attendee.email.lower() != me:
                 items += deps.action_items.list(open_only=True, owner=attendee.email)
-    unique = {i.item_id: i for i in items if i.meeting_id != meeting.meeting_id}
+    unique = {i.item_id: i for i in items if i.meeting_id != meeting.meeting_id and i.accepted}
     return sorted(unique.values(), key=lambda i: (i.due is None, i.due, i.created_at))
 
 

@@ -1,6 +1,10 @@
 """The periodic driver: sync the calendars when due, stop the preps whose meeting moved or
 vanished, start the preps that are due, and retry the ones that failed.
 
+With a chat channel, each tick also asks again the prep requests whose snooze has ended,
+and asks for the notes of meetings that had a prep and have just ended: each once, by its
+delivery key, so that a tick repeated after a restart sends nothing twice.
+
 `serve` ticks every half minute, `sync` ticks once without starting anything, the demo ticks
 at each moment of its simulated fortnight; the same service would run as the CalendarMonitor
 function on AWS.
@@ -16,19 +20,36 @@ from typing import Protocol
 
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ExecAssistantError, Interrupted
-from exec_assistant.domain.identity import workflow_id_for
+from exec_assistant.domain.identity import (
+    delivery_key,
+    prep_id_for,
+    session_id_for,
+    workflow_id_for,
+)
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import IN_PROGRESS_STATUSES, Meeting, MeetingStatus
+from exec_assistant.domain.models import (
+    IN_PROGRESS_STATUSES,
+    PREPARED_STATUSES,
+    ChatSession,
+    Meeting,
+    MeetingStatus,
+    SessionState,
+)
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.ports import (
     CalendarSource,
     CalendarStateRepository,
+    ChatChannel,
+    ChatSessionRepository,
     Clock,
+    DeliveryRepository,
     MeetingRepository,
     PrepEngine,
     PrepRunState,
     SeriesOverrideRepository,
 )
+from exec_assistant.services.answers import submit_answers
+from exec_assistant.services.deliveries import deliver_once
 from exec_assistant.services.preps import prep_request as prep_request_of
 from exec_assistant.services.preps import retry_prep, start_prep
 from exec_assistant.services.sync_calendars import SyncObserver, SyncReport, sync_calendars
@@ -51,6 +72,27 @@ class TickDependencies:
     sources: Callable[[], Sequence[CalendarSource]]
     """The calendars to sync, asked for at each sync (none configured: an empty list)."""
     lookahead_days: int = 14
+    channel: ChatChannel | None = None
+    """Where snoozed requests are asked again and notes asked for; None: neither is done."""
+    sessions: ChatSessionRepository | None = None
+    deliveries: DeliveryRepository | None = None
+
+
+NOTES_REQUEST_WINDOW = timedelta(days=1)
+"""Notes are asked for meetings that ended within this long; older ones are left alone."""
+SNOOZE_LOOKBACK = timedelta(days=8)
+"""Sessions opened this long ago or less are looked at for an ended snooze (a prep waits a
+day at most for its answers)."""
+_ASKED_FOR_NOTES = PREPARED_STATUSES | IN_PROGRESS_STATUSES
+
+
+def notes_request_key(meeting_id: str) -> str:
+    return f"notes-request/{meeting_id}"
+
+
+def snooze_key(prep_id: str, until: datetime) -> str:
+    """One re-ask per snooze: the prep and the time it was snoozed until."""
+    return delivery_key(prep_id, f"Snoozed-{until:%Y%m%dT%H%M%SZ}")
 
 
 @dataclass
@@ -63,8 +105,16 @@ class TickReport:
     retried: list[PrepRequest] = field(default_factory=list)
     stranded: list[str] = field(default_factory=list)
     """Meetings whose prep workflow had ended in an error or was lost: now shown failed."""
+    reasked: list[str] = field(default_factory=list)
+    """Meetings whose snoozed prep request was asked again now."""
+    notes_requested: list[str] = field(default_factory=list)
+    """Meetings whose notes were asked for now."""
     sync_error: str | None = None
     """Why the calendars could not be synced at all (the preps went ahead regardless)."""
+
+
+class _NotSent(Exception):
+    """The channel failed; the record says so, and the next tick tries again."""
 
 
 class TickObserver(Protocol):
@@ -133,7 +183,16 @@ class Ticker:
             report.stranded = self._fail_stranded(now)
             self._start_due(now, report, observer)
             self._retry_failed(now, report, observer)
-        if report.started or report.retried or report.cancelled or report.stranded:
+            self._reask_snoozed(now, report)
+            self._ask_for_notes(now, report)
+        if (
+            report.started
+            or report.retried
+            or report.cancelled
+            or report.stranded
+            or report.reasked
+            or report.notes_requested
+        ):
             log.info(
                 "tick",
                 extra={
@@ -141,6 +200,8 @@ class Ticker:
                     "retried": len(report.retried),
                     "cancelled": len(report.cancelled),
                     "stranded": len(report.stranded),
+                    "reasked": len(report.reasked),
+                    "notes_requested": len(report.notes_requested),
                 },
             )
         return report
@@ -233,3 +294,104 @@ class Ticker:
             if observer:
                 observer.started(request, retry=True)
             report.retried.append(request)
+
+    def _reask_snoozed(self, now: datetime, report: TickReport) -> None:
+        """Prep requests whose snooze has ended, asked again once (the same questions, in
+        the same session). A channel that fails is tried again at the next tick."""
+        deps = self._deps
+        channel, sessions, deliveries = deps.channel, deps.sessions, deps.deliveries
+        if channel is None or sessions is None or deliveries is None:
+            return
+        user_id = deps.executive.email or "executive"
+        since = int((now - SNOOZE_LOOKBACK).timestamp())
+        for session in sessions.list_for_user(user_id, created_after=since):
+            until = session.snoozed_until
+            if until is None or until > now or session.state != SessionState.WAITING:
+                continue
+            meeting = deps.meetings.get(session.meeting_id)
+            if meeting is None or meeting.status not in IN_PROGRESS_STATUSES:
+                continue
+            prep_id = prep_id_for(meeting.meeting_id, meeting.start)
+            if session_id_for(prep_id) != session.session_id:
+                continue  # the meeting moved: a new prep asks afresh
+            try:
+                if self._reask(meeting, session, snooze_key(prep_id, until)):
+                    report.reasked.append(meeting.meeting_id)
+            except _NotSent:
+                continue
+            self._unsnooze(sessions, session, until)
+
+    def _reask(self, meeting: Meeting, session: ChatSession, key: str) -> bool:
+        """True when the request went out now; answers the channel has at once are taken."""
+        deps = self._deps
+        assert deps.channel is not None and deps.deliveries is not None
+        assert deps.sessions is not None
+        channel = deps.channel
+        asked: list[dict[str, str] | None] = []
+        try:
+            sent = deliver_once(
+                deps.deliveries,
+                deps.clock,
+                key,
+                meeting.meeting_id,
+                "questions",
+                lambda: asked.append(channel.ask(meeting, session, key)),
+            )
+        except Exception as exc:  # the channel is down: the next tick tries again
+            log.warning(
+                "snoozed prep request not sent",
+                extra={"meeting_id": meeting.meeting_id, "error": type(exc).__name__},
+            )
+            raise _NotSent from exc
+        if asked and asked[0]:
+            submit_answers(
+                deps.meetings, deps.sessions, deps.engine, meeting.meeting_id, asked[0], key
+            )
+        return sent
+
+    @staticmethod
+    def _unsnooze(sessions: ChatSessionRepository, session: ChatSession, until: datetime) -> None:
+        def clear(current: ChatSession) -> ChatSession:
+            if current.snoozed_until != until:
+                return current  # snoozed again meanwhile
+            return current.model_copy(update={"snoozed_until": None})
+
+        sessions.update(session.session_id, clear)
+
+    def _ask_for_notes(self, now: datetime, report: TickReport) -> None:
+        """Meetings that had a prep and ended within the last day, without notes yet (not
+        skipped, cancelled or completed): their notes asked for, once."""
+        deps = self._deps
+        channel, deliveries = deps.channel, deps.deliveries
+        if channel is None or deliveries is None:
+            return
+        # A meeting lasts a day at most as far as asking for notes goes.
+        found = deps.meetings.list_between(now - 2 * NOTES_REQUEST_WINDOW, now)
+        for meeting in found:
+            if not (now - NOTES_REQUEST_WINDOW < meeting.end <= now):
+                continue
+            if meeting.status not in _ASKED_FOR_NOTES:
+                continue
+            if self._request_notes(meeting):
+                report.notes_requested.append(meeting.meeting_id)
+
+    def _request_notes(self, meeting: Meeting) -> bool:
+        deps = self._deps
+        assert deps.channel is not None and deps.deliveries is not None
+        channel = deps.channel
+        key = notes_request_key(meeting.meeting_id)
+        try:
+            return deliver_once(
+                deps.deliveries,
+                deps.clock,
+                key,
+                meeting.meeting_id,
+                "notes_request",
+                lambda: channel.ask_for_notes(meeting, key),
+            )
+        except Exception as exc:  # the channel is down: the next tick tries again
+            log.warning(
+                "notes request not sent",
+                extra={"meeting_id": meeting.meeting_id, "error": type(exc).__name__},
+            )
+            return False

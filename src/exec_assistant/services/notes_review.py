@@ -1,0 +1,103 @@
+"""The executive's review of what notes given in a chat produced: accept it, or correct the
+action items first. Nothing reaches another person or a tracker before acceptance."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from exec_assistant.domain.item_edits import ItemEdit, ItemEditRefused, apply_edit
+from exec_assistant.domain.models import ActionItem, Decision, Meeting, MeetingStatus
+from exec_assistant.ports import ActionItemRepository, DecisionRepository, MeetingRepository
+from exec_assistant.services.meetings import find_meeting
+from exec_assistant.services.notes import NotesRefused, close_matching
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotesAcceptance:
+    meeting: Meeting
+    action_items: list[ActionItem]
+    decisions: list[Decision]
+    closed_elsewhere: list[ActionItem]
+    """Open items of earlier meetings that the accepted notes mark done, now closed."""
+    newly_accepted: int
+    """Items and decisions accepted now; 0 when they all were already."""
+
+
+def accept_notes(
+    meetings: MeetingRepository,
+    action_items: ActionItemRepository,
+    decisions: DecisionRepository,
+    meeting_id: str,
+    now: datetime,
+) -> NotesAcceptance:
+    """Accept the meeting's proposed items and decisions: from now on the lists, the packs
+    and the context sources show them, and the earlier items they mark done are closed.
+    Accepting again changes nothing. Refused for a meeting whose notes were not given."""
+    meeting = find_meeting(meetings, meeting_id)
+    if meeting.status != MeetingStatus.COMPLETED:
+        raise NotesRefused(
+            f"meeting {meeting.meeting_id} ({meeting.title}) has no notes to accept yet",
+            hint="Give its notes first (in its thread, or: exec-assistant notes).",
+        )
+    items = action_items.list(meeting_id=meeting.meeting_id)
+    found = decisions.list(meeting_id=meeting.meeting_id)
+    fresh_items = [i.model_copy(update={"accepted": True}) for i in items if not i.accepted]
+    fresh_decisions = [d.model_copy(update={"accepted": True}) for d in found if not d.accepted]
+    if fresh_decisions:
+        decisions.put_many(fresh_decisions)
+    if fresh_items:
+        action_items.put_many(fresh_items)
+    accepted_items = [i.model_copy(update={"accepted": True}) for i in items]
+    closed = close_matching(accepted_items, meeting, action_items) if fresh_items else []
+    if closed:
+        action_items.put_many(closed)
+    stored = meetings.update(meeting.meeting_id, lambda m: m.model_copy(update={"updated_at": now}))
+    log.info(
+        "notes accepted",
+        extra={
+            "meeting_id": meeting.meeting_id,
+            "action_items": len(fresh_items),
+            "decisions": len(fresh_decisions),
+            "closed_elsewhere": len(closed),
+        },
+    )
+    return NotesAcceptance(
+        stored or meeting,
+        accepted_items,
+        [d.model_copy(update={"accepted": True}) for d in found],
+        closed,
+        len(fresh_items) + len(fresh_decisions),
+    )
+
+
+def edit_notes_items(
+    action_items: ActionItemRepository, meeting_id: str, edits: Sequence[ItemEdit]
+) -> list[ActionItem]:
+    """Apply the executive's corrections to the meeting's action items, all or none; the
+    items stored, in the order of the edits. An edited item keeps whether it was accepted.
+
+    Refused (and nothing stored): an item that is not one of this meeting's, the same item
+    twice, empty text, a due date that cannot be meant (see `apply_edit`)."""
+    stored = {i.item_id: i for i in action_items.list(meeting_id=meeting_id)}
+    seen: set[str] = set()
+    changed: list[ActionItem] = []
+    for edit in edits:
+        item = stored.get(edit.item_id)
+        if item is None:
+            raise ItemEditRefused(
+                f"action item {edit.item_id[:40]} is not one of meeting {meeting_id}'s",
+                hint="Its notes may have been given again since; open the items again.",
+            )
+        if edit.item_id in seen:
+            raise ItemEditRefused(f"action item {edit.item_id} is edited twice")
+        seen.add(edit.item_id)
+        changed.append(apply_edit(item, edit))
+    if changed:
+        action_items.put_many(changed)
+    log.info("action items edited", extra={"meeting_id": meeting_id, "count": len(changed)})
+    return changed
