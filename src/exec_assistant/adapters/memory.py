@@ -18,6 +18,7 @@ from exec_assistant.domain.models import (
     Meeting,
     MeetingStatus,
 )
+from exec_assistant.ports import Clock
 
 
 def _by_start(meetings: list[Meeting]) -> list[Meeting]:
@@ -276,3 +277,22 @@ class InMemoryDocumentStore:
 
     def location(self, key: str) -> str:
         return f"memory://{validate_key(key)}"
+
+
+class InMemorySeenEventRepository:
+    """Event ids with their expiry (Unix seconds), judged against `clock`."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._expiry: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def first_seen(self, event_id: str, expires_at: int) -> bool:
+        now = self._clock.now().timestamp()
+        with self._lock:
+            stored = self._expiry.get(event_id)
+            if stored is not None and stored > now:
+                return False
+            self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+            self._expiry[event_id] = expires_at
+            return True

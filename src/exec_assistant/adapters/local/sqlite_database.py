@@ -84,6 +84,14 @@ MIGRATIONS: tuple[str, ...] = (
         body        TEXT NOT NULL
     );
     """,
+    # 6: the chat events already handled, so a retried event is handled once
+    """
+    CREATE TABLE seen_events (
+        event_id   TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX seen_events_expiry ON seen_events (expires_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
