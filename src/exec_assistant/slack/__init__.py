@@ -1,0 +1,1 @@
+"""Slack: the executive's chat interface (the App, its three ways of being served, rendering)."""

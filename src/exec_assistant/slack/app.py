@@ -1,0 +1,46 @@
+"""The one Slack App: built here, served by the Lambda handler, the local HTTP endpoint and
+Socket Mode with the same listeners and middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from exec_assistant.ports import Clock, SeenEventRepository
+from exec_assistant.slack.middleware import AllowListMiddleware, EventDedupeMiddleware
+
+
+def build_slack_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    executive_user_id: str,
+    allowed_users: Sequence[str],
+    seen_events: SeenEventRepository,
+    register: Callable[[App], None],
+    process_before_response: bool,
+    clock: Clock,
+) -> App:
+    """The App, built offline (no call to Slack until the first request, which calls
+    auth.test once), every request's signature verified.
+
+    `process_before_response=True` on Lambda: the ack is sent when the listener returns, and
+    slow work goes to lazy listeners (re-invocations of the function). Locally False: Bolt
+    acks at once and runs the listener on its worker threads.
+    `register(app)` adds the listeners; the middleware runs before any of them.
+    """
+    if not signing_secret:
+        raise ValueError("a Slack App needs its signing secret (SLACK_SIGNING_SECRET)")
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+        name="exec-assistant",
+    )
+    app.use(AllowListMiddleware([executive_user_id, *allowed_users]))
+    app.use(EventDedupeMiddleware(seen_events, clock))
+    register(app)
+    return app
