@@ -80,9 +80,7 @@ def test_other_events_are_not_confused_with_it(seen: SeenEventRepository) -> Non
     assert seen.first_seen("ev1", _in(3600)) is True  # ids are case-sensitive
 
 
-def test_an_expired_event_is_new_again_once(
-    seen: SeenEventRepository, clock: MovableClock
-) -> None:
+def test_an_expired_event_is_new_again_once(seen: SeenEventRepository, clock: MovableClock) -> None:
     assert seen.first_seen("Ev1", _in(3600)) is True
     clock.instant = T0 + timedelta(seconds=3599)
     assert seen.first_seen("Ev1", _in(7200)) is False
