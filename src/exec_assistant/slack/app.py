@@ -3,6 +3,7 @@ Socket Mode with the same listeners and middleware."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from slack_bolt import App
@@ -29,7 +30,8 @@ def build_slack_app(
     `process_before_response=True` on Lambda: the ack is sent when the listener returns, and
     slow work goes to lazy listeners (re-invocations of the function). Locally False: Bolt
     acks at once and runs the listener on its worker threads.
-    `register(app)` adds the listeners; the middleware runs before any of them.
+    `register(app)` adds the listeners; the middleware runs before any of them, and every
+    event none of them takes is acknowledged and ignored.
     """
     if not signing_secret:
         raise ValueError("a Slack App needs its signing secret (SLACK_SIGNING_SECRET)")
@@ -43,4 +45,11 @@ def build_slack_app(
     app.use(AllowListMiddleware([executive_user_id, *allowed_users]))
     app.use(EventDedupeMiddleware(seen_events, clock))
     register(app)
+    # Last, so it matches only what no listener took: Bolt answers an unmatched event 404,
+    # which Slack retries (HTTP) or leaves unacknowledged (Socket Mode) until it gives up.
+    app.event(re.compile(".*"))(_ignore_event)
     return app
+
+
+def _ignore_event() -> None:
+    """An event the assistant does not act on, acknowledged so Slack does not send it again."""

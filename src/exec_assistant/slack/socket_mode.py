@@ -63,7 +63,8 @@ class SocketModeRunner:
         return bool(self._handler.client.is_connected())
 
     def stop(self) -> None:
-        """Close the connection and the client's threads; safe to call twice."""
+        """Close the connection and the client's threads; safe to call twice. Takes up to
+        3 s: the builtin client's reader holds its lock for one receive timeout."""
         if self._closed:
             return
         self._closed = True
