@@ -164,7 +164,7 @@ class ReinvokingLambdaClient:
     results: list[dict[str, Any]] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
-    def invoke(self, *, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+    def invoke(self, *, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:
         event = json.loads(Payload)
         self.invocations.append(
             {"FunctionName": FunctionName, "InvocationType": InvocationType, "event": event}
@@ -199,6 +199,7 @@ def make_app(
     from exec_assistant.adapters.memory import InMemorySeenEventRepository
     from exec_assistant.clocks import SystemClock
     from exec_assistant.slack.app import build_slack_app
+
     from slack_api import BOT_TOKEN
 
     clock = SystemClock()

@@ -12,7 +12,6 @@ from slack_bolt import App, BoltRequest
 
 from slack_api import SlackApiServer
 from slack_requests import (
-    EXEC_USER,
     FORM,
     STRANGER,
     action_body,

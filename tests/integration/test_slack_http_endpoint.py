@@ -21,6 +21,7 @@ from exec_assistant.slack.http_endpoint import (
     run_http_endpoint,
     slack_asgi_app,
 )
+
 from slack_api import SlackApiServer
 from slack_requests import (
     FORM,

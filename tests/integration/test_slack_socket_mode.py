@@ -18,6 +18,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.slack.socket_mode import SocketModeRunner, run_socket_mode
+
 from slack_api import APP_TOKEN, SlackApiServer
 from slack_requests import EXEC_USER, STRANGER, make_app
 

@@ -15,6 +15,7 @@ import pytest
 from slack_bolt import App
 
 from exec_assistant.handlers.slack_webhook import make_handler
+
 from slack_api import SlackApiServer
 from slack_requests import (
     FORM,
