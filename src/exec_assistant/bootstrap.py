@@ -412,45 +412,9 @@ def build_runtime(
 
 
 def build_slack_webhook_app(settings: Settings) -> App:
-    """The Slack App of the SlackWebhookHandler Lambda (process_before_response, lazy
-    listeners). Imports only Slack's packages: this is on the function's cold-start path.
+    """The Slack App of the SlackWebhookHandler Lambda: see
+    `exec_assistant.slack.webhook_bootstrap`, which the Lambda imports directly (this module
+    imports the calendars, the agents and the services: a cold start cannot afford them)."""
+    from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app as build
 
-    Still to wire: the DynamoDB seen-events table (an in-memory record dedupes retries that
-    reach the same instance only) and the listeners.
-    """
-    from slack_sdk import WebClient
-
-    from exec_assistant.adapters.memory import InMemorySeenEventRepository
-    from exec_assistant.slack.app import build_slack_app
-    from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
-
-    secrets = secret_store()
-    token, signing_secret = secrets.get(SLACK_BOT_TOKEN), secrets.get(SLACK_SIGNING_SECRET)
-    if not token or not signing_secret or not settings.slack_user_id:
-        missing = [
-            name
-            for name, value in (
-                (SLACK_BOT_TOKEN, token),
-                (SLACK_SIGNING_SECRET, signing_secret),
-                ("EXEC_ASSISTANT_SLACK_USER_ID", settings.slack_user_id),
-            )
-            if not value
-        ]
-        raise ConfigError(
-            f"Slack is not configured: {', '.join(missing)} not set",
-            hint="Set them in the function's environment (or its secret).",
-        )
-    clock = SystemClock()
-    client = WebClient(token=token)
-    if settings.slack_api_url:
-        client = WebClient(token=token, base_url=settings.slack_api_url + "/")
-    return build_slack_app(
-        client=client,
-        signing_secret=signing_secret,
-        executive_user_id=settings.slack_user_id,
-        allowed_users=settings.slack_allowed_users,
-        seen_events=InMemorySeenEventRepository(clock),
-        register=lambda app: None,
-        process_before_response=True,
-        clock=clock,
-    )
+    return build(settings)

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltRequest
 
 from slack_api import SlackApiServer
 from slack_requests import (
+    EXEC_USER,
     FORM,
     STRANGER,
     action_body,
@@ -139,3 +140,11 @@ def test_the_first_request_checks_the_token_once(slack: SlackApiServer) -> None:
     dispatch(app, event_body("Ev1"))
     dispatch(app, command_body(), FORM)
     assert len(slack.calls("auth.test")) == 1
+
+
+def test_an_event_no_listener_takes_is_acknowledged(slack: SlackApiServer) -> None:
+    """Else Bolt answers 404 and Slack sends it again (HTTP) or waits for an ack (Socket Mode)."""
+    app = make_app(slack.base_url, Recorder().register, process_before_response=True)
+    body = json.loads(event_body("EvHome"))
+    body["event"] = {"type": "app_home_opened", "user": EXEC_USER, "channel": "DEXEC0001"}
+    assert dispatch(app, json.dumps(body)).status == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from exec_assistant.domain.documents import validate_key
 from exec_assistant.domain.models import (
@@ -18,7 +19,9 @@ from exec_assistant.domain.models import (
     Meeting,
     MeetingStatus,
 )
-from exec_assistant.ports import Clock
+
+if TYPE_CHECKING:  # the ports import the whole domain; the Slack webhook's cold start uses this
+    from exec_assistant.ports import Clock
 
 
 def _by_start(meetings: list[Meeting]) -> list[Meeting]:

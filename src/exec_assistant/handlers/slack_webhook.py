@@ -167,10 +167,10 @@ _from_settings: list[Callable[[LambdaEvent, Any], LambdaResponse]] = []
 
 
 def lambda_handler(event: LambdaEvent, context: Any) -> LambdaResponse:
-    """The function's entry point: settings read once, the App built by the bootstrap."""
+    """The function's entry point: settings read once, the App built from them."""
     if not _from_settings:
-        from exec_assistant.bootstrap import build_slack_webhook_app
         from exec_assistant.settings import load_settings
+        from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app
 
         settings, _ = load_settings()
         _from_settings.append(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from exec_assistant.ports import Clock, SeenEventRepository
 from exec_assistant.slack.middleware import AllowListMiddleware, EventDedupeMiddleware
+
+if TYPE_CHECKING:  # the ports module imports the whole domain: not on a cold start
+    from exec_assistant.ports import Clock, SeenEventRepository
 
 
 def build_slack_app(

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from exec_assistant.ports import Clock, SeenEventRepository
+if TYPE_CHECKING:  # the ports module imports the whole domain: not on a cold start
+    from exec_assistant.ports import Clock, SeenEventRepository
+
 
 EVENT_MEMORY_SECONDS = 3600
 """How long an event id is remembered: Slack retries a failed event 3 times within about 5

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from exec_assistant.ports import SecretStore
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the ports module imports the whole domain: not on a cold start
+    from exec_assistant.ports import SecretStore
 
 SLACK_BOT_TOKEN = "SLACK_BOT_TOKEN"
 """The bot token (xoxb-…) the Web API client uses."""
