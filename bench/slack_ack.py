@@ -90,7 +90,7 @@ class AuthTestServer:
 
     def __init__(self) -> None:
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length") or 0))
                 body = json.dumps(
                     {"ok": True, "team_id": "TBENCH", "user_id": "UBOT", "bot_id": "BBOT"}
