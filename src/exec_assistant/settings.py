@@ -263,7 +263,7 @@ class Settings(BaseSettings):
         default=30, gt=0, description="how often `serve` looks for preps that are due"
     )
     slack_user_id: str | None = Field(
-        default=None, description="the executive's Slack user id (U…), who the assistant serves"
+        default=None, description="the executive's Slack member id (e.g. U0123ABCD): who it serves"
     )
     slack_allowed_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -20,8 +20,8 @@ from slack_bolt import App
 from slack_bolt.adapter.aws_lambda.handler import to_aws_response
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 
+from exec_assistant.slack.incoming import MalformedSlackRequest, parse_slack_request
 from exec_assistant.slack.middleware import request_kind
-from exec_assistant.slack.requests import MalformedSlackRequest, parse_slack_request
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 

@@ -25,8 +25,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.slack.incoming import MalformedSlackRequest, parse_slack_request
 from exec_assistant.slack.middleware import request_kind
-from exec_assistant.slack.requests import MalformedSlackRequest, parse_slack_request
 
 SLACK_EVENTS_PATH = "/slack/events"
 BODY_SECONDS = 10.0
