@@ -37,7 +37,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/sync.py; $(BIN)/python bench/workflow.py; $(BIN)/python bench/prompt_budget.py
+	$(BIN)/python bench/sync.py; $(BIN)/python bench/workflow.py; $(BIN)/python bench/prompt_budget.py; $(BIN)/python bench/slack_ack.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

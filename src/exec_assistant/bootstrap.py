@@ -73,6 +73,8 @@ from exec_assistant.settings import Settings
 from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP, WorkflowSpec
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
@@ -407,3 +409,12 @@ def build_runtime(
         local, engine, clock, calendars=calendars, abort=abort, sync_every=sync_every
     )
     return PrepRuntime(deps=deps, steps=steps, engine=engine, ticker=ticker, clock=clock)
+
+
+def build_slack_webhook_app(settings: Settings) -> App:
+    """The Slack App of the SlackWebhookHandler Lambda: see
+    `exec_assistant.slack.webhook_bootstrap`, which the Lambda imports directly (this module
+    imports the calendars, the agents and the services: a cold start cannot afford them)."""
+    from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app as build
+
+    return build(settings)

@@ -373,6 +373,17 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class SeenEventRepository(Protocol):
+    """The ids of the chat events already handled, so a retried event is handled once."""
+
+    def first_seen(self, event_id: str, expires_at: int) -> bool:
+        """Record `event_id` until `expires_at` (Unix seconds) and say whether this is its first
+        sighting: True once, False for every later call until the record expires (then True
+        again, once). The check and the record are one atomic step, so two processes handling
+        the same retry cannot both get True. Expired records may be purged along the way."""
+        ...
+
+
 class PrepRunState(StrEnum):
     RUNNING = "running"
     """Started, working or waiting (for answers, for the reminder's time)."""

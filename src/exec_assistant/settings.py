@@ -154,6 +154,22 @@ def _shown(value: object) -> str:
     return f"'{clipped}'" if clipped.isprintable() else repr(clipped)
 
 
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def _slack_user_id(value: str) -> str:
+    """A Slack member id as Slack writes it (U0123ABCD or W…); '<@U0123ABCD>' is accepted."""
+    text = value.strip()
+    if text.startswith("<@") and text.endswith(">"):
+        text = text[2:-1].partition("|")[0]
+    if not _SLACK_USER_ID.fullmatch(text):
+        raise ValueError(
+            f"{_shown(value)} is not a Slack user id; copy it from the person's Slack profile "
+            "(⋮ → Copy member ID), e.g. U0123ABCDEF"
+        )
+    return text
+
+
 class _SettingsFileSource(PydanticBaseSettingsSource):
     """Values from settings.yaml, below the environment in precedence."""
 
@@ -246,6 +262,19 @@ class Settings(BaseSettings):
     serve_tick_seconds: float = Field(
         default=30, gt=0, description="how often `serve` looks for preps that are due"
     )
+    slack_user_id: str | None = Field(
+        default=None, description="the executive's Slack member id (e.g. U0123ABCD): who it serves"
+    )
+    slack_allowed_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="other Slack user ids who may drive it, comma-separated in the env",
+    )
+    slack_api_url: str | None = Field(
+        default=None, description="another server for Slack's Web API (an http URL; tests)"
+    )
+    slack_max_body_kb: int = Field(
+        default=1024, ge=1, le=10240, description="a Slack request larger than this is refused"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -258,12 +287,24 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _SettingsFileSource(settings_cls))
 
-    @field_validator("calendars", "private_providers", mode="before")
+    @field_validator("calendars", "private_providers", "slack_allowed_users", mode="before")
     @classmethod
     def _split_calendars(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("slack_user_id")
+    @classmethod
+    def _slack_user(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return _slack_user_id(value)
+
+    @field_validator("slack_allowed_users")
+    @classmethod
+    def _slack_users(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(_slack_user_id(v) for v in value if v.strip()))
 
     @field_validator("user_email")
     @classmethod
@@ -335,7 +376,7 @@ class Settings(BaseSettings):
                 )
         return names
 
-    @field_validator("model_base_url")
+    @field_validator("model_base_url", "slack_api_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from exec_assistant.domain.documents import validate_key
 from exec_assistant.domain.models import (
@@ -19,6 +20,9 @@ from exec_assistant.domain.models import (
     Meeting,
     MeetingStatus,
 )
+
+if TYPE_CHECKING:  # the ports import the whole domain; the Slack webhook's cold start uses this
+    from exec_assistant.ports import Clock
 
 
 def _by_start(meetings: list[Meeting]) -> list[Meeting]:
@@ -296,3 +300,22 @@ class InMemoryChatThreadRepository:
         with self._lock:
             found = [t for t in self._items.values() if t.channel == channel and t.ts == ts]
         return max(found, key=lambda t: t.updated_at) if found else None
+
+
+class InMemorySeenEventRepository:
+    """Event ids with their expiry (Unix seconds), judged against `clock`."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._expiry: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def first_seen(self, event_id: str, expires_at: int) -> bool:
+        now = self._clock.now().timestamp()
+        with self._lock:
+            stored = self._expiry.get(event_id)
+            if stored is not None and stored > now:
+                return False
+            self._expiry = {k: v for k, v in self._expiry.items() if v > now}
+            self._expiry[event_id] = expires_at
+            return True

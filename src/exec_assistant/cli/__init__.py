@@ -14,6 +14,7 @@ from exec_assistant.cli import (
     demo_command,
     followup_commands,
     prep_commands,
+    slack_commands,
     usage_command,
 )
 from exec_assistant.cli.common import app, ui
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     followup_commands,
     usage_command,
     demo_command,
+    slack_commands,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from exec_assistant.bootstrap import LazyClientEngine, build_local, build_ticker
+from exec_assistant.bootstrap import LazyClientEngine, build_local, build_ticker, secret_store
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -35,6 +35,7 @@ from exec_assistant.presentation import (
 )
 from exec_assistant.services.meetings import classify_series, list_meetings
 from exec_assistant.settings import Settings
+from exec_assistant.slack.secrets import slack_secrets_present, slack_setup_notes
 
 
 @app.command()
@@ -205,6 +206,8 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
     if not settings.calendars:
         notes.append("No calendars configured: pass --calendar to 'sync' or set them.")
+    secrets = slack_secrets_present(secret_store())
+    notes += slack_setup_notes(settings.slack_user_id, secrets)
     values = {name: getattr(settings, name) for name in Settings.model_fields}
     if as_json:
         print_json(
@@ -213,6 +216,7 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
                 "settings": {
                     k: {"value": _shown(v), "source": origins[k]} for k, v in values.items()
                 },
+                "secrets": {name: {"set": present} for name, present in secrets.items()},
                 "config_files": loaded.sources,
                 "meeting_types": [
                     {
@@ -227,4 +231,4 @@ def config_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
             }
         )
         return
-    ui.out.print(config_report(settings, origins, loaded, notes, ui.out.width))
+    ui.out.print(config_report(settings, origins, loaded, notes, ui.out.width, secrets=secrets))

@@ -23,7 +23,7 @@ _DEFAULT_MEANS: dict[str, Callable[[Settings], str]] = {
     "timezone": lambda s: f"{s.timezone} (the machine's timezone)",
 }
 """What a default stands for, where it is more than its value."""
-_UNITS = {"_hours": "h", "_seconds": "s", "_days": "days", "_mb": "MB"}
+_UNITS = {"_hours": "h", "_seconds": "s", "_days": "days", "_mb": "MB", "_kb": "KB"}
 _FLAGS = {"home": "--data-dir", "config_dir": "--config-dir"}
 
 
@@ -104,10 +104,22 @@ def config_report(
     loaded: LoadedConfig,
     notes: Sequence[str],
     width: int,
+    *,
+    secrets: Mapping[str, bool] | None = None,
 ) -> Group:
-    """What `config check` prints: the settings, the config files read, the meeting types,
-    notes on what is missing, and that the configuration is valid."""
+    """What `config check` prints: the settings, which secrets are set (never their values),
+    the config files read, the meeting types, notes on what is missing, and that the
+    configuration is valid."""
     parts: list[Any] = [settings_table(settings, origins, width)]
+    if secrets:
+        width_of_names = max(map(len, secrets))
+        parts.append(Text("\nSecrets (from the environment; values are never shown):"))
+        parts += [
+            Text.assemble(
+                "  ", Text(name.ljust(width_of_names), style="bold"), "  ", _set_or_not(present)
+            )
+            for name, present in secrets.items()
+        ]
     parts.append(Text("\nConfig files read (later ones override earlier ones):"))
     parts += [Text.assemble("  ", safe_text(source, limit=LINE_LIMIT)) for source in loaded.sources]
     types = list(loaded.catalog)
@@ -131,3 +143,7 @@ def config_report(
     parts += [Text.assemble(Text("note: ", style="yellow"), safe_text(n)) for n in notes]
     parts.append(Text.assemble(Text("✓", style="green"), " configuration is valid"))
     return Group(*parts)
+
+
+def _set_or_not(present: bool) -> Text:
+    return Text("set", style="green") if present else Text("not set", style="dim")

@@ -1,1 +1,2 @@
-"""Slack: the executive's chat, through one Bolt app and the Web API."""
+"""Slack: the executive's chat, through one Bolt app (served over HTTP, Socket Mode and Lambda)
+and the Web API."""

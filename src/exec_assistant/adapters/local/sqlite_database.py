@@ -94,6 +94,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX chat_threads_root ON chat_threads (channel, ts);
     """,
+    # 7: the chat events already handled, so a retried event is handled once
+    """
+    CREATE TABLE seen_events (
+        event_id   TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX seen_events_expiry ON seen_events (expires_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -20,6 +20,7 @@ from exec_assistant.domain.models import (
     Meeting,
     MeetingStatus,
 )
+from exec_assistant.ports import Clock
 
 _BATCH = 500  # stays under SQLite's limit on bound parameters
 
@@ -470,6 +471,28 @@ class SqliteChatThreadRepository:
             ).fetchall()
         found = [ChatThread.model_validate_json(row[0]) for row in rows]
         return max(found, key=lambda t: t.updated_at) if found else None
+
+
+class SqliteSeenEventRepository:
+    """Event ids with their expiry (Unix seconds), judged against `clock`; one row each."""
+
+    def __init__(self, db: SqliteDatabase, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def first_seen(self, event_id: str, expires_at: int) -> bool:
+        now = int(self._clock.now().timestamp())
+        with self._db.transaction() as conn:
+            # An expired record counts as absent: it is replaced, and this is a first sighting.
+            row = conn.execute(
+                "INSERT INTO seen_events (event_id, expires_at) VALUES (?, ?)"
+                " ON CONFLICT (event_id) DO UPDATE SET expires_at = excluded.expires_at"
+                " WHERE seen_events.expires_at <= ? RETURNING event_id",
+                (event_id, expires_at, now),
+            ).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM seen_events WHERE expires_at <= ?", (now,))
+        return row is not None
 
 
 def _filters(**columns: str | None) -> tuple[str, tuple[str, ...]]:

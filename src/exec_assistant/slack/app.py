@@ -1,0 +1,58 @@
+"""The one Slack App: built here, served by the Lambda handler, the local HTTP endpoint and
+Socket Mode with the same listeners and middleware."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from exec_assistant.slack.middleware import AllowListMiddleware, EventDedupeMiddleware
+
+if TYPE_CHECKING:  # the ports module imports the whole domain: not on a cold start
+    from exec_assistant.ports import Clock, SeenEventRepository
+
+
+def build_slack_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    executive_user_id: str,
+    allowed_users: Sequence[str],
+    seen_events: SeenEventRepository,
+    register: Callable[[App], None],
+    process_before_response: bool,
+    clock: Clock,
+) -> App:
+    """The App, built offline (no call to Slack until the first request, which calls
+    auth.test once), every request's signature verified.
+
+    `process_before_response=True` on Lambda: the ack is sent when the listener returns, and
+    slow work goes to lazy listeners (re-invocations of the function). Locally False: Bolt
+    acks at once and runs the listener on its worker threads.
+    `register(app)` adds the listeners; the middleware runs before any of them, and every
+    event none of them takes is acknowledged and ignored.
+    """
+    if not signing_secret:
+        raise ValueError("a Slack App needs its signing secret (SLACK_SIGNING_SECRET)")
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+        name="exec-assistant",
+    )
+    app.use(AllowListMiddleware([executive_user_id, *allowed_users]))
+    app.use(EventDedupeMiddleware(seen_events, clock))
+    register(app)
+    # Last, so it matches only what no listener took: Bolt answers an unmatched event 404,
+    # which Slack retries (HTTP) or leaves unacknowledged (Socket Mode) until it gives up.
+    app.event(re.compile(".*"))(_ignore_event)
+    return app
+
+
+def _ignore_event() -> None:
+    """An event the assistant does not act on, acknowledged so Slack does not send it again."""
