@@ -21,9 +21,11 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
     SqliteCalendarStateRepository,
     SqliteChatSessionRepository,
+    SqliteChatThreadRepository,
     SqliteDecisionRepository,
     SqliteDeliveryRepository,
     SqliteMeetingRepository,
+    SqliteSeenEventRepository,
     SqliteSeriesOverrideRepository,
 )
 from exec_assistant.agents.models import check_model_usable, choose_models
@@ -53,6 +55,7 @@ from exec_assistant.ports import (
     CalendarStateRepository,
     ChatChannel,
     ChatSessionRepository,
+    ChatThreadRepository,
     Clock,
     ContextProvider,
     DecisionRepository,
@@ -64,6 +67,7 @@ from exec_assistant.ports import (
     PrepEngine,
     PrepRun,
     SecretStore,
+    SeenEventRepository,
     SeriesOverrideRepository,
 )
 from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
@@ -74,7 +78,9 @@ from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP, Work
 
 if TYPE_CHECKING:
     from slack_bolt import App
+    from slack_sdk import WebClient
 
+    from exec_assistant.slack.channel import SlackChatChannel
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
@@ -92,6 +98,7 @@ class LocalApp:
     decisions: DecisionRepository
     deliveries: DeliveryRepository
     calendar_states: CalendarStateRepository
+    chat_threads: ChatThreadRepository
     documents: DocumentStore
     _database: SqliteDatabase = field(repr=False)
     closed: bool = field(default=False, init=False)
@@ -121,6 +128,10 @@ class LocalApp:
             )
             for location in dict.fromkeys(chosen)
         ]
+
+    def seen_events(self, clock: Clock) -> SeenEventRepository:
+        """The chat events already handled (a retried Slack event is handled once)."""
+        return SqliteSeenEventRepository(self._database, clock)
 
     def close(self) -> None:
         if not self.closed:
@@ -153,6 +164,7 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
         decisions=SqliteDecisionRepository(db),
         deliveries=SqliteDeliveryRepository(db),
         calendar_states=SqliteCalendarStateRepository(db),
+        chat_threads=SqliteChatThreadRepository(db),
         documents=FolderDocumentStore(data.path),
         _database=db,
     )
@@ -341,9 +353,11 @@ def build_ticker(
     calendars: Sequence[str] = (),
     abort: threading.Event | None = None,
     sync_every: timedelta | None = None,
+    channel: ChatChannel | None = None,
 ) -> Ticker:
     """The tick service; with no calendar configured it syncs nothing and prepares what is
-    stored."""
+    stored. With `channel`, it also asks again after a snooze and asks for the notes once a
+    prepared meeting has ended."""
 
     def sources() -> Sequence[CalendarSource]:
         if not calendars and not local.settings.calendars:
@@ -362,6 +376,9 @@ def build_ticker(
             clock=clock,
             sources=sources,
             lookahead_days=local.settings.lookahead_days,
+            channel=channel,
+            sessions=local.chat_sessions if channel is not None else None,
+            deliveries=local.deliveries if channel is not None else None,
         ),
         sync_every=sync_every,
     )
@@ -390,9 +407,12 @@ def build_runtime(
     pause: Callable[[float], None] = time.sleep,
     verbose: bool = False,
     spec: WorkflowSpec = MEETING_PREP,
+    conversing: bool = False,
 ) -> PrepRuntime:
     """The prep runtime on DBOS, not launched yet (`engine.launch()`). DBOS is imported here:
-    it takes most of a second, and only the commands that run preps need it."""
+    it takes most of a second, and only the commands that run preps need it. `conversing`
+    (serve): the ticker also takes the chat's turns (asking again after a snooze, asking for
+    the notes after the meeting)."""
     from exec_assistant.workflows.dbos_engine import DbosPrepEngine, DurableTimer
 
     deps = build_prep_dependencies(local, channel, clock)
@@ -406,9 +426,117 @@ def build_runtime(
         verbose=verbose,
     )
     ticker = build_ticker(
-        local, engine, clock, calendars=calendars, abort=abort, sync_every=sync_every
+        local,
+        engine,
+        clock,
+        calendars=calendars,
+        abort=abort,
+        sync_every=sync_every,
+        channel=deps.channel if conversing else None,
     )
     return PrepRuntime(deps=deps, steps=steps, engine=engine, ticker=ticker, clock=clock)
+
+
+@dataclass(frozen=True)
+class SlackSetup:
+    """Slack, as configured: the Web API client, the DM channel and the credentials the
+    ways of serving need (HTTP: the signing secret; Socket Mode: the app token)."""
+
+    client: WebClient
+    channel: SlackChatChannel
+    user_id: str
+    signing_secret: str | None
+    app_token: str | None
+
+
+def slack_setup(local: LocalApp, clock: Clock, secrets: SecretStore) -> SlackSetup | None:
+    """Slack when its bot token or the executive's Slack user id is set (both are then
+    needed: a ConfigError names the missing one); None when neither is."""
+    from exec_assistant.slack.channel import SlackChatChannel
+    from exec_assistant.slack.client import slack_client
+    from exec_assistant.slack.secrets import SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
+
+    settings = local.settings
+    token = secrets.get(SLACK_BOT_TOKEN)
+    if token is None and settings.slack_user_id is None:
+        return None
+    if token is None:
+        raise ConfigError(
+            "EXEC_ASSISTANT_SLACK_USER_ID is set but SLACK_BOT_TOKEN is not",
+            hint="Set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...); "
+            "'exec-assistant slack manifest' prints the app to create.",
+        )
+    if settings.slack_user_id is None:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is set but EXEC_ASSISTANT_SLACK_USER_ID is not: the assistant "
+            "would not know whom to write to",
+            hint="Set it to your Slack member ID (your profile → ⋮ → Copy member ID).",
+        )
+    client = slack_client(
+        token, base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds
+    )
+    channel = SlackChatChannel(
+        client,
+        settings.slack_user_id,
+        settings.zone,
+        local.config.catalog,
+        local.chat_threads,
+        local.documents,
+        clock,
+    )
+    return SlackSetup(
+        client=client,
+        channel=channel,
+        user_id=settings.slack_user_id,
+        signing_secret=secrets.get(SLACK_SIGNING_SECRET),
+        app_token=secrets.get(SLACK_APP_TOKEN),
+    )
+
+
+def build_slack_app_for(
+    local: LocalApp,
+    runtime: PrepRuntime,
+    slack: SlackSetup,
+    secrets: SecretStore,
+    *,
+    process_before_response: bool = False,
+) -> App:
+    """The Slack App of `serve`: its listeners drive the running preps of `runtime`."""
+    from exec_assistant.services.follow_ups import FollowUps
+    from exec_assistant.slack.app import build_slack_app
+    from exec_assistant.slack.listeners import SlackDependencies, register_listeners
+
+    settings = local.settings
+    clock = runtime.clock
+    deps = SlackDependencies(
+        meetings=local.meetings,
+        sessions=local.chat_sessions,
+        action_items=local.action_items,
+        decisions=local.decisions,
+        documents=local.documents,
+        overrides=local.overrides,
+        threads=local.chat_threads,
+        catalog=local.config.catalog,
+        rules=local.config.rules,
+        executive=local.executive,
+        engine=runtime.engine,
+        channel=slack.channel,
+        clock=clock,
+        zone=settings.zone,
+        follow_ups=FollowUps(runtime.deps),
+        notes_reader=build_notes_reader(local, clock, secrets),
+        private_providers=tuple(settings.private_providers),
+    )
+    return build_slack_app(
+        client=slack.client,
+        signing_secret=slack.signing_secret,
+        executive_user_id=slack.user_id,
+        allowed_users=settings.slack_allowed_users,
+        seen_events=local.seen_events(clock),
+        register=register_listeners(deps),
+        process_before_response=process_before_response,
+        clock=clock,
+    )
 
 
 def build_slack_webhook_app(settings: Settings) -> App:

@@ -17,6 +17,7 @@ from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.models import (
     ActionItem,
     AgendaItem,
+    AskStyle,
     ChatSession,
     FinalReminder,
     FollowUpTurn,
@@ -36,12 +37,6 @@ ZONE = ZoneInfo("America/New_York")
 CATALOG = load_meeting_types(None)[0]
 T0 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 NOW = T0 - timedelta(days=1)
-
-
-class DigestSession(ChatSession):
-    """A session asked in the day's digest (the ask style the services set)."""
-
-    ask_style: str = "digest"
 
 
 @pytest.fixture
@@ -83,8 +78,8 @@ def meeting(n: int = 1, title: str = "Leadership team") -> Meeting:
     return stored_meeting(title, start=T0 + timedelta(hours=n), meeting_id=f"mtg_{n:04d}")
 
 
-def session(cls: type[ChatSession] = ChatSession, n: int = 1) -> ChatSession:
-    return cls(
+def session(n: int = 1, *, style: AskStyle = AskStyle.QUESTIONS) -> ChatSession:
+    return ChatSession(
         session_id=f"ses_{n}",
         user_id=EXEC,
         meeting_id=f"mtg_{n:04d}",
@@ -93,6 +88,7 @@ def session(cls: type[ChatSession] = ChatSession, n: int = 1) -> ChatSession:
         answers_due=T0 - timedelta(hours=3),
         created_at=1_780_000_000,
         expires_at=1_780_086_400,
+        ask_style=style,
     )
 
 
@@ -210,8 +206,8 @@ def test_a_pack_delivered_again_after_a_crash_posts_neither_message_nor_file_twi
 def test_a_meetings_digest_is_posted_once_then_updated(
     slack: SlackApiServer, channel: SlackChatChannel
 ) -> None:
-    channel.ask(meeting(1, "Budget review"), session(DigestSession, 1), "k1")
-    channel.ask(meeting(2, "Hiring sync"), session(DigestSession, 2), "k2")
+    channel.ask(meeting(1, "Budget review"), session(1, style=AskStyle.DIGEST), "k1")
+    channel.ask(meeting(2, "Hiring sync"), session(2, style=AskStyle.DIGEST), "k2")
     [digest] = slack.messages_in(slack.dm_of(EXEC))
     assert "Budget review" in str(digest["blocks"]) and "Hiring sync" in str(digest["blocks"])
     assert len(slack.calls("chat.postMessage")) == 1
@@ -224,8 +220,10 @@ def test_a_digest_posted_before_a_crash_is_updated_not_posted_again(
 ) -> None:
     slack.fail("chat.postMessage", "internal_error", applied=True)
     with pytest.raises(SlackUnavailable):
-        channel_on(slack, threads, documents).ask(meeting(1), session(DigestSession, 1), "k1")
-    channel_on(slack, threads, documents).ask(meeting(2), session(DigestSession, 2), "k2")
+        channel_on(slack, threads, documents).ask(
+            meeting(1), session(1, style=AskStyle.DIGEST), "k1"
+        )
+    channel_on(slack, threads, documents).ask(meeting(2), session(2, style=AskStyle.DIGEST), "k2")
     [digest] = slack.messages_in(slack.dm_of(EXEC))
     assert "mtg_0002" in str(digest["blocks"]) and "mtg_0001" in str(digest["blocks"])
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from exec_assistant.configuration import load_meeting_types
+from exec_assistant.domain.item_edits import ItemEdit
 from exec_assistant.domain.models import (
     ActionItem,
     AgendaItem,
@@ -333,8 +334,8 @@ def test_edited_items_are_read_back_with_owner_and_due_date() -> None:
         }
     }
     assert blocks.edits_from_view({"state": state}) == [
-        blocks.EditedItem("act_1", "Send the budget v2", "Sam", date(2026, 12, 11)),
-        blocks.EditedItem("act_2", "Other", None, None),
+        ItemEdit("act_1", "Send the budget v2", "Sam", date(2026, 12, 11)),
+        ItemEdit("act_2", "Other", None, None),
     ]
 
 

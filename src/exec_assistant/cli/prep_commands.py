@@ -18,12 +18,16 @@ from exec_assistant.bootstrap import (
     LazyClientEngine,
     LocalApp,
     PrepRuntime,
+    SlackSetup,
     build_local,
     build_runtime,
     json_lines_channel,
+    secret_store,
+    slack_setup,
     terminal_channel,
 )
 from exec_assistant.channels.answers_file import AnswersFile
+from exec_assistant.channels.fan_out import FanOutChannel
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -34,13 +38,14 @@ from exec_assistant.cli.common import (
     print_json_line,
     ui,
 )
+from exec_assistant.cli.slack_serving import SlackServing, serving_slack
 from exec_assistant.cli.views import print_prep, print_sync
 from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
 from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.domain.text import without_passwords
-from exec_assistant.ports import ChatChannel, Clock, PrepRunState
+from exec_assistant.ports import ChatChannel, Clock, PrepRunState, SecretStore
 from exec_assistant.presentation import sync_json
 from exec_assistant.services.answers import submit_answers, waiting_session
 from exec_assistant.services.follow_ups import FollowUps
@@ -300,17 +305,45 @@ def serve(
         bool, typer.Option("--json", help="Print every event as a JSON line instead.")
     ] = False,
     now: NowOption = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option(
+            "--http-port",
+            min=0,
+            max=65535,
+            help="Take Slack's requests (events, buttons, /prep) at POST /slack/events on "
+            "this port. Needs SLACK_SIGNING_SECRET.",
+        ),
+    ] = None,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="The address --http-port listens on; only this machine unless you say "
+            "otherwise (0.0.0.0: every interface).",
+        ),
+    ] = "127.0.0.1",
+    socket_mode: Annotated[
+        bool,
+        typer.Option(
+            "--socket-mode",
+            help="Take Slack's requests over Socket Mode: no public URL needed. Needs "
+            "SLACK_APP_TOKEN.",
+        ),
+    ] = False,
 ) -> None:
     """Run the assistant: sync calendars every 2 hours, start each prep at its time, retry
     failed ones, send the final reminders. Ctrl-C stops it within a second; unfinished preps
     resume on the next start.
 
     Questions are shown here; answer them with 'exec-assistant answer' from another terminal
-    (or give --answers with a file of answers by meeting).
+    (or give --answers with a file of answers by meeting). With Slack configured, they go to
+    your Slack DM too; with --http-port or --socket-mode, you answer there.
     """
     settings, _ = load_command_settings(ctx)
     clock = make_clock(now, settings)
     answers_file = AnswersFile(answers) if answers else None
+    serving = SlackServing(http_port=http_port, host=host, socket_mode=socket_mode)
     local = build_local(settings, command="serve", exclusive=True)
     stop = threading.Event()
 
@@ -319,11 +352,16 @@ def serve(
 
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        secrets = secret_store()
+        slack = slack_setup(local, clock, secrets)
+        serving.check(slack)
         channel: ChatChannel = (
             json_lines_channel(clock, answers_file)
             if as_json
             else terminal_channel(ui.out, settings.zone, interactive=False, answers=answers_file)
         )
+        if slack is not None:
+            channel = FanOutChannel(slack.channel, channel)
         events = _JsonEvents(clock) if as_json else None
         runtime = build_runtime(
             local,
@@ -332,8 +370,9 @@ def serve(
             abort=stop,
             sync_every=timedelta(hours=settings.calendar_poll_hours),
             verbose=ctx.obj.verbose,
+            conversing=True,
         )
-        with launched(runtime):
+        with launched(runtime), _slack_served(serving, local, runtime, slack, secrets, events):
             if events:
                 events.emit("started", data_dir=str(local.data.path))
             else:
@@ -359,6 +398,49 @@ def serve(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         local.close()
+
+
+@contextmanager
+def _slack_served(
+    serving: SlackServing,
+    local: LocalApp,
+    runtime: PrepRuntime,
+    slack: SlackSetup | None,
+    secrets: SecretStore,
+    events: _JsonEvents | None,
+) -> Iterator[None]:
+    """Slack served as asked, and said so; with Slack configured but not served, a word on
+    what that leaves out."""
+    if slack is None:
+        yield
+        return
+    if not serving.wanted:
+        if events:
+            events.emit("slack", sending=True, serving=False)
+        else:
+            ui.out.print(
+                "Slack: messages go to your DM; its buttons and /prep need --http-port or "
+                "--socket-mode.",
+                markup=False,
+                highlight=False,
+            )
+        yield
+        return
+    with serving_slack(serving, local, runtime, slack, secrets) as served:
+        if events:
+            events.emit(
+                "slack", sending=True, serving=True, url=served.url, socket_mode=served.socket_mode
+            )
+        else:
+            ways = []
+            if served.url:
+                ways.append(f"POST {served.url}")
+            if served.socket_mode:
+                ways.append("Socket Mode")
+            ui.out.print(
+                f"Slack: taking requests at {' and '.join(ways)}.", markup=False, highlight=False
+            )
+        yield
 
 
 class _JsonEvents:

@@ -3,16 +3,23 @@ action items first. Nothing reaches another person or a tracker before acceptanc
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.item_edits import ItemEdit, ItemEditRefused, apply_edit
 from exec_assistant.domain.models import ActionItem, Decision, Meeting, MeetingStatus
-from exec_assistant.ports import ActionItemRepository, DecisionRepository, MeetingRepository
+from exec_assistant.ports import (
+    ActionItemRepository,
+    DecisionRepository,
+    DocumentStore,
+    MeetingRepository,
+)
 from exec_assistant.services.meetings import find_meeting
-from exec_assistant.services.notes import NotesRefused, close_matching
+from exec_assistant.services.notes import FOLLOWUP_JSON, NotesRefused, NotesResult, close_matching
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +108,31 @@ def edit_notes_items(
         action_items.put_many(changed)
     log.info("action items edited", extra={"meeting_id": meeting_id, "count": len(changed)})
     return changed
+
+
+def notes_under_review(
+    meetings: MeetingRepository,
+    action_items: ActionItemRepository,
+    decisions: DecisionRepository,
+    documents: DocumentStore,
+    meeting_id: str,
+) -> NotesResult:
+    """What the meeting's notes produced, as it stands now (after edits, after acceptance),
+    to show the executive again."""
+    meeting = find_meeting(meetings, meeting_id)
+    summary = ""
+    stored = documents.get(meeting_document(meeting.meeting_id, FOLLOWUP_JSON))
+    if stored is not None:
+        try:
+            summary = str(json.loads(stored).get("summary") or "")
+        except (ValueError, AttributeError):
+            summary = ""  # an unreadable summary is left out, the items still shown
+    items = action_items.list(meeting_id=meeting.meeting_id)
+    return NotesResult(
+        meeting=meeting,
+        summary=summary,
+        decisions=decisions.list(meeting_id=meeting.meeting_id),
+        action_items=items,
+        closed_elsewhere=[],
+        proposed=any(not i.accepted for i in items),
+    )

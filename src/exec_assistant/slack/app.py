@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the ports module imports the whole domain: not on a cold st
 def build_slack_app(
     *,
     client: WebClient,
-    signing_secret: str,
+    signing_secret: str | None,
     executive_user_id: str,
     allowed_users: Sequence[str],
     seen_events: SeenEventRepository,
@@ -28,7 +28,9 @@ def build_slack_app(
     clock: Clock,
 ) -> App:
     """The App, built offline (no call to Slack until the first request, which calls
-    auth.test once), every request's signature verified.
+    auth.test once), every request's signature verified. `signing_secret` None is for
+    Socket Mode alone, whose requests come over the app's own connection and carry no
+    signature: such an App must never be served over HTTP.
 
     `process_before_response=True` on Lambda: the ack is sent when the listener returns, and
     slow work goes to lazy listeners (re-invocations of the function). Locally False: Bolt
@@ -36,11 +38,12 @@ def build_slack_app(
     `register(app)` adds the listeners; the middleware runs before any of them, and every
     event none of them takes is acknowledged and ignored.
     """
-    if not signing_secret:
+    if signing_secret is not None and not signing_secret:
         raise ValueError("a Slack App needs its signing secret (SLACK_SIGNING_SECRET)")
     app = App(
         client=client,
-        signing_secret=signing_secret,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
         process_before_response=process_before_response,
         name="exec-assistant",

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from exec_assistant.domain.item_edits import ItemEdit
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog
 from exec_assistant.domain.models import (
     ActionItem,
@@ -87,15 +88,6 @@ class Message:
     text: str
     """The notification fallback: no answers, notes or items."""
     blocks: list[Block]
-
-
-class EditedItem(NamedTuple):
-    """One action item as the executive left it in the edit modal."""
-
-    item_id: str
-    text: str
-    owner: str | None
-    due: date | None
 
 
 # ---- times --------------------------------------------------------------------------------
@@ -441,11 +433,11 @@ def edit_notes_modal(meeting: Meeting, items: Sequence[ActionItem]) -> dict[str,
     return _modal(VIEW_EDIT_NOTES, meeting, "Edit action items", "Save", blocks)
 
 
-def edits_from_view(view: dict[str, Any]) -> list[EditedItem]:
+def edits_from_view(view: dict[str, Any]) -> list[ItemEdit]:
     """Each item as left in the modal, in the modal's order. A due date Slack's date picker
     did not give as YYYY-MM-DD is taken as none."""
     values = _values(view)
-    edits: list[EditedItem] = []
+    edits: list[ItemEdit] = []
     for block_id in values:
         field, _, item_id = block_id.partition("/")
         if field != "text" or not item_id:
@@ -458,7 +450,7 @@ def edits_from_view(view: dict[str, Any]) -> list[EditedItem]:
             due = date.fromisoformat(raw) if isinstance(raw, str) else None
         except ValueError:
             due = None
-        edits.append(EditedItem(item_id, text, owner, due))
+        edits.append(ItemEdit(item_id, text, owner, due))
     return edits
 
 

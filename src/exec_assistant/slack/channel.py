@@ -31,6 +31,7 @@ from exec_assistant.domain.documents import meeting_document
 from exec_assistant.domain.errors import UnknownMeetingType
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog
 from exec_assistant.domain.models import (
+    AskStyle,
     ChatSession,
     ChatThread,
     FinalReminder,
@@ -94,11 +95,11 @@ class SlackChatChannel:
         """The prep questions as a DM message that starts the meeting's thread (or, when it
         has one already, a reply in it, shown in the DM too); in digest style, a line in the
         day's digest; in silent style, nothing."""
-        style = str(getattr(session, "ask_style", "questions"))
-        if style == "silent":
+        style = session.ask_style
+        if style == AskStyle.SILENT:
             return None
         meeting_type = self._type_of(meeting)
-        if style == "digest":
+        if style == AskStyle.DIGEST:
             self._add_to_digest(meeting, meeting_type)
             return None
         message = blocks.notification(meeting, meeting_type, session, self._zone)
