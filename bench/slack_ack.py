@@ -21,7 +21,7 @@ What it measures
    - the floor: `import slack_bolt.adapter.aws_lambda` (what every Bolt app on Lambda pays);
    - the entry point: `import exec_assistant.handlers.slack_webhook` and its first call
      (`lambda_handler` with a signed url_verification event): settings read, the App built by
-     `bootstrap.build_slack_webhook_app`, the request answered.
+     `slack.webhook_bootstrap.build_slack_webhook_app`, the request answered.
    Each is timed inside the subprocess, from before the import to after the answer, so the
    interpreter's own start (the same for both) is left out. The medians and their ratio are
    printed. Target: within 1.2x the floor. The entry point's run also checks that nothing of

@@ -104,6 +104,7 @@ class _State:
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, _File] = field(default_factory=dict)
+    users: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     revoked: bool = False
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -201,6 +202,12 @@ class SlackApiServer:
         """Every later call with the bot token answers `token_revoked`."""
         with self._state.lock:
             self._state.revoked = True
+
+    def add_user(self, user: str, name: str, email: str | None = None) -> None:
+        """A member of the workspace, as `users.info` describes them (email only with the
+        users:read.email scope, which a test leaves out by giving none)."""
+        with self._state.lock:
+            self._state.users[user] = (name, email)
 
     def add_channel(self, channel: str) -> None:
         with self._state.lock:
@@ -347,6 +354,18 @@ class SlackApiServer:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user") or "")
+        with self._state.lock:
+            known = self._state.users.get(user)
+        if known is None:
+            raise SlackError("user_not_found")
+        name, email = known
+        profile: dict[str, Any] = {"real_name": name, "display_name": name.split()[0]}
+        if email:
+            profile["email"] = email
+        return {"user": {"id": user, "name": name.lower(), "real_name": name, "profile": profile}}
 
     def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.ws_url is None:

@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from exec_assistant.slack.channel import SlackChatChannel
+    from exec_assistant.slack.listeners import SlackDependencies
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
@@ -493,22 +494,21 @@ def slack_setup(local: LocalApp, clock: Clock, secrets: SecretStore) -> SlackSet
     )
 
 
-def build_slack_app_for(
+def slack_dependencies(
     local: LocalApp,
-    runtime: PrepRuntime,
+    engine: PrepEngine,
+    prep: PrepDependencies,
     slack: SlackSetup,
     secrets: SecretStore,
-    *,
-    process_before_response: bool = False,
-) -> App:
-    """The Slack App of `serve`: its listeners drive the running preps of `runtime`."""
+    clock: Clock,
+) -> SlackDependencies:
+    """What the Slack listeners call: the stores, the engine that runs the preps, the
+    follow-up reviewer and the notes reader of `prep`."""
     from exec_assistant.services.follow_ups import FollowUps
-    from exec_assistant.slack.app import build_slack_app
-    from exec_assistant.slack.listeners import SlackDependencies, register_listeners
+    from exec_assistant.slack.listeners import SlackDependencies
 
     settings = local.settings
-    clock = runtime.clock
-    deps = SlackDependencies(
+    return SlackDependencies(
         meetings=local.meetings,
         sessions=local.chat_sessions,
         action_items=local.action_items,
@@ -519,19 +519,35 @@ def build_slack_app_for(
         catalog=local.config.catalog,
         rules=local.config.rules,
         executive=local.executive,
-        engine=runtime.engine,
+        engine=engine,
         channel=slack.channel,
         clock=clock,
         zone=settings.zone,
-        follow_ups=FollowUps(runtime.deps),
+        follow_ups=FollowUps(prep),
         notes_reader=build_notes_reader(local, clock, secrets),
         private_providers=tuple(settings.private_providers),
     )
+
+
+def build_slack_app_for(
+    local: LocalApp,
+    runtime: PrepRuntime,
+    slack: SlackSetup,
+    secrets: SecretStore,
+    *,
+    process_before_response: bool = False,
+) -> App:
+    """The Slack App of `serve`: its listeners drive the running preps of `runtime`."""
+    from exec_assistant.slack.app import build_slack_app
+    from exec_assistant.slack.listeners import register_listeners
+
+    clock = runtime.clock
+    deps = slack_dependencies(local, runtime.engine, runtime.deps, slack, secrets, clock)
     return build_slack_app(
         client=slack.client,
         signing_secret=slack.signing_secret,
         executive_user_id=slack.user_id,
-        allowed_users=settings.slack_allowed_users,
+        allowed_users=local.settings.slack_allowed_users,
         seen_events=local.seen_events(clock),
         register=register_listeners(deps),
         process_before_response=process_before_response,
@@ -539,10 +555,15 @@ def build_slack_app_for(
     )
 
 
-def build_slack_webhook_app(settings: Settings) -> App:
-    """The Slack App of the SlackWebhookHandler Lambda: see
-    `exec_assistant.slack.webhook_bootstrap`, which the Lambda imports directly (this module
-    imports the calendars, the agents and the services: a cold start cannot afford them)."""
-    from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app as build
-
-    return build(settings)
+def slack_webhook_dependencies(
+    settings: Settings, secrets: SecretStore, clock: Clock
+) -> SlackDependencies:
+    """The listeners' dependencies in the webhook function, built on its first request that
+    reaches a listener: the stores on the data folder, and the engine of the preps that the
+    running assistant executes (answers are handed to it)."""
+    local = build_local(settings, command="slack-webhook", exclusive=False)
+    slack = slack_setup(local, clock, secrets)
+    if slack is None:
+        raise ConfigError("Slack is not configured", hint="Set SLACK_BOT_TOKEN.")
+    prep = build_prep_dependencies(local, slack.channel, clock, secrets=secrets)
+    return slack_dependencies(local, LazyClientEngine(local), prep, slack, secrets, clock)

@@ -25,11 +25,13 @@ from exec_assistant.bootstrap import (
 )
 from exec_assistant.cli.slack_serving import SlackServing, serving_slack
 from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.handlers.slack_webhook import make_handler
 from exec_assistant.ports import PrepRunState
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.preps import start_prep
 from exec_assistant.settings import load_settings
 from exec_assistant.slack import blocks
+from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app
 
 from factories import EXEC, LEADERS, calendar_text, person, stamp, vevent
 from slack_api import SlackApiServer
@@ -42,7 +44,14 @@ from slack_payloads import (
     text_values,
     view_submission,
 )
-from slack_requests import EXEC_USER, SIGNING_SECRET, STRANGER
+from slack_requests import (
+    EXEC_USER,
+    SIGNING_SECRET,
+    STRANGER,
+    LambdaContext,
+    ReinvokingLambdaClient,
+    api_gateway_event,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIORITIES = "What are your top priorities for the team this week?"
@@ -513,3 +522,59 @@ def test_a_one_to_one_shows_its_attendee(rig: SlackRig) -> None:
     rig.wait_for(MeetingStatus.NOTIFIED, "Priya / Exec 1:1")
     rig.until(lambda: rig.api.messages_in(rig.dm), "the notification")
     assert "1:1" in str(rig.api.messages_in(rig.dm)[0]["blocks"])
+
+
+def test_through_the_webhook_lambda_the_questions_form_resumes_the_running_prep(
+    rig: SlackRig,
+) -> None:
+    """The same App behind API Gateway: Prep now opens the form at once; the submission is
+    acked, its lazy part re-invoked as Lambda would, and the answers reach the prep that the
+    assistant is running."""
+    workflow_id = asking(rig)
+    secrets = EnvSecretStore(
+        {"SLACK_BOT_TOKEN": rig.api.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    )
+    lambda_client = ReinvokingLambdaClient()
+    handler = make_handler(
+        lambda: build_slack_webhook_app(rig.local.settings, secrets=secrets, clock=rig.clock),
+        lambda_client=lambda_client,
+    )
+    lambda_client.handler = handler
+
+    def invoke(request: SlackRequest) -> dict[str, Any]:
+        answer = handler(api_gateway_event(request.body, request.headers), LambdaContext())
+        assert answer["statusCode"] == 200, answer
+        return answer
+
+    invoke(
+        button(
+            EXEC_USER,
+            blocks.ACTION_PREP_NOW,
+            rig.meeting().meeting_id,
+            channel=rig.dm,
+            message_ts=rig.thread_ts(),
+            response_url=rig.api.response_url("lambda"),
+        )
+    )
+    view = rig.modal(blocks.VIEW_ANSWERS)
+    invoke(view_submission(EXEC_USER, view, text_values({"q1": "Ship the Q1 plan"}, view)))
+    lambda_client.wait(20)
+    assert [i["InvocationType"] for i in lambda_client.invocations] == ["Event"]
+    assert rig.runtime.engine.result(workflow_id).answered is True
+    pack = read_pack(rig.local.documents, rig.meeting().meeting_id)
+    assert pack is not None and pack.answers[PRIORITIES] == "Ship the Q1 plan"
+
+
+def test_prep_actions_for_a_mentioned_person_lists_what_they_owe(rig: SlackRig) -> None:
+    prepared_and_over(rig)
+    rig.reply(NOTES + "- [ ] Book the offsite - Owner: Marcus Webb\n")
+    rig.until(lambda: rig.said("Accept"), "the notes result")
+    rig.click(blocks.ACTION_ACCEPT_NOTES)
+    rig.until(lambda: rig.api.responses, "the accepted result")
+    rig.api.add_user("UPRIYA001", "Priya Raman", "priya.raman@northwind.example")
+    rig.api.add_user("UMARCUS01", "Marcus Webb")  # no email: the app may not read them
+    priya = rig.command("actions <@UPRIYA001|priya>")
+    assert "Send the revised budget" in priya and "Book the offsite" not in priya
+    marcus = rig.command("actions <@UMARCUS01|marcus>")
+    assert "Book the offsite" in marcus and "Send the revised budget" not in marcus
+    assert "Book the offsite" in rig.command("actions Marcus")

@@ -27,7 +27,11 @@ def test_a_url_with_a_path_keeps_it() -> None:
 
 def test_only_the_scopes_and_events_the_assistant_uses() -> None:
     manifest = render_manifest(url="https://a.example")
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [*SCOPES, "users:read"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
+        *SCOPES,
+        "users:read",
+        "users:read.email",
+    ]
     assert "user" not in manifest["oauth_config"]["scopes"]
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["message.im"]
 

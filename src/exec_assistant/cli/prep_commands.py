@@ -372,7 +372,7 @@ def serve(
             verbose=ctx.obj.verbose,
             conversing=True,
         )
-        with launched(runtime), _slack_served(serving, local, runtime, slack, secrets, events):
+        with launched(runtime):
             if events:
                 events.emit("started", data_dir=str(local.data.path))
             else:
@@ -387,7 +387,8 @@ def serve(
                         "No calendars configured (EXEC_ASSISTANT_CALENDARS): preparing the "
                         "meetings already stored."
                     )
-            _serve_until_stopped(local, runtime, stop, events)
+            with _slack_served(serving, local, runtime, slack, secrets, events):
+                _serve_until_stopped(local, runtime, stop, events)
         if events:
             events.emit("stopped")
         else:

@@ -8,6 +8,8 @@ model) runs lazily: on a worker thread locally, as a second invocation on Lambda
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ExecAssistantError
@@ -80,8 +83,12 @@ class SlackDependencies:
     private_providers: tuple[str, ...] = ()
 
 
-def register_listeners(deps: SlackDependencies) -> Callable[[App], None]:
-    """The `register` callable `build_slack_app` takes."""
+def register_listeners(
+    deps: SlackDependencies | Callable[[], SlackDependencies],
+) -> Callable[[App], None]:
+    """The `register` callable `build_slack_app` takes. Given a function instead of the
+    dependencies, it is called once, by the first listener that needs them (the webhook
+    function builds its stores on its first request, not on its cold start)."""
 
     def register(app: App) -> None:
         SlackListeners(deps).register(app)
@@ -110,8 +117,21 @@ def _trigger_key(body: dict[str, Any]) -> str:
 
 
 class SlackListeners:
-    def __init__(self, deps: SlackDependencies) -> None:
-        self._deps = deps
+    def __init__(self, deps: SlackDependencies | Callable[[], SlackDependencies]) -> None:
+        self._given = deps
+        self._built: SlackDependencies | None = (
+            deps if isinstance(deps, SlackDependencies) else None
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def _deps(self) -> SlackDependencies:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    assert not isinstance(self._given, SlackDependencies)
+                    self._built = self._given()
+        return self._built
 
     def register(self, app: App) -> None:
         d = self
@@ -521,7 +541,7 @@ class SlackListeners:
                 message = blocks.meeting_list(entries, deps.zone)
             elif verb == "actions":
                 message = blocks.action_list(
-                    self._actions(rest, now.astimezone(deps.zone).date()), deps.zone
+                    self._actions(rest, now.astimezone(deps.zone).date(), client), deps.zone
                 )
             elif verb == "decisions":
                 message = blocks.decision_list(list_decisions(deps.decisions, deps.meetings))
@@ -541,14 +561,26 @@ class SlackListeners:
         ack(text=message.text, blocks=message.blocks)
         log.info("slash command", extra={"verb": verb if verb in _VERBS else "help"})
 
-    def _actions(self, owner: str, today: date) -> list[Any]:
+    def _actions(self, owner: str, today: date, client: WebClient) -> list[Any]:
         deps = self._deps
-        query = owner.strip() or None
-        if query and query.startswith("<@") and query.endswith(">"):
-            query = None  # a Slack mention: Slack ids are not the notes' owner names
+        query = self._person(owner.strip(), client) if owner.strip() else None
         return list_action_items(
             deps.action_items, deps.meetings, today, owner=query, open_only=True
         )
+
+    def _person(self, query: str, client: WebClient) -> str:
+        """A Slack mention (`<@U123|priya>`) as the notes name people: their email when
+        Slack gives it, else their full name; anything else as typed."""
+        mention = _MENTION.fullmatch(query)
+        if mention is None:
+            return query.lstrip("@")
+        user_id, label = mention.group(1), mention.group(2) or ""
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError:
+            return label or user_id  # not found, or no users:read: the name Slack showed
+        profile = user.get("profile") or {}
+        return str(profile.get("email") or user.get("real_name") or label or user_id)
 
     def _one_meeting(self, query: str, now: datetime) -> Meeting:
         if not query:
@@ -576,6 +608,7 @@ class SlackListeners:
         return blocks.notice(f"Preparing '{meeting.title}' now; its questions follow here.")
 
 
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _VERBS = ("list", "now", "notes", "actions", "decisions", "help")
 
 
