@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from exec_assistant.slack.channel import SlackChatChannel
-    from exec_assistant.slack.listeners import SlackDependencies
+    from exec_assistant.slack.turns import SlackDependencies
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
@@ -505,7 +505,7 @@ def slack_dependencies(
     """What the Slack listeners call: the stores, the engine that runs the preps, the
     follow-up reviewer and the notes reader of `prep`."""
     from exec_assistant.services.follow_ups import FollowUps
-    from exec_assistant.slack.listeners import SlackDependencies
+    from exec_assistant.slack.turns import SlackDependencies
 
     settings = local.settings
     return SlackDependencies(

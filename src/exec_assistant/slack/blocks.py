@@ -54,29 +54,29 @@ from exec_assistant.slack.block_kit import (
     section,
     sections_of,
 )
+from exec_assistant.slack.ids import (
+    ACTION_ACCEPT_NOTES,
+    ACTION_EDIT_NOTES,
+    ACTION_PASTE_NOTES,
+    ACTION_PREP_NOW,
+    ACTION_RECLASSIFY,
+    ACTION_SKIP,
+    ACTION_SNOOZE,
+    ACTION_USE_DEFAULTS,
+    ANSWER_ACTION,
+    NOTES_ACTION,
+    NOTES_BLOCK,
+    TYPE_ACTION,
+    VIEW_ANSWERS,
+    VIEW_EDIT_NOTES,
+    VIEW_PASTE_NOTES,
+    VIEW_RECLASSIFY,
+)
 
 if TYPE_CHECKING:
     from exec_assistant.services.followup import ActionItemView, DecisionView
     from exec_assistant.services.notes import NotesResult
 
-ACTION_PREP_NOW = "prep_now"
-ACTION_USE_DEFAULTS = "use_defaults"
-ACTION_SNOOZE = "snooze"
-ACTION_SKIP = "skip_meeting"
-ACTION_RECLASSIFY = "reclassify"
-ACTION_ACCEPT_NOTES = "accept_notes"
-ACTION_EDIT_NOTES = "edit_notes"
-ACTION_PASTE_NOTES = "paste_notes"
-
-VIEW_ANSWERS = "prep_answers"
-VIEW_RECLASSIFY = "reclassify"
-VIEW_EDIT_NOTES = "edit_notes"
-VIEW_PASTE_NOTES = "paste_notes"
-
-ANSWER_ACTION = "answer"
-TYPE_ACTION = "meeting_type"
-NOTES_BLOCK = "notes"
-NOTES_ACTION = "notes"
 _EDIT_FIELDS = ("text", "owner", "due")
 
 SHOWN_QUESTIONS = 5

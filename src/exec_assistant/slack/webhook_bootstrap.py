@@ -19,7 +19,7 @@ from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
 if TYPE_CHECKING:
     from exec_assistant.ports import Clock, SecretStore
     from exec_assistant.settings import Settings
-    from exec_assistant.slack.listeners import SlackDependencies
+    from exec_assistant.slack.turns import SlackDependencies
 
 
 def build_slack_webhook_app(
