@@ -46,6 +46,9 @@ def test_an_empty_fetch_then_a_full_one_cancels_nothing_and_the_prep_goes_on(
     ]
     calendar = user.calendar(*events)
     full = calendar.read_text()
+    # Without quiet hours: in the evening they would move the next day's request to now.
+    (user.data / "config").mkdir(parents=True)
+    (user.data / "config" / "notification_rules.yaml").write_text("quiet_hours: null\n")
     outbox = tmp_path / "outbox.jsonl"
     log = tmp_path / "serve.log"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -132,6 +132,23 @@ class SlackTurns:
 
     # --- prep questions --------------------------------------------------------------------
 
+    def _open_modal(
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        form: Callable[[Meeting], dict[str, Any]],
+    ) -> None:
+        """Ack, and open the meeting's form at once: the click's trigger expires in 3 s."""
+        ack()
+        try:
+            meeting = self._meeting(_meeting_id(body))
+        except ExecAssistantError as exc:
+            respond(text=blocks.notice(str(exc)).text, replace_original=False)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=form(meeting))
+
     def open_answers(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -215,15 +232,8 @@ class SlackTurns:
     def open_reclassify(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        try:
-            meeting = self._meeting(_meeting_id(body))
-        except ExecAssistantError as exc:
-            respond(text=blocks.notice(str(exc)).text, replace_original=False)
-            return
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=blocks.reclassify_modal(meeting, self._deps.catalog),
+        self._open_modal(
+            ack, body, client, respond, lambda m: blocks.reclassify_modal(m, self._deps.catalog)
         )
 
     def check_type(self, ack: Ack, body: dict[str, Any]) -> None:
@@ -312,17 +322,11 @@ class SlackTurns:
     def open_edit_notes(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        deps = self._deps
-        try:
-            meeting = self._meeting(_meeting_id(body))
-        except ExecAssistantError as exc:
-            respond(text=blocks.notice(str(exc)).text, replace_original=False)
-            return
-        items = deps.action_items.list(meeting_id=meeting.meeting_id)
-        client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.edit_notes_modal(meeting, items)
-        )
+        def form(meeting: Meeting) -> dict[str, Any]:
+            items = self._deps.action_items.list(meeting_id=meeting.meeting_id)
+            return blocks.edit_notes_modal(meeting, items)
+
+        self._open_modal(ack, body, client, respond, form)
 
     def check_edits(self, ack: Ack, body: dict[str, Any]) -> None:
         """Refuse a bad edit in the form itself: Slack shows why under the item's text."""
@@ -362,13 +366,7 @@ class SlackTurns:
     def open_paste_notes(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        try:
-            meeting = self._meeting(_meeting_id(body))
-        except ExecAssistantError as exc:
-            respond(text=blocks.notice(str(exc)).text, replace_original=False)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.paste_notes_modal(meeting))
+        self._open_modal(ack, body, client, respond, blocks.paste_notes_modal)
 
     def check_pasted_notes(self, ack: Ack, body: dict[str, Any]) -> None:
         text = blocks.notes_from_view(body["view"])
