@@ -1,0 +1,77 @@
+"""Slack under attack, with the whole product behind the App: a hostile or careless user, a
+slow or failing Slack, peers that never finish. Real servers on 127.0.0.1, a real DBOS prep."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import test_slack_scenarios as scenarios
+from test_slack_scenarios import SlackRig, asking
+
+from exec_assistant.domain.models import MeetingStatus
+from exec_assistant.slack import blocks
+from exec_assistant.slack.http_endpoint import run_http_endpoint, slack_asgi_app
+
+from slack_api import SlackApiServer
+from slack_payloads import SlackRequest, post, slash
+from slack_requests import EXEC_USER, make_app, signed, url_verification_body
+
+make_rig = scenarios.make_rig  # the scenarios' fixtures, here too
+rig = scenarios.rig
+
+
+def test_connections_that_never_finish_their_headers_do_not_shut_slack_out(
+    rig: SlackRig,
+) -> None:
+    asking(rig)
+    loris = []
+    try:
+        for _ in range(100):
+            sock = socket.create_connection(("127.0.0.1", rig.port), timeout=5)
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
+            loris.append(sock)
+        time.sleep(0.3)
+        status, body = post(rig.port, slash(EXEC_USER, "list", response_url=rig.api.response_url()))
+        assert status == 200 and "Leadership team" in body
+        rig.click(blocks.ACTION_USE_DEFAULTS)  # a real prep goes on meanwhile
+        rig.wait_for(MeetingStatus.MATERIALS_READY)
+    finally:
+        for sock in loris:
+            sock.close()
+
+
+def _closed_within(sock: socket.socket, seconds: float, trickle: bool) -> bool:
+    deadline = time.monotonic() + seconds
+    sock.settimeout(0.2)
+    while time.monotonic() < deadline:
+        try:
+            if trickle:
+                sock.sendall(b"X")
+            if sock.recv(100) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def test_a_request_head_sent_a_byte_at_a_time_or_never_ended_is_cut_off() -> None:
+    with SlackApiServer() as slack:
+        stop = threading.Event()
+        app = make_app(slack.base_url, lambda app: None)
+        endpoint = run_http_endpoint(
+            slack_asgi_app(app, max_body_bytes=1024), "127.0.0.1", 0, stop, head_seconds=0.5
+        )
+        try:
+            for trickle in (False, True):
+                with socket.create_connection(("127.0.0.1", endpoint.port), timeout=5) as sock:
+                    sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                    assert _closed_within(sock, 3, trickle)
+            status, _ = post(endpoint.port, SlackRequest(*signed(url_verification_body())))
+            assert status == 200
+        finally:
+            stop.set()
+            endpoint.join(5)
