@@ -3,6 +3,7 @@ slow or failing Slack, peers that never finish. Real servers on 127.0.0.1, a rea
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ from exec_assistant.slack import blocks
 from exec_assistant.slack.http_endpoint import run_http_endpoint, slack_asgi_app
 
 from slack_api import SlackApiServer
-from slack_payloads import SlackRequest, post, slash
+from slack_payloads import SlackRequest, button, post, slash
 from slack_requests import EXEC_USER, make_app, signed, url_verification_body
 
 make_rig = scenarios.make_rig  # the scenarios' fixtures, here too
@@ -75,3 +76,23 @@ def test_a_request_head_sent_a_byte_at_a_time_or_never_ended_is_cut_off() -> Non
         finally:
             stop.set()
             endpoint.join(5)
+
+
+def test_a_refusal_says_its_fix_once(rig: SlackRig) -> None:
+    asking(rig)
+    answer = json.loads(rig.command("now Board of Directors"))["text"]
+    assert "no meeting matches" in answer and answer.count("Try /prep list.") == 1
+    rig.send(
+        button(
+            EXEC_USER,
+            blocks.ACTION_SKIP,
+            "mtg_0000000000000000",
+            channel=rig.dm,
+            message_ts=rig.thread_ts(),
+            response_url=rig.api.response_url("stale"),
+        )
+    )
+    [response] = rig.until(lambda: rig.api.responses, "the refusal")[0]
+    said = str(response.body["text"])
+    assert "mtg_0000000000000000" in said
+    assert said.count("exec-assistant meetings") == 1

@@ -144,7 +144,7 @@ class SlackListeners:
     def _say_problem(
         self, exc: ExecAssistantError, body: dict[str, Any], respond: Respond | None
     ) -> None:
-        text = str(exc) if not exc.hint else f"{exc} {exc.hint}"
+        text = str(exc)  # with its hint
         if respond is not None and body.get("response_url"):
             respond(text=blocks.notice(text).text, replace_original=False)
             return
@@ -537,7 +537,7 @@ class SlackListeners:
             else:
                 message = blocks.help_message()
         except ExecAssistantError as exc:
-            message = blocks.notice(f"{exc} {exc.hint}" if exc.hint else str(exc))
+            message = blocks.notice(str(exc))
         ack(text=message.text, blocks=message.blocks)
         log.info("slash command", extra={"verb": verb if verb in _VERBS else "help"})
 
@@ -588,8 +588,7 @@ class CommandRefused(ExecAssistantError):
 
 
 def _form_text(exc: ExecAssistantError) -> str:
-    text = f"{exc} {exc.hint}" if exc.hint else str(exc)
-    return text[:FORM_ERROR_LIMIT]
+    return str(exc)[:FORM_ERROR_LIMIT]
 
 
 def _ack_action(ack: Ack) -> None:
