@@ -526,6 +526,7 @@ def build_slack_app_for(
         follow_ups=FollowUps(runtime.deps),
         notes_reader=build_notes_reader(local, clock, secrets),
         private_providers=tuple(settings.private_providers),
+        download_seconds=settings.http_timeout_seconds,
     )
     return build_slack_app(
         client=slack.client,

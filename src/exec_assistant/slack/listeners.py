@@ -8,6 +8,7 @@ model) runs lazily: on a worker thread locally, as a second invocation on Lambda
 from __future__ import annotations
 
 import logging
+import time
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 NOTES_FILE_LIMIT_BYTES = 2 * 1024 * 1024
 """Notes are text: a file bigger than this is not notes (and is not downloaded)."""
 DOWNLOAD_TIMEOUT_SECONDS = 20.0
+"""The whole download of a notes file may take this long (not the silence between bytes:
+a host that sends a byte a second would hold the listener for ever)."""
+_DOWNLOAD_CHUNK = 64 * 1024
 FORM_ERROR_LIMIT = 300
 
 _COMMAND = "/prep"
@@ -78,6 +82,7 @@ class SlackDependencies:
     follow_ups: FollowUps | None = None
     notes_reader: NotesReader | None = None
     private_providers: tuple[str, ...] = ()
+    download_seconds: float = DOWNLOAD_TIMEOUT_SECONDS
 
 
 def register_listeners(deps: SlackDependencies) -> Callable[[App], None]:
@@ -483,8 +488,9 @@ class SlackListeners:
             url = str(info.get("url_private_download") or info.get("url_private") or "")
             if size > NOTES_FILE_LIMIT_BYTES:
                 raise NotesFileRefused(
-                    f"{name} is {size // 1024:,} KB; notes are text, at most "
-                    f"{NOTES_FILE_LIMIT_BYTES // 1024 // 1024} MB",
+                    f"{name} is {size:,} bytes; notes are text, at most "
+                    f"{NOTES_FILE_LIMIT_BYTES // 1024 // 1024} MB ({NOTES_FILE_LIMIT_BYTES:,} "
+                    "bytes)",
                     hint="Send the notes as a text or Markdown file, or paste them.",
                 )
             if not url.startswith(("https://", "http://")):
@@ -494,17 +500,29 @@ class SlackListeners:
 
     def _fetch(self, client: WebClient, url: str, name: str) -> bytes:
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+        seconds = self._deps.download_seconds
+        deadline = time.monotonic() + seconds
+        chunks: list[bytes] = []
+        size = 0
         try:
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-                data: bytes = response.read(NOTES_FILE_LIMIT_BYTES + 1)
+            # Each read waits at most this long: the deadline is checked between reads.
+            with urllib.request.urlopen(request, timeout=min(seconds, 5.0)) as response:
+                while piece := response.read1(_DOWNLOAD_CHUNK):
+                    size += len(piece)
+                    if size > NOTES_FILE_LIMIT_BYTES:
+                        raise NotesFileRefused(f"{name} is larger than a notes file can be")
+                    if time.monotonic() > deadline:
+                        raise NotesFileRefused(
+                            f"{name} did not download from Slack within {seconds:g} s",
+                            hint="Send it again, or paste the notes.",
+                        )
+                    chunks.append(piece)
         except OSError as exc:
             raise NotesFileRefused(
                 f"could not download {name} from Slack: {getattr(exc, 'reason', exc)}",
                 hint="Send it again, or paste the notes.",
             ) from None
-        if len(data) > NOTES_FILE_LIMIT_BYTES:
-            raise NotesFileRefused(f"{name} is larger than a notes file can be")
-        return data
+        return b"".join(chunks)
 
     # --- the slash command -----------------------------------------------------------------
 
