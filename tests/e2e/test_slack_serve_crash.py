@@ -150,6 +150,7 @@ def test_serve_killed_while_slack_holds_the_pack_sends_it_once_after_restart(
             logged = "".join(p.read_text() for p in sorted(tmp_path.glob("serve-*.err")))
             assert "slack request" in logged  # logged at INFO (-v)
             assert "Leadership team" not in logged  # ids and counts only, never a title
+            assert "will be unused" not in logged  # no warning about the token the client has
         finally:
             for process in processes:
                 if process.poll() is None:
