@@ -92,6 +92,7 @@ class _File:
     user: str
     mimetype: str = "text/plain"
     uploaded: bool = False
+    download_url: str | None = None
 
 
 @dataclass
@@ -231,8 +232,10 @@ class SlackApiServer:
         user: str,
         thread_ts: str | None = None,
         mimetype: str = "text/plain",
+        download_url: str | None = None,
     ) -> dict[str, Any]:
-        """A file the user shared into the channel/thread; returns its `files.info` object."""
+        """A file the user shared into the channel/thread; returns its `files.info` object.
+        `download_url` serves its bytes from elsewhere (a slow or stuck file host)."""
         with self._state.lock:
             file = _File(
                 id=f"F{next(self._state.counter):08d}",
@@ -242,6 +245,7 @@ class SlackApiServer:
                 user=user,
                 mimetype=mimetype,
                 uploaded=True,
+                download_url=download_url,
             )
             self._state.files[file.id] = file
             described = self._describe(file)
@@ -557,7 +561,8 @@ class SlackApiServer:
             "size": len(file.content),
             "user": file.user,
             "url_private": url,
-            "url_private_download": f"{url.rsplit('/', 1)[0]}/download/{file.name}",
+            "url_private_download": file.download_url
+            or f"{url.rsplit('/', 1)[0]}/download/{file.name}",
         }
 
     # ---- state helpers (under the lock) -------------------------------------------------

@@ -526,6 +526,7 @@ def slack_dependencies(
         follow_ups=FollowUps(prep),
         notes_reader=build_notes_reader(local, clock, secrets),
         private_providers=tuple(settings.private_providers),
+        download_seconds=settings.http_timeout_seconds,
     )
 
 

@@ -173,7 +173,7 @@ RigFactory = Callable[..., SlackRig]
 def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
     with ExitStack() as stack:
 
-        def make(rules: str = "response_timeout_hours: 0.01\n") -> SlackRig:
+        def make(rules: str = "response_timeout_hours: 0.01\n", **more: Any) -> SlackRig:
             api = stack.enter_context(SlackApiServer())
             config = tmp_path / "config"
             config.mkdir(exist_ok=True)
@@ -190,6 +190,7 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
                     "calendars": [str(calendar)],
                     "slack_user_id": EXEC_USER,
                     "slack_api_url": api.base_url,
+                    **more,
                 }
             )
             secrets = EnvSecretStore(

@@ -3,6 +3,7 @@ Socket Mode with the same listeners and middleware."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -40,6 +41,9 @@ def build_slack_app(
     """
     if signing_secret is not None and not signing_secret:
         raise ValueError("a Slack App needs its signing secret (SLACK_SIGNING_SECRET)")
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _ClientTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_ClientTokenNotice())
     app = App(
         client=client,
         signing_secret=signing_secret or "",
@@ -55,6 +59,15 @@ def build_slack_app(
     # which Slack retries (HTTP) or leaves unacknowledged (Socket Mode) until it gives up.
     app.event(re.compile(".*"))(_ignore_event)
     return app
+
+
+class _ClientTokenNotice(logging.Filter):
+    """Drops Bolt's warning that SLACK_BOT_TOKEN, which it reads from the environment on its
+    own, is unused beside `client`: the client is built from that very token, and the
+    warning would greet every `serve`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def _ignore_event() -> None:

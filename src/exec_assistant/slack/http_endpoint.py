@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import h11
 import uvicorn
 from slack_bolt import App
 from slack_bolt.response import BoltResponse
@@ -23,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.slack.incoming import MalformedSlackRequest, parse_slack_request
@@ -31,6 +33,9 @@ from exec_assistant.slack.middleware import request_kind
 SLACK_EVENTS_PATH = "/slack/events"
 BODY_SECONDS = 10.0
 """The longest a client may take to send a body: a trickle that never ends gets 408."""
+HEAD_SECONDS = 10.0
+"""The longest a connection may take to send a request's line and headers before it is
+closed: connections that never finish them (slow-loris) would otherwise stay open for ever."""
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +135,68 @@ class RunningEndpoint:
         self.thread.join(timeout)
 
 
+def _head_deadline_protocol(head_seconds: float) -> type[H11Protocol]:
+    """uvicorn's HTTP/1.1 protocol, with a deadline for each request's head."""
+
+    class HeadDeadlineProtocol(H11Protocol):
+        """Closes a connection that has not sent a whole request head (line and headers)
+        within `head_seconds` of opening, or of its previous response. uvicorn's own
+        keep-alive timer stops at the first byte, so a head sent a byte at a time, or never
+        ended, would hold the connection for ever."""
+
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self._arm_head_timer()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm_head_timer()
+
+        def on_response_complete(self) -> None:
+            self._arm_head_timer()  # before: the next pipelined request may disarm it
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_head_timer()
+            super().connection_lost(exc)
+
+        def _arm_head_timer(self) -> None:
+            self._disarm_head_timer()
+            self._head_timer = self.loop.call_later(head_seconds, self._head_too_slow)
+
+        def _disarm_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_too_slow(self) -> None:
+            self._head_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeadDeadlineProtocol
+
+
 def run_http_endpoint(
-    asgi_app: ASGIApp, host: str, port: int, stop: threading.Event
+    asgi_app: ASGIApp,
+    host: str,
+    port: int,
+    stop: threading.Event,
+    *,
+    head_seconds: float = HEAD_SECONDS,
 ) -> RunningEndpoint:
     """Serve `asgi_app` on host:port (0: a free port, see `.port`) on a daemon thread, and
     return once it accepts connections. Setting `stop` stops it within a fraction of a
     second when idle (a request still running is given a second more). A port already in
-    use is a ConfigError naming it."""
+    use is a ConfigError naming it.
+
+    No limit on connections: uvicorn counts idle ones toward it, so a few dozen that never
+    finish their headers would turn every Slack request away with 503. Instead each
+    connection must send a request's head within `head_seconds`, and its body within
+    BODY_SECONDS."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -158,7 +218,7 @@ def run_http_endpoint(
         lifespan="off",
         timeout_keep_alive=5,
         timeout_graceful_shutdown=1,
-        limit_concurrency=64,
+        http=_head_deadline_protocol(head_seconds),
     )
     server = uvicorn.Server(config)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 NOTES_FILE_LIMIT_BYTES = 2 * 1024 * 1024
 """Notes are text: a file bigger than this is not notes (and is not downloaded)."""
 DOWNLOAD_TIMEOUT_SECONDS = 20.0
+"""The whole download of a notes file may take this long (not the silence between bytes:
+a host that sends a byte a second would hold the listener for ever)."""
+_DOWNLOAD_CHUNK = 64 * 1024
 FORM_ERROR_LIMIT = 300
 
 _COMMAND = "/prep"
@@ -79,6 +83,7 @@ class SlackDependencies:
     follow_ups: FollowUps | None = None
     notes_reader: NotesReader | None = None
     private_providers: tuple[str, ...] = ()
+    download_seconds: float = DOWNLOAD_TIMEOUT_SECONDS
 
 
 def _meeting_id(body: dict[str, Any]) -> str:
@@ -121,7 +126,7 @@ class SlackTurns:
     def _say_problem(
         self, exc: ExecAssistantError, body: dict[str, Any], respond: Respond | None
     ) -> None:
-        text = str(exc) if not exc.hint else f"{exc} {exc.hint}"
+        text = str(exc)  # with its hint
         if respond is not None and body.get("response_url"):
             respond(text=blocks.notice(text).text, replace_original=False)
             return
@@ -458,8 +463,9 @@ class SlackTurns:
             url = str(info.get("url_private_download") or info.get("url_private") or "")
             if size > NOTES_FILE_LIMIT_BYTES:
                 raise NotesFileRefused(
-                    f"{name} is {size // 1024:,} KB; notes are text, at most "
-                    f"{NOTES_FILE_LIMIT_BYTES // 1024 // 1024} MB",
+                    f"{name} is {size:,} bytes; notes are text, at most "
+                    f"{NOTES_FILE_LIMIT_BYTES // 1024 // 1024} MB ({NOTES_FILE_LIMIT_BYTES:,} "
+                    "bytes)",
                     hint="Send the notes as a text or Markdown file, or paste them.",
                 )
             if not url.startswith(("https://", "http://")):
@@ -469,17 +475,29 @@ class SlackTurns:
 
     def _fetch(self, client: WebClient, url: str, name: str) -> bytes:
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+        seconds = self._deps.download_seconds
+        deadline = time.monotonic() + seconds
+        chunks: list[bytes] = []
+        size = 0
         try:
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-                data: bytes = response.read(NOTES_FILE_LIMIT_BYTES + 1)
+            # Each read waits at most this long: the deadline is checked between reads.
+            with urllib.request.urlopen(request, timeout=min(seconds, 5.0)) as response:
+                while piece := response.read1(_DOWNLOAD_CHUNK):
+                    size += len(piece)
+                    if size > NOTES_FILE_LIMIT_BYTES:
+                        raise NotesFileRefused(f"{name} is larger than a notes file can be")
+                    if time.monotonic() > deadline:
+                        raise NotesFileRefused(
+                            f"{name} did not download from Slack within {seconds:g} s",
+                            hint="Send it again, or paste the notes.",
+                        )
+                    chunks.append(piece)
         except OSError as exc:
             raise NotesFileRefused(
                 f"could not download {name} from Slack: {getattr(exc, 'reason', exc)}",
                 hint="Send it again, or paste the notes.",
             ) from None
-        if len(data) > NOTES_FILE_LIMIT_BYTES:
-            raise NotesFileRefused(f"{name} is larger than a notes file can be")
-        return data
+        return b"".join(chunks)
 
     # --- the slash command -----------------------------------------------------------------
 
@@ -512,7 +530,7 @@ class SlackTurns:
             else:
                 message = blocks.help_message()
         except ExecAssistantError as exc:
-            message = blocks.notice(f"{exc} {exc.hint}" if exc.hint else str(exc))
+            message = blocks.notice(str(exc))
         ack(text=message.text, blocks=message.blocks)
         log.info("slash command", extra={"verb": verb if verb in _VERBS else "help"})
 
@@ -576,5 +594,4 @@ class CommandRefused(ExecAssistantError):
 
 
 def _form_text(exc: ExecAssistantError) -> str:
-    text = f"{exc} {exc.hint}" if exc.hint else str(exc)
-    return text[:FORM_ERROR_LIMIT]
+    return str(exc)[:FORM_ERROR_LIMIT]
