@@ -103,7 +103,8 @@ class SlackRig:
         return start_prep(self.local.meetings, self.runtime.engine, self.meeting(title)).workflow_id
 
     def wait_for(self, status: MeetingStatus, title: str = "Leadership team") -> Meeting:
-        return self.until(lambda: self.meeting(title).status == status, f"status {status}")[0]
+        self.until(lambda: self.meeting(title).status == status, f"status {status}")
+        return self.meeting(title)
 
     def until(self, check: Callable[[], Any], what: str, seconds: float = 20) -> list[Any]:
         deadline = time.monotonic() + seconds
@@ -579,3 +580,33 @@ def test_prep_actions_for_a_mentioned_person_lists_what_they_owe(rig: SlackRig) 
     marcus = rig.command("actions <@UMARCUS01|marcus>")
     assert "Book the offsite" in marcus and "Send the revised budget" not in marcus
     assert "Book the offsite" in rig.command("actions Marcus")
+
+
+def test_a_revoked_token_fails_the_prep_at_once_with_the_fix_not_retried_in_a_loop(
+    rig: SlackRig,
+) -> None:
+    rig.api.revoke()
+    rig.write(rig.leadership(datetime.now(UTC) + timedelta(minutes=110)))
+    rig.start()
+    failed = rig.wait_for(MeetingStatus.FAILED)
+    assert failed.prep_error is not None
+    assert "token_revoked" in failed.prep_error and "SLACK_BOT_TOKEN" in failed.prep_error
+    assert rig.api.bot_token not in failed.prep_error
+    tried = [c for c in rig.api.calls() if c.method != "auth.test"]
+    assert len(tried) == 1, [c.method for c in tried]  # one try: a retry gets the same answer
+    assert failed.retry_at is not None  # a later attempt, once the token may be fixed
+
+
+def test_a_button_from_an_old_message_is_answered_not_left_with_an_error(
+    rig: SlackRig,
+) -> None:
+    asking(rig)
+    rig.click("a_button_of_an_older_version")
+    rig.until(lambda: rig.api.responses, "the answer to the click")
+    assert "older version" in str(rig.api.responses[-1].body)
+
+
+def test_prep_commands_in_quotes_are_understood(rig: SlackRig) -> None:
+    asking(rig)
+    assert "Leadership team" in rig.command('"list"')
+    assert "already" in rig.command("“now” “Leadership”")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from exec_assistant.slack.middleware import AllowListMiddleware, EventDedupeMiddleware
@@ -58,6 +58,8 @@ def build_slack_app(
     # Last, so it matches only what no listener took: Bolt answers an unmatched event 404,
     # which Slack retries (HTTP) or leaves unacknowledged (Socket Mode) until it gives up.
     app.event(re.compile(".*"))(_ignore_event)
+    app.action(re.compile(".*"))(_stale_button)
+    app.view(re.compile(".*"))(_stale_form)
     return app
 
 
@@ -68,6 +70,23 @@ class _ClientTokenNotice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "`token` will be unused" not in record.getMessage()
+
+
+STALE_TEXT = (
+    "That button is from an older version of this message and does nothing now; "
+    "/prep list shows your meetings as they stand."
+)
+
+
+def _stale_button(ack: Ack, respond: Respond) -> None:
+    """A button no listener takes (left in an old message): acknowledged, and said so,
+    instead of the error mark Slack shows for an unanswered click."""
+    ack()
+    respond(text=STALE_TEXT, replace_original=False, response_type="ephemeral")
+
+
+def _stale_form(ack: Ack) -> None:
+    ack()
 
 
 def _ignore_event() -> None:

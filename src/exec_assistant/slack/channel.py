@@ -85,6 +85,7 @@ class SlackChatChannel:
         self._documents = documents
         self._clock = clock
         self._lock = threading.RLock()
+        self._digest_lock = threading.Lock()
         self._dm: str | None = None
         self._posted: dict[str, str] = {}
         """Keys this process posted, and the ts of each."""
@@ -291,7 +292,12 @@ class SlackChatChannel:
     # ---- the digest ---------------------------------------------------------------------
 
     def _add_to_digest(self, meeting: Meeting, meeting_type: MeetingType) -> None:
-        """The meeting joins today's digest: posted once, then updated in place."""
+        """The meeting joins today's digest: posted once, then updated in place. One at a
+        time: two preps asking at once would each read the entries and keep only theirs."""
+        with self._digest_lock:
+            self._add_to_digest_now(meeting, meeting_type)
+
+    def _add_to_digest_now(self, meeting: Meeting, meeting_type: MeetingType) -> None:
         day = self._clock.now().astimezone(self._zone).date()
         topic = DIGEST_TOPIC.format(day=day.isoformat())
         doing = f"updating the digest of {day.isoformat()}"

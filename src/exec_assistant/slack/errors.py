@@ -43,6 +43,25 @@ _CAUSES = {
 }
 
 
+_PERMANENT = frozenset(
+    {
+        "token_revoked",
+        "token_expired",
+        "invalid_auth",
+        "account_inactive",
+        "not_authed",
+        "not_allowed_token_type",
+        "missing_scope",
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+    }
+)
+"""Refusals that the same request, tried again in a few seconds, gets again."""
+
+
 class SlackUnavailable(ExecAssistantError):
     """Slack refused or could not be reached. The message names Slack's error code, what it
     means and what to do; it never holds a token."""
@@ -65,7 +84,8 @@ class SlackUnavailable(ExecAssistantError):
                 )
             else:
                 cause = _CAUSES.get(code, "see https://api.slack.com/methods for what it means")
-            return cls(f"Slack refused {doing}: {code}: {cause}", code=code)
+            kind = ChannelRefused if code in _PERMANENT else cls
+            return kind(f"Slack refused {doing}: {code}: {cause}", code=code)
         # A connection error, a time-out, a malformed answer: never the request itself, which
         # can carry the token in its headers.
         return cls(
@@ -99,3 +119,9 @@ def _header_or_field(exc: SlackApiError, name: str) -> str | None:
     ):
         return value
     return None
+
+
+class ChannelRefused(SlackUnavailable):
+    """Slack refused for a reason a retry in seconds does not fix (a revoked token, a user
+    the app may not message): the workflow spec's CHANNEL_REFUSED error, by this class's
+    name, so the state is not retried at once and the prep fails over to a later attempt."""

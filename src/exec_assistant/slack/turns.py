@@ -504,7 +504,7 @@ class SlackTurns:
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """/prep list | now <meeting> | notes <meeting> | actions [@owner] | decisions | help"""
         deps = self._deps
-        words = str(body.get("text") or "").strip().split(maxsplit=1)
+        words = _unquoted(str(body.get("text") or "")).split(maxsplit=1)
         verb = words[0].lower() if words else "help"
         rest = words[1].strip() if len(words) > 1 else ""
         now = deps.clock.now()
@@ -591,6 +591,14 @@ class NotesFileRefused(ExecAssistantError):
 
 class CommandRefused(ExecAssistantError):
     pass
+
+
+_QUOTES = str.maketrans({q: " " for q in '"“”`'})
+
+
+def _unquoted(text: str) -> str:
+    """/prep "now" "Leadership": quotes around the words are not part of them."""
+    return " ".join(text.translate(_QUOTES).split())
 
 
 def _form_text(exc: ExecAssistantError) -> str:

@@ -288,6 +288,13 @@ and is retried; asking at the keyboard has no limit, a person takes their time."
 OUTSIDE_RETRY = Retry((TASK_FAILED, TIMEOUT), interval_seconds=2, max_attempts=3, backoff_rate=2)
 """For every state that talks to the outside (a chat channel, the documents, the stores): a
 network error or a busy peer is retried 2, 4 and 8 s later before the state fails."""
+CHANNEL_REFUSED = "ChannelRefused"
+"""The error of a chat channel that refused for a reason a retry in seconds does not fix (a
+revoked token, a conversation the app may not post to): raised as an exception of this
+class name, as Step Functions names a task's errors."""
+REFUSED_NOT_RETRIED = Retry((CHANNEL_REFUSED,), interval_seconds=1, max_attempts=0, backoff_rate=1)
+"""First, so that it matches before OUTSIDE_RETRY: the state fails at once, and the prep is
+recorded as failed with the reason, to be tried again with a fresh attempt later."""
 ON_FAILURE = (Catch((ALL_ERRORS,), RECORD_FAILURE),)
 """A state that still fails after its retries makes the prep visible as failed, with the
 reason, to be retried later with a fresh attempt."""
@@ -333,7 +340,7 @@ def _task(
         output_model=output_model,
         result_path=result_path,
         next=next_state,
-        retry=(retry,),
+        retry=(REFUSED_NOT_RETRIED, retry),
         catch=ON_FAILURE,
         **more,
     )
