@@ -82,6 +82,32 @@ def interaction(payload: dict[str, Any], **signing: Any) -> SlackRequest:
     return _signed(body, "application/x-www-form-urlencoded", **signing)
 
 
+def button_payload(
+    user: str, action_id: str, value: str, *, channel: str, message_ts: str, response_url: str
+) -> dict[str, Any]:
+    """The `block_actions` payload of a click on one of the app's buttons."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "api_app_id": APP,
+        "trigger_id": _next("trig."),
+        "container": {"type": "message", "channel_id": channel, "message_ts": message_ts},
+        "channel": {"id": channel},
+        "message": {"ts": message_ts, "type": "message"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "actions",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
 def button(
     user: str,
     action_id: str,
@@ -92,29 +118,10 @@ def button(
     response_url: str,
     **signing: Any,
 ) -> SlackRequest:
-    return interaction(
-        {
-            "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": user},
-            "api_app_id": APP,
-            "trigger_id": _next("trig."),
-            "container": {"type": "message", "channel_id": channel, "message_ts": message_ts},
-            "channel": {"id": channel},
-            "message": {"ts": message_ts, "type": "message"},
-            "response_url": response_url,
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "actions",
-                    "value": value,
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        },
-        **signing,
+    payload = button_payload(
+        user, action_id, value, channel=channel, message_ts=message_ts, response_url=response_url
     )
+    return interaction(payload, **signing)
 
 
 def view_submission(

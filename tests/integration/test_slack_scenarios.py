@@ -38,6 +38,7 @@ from slack_api import SlackApiServer
 from slack_payloads import (
     SlackRequest,
     button,
+    button_payload,
     dm_message,
     post,
     slash,
@@ -52,6 +53,7 @@ from slack_requests import (
     ReinvokingLambdaClient,
     api_gateway_event,
 )
+from socket_mode_server import SocketModeServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIORITIES = "What are your top priorities for the team this week?"
@@ -174,8 +176,17 @@ RigFactory = Callable[..., SlackRig]
 def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
     with ExitStack() as stack:
 
-        def make(rules: str = "response_timeout_hours: 0.01\n", **more: Any) -> SlackRig:
-            api = stack.enter_context(SlackApiServer())
+        def make(
+            rules: str = "response_timeout_hours: 0.01\n",
+            *,
+            socket: SocketModeServer | None = None,
+            **more: Any,
+        ) -> SlackRig:
+            """Slack's requests over HTTP (signed), or over Socket Mode through `socket`
+            (no signing secret at all)."""
+            api = stack.enter_context(
+                SlackApiServer(ws_url=socket.url if socket is not None else None)
+            )
             config = tmp_path / "config"
             config.mkdir(exist_ok=True)
             (config / "notification_rules.yaml").write_text(rules)
@@ -194,9 +205,12 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
                     **more,
                 }
             )
-            secrets = EnvSecretStore(
-                {"SLACK_BOT_TOKEN": api.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
-            )
+            given = {"SLACK_BOT_TOKEN": api.bot_token}
+            if socket is None:
+                given["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
+            else:
+                given["SLACK_APP_TOKEN"] = api.app_token
+            secrets = EnvSecretStore(given)
             clock = ShiftedClock()
             local = build_local(settings, command="test", exclusive=True)
             stack.callback(local.close)
@@ -207,11 +221,11 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
             )
             runtime.engine.launch()
             stack.callback(runtime.engine.shutdown)
-            served = stack.enter_context(
-                serving_slack(SlackServing(http_port=0), local, runtime, slack, secrets)
+            serving = (
+                SlackServing(http_port=0) if socket is None else SlackServing(socket_mode=True)
             )
-            assert served.url is not None
-            port = int(served.url.rsplit(":", 1)[1].split("/")[0])
+            served = stack.enter_context(serving_slack(serving, local, runtime, slack, secrets))
+            port = int(served.url.rsplit(":", 1)[1].split("/")[0]) if served.url else 0
             return SlackRig(local, runtime, slack, api, port, calendar, clock)
 
         yield make
@@ -610,3 +624,74 @@ def test_prep_commands_in_quotes_are_understood(rig: SlackRig) -> None:
     asking(rig)
     assert "Leadership team" in rig.command('"list"')
     assert "already" in rig.command("“now” “Leadership”")
+
+
+def test_over_socket_mode_the_same_buttons_drive_the_prep(make_rig: RigFactory) -> None:
+    """No public URL and no signing secret: Slack's requests arrive as envelopes on the app's
+    own WebSocket, each acked by its envelope id, and reach the same listeners."""
+    with SocketModeServer() as socket:
+        rig = make_rig(socket=socket)
+        rig.until(lambda: socket.connections, "the Socket Mode connection")
+        workflow_id = asking(rig)
+        click = button_payload(
+            EXEC_USER,
+            blocks.ACTION_USE_DEFAULTS,
+            rig.meeting().meeting_id,
+            channel=rig.dm,
+            message_ts=rig.thread_ts(),
+            response_url=rig.api.response_url("socket"),
+        )
+        socket.send(
+            {
+                "envelope_id": "env-1",
+                "type": "interactive",
+                "accepts_response_payload": False,
+                "payload": click,
+            }
+        )
+        assert socket.ack()["envelope_id"] == "env-1"
+        assert rig.runtime.engine.result(workflow_id).outcome == "done"
+        rig.until(lambda: rig.api.uploaded(), "the pack in the thread")
+
+
+def test_prep_now_for_the_next_instance_of_a_series_starts_from_last_time_s_answers(
+    rig: SlackRig,
+) -> None:
+    start = datetime.now(UTC) + timedelta(minutes=110)
+    weekly = vevent(
+        "lt-series@test",
+        "Leadership team",
+        stamp(start),
+        stamp(start + timedelta(minutes=60)),
+        tz=None,
+        attendees=LEADERS,
+        extra=["RRULE:FREQ=DAILY;COUNT=2"],
+    )
+    rig.write(weekly)
+    first, second = sorted(
+        rig.local.meetings.list_between(start - timedelta(hours=1), start + timedelta(days=2)),
+        key=lambda m: m.start,
+    )
+    assert first.series_id == second.series_id
+    done = start_prep(rig.local.meetings, rig.runtime.engine, first).workflow_id
+    rig.until(lambda: rig.local.chat_threads.get(first.meeting_id), "the first notification")
+    rig.click(blocks.ACTION_PREP_NOW)
+    view = rig.modal(blocks.VIEW_ANSWERS)
+    rig.submit(view, text_values({"q1": "Close the capacity plan"}, view))
+    rig.runtime.engine.result(done)
+
+    start_prep(rig.local.meetings, rig.runtime.engine, second)
+    thread = rig.until(lambda: rig.local.chat_threads.get(second.meeting_id), "the second")[0]
+    rig.send(
+        button(
+            EXEC_USER,
+            blocks.ACTION_PREP_NOW,
+            second.meeting_id,
+            channel=rig.dm,
+            message_ts=thread.ts,
+            response_url=rig.api.response_url("second"),
+        )
+    )
+    rig.until(lambda: len(rig.api.views()) == 2, "the second form")
+    [q1] = [b for b in rig.api.views()[-1]["blocks"] if b.get("block_id") == "q1"]
+    assert q1["element"]["initial_value"] == "Close the capacity plan"
