@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from exec_assistant.domain.models import (
@@ -13,6 +15,7 @@ from exec_assistant.domain.models import (
     ModelCall,
     ResponseStatus,
 )
+from exec_assistant.settings import Settings, load_settings
 
 NEW_YORK = ZoneInfo("America/New_York")
 EXEC = "jordan.lee@northwind.example"
@@ -204,3 +207,23 @@ def model_call(
         at=at,
         outcome=outcome,
     )
+
+
+EXAMPLE_CONTEXT = Path(__file__).resolve().parents[1] / "examples" / "context"
+
+
+def rig_settings(tmp_path: Path, config: Path, calendar: Path, **more: Any) -> Settings:
+    """The settings of a test's own assistant: its data folder under `tmp_path`, the given
+    config folder and calendar, the example context, the executive in New York."""
+    settings, _ = load_settings(
+        {
+            "home": tmp_path / "data",
+            "config_dir": config,
+            "user_email": EXEC,
+            "timezone": "America/New_York",
+            "context_dir": EXAMPLE_CONTEXT,
+            "calendars": [str(calendar)],
+            **more,
+        }
+    )
+    return settings

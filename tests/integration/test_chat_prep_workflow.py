@@ -27,11 +27,9 @@ from exec_assistant.services.conversation import (
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.preps import start_prep
 from exec_assistant.services.tick import TickDependencies, Ticker
-from exec_assistant.settings import load_settings
 
-from factories import EXEC, LEADERS, calendar_text, stamp, vevent
+from factories import LEADERS, calendar_text, rig_settings, stamp, vevent
 
-ROOT = Path(__file__).resolve().parents[2]
 PRIORITIES = "What are your top priorities for the team this week?"
 
 
@@ -113,16 +111,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
             )
         )
     )
-    settings, _ = load_settings(
-        {
-            "home": tmp_path / "data",
-            "config_dir": config,
-            "user_email": EXEC,
-            "timezone": "America/New_York",
-            "context_dir": ROOT / "examples" / "context",
-            "calendars": [str(calendar)],
-        }
-    )
+    settings = rig_settings(tmp_path, config, calendar)
     local = build_local(settings, command="test", exclusive=True)
     outbox = tmp_path / "outbox.jsonl"
     clock = SystemClock()

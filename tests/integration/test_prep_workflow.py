@@ -23,7 +23,6 @@ from exec_assistant.ports import ChatChannel, Clock, PrepRunState
 from exec_assistant.services.answers import submit_answers
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.preps import prep_request, start_prep
-from exec_assistant.settings import load_settings
 from exec_assistant.workflows.spec import (
     MEETING_PREP,
     SEND_MATERIALS,
@@ -32,9 +31,7 @@ from exec_assistant.workflows.spec import (
     WorkflowSpec,
 )
 
-from factories import EXEC, LEADERS, calendar_text, stamp, vevent
-
-ROOT = Path(__file__).resolve().parents[2]
+from factories import LEADERS, calendar_text, rig_settings, stamp, vevent
 
 
 @dataclass
@@ -123,16 +120,7 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
         )
         calendar = tmp_path / "calendar.ics"
         calendar.write_text(calendar_text())
-        settings, _ = load_settings(
-            {
-                "home": tmp_path / "data",
-                "config_dir": config,
-                "user_email": EXEC,
-                "timezone": "America/New_York",
-                "context_dir": ROOT / "examples" / "context",
-                "calendars": [str(calendar)],
-            }
-        )
+        settings = rig_settings(tmp_path, config, calendar)
         local = build_local(settings, command="test", exclusive=True)
         outbox = tmp_path / "outbox.jsonl"
         the_clock = clock or SystemClock()

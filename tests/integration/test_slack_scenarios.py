@@ -29,11 +29,10 @@ from exec_assistant.handlers.slack_webhook import make_handler
 from exec_assistant.ports import PrepRunState
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.preps import start_prep
-from exec_assistant.settings import load_settings
 from exec_assistant.slack import blocks
 from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app
 
-from factories import EXEC, LEADERS, calendar_text, person, stamp, vevent
+from factories import LEADERS, calendar_text, person, rig_settings, stamp, vevent
 from slack_api import SlackApiServer
 from slack_payloads import (
     SlackRequest,
@@ -55,7 +54,6 @@ from slack_requests import (
 )
 from socket_mode_server import SocketModeServer
 
-ROOT = Path(__file__).resolve().parents[2]
 PRIORITIES = "What are your top priorities for the team this week?"
 
 
@@ -192,18 +190,13 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
             (config / "notification_rules.yaml").write_text(rules)
             calendar = tmp_path / "calendar.ics"
             calendar.write_text(calendar_text())
-            settings, _ = load_settings(
-                {
-                    "home": tmp_path / "data",
-                    "config_dir": config,
-                    "user_email": EXEC,
-                    "timezone": "America/New_York",
-                    "context_dir": ROOT / "examples" / "context",
-                    "calendars": [str(calendar)],
-                    "slack_user_id": EXEC_USER,
-                    "slack_api_url": api.base_url,
-                    **more,
-                }
+            settings = rig_settings(
+                tmp_path,
+                config,
+                calendar,
+                slack_user_id=EXEC_USER,
+                slack_api_url=api.base_url,
+                **more,
             )
             given = {"SLACK_BOT_TOKEN": api.bot_token}
             if socket is None:
