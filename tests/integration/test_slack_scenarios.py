@@ -409,7 +409,7 @@ def test_notes_in_the_thread_come_back_for_acceptance_and_count_only_once_accept
     rig.until(lambda: rig.said("Accept"), "the notes result")
     result = rig.thread()[-1]
     assert "Send the revised budget" in str(result["blocks"])
-    assert "priya.raman" in str(result["blocks"]) and "20 Dec 2026" in str(result["blocks"])
+    assert "Priya Raman" in str(result["blocks"]) and "20 Dec 2026" in str(result["blocks"])
     assert "Nothing" in rig.command("actions") or "Send the revised budget" not in rig.command(
         "actions"
     )

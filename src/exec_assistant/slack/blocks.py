@@ -341,8 +341,10 @@ def notes_request(meeting: Meeting) -> Message:
     )
 
 
-def _item_line(item: ActionItem) -> str:
-    who = escape(item.owner, limit=200) if item.owner else "no owner yet"
+def _item_line(item: ActionItem, names: dict[str, str] | None = None) -> str:
+    """The item with its owner as a person reads them: an attendee by name, not address."""
+    owner = (names or {}).get((item.owner or "").lower(), item.owner)
+    who = escape(owner, limit=200) if owner else "no owner yet"
     due = f", due {item.due:%a %d %b %Y}" if item.due else ""
     return f"• {escape(item.text, limit=800)} — {who}{due}"
 
@@ -357,7 +359,8 @@ def notes_result(result: NotesResult, zone: ZoneInfo, *, accepted: bool) -> Mess
             "Decisions", (f"• {escape(d.text, limit=800)}" for d in result.decisions)
         )
     if result.action_items:
-        body += sections_of("Action items", (_item_line(i) for i in result.action_items))
+        names = {a.email.lower(): a.display_name for a in meeting.attendees}
+        body += sections_of("Action items", (_item_line(i, names) for i in result.action_items))
     if result.closed_elsewhere:
         body += sections_of("Marked done", (_item_line(i) for i in result.closed_elsewhere))
     if not (result.decisions or result.action_items):
