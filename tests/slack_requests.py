@@ -213,3 +213,29 @@ def make_app(
         process_before_response=process_before_response,
         clock=clock,
     )
+
+
+@dataclass
+class RecordingListeners:
+    """Listeners for tests of the ways the App is served: DM messages recorded; `/prep`
+    acked at once ("working on it") and then, lazily, `slow_seconds` of work."""
+
+    slow_seconds: float
+    messages: list[str] = field(default_factory=list)
+    lazy_runs: list[str] = field(default_factory=list)
+    slow_done: threading.Event = field(default_factory=threading.Event)
+
+    def register(self, app: Any) -> None:
+        @app.event("message")
+        def on_message(event: dict[str, Any]) -> None:
+            self.messages.append(event["text"])
+
+        def ack_now(ack: Any) -> None:
+            ack(text="working on it")
+
+        def slow_work(command: dict[str, Any]) -> None:
+            time.sleep(self.slow_seconds)
+            self.lazy_runs.append(command["text"])
+            self.slow_done.set()
+
+        app.command("/prep")(ack=ack_now, lazy=[slow_work])

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from slack_bolt import App
 
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.slack.http_endpoint import (
@@ -26,6 +25,7 @@ from slack_api import SlackApiServer
 from slack_requests import (
     FORM,
     STRANGER,
+    RecordingListeners,
     command_body,
     event_body,
     make_app,
@@ -59,31 +59,16 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    messages: list[str] = []
-    slow_done = threading.Event()
-
-    def register(app: App) -> None:
-        @app.event("message")
-        def on_message(event: dict[str, Any]) -> None:
-            messages.append(event["text"])
-
-        def ack_now(ack: Any) -> None:
-            ack(text="working on it")
-
-        def slow_work(command: dict[str, Any]) -> None:
-            time.sleep(3.5)
-            slow_done.set()
-
-        app.command("/prep")(ack=ack_now, lazy=[slow_work])
+    listeners = RecordingListeners(slow_seconds=3.5)
 
     with SlackApiServer() as slack:
-        app = make_app(slack.base_url, register)
+        app = make_app(slack.base_url, listeners.register)
         stop = threading.Event()
         endpoint = run_http_endpoint(
             slack_asgi_app(app, max_body_bytes=LIMIT), "127.0.0.1", 0, stop
         )
         try:
-            yield Served(endpoint, slack, messages, slow_done)
+            yield Served(endpoint, slack, listeners.messages, listeners.slow_done)
         finally:
             stop.set()
             endpoint.join(5)

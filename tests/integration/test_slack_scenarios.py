@@ -688,3 +688,11 @@ def test_prep_now_for_the_next_instance_of_a_series_starts_from_last_time_s_answ
     rig.until(lambda: len(rig.api.views()) == 2, "the second form")
     [q1] = [b for b in rig.api.views()[-1]["blocks"] if b.get("block_id") == "q1"]
     assert q1["element"]["initial_value"] == "Close the capacity plan"
+
+
+def test_prep_now_for_a_skipped_meeting_says_so_and_starts_nothing(rig: SlackRig) -> None:
+    asking(rig)
+    rig.click(blocks.ACTION_SKIP)
+    rig.wait_for(MeetingStatus.SKIPPED)
+    assert "is skipped: nothing is prepared" in rig.command("now Leadership")
+    assert rig.meeting().status == MeetingStatus.SKIPPED

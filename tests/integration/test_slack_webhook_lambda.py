@@ -21,6 +21,7 @@ from slack_requests import (
     FORM,
     STRANGER,
     LambdaContext,
+    RecordingListeners,
     ReinvokingLambdaClient,
     api_gateway_event,
     command_body,
@@ -53,36 +54,26 @@ class Function:
 
 @pytest.fixture
 def function() -> Iterator[Function]:
-    messages: list[str] = []
-    lazy_runs: list[str] = []
+    listeners = RecordingListeners(slow_seconds=1.0)
     build_count: list[int] = []
-    slow_done = threading.Event()
-
-    def register(app: App) -> None:
-        @app.event("message")
-        def on_message(event: dict[str, Any]) -> None:
-            messages.append(event["text"])
-
-        def ack_now(ack: Any) -> None:
-            ack(text="working on it")
-
-        def slow_work(command: dict[str, Any]) -> None:
-            time.sleep(1.0)
-            lazy_runs.append(command["text"])
-            slow_done.set()
-
-        app.command("/prep")(ack=ack_now, lazy=[slow_work])
 
     with SlackApiServer() as slack:
         lambda_client = ReinvokingLambdaClient()
 
         def build() -> App:
             build_count.append(1)
-            return make_app(slack.base_url, register, process_before_response=True)
+            return make_app(slack.base_url, listeners.register, process_before_response=True)
 
         handler = make_handler(build, lambda_client, max_body_bytes=LIMIT)
         lambda_client.handler = handler
-        yield Function(handler, lambda_client, messages, lazy_runs, build_count, slow_done)
+        yield Function(
+            handler,
+            lambda_client,
+            listeners.messages,
+            listeners.lazy_runs,
+            build_count,
+            listeners.slow_done,
+        )
         lambda_client.wait()
 
 

@@ -564,11 +564,6 @@ def help_message() -> Message:
     return Message("How to use /prep", [section("\n".join(lines))])
 
 
-def refusal() -> Message:
-    text = "Sorry, this assistant works for someone else, so it cannot help you here."
-    return Message(text, [section(text)])
-
-
 def notice(text: str) -> Message:
     shown = escape(text, limit=2900, multiline=True)
     return Message(cut(shown, MESSAGE_TEXT), [section(shown)])

@@ -24,7 +24,7 @@ from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ExecAssistantError
 from exec_assistant.domain.item_edits import ItemEditRefused, apply_edit
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import NO_PREP_STATUSES, Meeting, SessionState
+from exec_assistant.domain.models import NO_PREP_STATUSES, Meeting, MeetingStatus, SessionState
 from exec_assistant.domain.text_files import decode_text
 from exec_assistant.ports import (
     ActionItemRepository,
@@ -571,13 +571,15 @@ class SlackTurns:
         meeting = self._one_meeting(query, now)
         if meeting.end <= now:
             raise CommandRefused(f"'{meeting.title}' is over; send its notes with /prep notes")
-        status = meeting.status.value
-        if status == "failed":
+        status = meeting.status
+        if status == MeetingStatus.FAILED:
             retry_prep(deps.meetings, deps.engine, meeting.meeting_id)
-        elif status in ("discovered", "scheduled"):
+        elif status == MeetingStatus.SCHEDULED:
             start_prep(deps.meetings, deps.engine, meeting)
+        elif status in NO_PREP_STATUSES or status == MeetingStatus.DISCOVERED:
+            raise CommandRefused(f"'{meeting.title}' is {status.value}: nothing is prepared for it")
         else:
-            return blocks.notice(f"The prep of '{meeting.title}' is already {status}.")
+            return blocks.notice(f"The prep of '{meeting.title}' is already {status.value}.")
         return blocks.notice(f"Preparing '{meeting.title}' now; its questions follow here.")
 
 
