@@ -13,6 +13,7 @@ from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 
 from factories import EXEC, NEW_YORK
+from moto_server import AwsEndpoint, MotoServer
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +40,13 @@ def rules() -> NotificationRules:
 @pytest.fixture
 def executive() -> Executive:
     return Executive(EXEC, NEW_YORK)
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[AwsEndpoint]:
+    """The moto server of this test process (see `moto_server`)."""
+    server = MotoServer()
+    try:
+        yield server.endpoint
+    finally:
+        server.stop()

@@ -363,6 +363,20 @@ class NotesReader(Protocol):
     def read(self, notes: str, meeting: Meeting, parsed: NotesExtraction) -> ReadNotes: ...
 
 
+class ReminderScheduler(Protocol):
+    """Sends a prep's final reminder at its time from outside the workflow (EventBridge
+    Scheduler on AWS), so that the workflow need not stay open until then."""
+
+    def schedule(self, request: PrepRequest, remind_at: datetime) -> None:
+        """Have SendFinalReminder run with `request` at `remind_at`, in place of any schedule
+        this prep had before."""
+        ...
+
+    def cancel(self, prep_id: str) -> None:
+        """Drop the prep's schedule; nothing happens when it has none."""
+        ...
+
+
 class SecretStore(Protocol):
     """API keys and tokens: the environment locally, Secrets Manager on AWS."""
 
@@ -403,8 +417,8 @@ class PrepRun:
 
 
 class PrepEngine(Protocol):
-    """Runs prep workflows from the workflow spec (the DBOS engine here; a Step Functions one
-    is to join it for AWS)."""
+    """Runs prep workflows from the workflow spec: DBOS on one machine, Step Functions on
+    AWS."""
 
     def start(self, request: PrepRequest) -> None:
         """Start the workflow `request.workflow_id`; starting it again starts nothing."""

@@ -8,9 +8,10 @@ document key), never inline, because Step Functions caps a state's data at 256 K
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from exec_assistant.domain.models import UtcDatetime
 
@@ -129,6 +130,9 @@ class MaterialsSent(StepOutcome):
 class ReminderScheduled(StepOutcome):
     remind_at: UtcDatetime | None = None
     """None: no final reminder (the meeting is less than 2 h away, or has started)."""
+    scheduled: bool = False
+    """True: a scheduler outside the workflow sends it at `remind_at` (EventBridge Scheduler
+    on AWS), and the workflow ends here; False: the workflow waits for the time itself."""
 
 
 class ReminderSent(StepOutcome):
@@ -147,6 +151,20 @@ class StepError(StepModel):
     cause: str = Field(default="", alias="Cause")
     state: str | None = Field(default=None, alias="State")
     """The state that failed, where the engine knows it."""
+
+    @field_validator("cause", mode="before")
+    @classmethod
+    def _lambda_message(cls, value: object) -> object:
+        """Step Functions hands on a Lambda function's error as the JSON the runtime wrote
+        (`errorMessage`, `errorType`, `stackTrace`): only the message is kept."""
+        if isinstance(value, str) and value.startswith("{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                return value
+            if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
+                return parsed["errorMessage"]
+        return value
 
 
 class PrepFailure(PrepRequest):

@@ -20,6 +20,7 @@ from exec_assistant.ports import (
     DocumentStore,
     MeetingRepository,
     PackGenerator,
+    ReminderScheduler,
 )
 
 GENERATION_MARGIN_SECONDS = 60.0
@@ -51,6 +52,8 @@ class PrepDependencies:
     """Decides whether a vague answer gets a follow-up question; None asks none."""
     follow_up_turns: int = 1
     """Follow-up questions at most per prep (0: none)."""
+    reminders: ReminderScheduler | None = None
+    """Who sends the final reminder at its time; None: the workflow waits for it itself."""
     review_timeout: float = 90.0
     """Seconds a review may take before the prep goes on without it (the reviewer keeps its
     own, shorter limit; this one guards against one that does not)."""

@@ -76,6 +76,8 @@ log = logging.getLogger(__name__)
 _S = MeetingStatus
 SESSION_RETENTION = timedelta(days=7)
 PEOPLE_SCOPED_TYPES = frozenset({"one_on_one"})
+SCHEDULE_AHEAD = timedelta(minutes=2)
+"""A reminder due sooner than this is sent by the workflow, not handed to a scheduler."""
 LATE_AFTER = timedelta(minutes=5)
 """A reminder sent this long after its time says it is late."""
 FIRST_RETRY = timedelta(minutes=5)
@@ -619,6 +621,8 @@ class PrepSteps:
         None for a meeting that was already closer than that when first seen, and none when
         the pack itself went out after the reminder's time: the pack is the reminder. A time
         already past otherwise (the assistant was down) is kept: the reminder goes out late.
+        With a reminder scheduler (AWS) the reminder is handed to it and the workflow ends;
+        otherwise, or when the time is too close for it, the workflow waits for the time.
         """
         meeting = self._current(request)
         if isinstance(meeting, str):
@@ -628,7 +632,13 @@ class PrepSteps:
         pack = self._deps.deliveries.get(delivery_key(request.prep_id, PACK_STATE))
         if pack is not None and pack.updated_at >= meeting.reminder_at:
             return ReminderScheduled(reason="the pack went out after the reminder's time")
-        return ReminderScheduled(remind_at=meeting.reminder_at)
+        reminders = self._deps.reminders
+        if reminders is None or meeting.reminder_at <= self._deps.clock.now() + SCHEDULE_AHEAD:
+            # Too close for a scheduler to fire in time: the workflow sends it itself.
+            return ReminderScheduled(remind_at=meeting.reminder_at)
+        reminders.schedule(request, meeting.reminder_at)
+        log.info("final reminder scheduled", extra={"meeting_id": meeting.meeting_id})
+        return ReminderScheduled(remind_at=meeting.reminder_at, scheduled=True)
 
     def send_final_reminder(self, request: PrepRequest) -> ReminderSent:
         """SendFinalReminder: the agenda at a glance, the top questions, the open items.

@@ -26,6 +26,7 @@ from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepR
 from exec_assistant.ports import Clock, PrepRun, PrepRunState
 from exec_assistant.services.prep import PrepSteps
 from exec_assistant.workflows.spec import (
+    FALLBACK_REASON,
     MEETING_PREP,
     STOPPED,
     TIMEOUT,
@@ -287,14 +288,21 @@ class SpecInterpreter:
         return found
 
     def _branches(self, state: State, data: dict[str, Any]) -> list[Any]:
-        """Every branch at once, results in branch order; one branch failing fails the state
-        (ASL's Parallel), which the branches avoid by reporting a source unavailable."""
+        """Every branch at once, results in branch order. A branch that still fails after its
+        retries gives its fallback result; one without a fallback fails the state (ASL's
+        Parallel)."""
         results: list[Any] = [None] * len(state.branches)
         failures: list[BaseException] = []
 
         def run(index: int, branch: State) -> None:
             try:
                 results[index] = self._attempts(branch, branch.build_input(data))
+            except StepFailed as failed:
+                if branch.fallback is None:
+                    failures.append(failed)
+                    return
+                reason = FALLBACK_REASON.format(failed.error)
+                results[index] = _dump(branch.fallback.model_copy(update={"reason": reason}))
             except BaseException as exc:  # the first failure fails the state
                 failures.append(exc)
 

@@ -20,9 +20,13 @@ be one to one:
   token handed to the chat-session manager as `$$.Task.Token`, and `States.Timeout` caught
   into HandleTimeout;
 - PARALLEL runs its branches (one TASK per context source) and stores the list of their
-  results;
+  results; a branch whose task still fails after its retries gives its `fallback` result
+  (the source is unavailable) instead of failing the state;
 - WAIT_UNTIL waits until the instant at `timestamp_path` (ASL: a Wait state with
-  `TimestampPath`); an instant already past passes at once;
+  `TimestampPath`); an instant already past passes at once. The final reminder waits so
+  only when no scheduler outside the workflow took it (`ReminderScheduled.scheduled`; on AWS
+  an EventBridge Scheduler one-time schedule runs SendFinalReminder, and the execution
+  ends);
 - a CHOICE reads only what earlier states returned, so an engine replaying an execution
   takes the same path;
 - SUCCEED and FAIL end the execution.
@@ -143,6 +147,9 @@ class State:
     """PARALLEL: one TASK per branch, run side by side."""
     error: str | None = None
     """FAIL: the error name the execution fails with."""
+    fallback: StepModel | None = None
+    """A PARALLEL branch: its result when its task still fails after its retries, the
+    error's name put into `reason` by FALLBACK_REASON (ASL: a Catch to a Pass state)."""
 
     def choose(self, data: Mapping[str, Any]) -> str:
         for rule in self.choices:
@@ -346,6 +353,10 @@ def _task(
     )
 
 
+FALLBACK_REASON = "unavailable: {}"
+"""A failed branch's reason, the error's name in the braces (ASL's States.Format)."""
+
+
 def _branch(provider: str, state_name: str) -> State:
     return State(
         state_name,
@@ -357,6 +368,7 @@ def _branch(provider: str, state_name: str) -> State:
         input_model=ContextSourceRequest,
         output_model=ContextSourceRef,
         retry=(OUTSIDE_RETRY,),
+        fallback=ContextSourceRef(provider=provider, needed=True, available=False),
     )
 
 
@@ -460,6 +472,7 @@ MEETING_PREP = WorkflowSpec(
                 "$.reminder",
                 WAIT_FOR_REMINDER,
                 ChoiceRule("$.reminder.remind_at", DONE, is_null=True),
+                ChoiceRule("$.reminder.scheduled", DONE, boolean_equals=True),
             ),
             State(
                 WAIT_FOR_REMINDER,
