@@ -482,3 +482,18 @@ def test_a_delivery_that_never_returns_fails_the_prep_visibly(make_rig: RigFacto
         assert run is not None and run.state == PrepRunState.FAILED
     finally:
         released.set()
+
+
+def test_a_source_whose_facts_cannot_be_kept_is_unavailable_and_the_pack_still_goes_out(
+    rig: Rig,
+) -> None:
+    rig.write(datetime.now(UTC) + timedelta(minutes=110))
+    rig.sync()
+    # A file where the context's folder belongs: every branch's write fails, all retries too.
+    (rig.local.data.path / "temp").write_text("not a folder")
+    outcome = rig.runtime.engine.result(rig.start())
+    assert outcome.outcome == "done"
+    pack = read_pack(rig.local.documents, rig.meeting().meeting_id)
+    assert pack is not None
+    assert pack.background["incidents"] == ["unavailable: the source failed: DataFolderError"]
+    assert rig.sent() == ["questions", "notice", "pack"]

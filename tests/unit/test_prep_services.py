@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from exec_assistant.domain.prep_pack import PackInputs
 from exec_assistant.domain.prep_steps import (
     ContextSourceRequest,
     PrepFailure,
+    PrepRequest,
     StepError,
     TimeoutRequest,
     WaitForAnswers,
@@ -37,6 +39,7 @@ from exec_assistant.services.answers import NotWaitingForAnswers, submit_answers
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.pack_documents import read_pack
 from exec_assistant.services.prep import PrepSteps, retry_delay
+from exec_assistant.workflows.spec import CHECK_REMINDER, DONE, MEETING_PREP, WAIT_FOR_REMINDER
 
 from factories import ME, person
 from prep_fakes import (
@@ -700,3 +703,71 @@ def test_a_source_branch_leaves_its_facts_for_the_pack(
     assert ref.needed and ref.available and ref.key
     stored = ContextResult.model_validate_json(deps.documents.get(ref.key) or b"")
     assert stored.facts == ("incidents fact: 42%",)
+
+
+class RecordingReminders:
+    """A reminder scheduler that keeps what it was asked to schedule."""
+
+    def __init__(self) -> None:
+        self.scheduled: dict[str, tuple[PrepRequest, datetime]] = {}
+
+    def schedule(self, request: PrepRequest, remind_at: datetime) -> None:
+        self.scheduled[request.prep_id] = (request, remind_at)
+
+    def cancel(self, prep_id: str) -> None:
+        self.scheduled.pop(prep_id, None)
+
+
+def test_a_reminder_scheduler_takes_the_reminder_and_the_workflow_ends(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    reminders = RecordingReminders()
+    deps = replace(make_deps(catalog, rules, executive), reminders=reminders)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    scheduled = PrepSteps(deps).schedule_final_reminder(request)
+    assert scheduled.scheduled is True
+    assert scheduled.remind_at == meeting.reminder_at
+    assert reminders.scheduled == {request.prep_id: (request, meeting.reminder_at)}
+    data = {"reminder": scheduled.model_dump(mode="json")}
+    assert MEETING_PREP[CHECK_REMINDER].choose(data) == DONE
+
+
+def test_a_reminder_due_too_soon_for_a_scheduler_is_left_to_the_workflow(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    clock = FixedClock()
+    reminders = RecordingReminders()
+    deps = replace(make_deps(catalog, rules, executive, clock=clock), reminders=reminders)
+    meeting, request = store_meeting(deps)
+    run_to_pack(deps, request, {})
+    assert meeting.reminder_at is not None
+    clock.value = meeting.reminder_at - timedelta(seconds=30)
+    scheduled = PrepSteps(deps).schedule_final_reminder(request)
+    assert (scheduled.scheduled, scheduled.remind_at) == (False, meeting.reminder_at)
+    assert reminders.scheduled == {}
+    data = {"reminder": scheduled.model_dump(mode="json")}
+    assert MEETING_PREP[CHECK_REMINDER].choose(data) == WAIT_FOR_REMINDER
+
+
+def test_a_lambda_error_is_recorded_by_its_message_not_its_stack_trace(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> None:
+    deps = make_deps(catalog, rules, executive)
+    meeting, request = store_meeting(deps)
+    cause = json.dumps(
+        {
+            "errorMessage": "Slack is unavailable: ratelimited",
+            "errorType": "SlackUnavailable",
+            "requestId": "8f1c",
+            "stackTrace": ['  File "/var/task/exec_assistant/slack/channel.py", line 90'],
+        }
+    )
+    error = StepError.model_validate(
+        {"Error": "SlackUnavailable", "Cause": cause, "State": "SendPrepNotification"}
+    )
+    PrepSteps(deps).record_prep_failure(PrepFailure(**request.model_dump(), error=error))
+    stored = deps.meetings.get(meeting.meeting_id)
+    assert stored is not None and stored.prep_error == (
+        "SendPrepNotification failed: SlackUnavailable: Slack is unavailable: ratelimited"
+    )

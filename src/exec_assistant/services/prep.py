@@ -537,7 +537,8 @@ class PrepSteps:
             ref = refs.get(name)
             raw = self._deps.documents.get(ref.key) if ref and ref.key else None
             if raw is None:
-                results.append(ContextResult.unavailable(name, "its facts were not gathered"))
+                why = ref.reason if ref and ref.reason else "its facts were not gathered"
+                results.append(ContextResult.unavailable(name, why))
             else:
                 results.append(ContextResult.model_validate_json(raw))
         return results

@@ -353,7 +353,7 @@ def _task(
     )
 
 
-FALLBACK_REASON = "unavailable: {}"
+FALLBACK_REASON = "the source failed: {}"
 """A failed branch's reason, the error's name in the braces (ASL's States.Format)."""
 
 
