@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dynamo_tables import dynamodb_tables
 from exec_assistant.adapters.aws.dynamodb_chat_sessions import DynamoChatSessionRepository
 from exec_assistant.adapters.aws.dynamodb_follow_ups import (
     DynamoActionItemRepository,
@@ -78,6 +77,7 @@ from exec_assistant.ports import (
     SeriesOverrideRepository,
 )
 
+from dynamo_tables import dynamodb_tables
 from moto_server import AwsEndpoint
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from dynamo_tables import dynamodb_tables
 from exec_assistant.adapters.aws.dynamodb_state import DynamoSeenEventRepository
 from exec_assistant.adapters.aws.tables import STATE
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
@@ -23,6 +22,8 @@ from exec_assistant.adapters.local.sqlite_repositories import SqliteSeenEventRep
 from exec_assistant.adapters.memory import InMemorySeenEventRepository
 from exec_assistant.clocks import FixedClock
 from exec_assistant.ports import SeenEventRepository
+
+from dynamo_tables import dynamodb_tables
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
