@@ -14,7 +14,7 @@ from exec_assistant.adapters.aws.dynamodb_chat_sessions import DynamoChatSession
 from exec_assistant.adapters.aws.dynamodb_follow_ups import DynamoActionItemRepository
 from exec_assistant.adapters.aws.dynamodb_meetings import DynamoMeetingRepository
 from exec_assistant.adapters.aws.tables import CHAT_SESSIONS, FOLLOW_UPS, MEETINGS
-from exec_assistant.domain.errors import RecordNotStored
+from exec_assistant.domain.errors import RecordNotStored, UpdateConflict
 from exec_assistant.domain.models import ActionItem, ChatSession, Meeting, MeetingStatus
 
 from dynamo_tables import dynamodb_tables
@@ -31,6 +31,7 @@ class InjectedOutage(Exception):
 class Repos:
     def __init__(self, client: Any, names: list[str]) -> None:
         self.client = client
+        self.meetings_table = names[0]
         self.meetings = DynamoMeetingRepository(client, names[0])
         self.sessions = DynamoChatSessionRepository(client, names[1])
         self.items = DynamoActionItemRepository(client, names[2])
@@ -162,6 +163,28 @@ def test_a_session_answered_while_its_token_is_attached_keeps_both(repos: Repos)
 
     stored = repos.sessions.get("ses_1")
     assert stored is not None and (stored.task_token, stored.answers) == ("tok", {"1": "y"})
+
+
+def test_an_update_that_loses_every_race_gives_up_by_name_and_writes_nothing(
+    repos: Repos,
+) -> None:
+    meetings = DynamoMeetingRepository(repos.client, repos.meetings_table, update_attempts=3)
+    meetings.put(meeting(1))
+    renames = [0]
+
+    def change(m: Meeting) -> Meeting:
+        renames[0] += 1
+        meetings.put(m.model_copy(update={"title": f"Renamed {renames[0]}"}))
+        return bump(m)
+
+    with pytest.raises(UpdateConflict, match="meeting mtg_0001") as conflict:
+        meetings.update("mtg_0001", change)
+    with pytest.raises(UpdateConflict, match="mtg_0001"):
+        meetings.update_many(["mtg_0001"], lambda i, m: change(m) if m else None)
+
+    assert conflict.value.attempts == 3
+    stored = meetings.get("mtg_0001")
+    assert stored is not None and (stored.title, stored.prep_attempt) == ("Renamed 6", 1)
 
 
 # Transactions past DynamoDB's limit of 100 actions ---------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exec_assistant.adapters.aws.dynamodb_table import (
+    UPDATE_ATTEMPTS,
     DynamoClient,
     DynamoTable,
     Item,
@@ -64,8 +65,16 @@ def _oldest_first(sessions: list[ChatSession]) -> list[ChatSession]:
 
 
 class DynamoChatSessionRepository:
-    def __init__(self, client: DynamoClient, table_name: str = CHAT_SESSIONS.default_name) -> None:
+    def __init__(
+        self,
+        client: DynamoClient,
+        table_name: str = CHAT_SESSIONS.default_name,
+        *,
+        update_attempts: int = UPDATE_ATTEMPTS,
+    ) -> None:
+        """`update_attempts`: how many lost races an update takes before `UpdateConflict`."""
         self._table = DynamoTable(client, table_name)
+        self._attempts = update_attempts
 
     def _read(self, session_id: str) -> Item | None:
         if not key_fits(session_id):
@@ -106,7 +115,7 @@ class DynamoChatSessionRepository:
             self._table.put(_label(session_id), _item(changed, new_version()), condition)
             return changed
 
-        return retry_lost_races(_label(session_id), attempt)
+        return retry_lost_races(_label(session_id), attempt, self._attempts)
 
     def list_for_user(self, user_id: str, created_after: int = 0) -> list[ChatSession]:
         if not key_fits(user_id):

@@ -116,8 +116,16 @@ class DynamoMeetingRepository:
     is stored; past it, each chunk is stored whole or not at all, but a failure in a later
     chunk leaves the earlier chunks stored."""
 
-    def __init__(self, client: DynamoClient, table_name: str = MEETINGS.default_name) -> None:
+    def __init__(
+        self,
+        client: DynamoClient,
+        table_name: str = MEETINGS.default_name,
+        *,
+        update_attempts: int = UPDATE_ATTEMPTS,
+    ) -> None:
+        """`update_attempts`: how many lost races an update takes before `UpdateConflict`."""
         self._table = DynamoTable(client, table_name)
+        self._attempts = update_attempts
 
     # Reads by id ---------------------------------------------------------------------------
 
@@ -249,7 +257,7 @@ class DynamoMeetingRepository:
                 )
             return changed
 
-        return retry_lost_races(_label(meeting_id), attempt)
+        return retry_lost_races(_label(meeting_id), attempt, self._attempts)
 
     def update_many(
         self,
@@ -312,7 +320,7 @@ class DynamoMeetingRepository:
     ) -> dict[str, Meeting]:
         """Write one chunk's meetings in one transaction; after a lost race, read and change
         them again (a chunk that grew past one transaction is split, each part on its own)."""
-        for lost in range(UPDATE_ATTEMPTS):
+        for lost in range(self._attempts):
             present = [i for i in group if i in changed]
             writes = [w for i in present for w in self._writes(stored[i], changed[i])]
             if not fits_one_transaction(writes):
@@ -324,6 +332,8 @@ class DynamoMeetingRepository:
                 self._table.transact_one(writes)
                 return {i: changed[i] for i in present}
             except LostRace:
+                if lost == self._attempts - 1:
+                    break
                 pause(lost)
             fresh = self._stored_many(group, sure=True)
             for meeting_id in group:
@@ -333,7 +343,7 @@ class DynamoMeetingRepository:
                     changed.pop(meeting_id, None)
                 else:
                     changed[meeting_id] = result
-        raise UpdateConflict(_label(group[0]), UPDATE_ATTEMPTS)
+        raise UpdateConflict(_label(group[0]), self._attempts)
 
     # Lists -----------------------------------------------------------------------------------
 

@@ -146,7 +146,8 @@ def retry_lost_races(record: str, attempt: Callable[[], T], attempts: int = UPDA
         try:
             return attempt()
         except LostRace:
-            pause(number_)
+            if number_ < attempts - 1:
+                pause(number_)
     log.warning("update gave up after %d lost races", attempts)
     raise UpdateConflict(record, attempts)
 
