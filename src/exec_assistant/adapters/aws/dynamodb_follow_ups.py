@@ -26,7 +26,6 @@ from exec_assistant.adapters.aws.dynamodb_table import (
     iso_key,
     item_size,
     key_fits,
-    new_version,
     require_key,
     s,
     shown,
@@ -79,7 +78,6 @@ class _Kind(Generic[Record]):
             "kind": s(self.name),
             "created_at": s(iso_key(record.created_at)),
             "body": s(body_of(label, record)),
-            "version": s(new_version()),
         }
         # Sparse indexes: a record is in the open, series and owner indexes only when it
         # is open, has a series, has an owner.

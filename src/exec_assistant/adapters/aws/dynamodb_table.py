@@ -2,8 +2,9 @@
 conditional writes retried on a lost race, transactions within DynamoDB's limits, and the
 typed errors a refused write becomes.
 
-Each record is stored whole as JSON in `body`, beside the attributes its keys and indexes
-need, and a `version` that changes on every write: an update reads the record, changes it,
+A record is stored whole as JSON in `body` (a series override, two strings, as attributes),
+beside the attributes its keys and indexes need; meetings and chat sessions also carry a
+`version` that changes on every write: an update reads the record, changes it,
 and writes it only if `version` is still the one it read (else it reads again).
 """
 

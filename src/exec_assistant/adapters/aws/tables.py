@@ -1,7 +1,7 @@
 """Every DynamoDB table of the deployment, as plain data: keys, indexes, time to live.
 
-The tests create their tables from these definitions, and so does the infrastructure program:
-one description of each table, whichever creates it. `create_table_args` gives boto3's
+The tests create their tables from these definitions, and the infrastructure program is to
+do the same: one description of each table, whoever creates it. `create_table_args` gives boto3's
 `create_table` keyword arguments (on-demand billing); the time to live and point-in-time
 recovery are separate calls on DynamoDB (`create_table` does both here).
 """
