@@ -157,3 +157,27 @@ class ModelUnavailable(ExecAssistantError):
     """The configured model provider cannot be used (its extra is missing, no API key)."""
 
     exit_code = 2
+
+
+class RecordNotStored(ExecAssistantError):
+    """The store refused a record as it is (over its item size limit, an id it cannot key):
+    nothing of the write was stored. `record` names it: "meeting mtg_1a2b…"."""
+
+    def __init__(self, record: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot store {record}: {reason}", hint=hint)
+        self.record = record
+        self.reason = reason
+
+
+class UpdateConflict(ExecAssistantError):
+    """A record kept changing under an update: every attempt lost the race to another
+    writer, and nothing of this update was stored. Trying again later is safe."""
+
+    def __init__(self, record: str, attempts: int) -> None:
+        super().__init__(
+            f"{record} was changed by another writer during each of {attempts} attempts to"
+            " update it; nothing was written",
+            hint="Try again in a moment.",
+        )
+        self.record = record
+        self.attempts = attempts
