@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -128,6 +129,25 @@ def test_a_secret_is_fetched_once_per_ttl_and_a_rotated_value_is_seen_after_it(
     assert store.get(SLACK_BOT_TOKEN) == "xoxb-2-rotated"
     assert store.get(SLACK_BOT_TOKEN) == "xoxb-2-rotated"
     assert len(secrets.calls) == 2
+
+
+def test_callers_on_many_threads_at_a_cold_start_fetch_the_secret_once(
+    aws: AwsEndpoint, secrets: CountingClient
+) -> None:
+    slack = _secret(aws, json.dumps(SLACK))
+    store = SecretsManagerSecretStore(
+        secrets.client, deployment_secret_refs(slack), SimulatedClock(T0)
+    )
+    names = [SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_USER_ID] * 4
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        values = list(pool.map(store.get, names))
+
+    assert (
+        values
+        == [SLACK[key] for key in ("bot_token", "signing_secret", "app_token", "user_id")] * 4
+    )
+    assert secrets.calls == [slack]
 
 
 def test_a_missing_secret_is_none_and_is_not_asked_for_again_within_the_ttl(

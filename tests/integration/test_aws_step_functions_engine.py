@@ -245,11 +245,19 @@ def test_cancelling_a_prep_never_started_is_harmless(
     assert engine.status(_request().workflow_id) is None
 
 
-def test_cancelling_something_that_is_no_workflow_id_is_refused(aws: AwsEndpoint) -> None:
-    engine = StepFunctionsPrepEngine(aws.client("stepfunctions"), _waiting(aws))
+def test_something_that_is_no_workflow_id_is_neither_started_nor_cancelled(
+    aws: AwsEndpoint,
+) -> None:
+    machine = _waiting(aws)
+    engine = StepFunctionsPrepEngine(aws.client("stepfunctions"), machine)
+    hostile = _request().model_copy(update={"workflow_id": "prep x/../other-machine"})
 
     with pytest.raises(ValueError, match="not a prep workflow id"):
+        engine.start(hostile)
+    with pytest.raises(ValueError, match="not a prep workflow id"):
         engine.cancel("prep-../../other-machine")
+    executions = aws.client("stepfunctions").list_executions(stateMachineArn=machine)
+    assert executions["executions"] == []
 
 
 def test_a_retry_stops_the_old_attempt_starts_the_new_and_keeps_the_reminder(

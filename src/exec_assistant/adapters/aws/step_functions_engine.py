@@ -87,7 +87,8 @@ class StepFunctionsPrepEngine:
     def start_execution(self, request: PrepRequest) -> None:
         """Start the execution named `request.workflow_id`. One of that name that is running
         or has ended (Step Functions keeps names for 90 days) means it was started already:
-        nothing happens."""
+        nothing happens. Raises ValueError for a workflow id `workflow_id_for` never gives."""
+        prep_id_of(request.workflow_id)
         try:
             self._client.start_execution(
                 stateMachineArn=self._machine_arn,
