@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", nargs="+", metavar="KEY")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "POWERTOOLS_DEV": "false"}
+    # As on Lambda, where powertools' Tracer is on (it loads the X-Ray SDK).
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "AWS_LAMBDA_FUNCTION_NAME": "bench"}
     functions = [
         f
         for f in FUNCTIONS

@@ -113,6 +113,7 @@ class ImportGraph(modulefinder.ModuleFinder):
         self.hidden_imports = hidden_imports
         self.edges: dict[str, set[str]] = defaultdict(set)
         self.provided_imports: dict[str, set[str]] = defaultdict(set)
+        self.failed_imports: dict[str, set[str]] = defaultdict(set)
         self._scanning: list[str] = []
 
     def add_root(self, module: str) -> None:
@@ -165,11 +166,33 @@ class ImportGraph(modulefinder.ModuleFinder):
             self.edges[self._scanning[-1]].add(fqname)
         return module
 
+    def missing_project_modules(self, module: str) -> dict[str, set[str]]:
+        """The `exec_assistant` modules that `module`'s closure imports but that do not
+        exist, each with the modules importing it (`from m import name` of a name that `m`
+        defines is not one)."""
+        reached = self.closure(module)
+        missing: dict[str, set[str]] = defaultdict(set)
+        for importer in reached:
+            for name in self.failed_imports.get(importer, ()):
+                if not name.startswith(PROJECT_PACKAGE + "."):
+                    continue
+                parent, _, last = name.rpartition(".")
+                if parent in self.modules and last in self.modules[parent].globalnames:
+                    continue
+                if parent not in self.modules and parent != PROJECT_PACKAGE:
+                    name = parent  # its package is missing: name that
+                missing[name].add(importer)
+        return dict(missing)
+
     def _add_badmodule(self, name: str, caller: Any) -> None:
         super()._add_badmodule(name, caller)
+        if not self._scanning:
+            return
         top = name.partition(".")[0]
-        if top in self.provided and self._scanning:
+        if top in self.provided:
             self.provided_imports[self._scanning[-1]].add(top)
+        else:
+            self.failed_imports[self._scanning[-1]].add(name)
 
     def scan_code(self, co: Any, m: Any) -> None:
         self._scanning.append(m.__name__)
@@ -203,8 +226,24 @@ class ImportGraph(modulefinder.ModuleFinder):
             raise ImportError(f"{name} is neither source nor an extension module", name=name)
         return io.open_code(origin), origin, (Path(origin).suffix, "rb", kind)
 
+    def _safe_import_hook(self, name: str, caller: Any, fromlist: Any, level: int = -1) -> None:
+        if level > 0 and name in self.badmodules:
+            # modulefinder skips a relative import whose name once failed as an absolute one
+            # (`from .types import x` after `import types`, the standard library's, left out).
+            failed = self.badmodules.pop(name)
+            try:
+                super()._safe_import_hook(name, caller, fromlist, level)
+            finally:
+                self.badmodules.setdefault(name, {}).update(failed)
+            return
+        super()._safe_import_hook(name, caller, fromlist, level)
+
     def scan_opcodes(self, co: Any) -> Any:
-        # Only the imports: the names a module stores matter to `import *` alone.
+        # The names a module stores matter only to tell `from m import name` of a missing
+        # module from one of a name: looked at in the project's modules alone (it is slow).
+        if self._scanning and self._scanning[-1].startswith(PROJECT_PACKAGE):
+            for name in dis._find_store_names(co):  # type: ignore[attr-defined]
+                yield "store", (name,)
         for name, level, fromlist in dis._find_imports(co):  # type: ignore[attr-defined]
             if level == 0:
                 yield "absolute_import", (fromlist, name)
@@ -310,6 +349,8 @@ class FunctionContents:
     """The third-party distributions it imports."""
     provided: frozenset[str] = frozenset()
     """The runtime-provided modules it imports (not packaged)."""
+    missing: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Project modules it imports that do not exist, with their importers."""
 
 
 @dataclass(frozen=True)
@@ -349,6 +390,7 @@ def analyse(
                 frozenset(project),
                 frozenset(dists),
                 frozenset(graph.reached_provided(module)),
+                {k: frozenset(v) for k, v in graph.missing_project_modules(module).items()},
             )
         )
     return tuple(contents)
@@ -534,6 +576,23 @@ def size_problems(layer: Artifact, functions: Sequence[Artifact]) -> list[str]:
     return problems
 
 
+def missing_problems(plan: Plan) -> list[str]:
+    """A project module that a handler imports and that does not exist fails that function
+    on Lambda: each one named, with what imports it and the functions it breaks."""
+    importers: dict[str, set[str]] = defaultdict(set)
+    broken: dict[str, list[str]] = defaultdict(list)
+    for function in plan.functions:
+        for name, by in function.missing.items():
+            importers[name] |= by
+            broken[name].append(function.key)
+    everyone = len(plan.functions)
+    return [
+        f"{name} does not exist; imported by {', '.join(sorted(importers[name]))}; needed by "
+        + ("every function" if len(broken[name]) == everyone > 1 else ", ".join(broken[name]))
+        for name in sorted(importers)
+    ]
+
+
 def _mb(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
@@ -659,7 +718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             chain = graph.import_chain(function.handler_module, banned)
             if chain and function.key == "slack_webhook":
                 print(f"slack_webhook reaches {banned}: {' -> '.join(chain)}", file=sys.stderr)
-    problems = size_problems(layer, artifacts)
+    problems = size_problems(layer, artifacts) + missing_problems(plan)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -46,7 +46,8 @@ def _loaded_by_import(module: str) -> set[str]:
         f"importlib.import_module({module!r})\n"
         "print(json.dumps({n: getattr(m, '__file__', None) for n, m in sys.modules.items()}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    # As on Lambda, where powertools' Tracer is on and loads the X-Ray SDK.
+    env = {**os.environ, "PYTHONPATH": str(SRC), "AWS_LAMBDA_FUNCTION_NAME": "closure-check"}
     out = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )

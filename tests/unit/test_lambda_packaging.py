@@ -306,3 +306,54 @@ def test_every_module_that_reads_package_data_ships_its_data() -> None:
     for patterns in PACKAGE_DATA.values():
         for pattern in patterns:
             assert list((REAL_SRC / "exec_assistant").glob(pattern)), pattern
+
+
+def test_a_project_module_a_handler_imports_that_does_not_exist_is_named_with_its_importer(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        {
+            "exec_assistant/__init__.py": "",
+            "exec_assistant/adapters/__init__.py": "LOCAL = 1\n",
+            "exec_assistant/settings.py": "DEFINED = 1\n",
+            "exec_assistant/handler.py": (
+                "from exec_assistant.settings import DEFINED\n"
+                "from exec_assistant.adapters import LOCAL\n"
+                "def lambda_handler(event, context):\n"
+                "    from exec_assistant.adapters import dynamodb\n"
+                "    import exec_assistant.gone.deeper\n"
+            ),
+        },
+    )
+    graph = ImportGraph([src])
+    (function,) = analyse(graph, {"h": "exec_assistant.handler"}, None)
+    assert dict(function.missing) == {
+        "exec_assistant.adapters.dynamodb": {"exec_assistant.handler"},
+        "exec_assistant.gone": {"exec_assistant.handler"},
+    }
+    problems = packaging.missing_problems(split_layer([function]))
+    assert problems == [
+        "exec_assistant.adapters.dynamodb does not exist; imported by exec_assistant.handler; "
+        "needed by h",
+        "exec_assistant.gone does not exist; imported by exec_assistant.handler; needed by h",
+    ]
+
+
+def test_a_relative_import_of_a_module_named_like_the_standard_librarys_is_followed(
+    tmp_path: Path,
+) -> None:
+    src, site = tmp_path / "src", tmp_path / "site"
+    write(src, {"handler.py": "import types\nimport settingslib\n"})
+    install_fake(
+        site,
+        "settingslib",
+        {
+            "settingslib/__init__.py": "from .types import X\n",
+            "settingslib/types.py": "import typeslib\nX = 1\n",
+        },
+    )
+    install_fake(site, "typeslib", {"typeslib/__init__.py": ""})
+    (function,) = analyse(ImportGraph([src, site]), {"h": "handler"}, site)
+    assert "typeslib" in function.distributions
