@@ -149,7 +149,9 @@ class ImportGraph(modulefinder.ModuleFinder):
         """Breadth-first from `module`: each reached module and the module that imports it."""
         start = _ROOT_MARK + module
         parents: dict[str, str | None] = {}
-        queue = deque((child, None) for child in sorted(self.edges.get(start, ())))
+        queue: deque[tuple[str, str | None]] = deque(
+            (child, None) for child in sorted(self.edges.get(start, ()))
+        )
         while queue:
             name, parent = queue.popleft()
             if name in parents:
@@ -177,7 +179,9 @@ class ImportGraph(modulefinder.ModuleFinder):
                 if not name.startswith(PROJECT_PACKAGE + "."):
                     continue
                 parent, _, last = name.rpartition(".")
-                if parent in self.modules and last in self.modules[parent].globalnames:
+                if parent in self.modules and last in _attribute(
+                    self.modules[parent], "globalnames"
+                ):
                     continue
                 if parent not in self.modules and parent != PROJECT_PACKAGE:
                     name = parent  # its package is missing: name that
@@ -185,7 +189,7 @@ class ImportGraph(modulefinder.ModuleFinder):
         return dict(missing)
 
     def _add_badmodule(self, name: str, caller: Any) -> None:
-        super()._add_badmodule(name, caller)
+        super()._add_badmodule(name, caller)  # type: ignore[misc]
         if not self._scanning:
             return
         top = name.partition(".")[0]
@@ -198,7 +202,7 @@ class ImportGraph(modulefinder.ModuleFinder):
         self._scanning.append(m.__name__)
         try:
             super().scan_code(co, m)
-            if co is m.__code__:
+            if co is _attribute(m, "__code__"):
                 for name in self.hidden_imports.get(m.__name__, ()):
                     self._safe_import_hook(name, m, None, level=0)
         finally:
@@ -232,11 +236,11 @@ class ImportGraph(modulefinder.ModuleFinder):
             # (`from .types import x` after `import types`, the standard library's, left out).
             failed = self.badmodules.pop(name)
             try:
-                super()._safe_import_hook(name, caller, fromlist, level)
+                super()._safe_import_hook(name, caller, fromlist, level)  # type: ignore[misc]
             finally:
                 self.badmodules.setdefault(name, {}).update(failed)
             return
-        super()._safe_import_hook(name, caller, fromlist, level)
+        super()._safe_import_hook(name, caller, fromlist, level)  # type: ignore[misc]
 
     def scan_opcodes(self, co: Any) -> Any:
         # The names a module stores matter only to tell `from m import name` of a missing
@@ -267,7 +271,7 @@ class ImportGraph(modulefinder.ModuleFinder):
     def load_module(self, fqname: str, fp: Any, pathname: Any, file_info: Any) -> Any:
         if file_info[2] == _NAMESPACE:
             module = self.add_module(fqname)
-            module.__path__ = list(pathname)
+            setattr(module, "__path__", list(pathname))  # noqa: B010 (untyped in the stubs)
             return module
         if file_info[2] != modulefinder._PY_SOURCE:  # type: ignore[attr-defined]
             return super().load_module(fqname, fp, pathname, file_info)
@@ -282,11 +286,16 @@ class ImportGraph(modulefinder.ModuleFinder):
         except (SyntaxError, ValueError):
             pass  # not Python 3.11 (a vendored template, say): its imports cannot run either
         module = self.add_module(fqname)
-        module.__file__ = pathname
+        setattr(module, "__file__", pathname)  # noqa: B010
         if code is not None:
-            module.__code__ = code
+            setattr(module, "__code__", code)  # noqa: B010
             self.scan_code(code, module)
         return module
+
+
+def _attribute(module: modulefinder.Module, name: str) -> Any:
+    """One of the attributes modulefinder sets on its modules (the stubs omit them)."""
+    return getattr(module, name, None)
 
 
 def _without_type_checking_blocks(tree: ast.Module) -> ast.Module:
@@ -522,7 +531,7 @@ def function_files(
     groups: dict[str, str] = {}
     package_root = src / PROJECT_PACKAGE
     for module in sorted(function.project_modules):
-        source = Path(graph.modules[module].__file__)
+        source = Path(_attribute(graph.modules[module], "__file__"))
         arcname = _relative(source, src)
         if arcname is None:
             raise ValueError(f"{module} is not under {src}")
