@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from exec_assistant import composition, model_builders
 from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
@@ -28,8 +29,6 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteSeenEventRepository,
     SqliteSeriesOverrideRepository,
 )
-from exec_assistant.agents.models import check_model_usable, choose_models
-from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
@@ -37,17 +36,14 @@ from exec_assistant.channels.fan_out import FanOutChannel
 from exec_assistant.channels.outbox import JsonLinesChannel, OutboxChannel
 from exec_assistant.channels.terminal import TerminalChannel
 from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
+from exec_assistant.composition import SlackSetup as SlackSetup
+from exec_assistant.composition import slack_setup as slack_setup
 from exec_assistant.configuration import LoadedConfig, load_config
-from exec_assistant.context.files import (
-    BigRocksContextProvider,
-    BudgetContextProvider,
-    IncidentsContextProvider,
-    StaffingContextProvider,
-)
-from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
+from exec_assistant.model_builders import build_notes_reader as build_notes_reader
+from exec_assistant.model_builders import build_pack_generator
 from exec_assistant.ports import (
     ActionItemRepository,
     AnswerReviewer,
@@ -62,8 +58,6 @@ from exec_assistant.ports import (
     DeliveryRepository,
     DocumentStore,
     MeetingRepository,
-    NotesReader,
-    PackGenerator,
     PrepEngine,
     PrepRun,
     SecretStore,
@@ -72,15 +66,13 @@ from exec_assistant.ports import (
 )
 from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
 from exec_assistant.services.prep import PrepSteps
-from exec_assistant.services.tick import TickDependencies, Ticker
+from exec_assistant.services.tick import Ticker
 from exec_assistant.settings import Settings
 from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP, WorkflowSpec
 
 if TYPE_CHECKING:
     from slack_bolt import App
-    from slack_sdk import WebClient
 
-    from exec_assistant.slack.channel import SlackChatChannel
     from exec_assistant.slack.turns import SlackDependencies
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
@@ -172,15 +164,7 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
 
 
 def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
-    folder = local.settings.context_path
-    return {
-        "budget": BudgetContextProvider(folder),
-        "big_rocks": BigRocksContextProvider(folder),
-        "incidents": IncidentsContextProvider(folder),
-        "staffing": StaffingContextProvider(folder),
-        "decisions": DecisionsContextProvider(local.decisions),
-        "history": HistoryContextProvider(local.meetings, local.action_items, local.documents),
-    }
+    return composition.build_providers(local, local.settings.context_path)
 
 
 def build_clock(start: datetime | None, *, running: bool = True) -> Clock:
@@ -223,59 +207,11 @@ def secret_store() -> SecretStore:
     return EnvSecretStore(os.environ)
 
 
-def build_pack_generator(
-    local: LocalApp, clock: Clock, secrets: SecretStore, *, time_limit: float
-) -> PackGenerator:
-    """The configured model's Meeting Coordinator, or the offline generator. A provider
-    whose package or key is missing stops here, at start-up, with the fix."""
-    choices = choose_models(local.settings)
-    if choices is None:
-        return OfflinePackGenerator()
-    for choice in choices:
-        check_model_usable(choice, secrets)
-    from exec_assistant.agents.factory import pack_generator  # imports Strands
-
-    pack_model, summary_model = choices
-    return pack_generator(
-        pack_model,
-        summary_model,
-        secrets,
-        local.config.prices,
-        clock,
-        meetings=local.meetings,
-        action_items=local.action_items,
-        documents=local.documents,
-        time_limit=time_limit,
-    )
-
-
-def build_notes_reader(local: LocalApp, clock: Clock, secrets: SecretStore) -> NotesReader | None:
-    """The configured model's Notes agent, on the summary model; None for `offline` (the
-    parser alone)."""
-    choices = choose_models(local.settings)
-    if choices is None:
-        return None
-    _, summary_model = choices
-    check_model_usable(summary_model, secrets)
-    from exec_assistant.agents.factory import notes_reader  # imports Strands
-
-    return notes_reader(summary_model, secrets, local.config.prices, clock, local.settings.zone)
-
-
 def build_answer_reviewer(
     local: LocalApp, clock: Clock, secrets: SecretStore
 ) -> AnswerReviewer | None:
-    """The Meeting Coordinator's review of the prep answers (one follow-up on a vague one),
-    on the summary model, its conversation kept per chat session in the data folder; None
-    for `offline` or when follow-ups are turned off."""
-    choices = choose_models(local.settings)
-    if choices is None or local.settings.follow_up_turns == 0:
-        return None
-    _, summary_model = choices
-    check_model_usable(summary_model, secrets)
-    from exec_assistant.agents.factory import answer_reviewer  # imports Strands
-
-    return answer_reviewer(summary_model, secrets, local.config.prices, clock, local.data.path)
+    """The review of the prep answers, its conversations kept in the data folder."""
+    return model_builders.build_answer_reviewer(local, clock, secrets, local.data.path)
 
 
 def build_prep_dependencies(
@@ -289,25 +225,14 @@ def build_prep_dependencies(
     generation_timeout = generate_limit - GENERATION_MARGIN_SECONDS
     secrets = secrets or secret_store()
     generator = build_pack_generator(local, clock, secrets, time_limit=generation_timeout - 5)
-    return PrepDependencies(
-        meetings=local.meetings,
-        sessions=local.chat_sessions,
-        action_items=local.action_items,
-        decisions=local.decisions,
-        deliveries=local.deliveries,
-        documents=local.documents,
-        catalog=local.config.catalog,
-        rules=local.config.rules,
-        executive=local.executive,
-        channel=with_outbox(local, channel, clock),
+    return composition.prep_dependencies(
+        local,
+        with_outbox(local, channel, clock),
+        clock,
         providers=build_providers(local),
         generator=generator,
-        clock=clock,
-        provider_timeout=local.settings.provider_timeout_seconds,
         generation_timeout=generation_timeout,
-        private_providers=tuple(local.settings.private_providers),
         answer_reviewer=build_answer_reviewer(local, clock, secrets),
-        follow_up_turns=local.settings.follow_up_turns,
     )
 
 
@@ -365,23 +290,13 @@ def build_ticker(
             return []
         return local.calendar_sources(calendars, abort)
 
-    return Ticker(
-        TickDependencies(
-            meetings=local.meetings,
-            overrides=local.overrides,
-            calendar_states=local.calendar_states,
-            catalog=local.config.catalog,
-            rules=local.config.rules,
-            executive=local.executive,
-            engine=engine,
-            clock=clock,
-            sources=sources,
-            lookahead_days=local.settings.lookahead_days,
-            channel=channel,
-            sessions=local.chat_sessions if channel is not None else None,
-            deliveries=local.deliveries if channel is not None else None,
-        ),
+    return composition.ticker_for(
+        local,
+        engine,
+        clock,
+        sources,
         sync_every=sync_every,
+        channel=channel,
     )
 
 
@@ -438,62 +353,6 @@ def build_runtime(
     return PrepRuntime(deps=deps, steps=steps, engine=engine, ticker=ticker, clock=clock)
 
 
-@dataclass(frozen=True)
-class SlackSetup:
-    """Slack, as configured: the Web API client, the DM channel and the credentials the
-    ways of serving need (HTTP: the signing secret; Socket Mode: the app token)."""
-
-    client: WebClient
-    channel: SlackChatChannel
-    user_id: str
-    signing_secret: str | None
-    app_token: str | None
-
-
-def slack_setup(local: LocalApp, clock: Clock, secrets: SecretStore) -> SlackSetup | None:
-    """Slack when its bot token or the executive's Slack user id is set (both are then
-    needed: a ConfigError names the missing one); None when neither is."""
-    from exec_assistant.slack.channel import SlackChatChannel
-    from exec_assistant.slack.client import slack_client
-    from exec_assistant.slack.secrets import SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
-
-    settings = local.settings
-    token = secrets.get(SLACK_BOT_TOKEN)
-    if token is None and settings.slack_user_id is None:
-        return None
-    if token is None:
-        raise ConfigError(
-            "EXEC_ASSISTANT_SLACK_USER_ID is set but SLACK_BOT_TOKEN is not",
-            hint="Set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...); "
-            "'exec-assistant slack manifest' prints the app to create.",
-        )
-    if settings.slack_user_id is None:
-        raise ConfigError(
-            "SLACK_BOT_TOKEN is set but EXEC_ASSISTANT_SLACK_USER_ID is not: the assistant "
-            "would not know whom to write to",
-            hint="Set it to your Slack member ID (your profile → ⋮ → Copy member ID).",
-        )
-    client = slack_client(
-        token, base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds
-    )
-    channel = SlackChatChannel(
-        client,
-        settings.slack_user_id,
-        settings.zone,
-        local.config.catalog,
-        local.chat_threads,
-        local.documents,
-        clock,
-    )
-    return SlackSetup(
-        client=client,
-        channel=channel,
-        user_id=settings.slack_user_id,
-        signing_secret=secrets.get(SLACK_SIGNING_SECRET),
-        app_token=secrets.get(SLACK_APP_TOKEN),
-    )
-
-
 def slack_dependencies(
     local: LocalApp,
     engine: PrepEngine,
@@ -505,28 +364,14 @@ def slack_dependencies(
     """What the Slack listeners call: the stores, the engine that runs the preps, the
     follow-up reviewer and the notes reader of `prep`."""
     from exec_assistant.services.follow_ups import FollowUps
-    from exec_assistant.slack.turns import SlackDependencies
 
-    settings = local.settings
-    return SlackDependencies(
-        meetings=local.meetings,
-        sessions=local.chat_sessions,
-        action_items=local.action_items,
-        decisions=local.decisions,
-        documents=local.documents,
-        overrides=local.overrides,
-        threads=local.chat_threads,
-        catalog=local.config.catalog,
-        rules=local.config.rules,
-        executive=local.executive,
-        engine=engine,
-        channel=slack.channel,
-        clock=clock,
-        zone=settings.zone,
+    return composition.slack_dependencies(
+        local,
+        engine,
+        slack,
+        clock,
         follow_ups=FollowUps(prep),
         notes_reader=build_notes_reader(local, clock, secrets),
-        private_providers=tuple(settings.private_providers),
-        download_seconds=settings.http_timeout_seconds,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from exec_assistant.document_files import FileFolder
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
@@ -46,7 +47,7 @@ def _shipped(name: str) -> _Document:
     return _Document(f"<shipped {name}>", _parse(text, f"<shipped {name}>"))
 
 
-def _user(config_dir: Path | None, name: str) -> _Document | None:
+def _user(config_dir: FileFolder | None, name: str) -> _Document | None:
     if config_dir is None:
         return None
     path = config_dir / name
@@ -130,7 +131,9 @@ class _MeetingTypesFile(BaseModel, extra="forbid"):
     meeting_types: dict[str, dict[str, Any]]
 
 
-def load_meeting_types(config_dir: Path | None) -> tuple[MeetingTypeCatalog, list[str]]:
+def load_meeting_types(
+    config_dir: Path | FileFolder | None,
+) -> tuple[MeetingTypeCatalog, list[str]]:
     docs = [_shipped(MEETING_TYPES_FILE)]
     user = _user(config_dir, MEETING_TYPES_FILE)
     if user is not None:
@@ -157,7 +160,9 @@ def load_meeting_types(config_dir: Path | None) -> tuple[MeetingTypeCatalog, lis
     return MeetingTypeCatalog(types), [d.source for d in docs]
 
 
-def load_notification_rules(config_dir: Path | None) -> tuple[NotificationRules, list[str]]:
+def load_notification_rules(
+    config_dir: Path | FileFolder | None,
+) -> tuple[NotificationRules, list[str]]:
     docs = [_shipped(NOTIFICATION_RULES_FILE)]
     user = _user(config_dir, NOTIFICATION_RULES_FILE)
     if user is not None:
@@ -188,7 +193,7 @@ class _ModelPrices(BaseModel):
     model_prices: dict[str, ModelPrice | None]
 
 
-def load_model_prices(config_dir: Path | None) -> tuple[PriceTable, list[str]]:
+def load_model_prices(config_dir: Path | FileFolder | None) -> tuple[PriceTable, list[str]]:
     """The shipped prices with the user's model_prices.yaml merged over them by model id: an
     entry gives only the keys it changes, and `model-id: null` leaves a model unpriced."""
     docs = [_shipped(MODEL_PRICES_FILE)]
@@ -220,7 +225,7 @@ def load_model_prices(config_dir: Path | None) -> tuple[PriceTable, list[str]]:
     return PriceTable(priced), [d.source for d in docs]
 
 
-def load_config(config_dir: Path | None) -> LoadedConfig:
+def load_config(config_dir: Path | FileFolder | None) -> LoadedConfig:
     catalog, type_sources = load_meeting_types(config_dir)
     rules, rule_sources = load_notification_rules(config_dir)
     unknown = rules.unknown_silent_types(catalog)

@@ -22,6 +22,7 @@ from exec_assistant.bootstrap import (
     build_local,
     build_runtime,
     slack_setup,
+    slack_webhook_dependencies,
 )
 from exec_assistant.cli.slack_serving import SlackServing, serving_slack
 from exec_assistant.domain.models import Meeting, MeetingStatus
@@ -545,7 +546,12 @@ def test_through_the_webhook_lambda_the_questions_form_resumes_the_running_prep(
     )
     lambda_client = ReinvokingLambdaClient()
     handler = make_handler(
-        lambda: build_slack_webhook_app(rig.local.settings, secrets=secrets, clock=rig.clock),
+        lambda: build_slack_webhook_app(
+            rig.local.settings,
+            lambda store, at: slack_webhook_dependencies(rig.local.settings, store, at),
+            secrets=secrets,
+            clock=rig.clock,
+        ),
         lambda_client=lambda_client,
     )
     lambda_client.handler = handler

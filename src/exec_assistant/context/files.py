@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from exec_assistant.document_files import FileFolder, ReadableFile
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.context_rules import big_rocks, budget, incidents, staffing
 from exec_assistant.domain.errors import ExecAssistantError
@@ -48,11 +49,12 @@ class _FileContextProvider:
     name: str
     file_name: str
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | FileFolder) -> None:
+        """`folder`: a folder, or the documents under a prefix (`DocumentFolder`, on AWS)."""
         self._folder = folder
 
     @property
-    def path(self) -> Path:
+    def path(self) -> ReadableFile:
         return self._folder / self.file_name
 
 
@@ -111,7 +113,7 @@ class StaffingContextProvider(_FileContextProvider):
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: ReadableFile) -> str:
     try:
         # Spreadsheet exports come with byte order marks, in UTF-16 or in Windows-1252.
         return decode_text(path.read_bytes(), str(path))
@@ -128,7 +130,7 @@ def _read_text(path: Path) -> str:
 _FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def _load_yaml(path: ReadableFile) -> dict[str, Any]:
     text = _read_text(path)
     try:
         document = yaml.load(text, Loader=_FAST_SAFE_LOADER)
@@ -160,7 +162,7 @@ def _yaml_position(exc: yaml.YAMLError, text: str) -> str:
 
 
 def _parse_list(
-    model: type[_Model], document: dict[str, Any], key: str, path: Path
+    model: type[_Model], document: dict[str, Any], key: str, path: ReadableFile
 ) -> list[_Model]:
     if key not in document:
         raise ContextDataError(f"{path}: missing key '{key}'")
@@ -183,7 +185,7 @@ def _row_label(item: object) -> str:
     return f" ({label})" if isinstance(label, str | int) else ""
 
 
-def _parse_csv(model: type[_Model], path: Path, required: Sequence[str]) -> list[_Model]:
+def _parse_csv(model: type[_Model], path: ReadableFile, required: Sequence[str]) -> list[_Model]:
     # strict: an unbalanced quote is an error rather than one cell swallowing the rest of the file.
     reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
     rows = []
@@ -204,7 +206,7 @@ def _parse_csv(model: type[_Model], path: Path, required: Sequence[str]) -> list
     return rows
 
 
-def _csv_row(header: list[str], cells: list[str], path: Path, where: str) -> dict[str, Any]:
+def _csv_row(header: list[str], cells: list[str], path: ReadableFile, where: str) -> dict[str, Any]:
     if len(cells) > len(header):
         raise ContextDataError(f"{path}: {where}: {len(cells)} cells for {len(header)} columns")
     # Empty (and absent trailing) cells are left out: optional fields default to None, and a
@@ -213,7 +215,7 @@ def _csv_row(header: list[str], cells: list[str], path: Path, where: str) -> dic
     return {column: cell.strip() for column, cell in pairs if cell.strip()}
 
 
-def _validate(model: type[_Model], raw: dict[str, Any], path: Path, where: str) -> _Model:
+def _validate(model: type[_Model], raw: dict[str, Any], path: ReadableFile, where: str) -> _Model:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

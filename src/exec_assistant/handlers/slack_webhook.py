@@ -1,7 +1,9 @@
 """The SlackWebhookHandler Lambda: Slack's requests through API Gateway (HTTP API, payload
 format 2.0; 1.0 works too) into the App.
 
-The App is built on the first invocation, from settings read once. Slow work runs in lazy
+The App is built on the first invocation, from settings and the deployment's resources read
+once (`webhook_bootstrap.aws_slack_webhook_app`): its stores, engine and secrets are the
+deployment's, the events seen are kept in the state table. Slow work runs in lazy
 listeners: Bolt acks, then this function is invoked again asynchronously (through the
 injected Lambda client) to run only the lazy part. Nothing here imports strands or dbos.
 """
@@ -13,7 +15,7 @@ import binascii
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import Logger
 from slack_bolt import App
@@ -22,6 +24,9 @@ from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListene
 
 from exec_assistant.slack.incoming import MalformedSlackRequest, parse_slack_request
 from exec_assistant.slack.middleware import request_kind
+
+if TYPE_CHECKING:
+    from exec_assistant.aws_bootstrap import AwsApp
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -163,19 +168,39 @@ def make_handler(
     return handler
 
 
+def make_aws_handler(
+    app: Callable[[], AwsApp],
+    lambda_client: Any | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Callable[[LambdaEvent, Any], LambdaResponse]:
+    """The webhook over an app of the deployment (`build_aws`): its stores, engine, secrets
+    and events seen."""
+    from exec_assistant.aws_bootstrap import slack_webhook_app_of
+
+    return make_handler(
+        lambda: slack_webhook_app_of(app()), lambda_client, max_body_bytes=max_body_bytes
+    )
+
+
 _from_settings: list[Callable[[LambdaEvent, Any], LambdaResponse]] = []
 
 
 def lambda_handler(event: LambdaEvent, context: Any) -> LambdaResponse:
-    """The function's entry point: settings read once, the App built from them."""
+    """The function's entry point: the settings and the deployment's resources read once
+    from the environment (a ConfigError names what is missing), the App built from them."""
     if not _from_settings:
+        from exec_assistant.aws_clients import AwsClients
+        from exec_assistant.deployment_settings import load_deployment_settings
         from exec_assistant.settings import load_settings
-        from exec_assistant.slack.webhook_bootstrap import build_slack_webhook_app
+        from exec_assistant.slack.webhook_bootstrap import aws_slack_webhook_app
 
         settings, _ = load_settings()
+        deployment = load_deployment_settings()
+        clients = AwsClients()
         _from_settings.append(
             make_handler(
-                lambda: build_slack_webhook_app(settings),
+                lambda: aws_slack_webhook_app(settings, deployment, clients),
                 max_body_bytes=settings.slack_max_body_kb * 1024,
             )
         )

@@ -105,6 +105,25 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
 
+def check_notes_given(meeting: Meeting, text: str, now: datetime, *, force: bool = False) -> None:
+    """NotesRefused for notes of a meeting that was skipped, cancelled or has not started
+    (unless `force`), and for empty notes: checked before they are stored or handed on."""
+    if meeting.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED):
+        raise NotesRefused(
+            f"meeting {meeting.meeting_id} ({meeting.title}) is {meeting.status.value}"
+            + (f" ({meeting.skip_reason})" if meeting.skip_reason else ""),
+            hint="Notes are taken for meetings that took place.",
+        )
+    if meeting.start > now and not force:
+        raise NotesRefused(
+            f"meeting {meeting.meeting_id} ({meeting.title}) has not started yet: it starts "
+            f"{meeting.start:%Y-%m-%d %H:%M} UTC",
+            hint="Give its notes after it, or pass --force to store them now.",
+        )
+    if not text.strip():
+        raise NotesRefused("the notes are empty")
+
+
 def process_notes(
     meeting_id: str,
     text: str,
@@ -139,20 +158,7 @@ def process_notes(
     given again while proposed replace the proposal. The CLI's notes are accepted at once.
     """
     meeting = find_meeting(meetings, meeting_id)
-    if meeting.status in (MeetingStatus.SKIPPED, MeetingStatus.CANCELLED):
-        raise NotesRefused(
-            f"meeting {meeting.meeting_id} ({meeting.title}) is {meeting.status.value}"
-            + (f" ({meeting.skip_reason})" if meeting.skip_reason else ""),
-            hint="Notes are taken for meetings that took place.",
-        )
-    if meeting.start > now and not force:
-        raise NotesRefused(
-            f"meeting {meeting.meeting_id} ({meeting.title}) has not started yet: it starts "
-            f"{meeting.start:%Y-%m-%d %H:%M} UTC",
-            hint="Give its notes after it, or pass --force to store them now.",
-        )
-    if not text.strip():
-        raise NotesRefused("the notes are empty")
+    check_notes_given(meeting, text, now, force=force)
     if reader is not None and catalog is None:
         raise ValueError("a notes reader needs the meeting type catalog, to know private types")
     extraction: NotesExtraction = parse_notes(text, meeting_date, meeting.attendees)

@@ -43,7 +43,7 @@ from exec_assistant.services.answers import session_of, submit_answers, waiting_
 from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
-from exec_assistant.services.notes import process_notes
+from exec_assistant.services.notes import check_notes_given, process_notes
 from exec_assistant.services.notes_review import notes_under_review
 from exec_assistant.services.preps import retry_prep, start_prep
 from exec_assistant.slack import blocks, ids
@@ -82,6 +82,9 @@ class SlackDependencies:
     zone: ZoneInfo
     follow_ups: FollowUps | None = None
     notes_reader: NotesReader | None = None
+    notes_handoff: Callable[[Meeting, str], None] | None = None
+    """Set: the notes are handed on to be read elsewhere (on AWS the webhook stores them, and
+    the post-meeting function reads them and posts the result), not read in the listener."""
     private_providers: tuple[str, ...] = ()
     download_seconds: float = DOWNLOAD_TIMEOUT_SECONDS
 
@@ -279,6 +282,9 @@ class SlackTurns:
 
     def _read_notes(self, meeting: Meeting, text: str, body: dict[str, Any]) -> None:
         deps = self._deps
+        if deps.notes_handoff is not None:
+            self._hand_off_notes(meeting, text, body)
+            return
         try:
             result = process_notes(
                 meeting.meeting_id,
@@ -306,6 +312,18 @@ class SlackTurns:
                 "action_items": len(result.action_items),
             },
         )
+
+    def _hand_off_notes(self, meeting: Meeting, text: str, body: dict[str, Any]) -> None:
+        handoff = self._deps.notes_handoff
+        assert handoff is not None
+        try:
+            check_notes_given(meeting, text, self._deps.clock.now())
+        except ExecAssistantError as exc:
+            self._tell(meeting, str(exc), body)
+            return
+        handoff(meeting, text)
+        self._tell(meeting, "Notes received: reading them now.", body)
+        log.info("notes handed on", extra={"meeting_id": meeting.meeting_id})
 
     def accept_notes(self, body: dict[str, Any], respond: Respond) -> None:
         deps = self._deps

@@ -1,0 +1,154 @@
+"""Where the AWS deployment keeps things: the tables, buckets, secrets, state machine and
+schedules that the infrastructure names in each Lambda function's environment.
+
+The product's own settings (the executive's zone, address, Slack user, the model) are
+`Settings`, read the same way as on one machine; these are only the deployment's resources.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from exec_assistant.domain.errors import ConfigError
+
+MEETING_TYPES_FILE_NAME = "meeting_types.yaml"
+
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$")
+_FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_SCHEDULE_GROUP = re.compile(r"^[0-9a-zA-Z_.-]{1,64}$")
+
+
+class DeploymentSettings(BaseSettings):
+    """The deployment's resources, from the environment variables of the spec (no prefix)."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, env_ignore_empty=True, case_sensitive=False
+    )
+
+    meetings_table: str = "exec-assistant-meetings"
+    sessions_table: str = "exec-assistant-chat-sessions"
+    follow_ups_table: str = "exec-assistant-follow-ups"
+    """Action items and decisions."""
+    state_table: str = "exec-assistant-state"
+    """Series overrides, deliveries, chat threads, calendar states, Slack events seen."""
+    idempotency_table: str = "exec-assistant-idempotency"
+    documents_s3_bucket: str
+    """The documents: meetings/{id}/…, and the configuration under config/."""
+    sessions_s3_bucket: str | None = None
+    """The agents' conversations."""
+    meeting_types_config_s3_key: str = "config/" + MEETING_TYPES_FILE_NAME
+    slack_bot_token_arn: str | None = None
+    slack_signing_secret_arn: str | None = None
+    calendar_api_type: str | None = None
+    calendar_api_endpoint: str | None = None
+    calendar_oauth_secret_arn: str | None = None
+    kms_key_id: str | None = None
+    """The customer-managed key every document is encrypted with; None: the bucket's default."""
+    state_machine_arn: str | None = None
+    """None in the functions that answer the states: they never start or stop an execution
+    (and the machine, which names them, cannot be named in their environment)."""
+    event_bus_name: str = "default"
+    reminder_function_arn: str | None = None
+    scheduler_role_arn: str | None = None
+    schedule_group: str = Field(default="exec-assistant-reminders")
+
+    @field_validator(
+        "meetings_table", "sessions_table", "follow_ups_table", "state_table", "idempotency_table"
+    )
+    @classmethod
+    def _table(cls, value: str) -> str:
+        return _checked(value, _TABLE_NAME, "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
+
+    @field_validator("documents_s3_bucket", "sessions_s3_bucket")
+    @classmethod
+    def _bucket(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return _checked(value, _BUCKET_NAME, "an S3 bucket name (3-63 of a-z 0-9 . -)")
+
+    @field_validator("meeting_types_config_s3_key")
+    @classmethod
+    def _config_key(cls, value: str) -> str:
+        value = value.strip().lstrip("/")
+        folder, _, name = value.rpartition("/")
+        if name != MEETING_TYPES_FILE_NAME:
+            raise ValueError(
+                f"{value!r} does not name a {MEETING_TYPES_FILE_NAME}; the configuration is read "
+                f"from its folder (for example config/{MEETING_TYPES_FILE_NAME})"
+            )
+        return f"{folder}/{name}" if folder else name
+
+    @field_validator("state_machine_arn")
+    @classmethod
+    def _state_machine(cls, value: str | None) -> str | None:
+        return _optional(value, _STATE_MACHINE_ARN, "a state machine ARN")
+
+    @field_validator("reminder_function_arn")
+    @classmethod
+    def _function(cls, value: str | None) -> str | None:
+        return _optional(value, _FUNCTION_ARN, "a Lambda function ARN")
+
+    @field_validator("scheduler_role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        return _optional(value, _ROLE_ARN, "an IAM role ARN")
+
+    @field_validator("schedule_group")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        return _checked(value, _SCHEDULE_GROUP, "a schedule group name (1-64 of A-Z a-z 0-9 _ . -)")
+
+    @property
+    def config_prefix(self) -> str:
+        """The documents' folder of the configuration files (`config/`)."""
+        folder = self.meeting_types_config_s3_key.rpartition("/")[0]
+        return f"{folder}/" if folder else ""
+
+    @property
+    def context_prefix(self) -> str:
+        """The context files (budget.yaml, incidents.csv, …) until the API providers come."""
+        return f"{self.config_prefix}context/"
+
+    @property
+    def reminders_configured(self) -> bool:
+        return self.reminder_function_arn is not None and self.scheduler_role_arn is not None
+
+
+def _checked(value: str, pattern: re.Pattern[str], what: str) -> str:
+    value = value.strip()
+    if not pattern.match(value):
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise ValueError(f"{shown!r} is not {what}")
+    return value
+
+
+def _optional(value: str | None, pattern: re.Pattern[str], what: str) -> str | None:
+    return None if value is None else _checked(value, pattern, what)
+
+
+def load_deployment_settings() -> DeploymentSettings:
+    """The deployment's settings from the environment; a ConfigError names every variable that
+    is missing or bad, and what to set."""
+    try:
+        return DeploymentSettings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else "?"
+            if error["type"] == "missing":
+                problems.append(f"{variable} is not set")
+            else:
+                message = str(error["msg"]).removeprefix("Value error, ")
+                problems.append(f"{variable}: {message}")
+        raise ConfigError(
+            "; ".join(problems),
+            key="deployment environment",
+            hint="The infrastructure sets these on each Lambda function; set them in the "
+            "function's environment (see the deployment's Lambda settings).",
+        ) from None

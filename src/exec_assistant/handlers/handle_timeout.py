@@ -1,0 +1,15 @@
+"""HandleTimeout: no answers in time; the pack is written without them."""
+
+from __future__ import annotations
+
+from exec_assistant.handlers.runtime import AppFactory, Handler, environment_handler
+from exec_assistant.handlers.steps import step_handler
+
+KEY = "handle_timeout"
+
+
+def make_handler(app: AppFactory) -> Handler:
+    return step_handler(KEY, app)
+
+
+lambda_handler = environment_handler(make_handler)

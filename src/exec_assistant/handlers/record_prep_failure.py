@@ -1,0 +1,15 @@
+"""RecordPrepFailure: the prep shown failed, with when it is tried again."""
+
+from __future__ import annotations
+
+from exec_assistant.handlers.runtime import AppFactory, Handler, environment_handler
+from exec_assistant.handlers.steps import step_handler
+
+KEY = "record_prep_failure"
+
+
+def make_handler(app: AppFactory) -> Handler:
+    return step_handler(KEY, app)
+
+
+lambda_handler = environment_handler(make_handler)
