@@ -142,8 +142,12 @@ def test_starting_an_ended_prep_again_starts_nothing(aws: AwsEndpoint) -> None:
     assert len(executions["executions"]) == 1
 
 
-def test_a_finished_prep_reports_its_outcome(aws: AwsEndpoint) -> None:
-    machine = _machine(aws, {"Done": {"Type": "Pass", "Result": DONE.model_dump(), "End": True}})
+def test_a_finished_prep_reports_its_outcome_from_the_execution_data(aws: AwsEndpoint) -> None:
+    data = {
+        "notification": {"proceed": True, "answered": True},
+        "materials": {"proceed": True, "location": DONE.pack_location, "generated_by": "template"},
+    }
+    machine = _machine(aws, {"Done": {"Type": "Pass", "Result": data, "End": True}})
     engine = StepFunctionsPrepEngine(aws.client("stepfunctions"), machine)
     request = _request()
 
@@ -152,6 +156,23 @@ def test_a_finished_prep_reports_its_outcome(aws: AwsEndpoint) -> None:
     run = _eventually(lambda: engine.status(request.workflow_id), PrepRunState.SUCCEEDED)
     assert run.outcome == DONE
     assert run.error is None
+
+
+def test_a_prep_that_stopped_says_where_and_why(aws: AwsEndpoint) -> None:
+    data = {"classified": {"proceed": False, "reason": "the meeting is cancelled"}}
+    machine = _machine(aws, {"Stopped": {"Type": "Pass", "Result": data, "End": True}})
+    engine = StepFunctionsPrepEngine(aws.client("stepfunctions"), machine)
+    request = _request()
+
+    engine.start(request)
+
+    run = _eventually(lambda: engine.status(request.workflow_id), PrepRunState.SUCCEEDED)
+    assert run.outcome is not None
+    assert (run.outcome.outcome, run.outcome.state, run.outcome.reason) == (
+        "stopped",
+        "ClassifyMeeting",
+        "the meeting is cancelled",
+    )
 
 
 def test_an_output_that_is_not_an_outcome_leaves_the_outcome_unknown(aws: AwsEndpoint) -> None:

@@ -156,7 +156,10 @@ class StepError(StepModel):
     @classmethod
     def _lambda_message(cls, value: object) -> object:
         """Step Functions hands on a Lambda function's error as the JSON the runtime wrote
-        (`errorMessage`, `errorType`, `stackTrace`): only the message is kept."""
+        (`errorMessage`, `errorType`, `stackTrace`): only the message is kept. A failure sent
+        through a task token may have no cause at all (null)."""
+        if value is None:
+            return ""
         if isinstance(value, str) and value.startswith("{"):
             try:
                 parsed = json.loads(value)

@@ -28,12 +28,12 @@ from exec_assistant.services.prep import PrepSteps
 from exec_assistant.workflows.spec import (
     FALLBACK_REASON,
     MEETING_PREP,
-    STOPPED,
     TIMEOUT,
     State,
     StateKind,
     WorkflowSpec,
     assign,
+    outcome_of,
     resolve,
 )
 
@@ -152,31 +152,6 @@ def _dump(model: StepModel | None) -> dict[str, Any] | None:
     return None if model is None else model.model_dump(mode="json", by_alias=True)
 
 
-def _outcome(spec: WorkflowSpec, data: dict[str, Any], end: str) -> PrepOutcome:
-    """How the execution ended, read from its data: where it stopped and why, if it did."""
-    state, reason = None, None
-    if end == STOPPED:
-        for candidate in spec:
-            found = (
-                resolve(data, candidate.result_path, missing=None)
-                if candidate.result_path
-                else None
-            )
-            if isinstance(found, dict) and found.get("proceed") is False:
-                state, reason = candidate.name, found.get("reason")
-                break
-    materials = data.get("materials") or {}
-    notification = data.get("notification") or {}
-    return PrepOutcome(
-        outcome="stopped" if end == STOPPED else "done",
-        state=state,
-        reason=reason,
-        answered="answers" in data or bool(notification.get("answered")),
-        pack_location=materials.get("location"),
-        generated_by=materials.get("generated_by"),
-    )
-
-
 class SpecInterpreter:
     """Runs one execution of the spec inside a DBOS workflow: states, retries, timeouts."""
 
@@ -202,7 +177,7 @@ class SpecInterpreter:
                 name = state.choose(data)
                 continue
             if state.kind == StateKind.SUCCEED:
-                return _outcome(spec, data, name).model_dump(mode="json")
+                return outcome_of(spec, data).model_dump(mode="json")
             if state.kind == StateKind.FAIL:
                 failure = data.get("error") or {}
                 raise PrepFailed(

@@ -51,6 +51,7 @@ from exec_assistant.domain.prep_steps import (
     MaterialsWritten,
     NotificationSent,
     PrepFailure,
+    PrepOutcome,
     PrepRequest,
     ReminderScheduled,
     ReminderSent,
@@ -509,3 +510,26 @@ MEETING_PREP = WorkflowSpec(
         )
     },
 )
+
+
+def outcome_of(spec: WorkflowSpec, data: Mapping[str, Any]) -> PrepOutcome:
+    """How an execution that succeeded ended, read from its final data alone (as both
+    engines have it): stopped where a state's result said not to proceed, else done."""
+    state, reason = None, None
+    for candidate in spec:
+        found = (
+            resolve(data, candidate.result_path, missing=None) if candidate.result_path else None
+        )
+        if isinstance(found, Mapping) and found.get("proceed") is False:
+            state, reason = candidate.name, found.get("reason")
+            break
+    materials = data.get("materials") or {}
+    notification = data.get("notification") or {}
+    return PrepOutcome(
+        outcome="stopped" if state else "done",
+        state=state,
+        reason=reason,
+        answered="answers" in data or bool(notification.get("answered")),
+        pack_location=materials.get("location"),
+        generated_by=materials.get("generated_by"),
+    )

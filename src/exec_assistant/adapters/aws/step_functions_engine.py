@@ -15,6 +15,7 @@ from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.identity import prep_id_of
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepRequest, StepError
 from exec_assistant.ports import PrepRun, PrepRunState, ReminderScheduler
+from exec_assistant.workflows.spec import MEETING_PREP, outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +169,14 @@ class StepFunctionsPrepEngine:
 
 
 def _outcome(output: object) -> PrepOutcome | None:
-    """The execution's output as a PrepOutcome; None when there is none (Step Functions
-    leaves out an output over 256 KB) or it is not one."""
+    """How the execution ended, read from its output (the final execution data, as the
+    workflow spec reads it); None when there is none (Step Functions leaves out an output
+    over 256 KB) or it is not execution data."""
     if not isinstance(output, str):
         return None
     try:
-        return PrepOutcome.model_validate(json.loads(output))
+        data = json.loads(output)
+        return outcome_of(MEETING_PREP, data) if isinstance(data, dict) else None
     except (ValueError, ValidationError):
         return None
 
