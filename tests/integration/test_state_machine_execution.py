@@ -1,0 +1,291 @@
+"""The rendered prep workflow executed on moto, its Lambda tasks answered by stand-ins that
+return what the real steps return (to be replaced by the project's handlers)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from exec_assistant.domain.prep_steps import (
+    AnswersRecorded,
+    Classified,
+    ContextSourceRef,
+    FailureRecorded,
+    MaterialsSent,
+    MaterialsWritten,
+    NotificationSent,
+    PrepRequest,
+    ReminderScheduled,
+    TimeoutHandled,
+)
+from exec_assistant.lambda_functions import FUNCTIONS
+from exec_assistant.workflows.asl import render_state_machine
+from exec_assistant.workflows.spec import CONTEXT_BRANCHES, MEETING_PREP
+from lambda_front import LambdaFront, function_arn
+from state_machines import create_machine, entered_states, finished, output, start
+
+from moto_server import AwsEndpoint
+
+Handler = Callable[[Any, Any], Any]
+
+
+class ClassifierBusy(Exception):
+    pass
+
+
+class BudgetSystemDown(Exception):
+    pass
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json")
+
+
+class StandIns:
+    """Every function of the workflow, as the real steps answer: small models, by name."""
+
+    def __init__(self, aws: AwsEndpoint, *, wait_seconds: int = 30) -> None:
+        suffix = uuid.uuid4().hex[:10]
+        self.names = {f.key: f"{f.name}-{suffix}" for f in FUNCTIONS}
+        self.arns = {key: function_arn(name) for key, name in self.names.items()}
+        self.wait_seconds = wait_seconds
+        self.tokens: list[str] = []
+        self.token_seen = threading.Event()
+        self.classifier_failures = 0
+        self.classified = Classified(meeting_type="one_on_one")
+        self.failing_providers: set[str] = set()
+        self.handlers: dict[str, Handler] = {
+            "meeting_classifier": self.classify,
+            "slack_send_notification": self.notify,
+            "chat_session_manager": self.attach,
+            "handle_timeout": self.timeout,
+            "meeting_prep_agent": self.materials,
+            "slack_send_materials": self.send,
+            "schedule_reminder": self.reminder,
+            "record_prep_failure": self.failure,
+            **{f"{p}_context": self.context for p in CONTEXT_BRANCHES},
+        }
+
+    def served(self) -> dict[str, Handler]:
+        return {self.names[key]: handler for key, handler in self.handlers.items()}
+
+    def classify(self, event: dict[str, Any], context: Any) -> Any:
+        PrepRequest.model_validate(event)
+        if self.classifier_failures:
+            self.classifier_failures -= 1
+            raise ClassifierBusy("the model is busy")
+        return _dump(self.classified)
+
+    def notify(self, event: dict[str, Any], context: Any) -> Any:
+        request = PrepRequest.model_validate(event)
+        return _dump(
+            NotificationSent(
+                session_id=f"session-{request.prep_id}",
+                answers_due=datetime.now(UTC) + timedelta(seconds=self.wait_seconds),
+                wait_seconds=self.wait_seconds,
+            )
+        )
+
+    def attach(self, event: dict[str, Any], context: Any) -> Any:
+        self.tokens.append(event["task_token"])
+        self.token_seen.set()
+        return {"attached": True}
+
+    def timeout(self, event: dict[str, Any], context: Any) -> Any:
+        return _dump(TimeoutHandled(session_id=event["session_id"]))
+
+    def context(self, event: dict[str, Any], context: Any) -> Any:
+        provider = event["provider"]
+        if provider in self.failing_providers:
+            raise BudgetSystemDown(f"{provider}: connection refused")
+        key = f"meetings/{event['meeting_id']}/context/{provider}.json"
+        return _dump(ContextSourceRef(provider=provider, available=True, key=key))
+
+    def materials(self, event: dict[str, Any], context: Any) -> Any:
+        assert len(event["context"]) == len(CONTEXT_BRANCHES)
+        location = f"s3://documents/meetings/{event['meeting_id']}/agenda.md"
+        return _dump(MaterialsWritten(location=location, generated_by="stand-in"))
+
+    def send(self, event: dict[str, Any], context: Any) -> Any:
+        return _dump(MaterialsSent(sent=True))
+
+    def reminder(self, event: dict[str, Any], context: Any) -> Any:
+        return _dump(ReminderScheduled(remind_at=datetime.now(UTC), scheduled=True))
+
+    def failure(self, event: dict[str, Any], context: Any) -> Any:
+        return _dump(FailureRecorded(retry_at=None))
+
+
+REQUEST = {
+    "meeting_id": "mtg_0123456789abcdef",
+    "prep_id": "prep-mtg_0123456789abcdef-20260301T1500Z",
+    "workflow_id": "prep-mtg_0123456789abcdef-20260301T1500Z-1",
+    "attempt": 1,
+}
+
+
+def _machine(aws: AwsEndpoint, stand_ins: StandIns) -> str:
+    return create_machine(aws, render_state_machine(MEETING_PREP, stand_ins.arns), "prep")
+
+
+def _wait_for_token(stand_ins: StandIns) -> str:
+    assert stand_ins.token_seen.wait(10), "the chat-session manager was never called"
+    return stand_ins.tokens[-1]
+
+
+def test_answers_given_through_the_task_token_resume_the_prep(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        token = _wait_for_token(stand_ins)
+        answers = AnswersRecorded(session_id=f"session-{REQUEST['prep_id']}", answers=3)
+        aws.client("stepfunctions").send_task_success(
+            taskToken=token, output=json.dumps(_dump(answers))
+        )
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    data = output(run)
+    assert data["answers"] == _dump(answers)
+    assert [c["provider"] for c in data["context"]] == list(CONTEXT_BRANCHES)
+    assert all(c["available"] for c in data["context"])
+    assert data["materials"]["location"].endswith("/agenda.md")
+    assert data["reminder"]["scheduled"] is True
+    assert entered_states(aws, execution)[-3:] == [
+        "ScheduleFinalReminder",
+        "CheckReminder",
+        "PrepDone",
+    ]
+
+
+def test_no_answers_in_time_writes_the_pack_without_them(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        started = time.monotonic()
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        run = finished(aws, execution)
+        took = time.monotonic() - started
+
+    assert run["status"] == "SUCCEEDED", run
+    data = output(run)
+    assert data["error"]["Error"] == "States.Timeout"
+    assert data["timeout"]["timed_out"] is True
+    assert "answers" not in data
+    assert "HandleTimeout" in entered_states(aws, execution)
+    assert data["materials"]["location"]
+    assert took >= 1
+
+
+def test_a_failing_source_is_reported_unavailable_after_its_retries(
+    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+) -> None:
+    stand_ins = StandIns(aws)
+    stand_ins.failing_providers = {"budget"}
+    stand_ins.classified = Classified(meeting_type="one_on_one")
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        token = _wait_for_token(stand_ins)
+        aws.client("stepfunctions").send_task_success(
+            taskToken=token, output=json.dumps(_dump(AnswersRecorded(session_id="s")))
+        )
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    context = {c["provider"]: c for c in output(run)["context"]}
+    assert context["budget"] == {
+        "provider": "budget",
+        "needed": True,
+        "available": False,
+        "key": None,
+        "reason": "unavailable: BudgetSystemDown",
+    }
+    assert context["staffing"]["available"] is True
+    assert len(lambda_front.calls(stand_ins.names["budget_context"])) == 4
+    assert retry_pauses == [2, 4, 8]
+    assert "GetBudgetContextUnavailable" in entered_states(aws, execution)
+
+
+def test_a_classifier_failing_twice_is_retried_at_the_spec_s_intervals(
+    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    stand_ins.classifier_failures = 2
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+
+    assert run["status"] == "SUCCEEDED", run
+    calls = lambda_front.calls(stand_ins.names["meeting_classifier"])
+    assert [c.error for c in calls] == ["ClassifierBusy", "ClassifierBusy", None]
+    assert retry_pauses == [2, 4]
+    assert output(run)["classified"]["meeting_type"] == "one_on_one"
+
+
+def test_a_classifier_that_never_recovers_records_the_failure(
+    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+) -> None:
+    stand_ins = StandIns(aws)
+    stand_ins.classifier_failures = 10
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+
+    assert run["status"] == "FAILED", run
+    assert run.get("error") == "PrepFailed"
+    assert retry_pauses == [2, 4, 8]
+    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
+    assert failure["error"]["Error"] == "ClassifierBusy"
+    assert json.loads(failure["error"]["Cause"])["errorMessage"] == "the model is busy"
+    assert failure["workflow_id"] == REQUEST["workflow_id"]
+
+
+def test_a_meeting_cancelled_meanwhile_stops_the_prep(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws)
+    stand_ins.classified = Classified(proceed=False, reason="the meeting was cancelled")
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    assert entered_states(aws, execution) == ["ClassifyMeeting", "CheckClassified", "PrepStopped"]
+    assert lambda_front.calls(stand_ins.names["slack_send_notification"]) == []
+
+
+def test_a_stopped_execution_runs_no_further_state(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=2)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        _wait_for_token(stand_ins)
+        stopped_at = time.monotonic()
+        aws.client("stepfunctions").stop_execution(
+            executionArn=execution, error="MeetingCancelled", cause="the meeting was cancelled"
+        )
+        at_once = aws.client("stepfunctions").describe_execution(executionArn=execution)
+        run = finished(aws, execution)
+        took = time.monotonic() - stopped_at
+        time.sleep(0.5)
+
+    print(at_once["status"], run["status"], run.get("error"), run.get("cause"), took)
+    print(entered_states(aws, execution))
+    print([e["type"] for e in __import__("state_machines").history(aws, execution)][-4:])
+    assert entered_states(aws, execution)[-1] == "WaitForUserResponses"
+    assert lambda_front.calls(stand_ins.names["handle_timeout"]) == []
+    assert lambda_front.calls(stand_ins.names["meeting_prep_agent"]) == []
