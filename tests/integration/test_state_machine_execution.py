@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from exec_assistant.domain.prep_steps import (
     AnswersRecorded,
     Classified,
@@ -289,3 +291,172 @@ def test_a_stopped_execution_runs_no_further_state(
     assert entered_states(aws, execution)[-1] == "WaitForUserResponses"
     assert lambda_front.calls(stand_ins.names["handle_timeout"]) == []
     assert lambda_front.calls(stand_ins.names["meeting_prep_agent"]) == []
+
+
+class ChannelRefused(Exception):
+    """As the Slack channel raises it: the error name the definition does not retry."""
+
+
+def test_a_refused_channel_fails_the_prep_at_once_without_retries(
+    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+) -> None:
+    stand_ins = StandIns(aws)
+
+    def refuse(event: dict[str, Any], context: Any) -> Any:
+        raise ChannelRefused("not_in_channel")
+
+    stand_ins.handlers["slack_send_notification"] = refuse
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+
+    assert run["status"] == "FAILED"
+    assert retry_pauses == []
+    assert len(lambda_front.calls(stand_ins.names["slack_send_notification"])) == 1
+    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
+    assert failure["error"]["Error"] == "ChannelRefused"
+
+
+def test_answers_in_already_skip_the_wait(aws: AwsEndpoint, lambda_front: LambdaFront) -> None:
+    stand_ins = StandIns(aws)
+    notify = stand_ins.notify
+
+    def answered(event: dict[str, Any], context: Any) -> Any:
+        return {**notify(event, context), "answered": True}
+
+    stand_ins.handlers["slack_send_notification"] = answered
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    states = entered_states(aws, execution)
+    assert "WaitForUserResponses" not in states
+    assert states[states.index("CheckNotification") + 1] == "GatherContext"
+
+
+def test_a_reminder_no_scheduler_took_is_sent_by_the_workflow_at_its_time(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    # Whole seconds: moto's Wait drops the fraction (AWS keeps it).
+    remind_at = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    reminded: list[datetime] = []
+
+    def reminder(event: dict[str, Any], context: Any) -> Any:
+        return _dump(ReminderScheduled(remind_at=remind_at, scheduled=False))
+
+    def send_reminder(event: dict[str, Any], context: Any) -> Any:
+        reminded.append(datetime.now(UTC))
+        return {"proceed": True, "reason": None, "sent": True, "late": False}
+
+    stand_ins.handlers["schedule_reminder"] = reminder
+    stand_ins.handlers["reminder"] = send_reminder
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    assert entered_states(aws, execution)[-4:] == [
+        "CheckReminder",
+        "WaitForFinalReminder",
+        "SendFinalReminder",
+        "PrepDone",
+    ]
+    assert reminded and reminded[0] >= remind_at - timedelta(milliseconds=50)
+    assert output(run)["reminded"]["sent"] is True
+
+
+def test_no_final_reminder_ends_the_prep_after_the_pack(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    stand_ins.handlers["schedule_reminder"] = lambda event, context: _dump(ReminderScheduled())
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        run = finished(aws, execution)
+
+    assert run["status"] == "SUCCEEDED", run
+    assert entered_states(aws, execution)[-2:] == ["CheckReminder", "PrepDone"]
+
+
+def test_every_source_failing_still_writes_the_pack(
+    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    stand_ins.failing_providers = set(CONTEXT_BRANCHES)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+
+    assert run["status"] == "SUCCEEDED", run
+    context = output(run)["context"]
+    assert [c["reason"] for c in context] == ["unavailable: BudgetSystemDown"] * 6
+    assert sorted(retry_pauses) == sorted([2, 4, 8] * 6)
+    assert output(run)["materials"]["location"]
+
+
+def _start_again(aws: AwsEndpoint, machine: str) -> str | None:
+    """The execution a repeated start returns, or None when it is refused as existing."""
+    try:
+        return start(aws, machine, REQUEST["workflow_id"], REQUEST)
+    except ClientError as refused:
+        assert refused.response["Error"]["Code"] == "ExecutionAlreadyExists"
+        return None
+
+
+def test_a_repeated_start_of_the_same_attempt_runs_one_execution(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        first = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        # A repeated start of a running execution (same name, same input) is answered with
+        # that execution, on AWS as on moto; once it has ended, it is refused.
+        assert _start_again(aws, machine) == first
+        finished(aws, first)
+        assert _start_again(aws, machine) is None
+
+    assert len(lambda_front.calls(stand_ins.names["meeting_classifier"])) == 1
+    executions = aws.client("stepfunctions").list_executions(stateMachineArn=machine)
+    assert len(executions["executions"]) == 1
+
+
+def test_a_wait_failed_by_its_token_records_the_failure(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws)
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
+        token = _wait_for_token(stand_ins)
+        aws.client("stepfunctions").send_task_failure(
+            taskToken=token, error="SessionGone", cause="the chat session was deleted"
+        )
+        run = finished(aws, execution)
+
+    assert run["status"] == "FAILED"
+    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
+    assert failure["error"]["Error"] == "SessionGone"
+    # moto drops the cause of send_task_failure; AWS hands it on.
+    assert failure["error"]["Cause"] in (None, "the chat session was deleted")
+
+
+def test_a_result_past_step_functions_limit_fails_the_execution(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    stand_ins = StandIns(aws, wait_seconds=1)
+    stand_ins.handlers["meeting_prep_agent"] = lambda event, context: {"pack": "x" * 300_000}
+    machine = _machine(aws, stand_ins)
+    with lambda_front.serving(stand_ins.served()):
+        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+
+    # On AWS States.DataLimitExceeded is terminal (States.ALL does not catch it) and the
+    # execution fails at GenerateMaterials; moto catches it into RecordPrepFailure.
+    assert run["status"] == "FAILED"
+    recorded = lambda_front.calls(stand_ins.names["record_prep_failure"])
+    assert [c.event["error"]["Error"] for c in recorded] in ([], ["States.DataLimitExceeded"])
