@@ -9,7 +9,6 @@ import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from lambda_front import LambdaFront
-
 from moto_server import AwsEndpoint
 
 

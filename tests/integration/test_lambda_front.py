@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from lambda_front import LambdaFront, function_arn, function_name_of
-from state_machines import create_machine, entered_states, finished, output, start
-
 from moto_server import AwsEndpoint
+from state_machines import create_machine, entered_states, finished, output, start
 
 
 class LedgerUnreachable(Exception):

@@ -1,462 +1,382 @@
-"""The rendered prep workflow executed on moto, its Lambda tasks answered by stand-ins that
-return what the real steps return (to be replaced by the project's handlers)."""
+"""The prep workflow as the deployment runs it: the rendered definition executed on moto,
+every Lambda task answered by the project's handlers over moto's DynamoDB, S3 and
+Scheduler, Slack the fake Web API, answers coming through the Slack webhook."""
 
 from __future__ import annotations
 
-import json
-import threading
+import importlib
 import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
+import pytest
 
-from exec_assistant.domain.prep_steps import (
-    AnswersRecorded,
-    Classified,
-    ContextSourceRef,
-    FailureRecorded,
-    MaterialsSent,
-    MaterialsWritten,
-    NotificationSent,
-    PrepRequest,
-    ReminderScheduled,
-    TimeoutHandled,
+pytest.importorskip("exec_assistant.aws_bootstrap")
+pytest.importorskip("exec_assistant.adapters.aws.tables")
+
+from dynamo_tables import dynamodb_tables
+
+from exec_assistant.adapters.aws.tables import (
+    CHAT_SESSIONS,
+    FOLLOW_UPS,
+    IDEMPOTENCY,
+    MEETINGS,
+    STATE,
 )
+from exec_assistant.adapters.local.env_secrets import EnvSecretStore
+from exec_assistant.aws_bootstrap import AwsApp, build_aws
+from exec_assistant.aws_clients import AwsClients
+from exec_assistant.deployment_settings import DeploymentSettings
+from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.handlers.slack_webhook import make_aws_handler
 from exec_assistant.lambda_functions import FUNCTIONS
+from exec_assistant.settings import Settings
 from exec_assistant.workflows.asl import render_state_machine
-from exec_assistant.workflows.spec import CONTEXT_BRANCHES, MEETING_PREP
-from lambda_front import LambdaFront, function_arn
-from state_machines import create_machine, entered_states, finished, output, start
+from exec_assistant.workflows.spec import MEETING_PREP
 
-from moto_server import AwsEndpoint
+from factories import EXEC
+from lambda_front import InvocationContext, LambdaFront, function_arn
+from moto_server import ACCOUNT_ID, AwsEndpoint
+from prep_fakes import FixedClock, store_meeting
+from slack_api import SlackApiServer
+from slack_payloads import dm_message
+from slack_requests import SIGNING_SECRET, api_gateway_event
+from state_machines import create_machine, entered_states, finished, output
 
+EXEC_USER = "UEXEC0001"
+SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-scheduler"
 Handler = Callable[[Any, Any], Any]
 
 
-class ClassifierBusy(Exception):
-    pass
+@dataclass
+class Deployment:
+    """One test's deployment on moto: its tables, bucket, schedule group, state machine and
+    functions (named for this test alone), and the app every function is built over."""
+
+    aws: AwsEndpoint
+    front: LambdaFront
+    app: AwsApp
+    clock: FixedClock
+    slack: SlackApiServer
+    names: dict[str, str]
+    handlers: dict[str, Handler]
+    machine_arn: str
+    bucket: str
+    schedule_group: str
+
+    def call(self, key: str, event: Any) -> Any:
+        """The function `key` invoked directly, as its trigger would."""
+        return self.handlers[self.names[key]](event, InvocationContext(self.names[key]))
+
+    def serve(self, key: str, handler: Handler) -> None:
+        """`handler` answers the function `key` instead of the project's one."""
+        self.front.handlers[self.names[key]] = handler
+
+    def real(self, key: str) -> Handler:
+        return self.handlers[self.names[key]]
+
+    def execution_arn(self, request: PrepRequest) -> str:
+        name = self.machine_arn.rsplit(":", 1)[1]
+        return (
+            f"arn:aws:states:{self.aws.region}:{ACCOUNT_ID}:execution:{name}:{request.workflow_id}"
+        )
+
+    def start(self, request: PrepRequest) -> str:
+        self.app.prep_engine().start_execution(request)
+        return self.execution_arn(request)
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        found = self.app.meetings.get(meeting_id)
+        assert found is not None
+        return found
+
+    def pack_objects(self, meeting_id: str) -> list[str]:
+        listed = self.aws.client("s3").list_objects_v2(
+            Bucket=self.bucket, Prefix=f"meetings/{meeting_id}/"
+        )
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def document(self, meeting_id: str, name: str) -> str:
+        stored = self.aws.client("s3").get_object(
+            Bucket=self.bucket, Key=f"meetings/{meeting_id}/{name}"
+        )
+        text: str = stored["Body"].read().decode()
+        return text
+
+    def dm(self) -> list[dict[str, Any]]:
+        return self.slack.messages_in(self.slack.dm_of(EXEC_USER))
+
+    def waiting(self, timeout: float = 15) -> dict[str, Any]:
+        """The chat-session manager's event once the wait has attached its token."""
+        deadline = time.monotonic() + timeout
+        while not self.front.calls(self.names["chat_session_manager"]):
+            assert time.monotonic() < deadline, "the wait for answers never started"
+            time.sleep(0.05)
+        event: dict[str, Any] = self.front.calls(self.names["chat_session_manager"])[0].event
+        return event
+
+    def reply_in_slack(self, meeting_id: str, text: str) -> None:
+        """The executive replies in the meeting's thread: API Gateway hands the signed
+        request to the webhook function, which acks and runs the rest on a second, async
+        invocation of itself (through Lambda)."""
+        thread = self.app.chat_threads.get(meeting_id)
+        assert thread is not None, "no Slack thread for the meeting"
+        request = dm_message(EXEC_USER, self.slack.dm_of(EXEC_USER), text, thread_ts=thread.ts)
+        answer = self.call("slack_webhook", api_gateway_event(request.body, request.headers))
+        assert answer["statusCode"] == 200, answer
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> Iterator[Deployment]:
+    tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
+    with SlackApiServer() as slack, dynamodb_tables(aws, *tables) as (_, table_names):
+        meetings, sessions, follow_ups, state, idempotency = table_names
+        bucket = aws.unique("documents")
+        aws.client("s3").create_bucket(Bucket=bucket)
+        group = aws.unique("reminders")
+        aws.client("scheduler").create_schedule_group(Name=group)
+        suffix = uuid.uuid4().hex[:8]
+        names = {f.key: f"{f.name}-{suffix}" for f in FUNCTIONS}
+        arns = {key: function_arn(name) for key, name in names.items()}
+        machine = create_machine(aws, render_state_machine(MEETING_PREP, arns), "prep")
+        settings = Settings(
+            home=tmp_path,
+            user_email=EXEC,
+            timezone="America/New_York",
+            slack_user_id=EXEC_USER,
+            slack_api_url=slack.base_url,
+        )
+        config = DeploymentSettings(
+            meetings_table=meetings,
+            sessions_table=sessions,
+            follow_ups_table=follow_ups,
+            state_table=state,
+            idempotency_table=idempotency,
+            documents_s3_bucket=bucket,
+            state_machine_arn=machine,
+            reminder_function_arn=arns["reminder"],
+            scheduler_role_arn=SCHEDULER_ROLE,
+            schedule_group=group,
+        )
+        clock = FixedClock()
+        secrets = EnvSecretStore(
+            {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+        )
+        app = build_aws(
+            settings,
+            config,
+            AwsClients(aws.session(), endpoint_url=aws.url),
+            clock=clock,
+            secrets=secrets,
+        )
+        handlers: dict[str, Handler] = {
+            names[f.key]: importlib.import_module(f.module).make_handler(lambda: app)
+            for f in FUNCTIONS
+            if f.key != "slack_webhook"
+        }
+        # The webhook re-invokes itself for its slow part, through Lambda: the front.
+        through_front = AwsEndpoint(lambda_front.url).client("lambda")
+        handlers[names["slack_webhook"]] = make_aws_handler(lambda: app, through_front)
+        with lambda_front.serving(handlers):
+            yield Deployment(
+                aws, lambda_front, app, clock, slack, names, handlers, machine, bucket, group
+            )
+
+
+def _stored(deployment: Deployment) -> tuple[Meeting, PrepRequest]:
+    return store_meeting(deployment.app.prep, starts_in=timedelta(hours=30))
+
+
+def test_answers_given_in_slack_resume_the_prep_to_the_pack(deployment: Deployment) -> None:
+    meeting, request = _stored(deployment)
+    execution = deployment.start(request)
+    deployment.waiting()
+
+    deployment.reply_in_slack(
+        meeting.meeting_id, "1. Close the capacity plan\n2. The outage\n3. Hiring"
+    )
+    run = finished(deployment.aws, execution, timeout=30)
+
+    assert run["status"] == "SUCCEEDED", run
+    data = output(run)
+    assert data["answers"]["answers"] == 3
+    states = entered_states(deployment.aws, execution)
+    assert "HandleTimeout" not in states and states[-1] == "PrepDone"
+    assert data["reminder"]["scheduled"] is True
+    schedule = deployment.aws.client("scheduler").get_schedule(
+        Name=f"reminder-{request.prep_id}", GroupName=deployment.schedule_group
+    )
+    assert schedule["Target"]["Arn"] == function_arn(deployment.names["reminder"])
+    assert f"meetings/{meeting.meeting_id}/agenda.md" in deployment.pack_objects(meeting.meeting_id)
+    assert deployment.pack_objects(meeting.meeting_id) == [
+        f"meetings/{meeting.meeting_id}/{name}"
+        for name in (
+            "agenda.json",
+            "agenda.md",
+            "context.json",
+            "notes_template.md",
+            "questions.json",
+        )
+    ]
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
+    assert "Close the capacity plan" in deployment.document(meeting.meeting_id, "agenda.md")
+
+
+def test_no_answers_in_time_writes_the_pack_without_them(deployment: Deployment) -> None:
+    meeting, request = _stored(deployment)
+    # An earlier try of the state asked already; the time to answer has run out since.
+    deployment.call("slack_send_notification", request.model_dump(mode="json"))
+    deployment.clock.advance(timedelta(hours=25))
+
+    execution = deployment.start(request)
+    run = finished(deployment.aws, execution, timeout=30)
+
+    assert run["status"] == "SUCCEEDED", run
+    data = output(run)
+    assert data["notification"]["wait_seconds"] == 1
+    assert data["error"]["Error"] == "States.Timeout"
+    assert data["timeout"]["timed_out"] is True
+    assert "answers" not in data
+    assert f"meetings/{meeting.meeting_id}/agenda.md" in deployment.pack_objects(meeting.meeting_id)
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
 
 
 class BudgetSystemDown(Exception):
     pass
 
 
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json")
-
-
-class StandIns:
-    """Every function of the workflow, as the real steps answer: small models, by name."""
-
-    def __init__(self, aws: AwsEndpoint, *, wait_seconds: int = 30) -> None:
-        suffix = uuid.uuid4().hex[:10]
-        self.names = {f.key: f"{f.name}-{suffix}" for f in FUNCTIONS}
-        self.arns = {key: function_arn(name) for key, name in self.names.items()}
-        self.wait_seconds = wait_seconds
-        self.tokens: list[str] = []
-        self.token_seen = threading.Event()
-        self.classifier_failures = 0
-        self.classified = Classified(meeting_type="one_on_one")
-        self.failing_providers: set[str] = set()
-        self.handlers: dict[str, Handler] = {
-            "meeting_classifier": self.classify,
-            "slack_send_notification": self.notify,
-            "chat_session_manager": self.attach,
-            "handle_timeout": self.timeout,
-            "meeting_prep_agent": self.materials,
-            "slack_send_materials": self.send,
-            "schedule_reminder": self.reminder,
-            "record_prep_failure": self.failure,
-            **{f"{p}_context": self.context for p in CONTEXT_BRANCHES},
-        }
-
-    def served(self) -> dict[str, Handler]:
-        return {self.names[key]: handler for key, handler in self.handlers.items()}
-
-    def classify(self, event: dict[str, Any], context: Any) -> Any:
-        PrepRequest.model_validate(event)
-        if self.classifier_failures:
-            self.classifier_failures -= 1
-            raise ClassifierBusy("the model is busy")
-        return _dump(self.classified)
-
-    def notify(self, event: dict[str, Any], context: Any) -> Any:
-        request = PrepRequest.model_validate(event)
-        return _dump(
-            NotificationSent(
-                session_id=f"session-{request.prep_id}",
-                answers_due=datetime.now(UTC) + timedelta(seconds=self.wait_seconds),
-                wait_seconds=self.wait_seconds,
-            )
-        )
-
-    def attach(self, event: dict[str, Any], context: Any) -> Any:
-        self.tokens.append(event["task_token"])
-        self.token_seen.set()
-        return {"attached": True}
-
-    def timeout(self, event: dict[str, Any], context: Any) -> Any:
-        return _dump(TimeoutHandled(session_id=event["session_id"]))
-
-    def context(self, event: dict[str, Any], context: Any) -> Any:
-        provider = event["provider"]
-        if provider in self.failing_providers:
-            raise BudgetSystemDown(f"{provider}: connection refused")
-        key = f"meetings/{event['meeting_id']}/context/{provider}.json"
-        return _dump(ContextSourceRef(provider=provider, available=True, key=key))
-
-    def materials(self, event: dict[str, Any], context: Any) -> Any:
-        assert len(event["context"]) == len(CONTEXT_BRANCHES)
-        location = f"s3://documents/meetings/{event['meeting_id']}/agenda.md"
-        return _dump(MaterialsWritten(location=location, generated_by="stand-in"))
-
-    def send(self, event: dict[str, Any], context: Any) -> Any:
-        return _dump(MaterialsSent(sent=True))
-
-    def reminder(self, event: dict[str, Any], context: Any) -> Any:
-        return _dump(ReminderScheduled(remind_at=datetime.now(UTC), scheduled=True))
-
-    def failure(self, event: dict[str, Any], context: Any) -> Any:
-        return _dump(FailureRecorded(retry_at=None))
-
-
-REQUEST = {
-    "meeting_id": "mtg_0123456789abcdef",
-    "prep_id": "prep-mtg_0123456789abcdef-20260301T1500Z",
-    "workflow_id": "prep-mtg_0123456789abcdef-20260301T1500Z-1",
-    "attempt": 1,
-}
-
-
-def _machine(aws: AwsEndpoint, stand_ins: StandIns) -> str:
-    return create_machine(aws, render_state_machine(MEETING_PREP, stand_ins.arns), "prep")
-
-
-def _wait_for_token(stand_ins: StandIns) -> str:
-    assert stand_ins.token_seen.wait(10), "the chat-session manager was never called"
-    return stand_ins.tokens[-1]
-
-
-def test_answers_given_through_the_task_token_resume_the_prep(
-    aws: AwsEndpoint, lambda_front: LambdaFront
+def test_a_failing_source_is_reported_unavailable_in_the_pack(
+    deployment: Deployment, retry_pauses: list[float]
 ) -> None:
-    stand_ins = StandIns(aws)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        token = _wait_for_token(stand_ins)
-        answers = AnswersRecorded(session_id=f"session-{REQUEST['prep_id']}", answers=3)
-        aws.client("stepfunctions").send_task_success(
-            taskToken=token, output=json.dumps(_dump(answers))
-        )
-        run = finished(aws, execution)
+    meeting, request = _stored(deployment)
 
-    assert run["status"] == "SUCCEEDED", run
-    data = output(run)
-    assert data["answers"] == _dump(answers)
-    assert [c["provider"] for c in data["context"]] == list(CONTEXT_BRANCHES)
-    assert all(c["available"] for c in data["context"])
-    assert data["materials"]["location"].endswith("/agenda.md")
-    assert data["reminder"]["scheduled"] is True
-    assert entered_states(aws, execution)[-3:] == [
-        "ScheduleFinalReminder",
-        "CheckReminder",
-        "PrepDone",
-    ]
+    def budget(event: Any, context: Any) -> Any:
+        raise BudgetSystemDown("connection refused")
 
-
-def test_no_answers_in_time_writes_the_pack_without_them(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        started = time.monotonic()
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        run = finished(aws, execution)
-        took = time.monotonic() - started
-
-    assert run["status"] == "SUCCEEDED", run
-    data = output(run)
-    assert data["error"]["Error"] == "States.Timeout"
-    assert data["timeout"]["timed_out"] is True
-    assert "answers" not in data
-    assert "HandleTimeout" in entered_states(aws, execution)
-    assert data["materials"]["location"]
-    assert took >= 1
-
-
-def test_a_failing_source_is_reported_unavailable_after_its_retries(
-    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
-) -> None:
-    stand_ins = StandIns(aws)
-    stand_ins.failing_providers = {"budget"}
-    stand_ins.classified = Classified(meeting_type="one_on_one")
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        token = _wait_for_token(stand_ins)
-        aws.client("stepfunctions").send_task_success(
-            taskToken=token, output=json.dumps(_dump(AnswersRecorded(session_id="s")))
-        )
-        run = finished(aws, execution)
+    deployment.serve("budget_context", budget)
+    execution = deployment.start(request)
+    deployment.waiting()
+    deployment.reply_in_slack(meeting.meeting_id, "1. a\n2. b\n3. c")
+    run = finished(deployment.aws, execution, timeout=30)
 
     assert run["status"] == "SUCCEEDED", run
     context = {c["provider"]: c for c in output(run)["context"]}
-    assert context["budget"] == {
-        "provider": "budget",
-        "needed": True,
-        "available": False,
-        "key": None,
-        "reason": "unavailable: BudgetSystemDown",
-    }
-    assert context["staffing"]["available"] is True
-    assert len(lambda_front.calls(stand_ins.names["budget_context"])) == 4
+    assert context["budget"]["available"] is False
+    assert context["budget"]["reason"] == "unavailable: BudgetSystemDown"
     assert retry_pauses == [2, 4, 8]
-    assert "GetBudgetContextUnavailable" in entered_states(aws, execution)
+    keys = deployment.pack_objects(meeting.meeting_id)
+    assert f"meetings/{meeting.meeting_id}/agenda.md" in keys
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
 
 
-def test_a_classifier_failing_twice_is_retried_at_the_spec_s_intervals(
-    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
+class ModelBusy(Exception):
+    pass
+
+
+def test_a_classifier_failing_twice_is_retried_and_the_prep_goes_on(
+    deployment: Deployment, retry_pauses: list[float]
 ) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    stand_ins.classifier_failures = 2
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+    meeting, request = _stored(deployment)
+    real = deployment.real("meeting_classifier")
+    failures = [ModelBusy("throttled"), ModelBusy("throttled")]
+
+    def classifier(event: Any, context: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(event, context)
+
+    deployment.serve("meeting_classifier", classifier)
+    execution = deployment.start(request)
+    deployment.waiting()
+    deployment.reply_in_slack(meeting.meeting_id, "1. a\n2. b\n3. c")
+    run = finished(deployment.aws, execution, timeout=30)
 
     assert run["status"] == "SUCCEEDED", run
-    calls = lambda_front.calls(stand_ins.names["meeting_classifier"])
-    assert [c.error for c in calls] == ["ClassifierBusy", "ClassifierBusy", None]
     assert retry_pauses == [2, 4]
-    assert output(run)["classified"]["meeting_type"] == "one_on_one"
+    calls = deployment.front.calls(deployment.names["meeting_classifier"])
+    assert [c.error for c in calls] == ["ModelBusy", "ModelBusy", None]
+    assert f"meetings/{meeting.meeting_id}/agenda.md" in deployment.pack_objects(meeting.meeting_id)
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
 
 
-def test_a_classifier_that_never_recovers_records_the_failure(
-    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
-) -> None:
-    stand_ins = StandIns(aws)
-    stand_ins.classifier_failures = 10
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
+def test_a_meeting_cancelled_before_its_prep_runs_stops_it(deployment: Deployment) -> None:
+    meeting, request = _stored(deployment)
+    deployment.app.meetings.update(
+        meeting.meeting_id, lambda m: m.with_status(MeetingStatus.CANCELLED)
+    )
 
-    assert run["status"] == "FAILED", run
-    assert run.get("error") == "PrepFailed"
-    assert retry_pauses == [2, 4, 8]
-    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
-    assert failure["error"]["Error"] == "ClassifierBusy"
-    assert json.loads(failure["error"]["Cause"])["errorMessage"] == "the model is busy"
-    assert failure["workflow_id"] == REQUEST["workflow_id"]
-
-
-def test_a_meeting_cancelled_meanwhile_stops_the_prep(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws)
-    stand_ins.classified = Classified(proceed=False, reason="the meeting was cancelled")
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        run = finished(aws, execution)
+    execution = deployment.start(request)
+    run = finished(deployment.aws, execution)
 
     assert run["status"] == "SUCCEEDED", run
-    assert entered_states(aws, execution) == ["ClassifyMeeting", "CheckClassified", "PrepStopped"]
-    assert lambda_front.calls(stand_ins.names["slack_send_notification"]) == []
-
-
-def test_a_stopped_execution_runs_no_further_state(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=2)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        _wait_for_token(stand_ins)
-        stopped_at = time.monotonic()
-        aws.client("stepfunctions").stop_execution(
-            executionArn=execution, error="MeetingCancelled", cause="the meeting was cancelled"
-        )
-        at_once = aws.client("stepfunctions").describe_execution(executionArn=execution)
-        run = finished(aws, execution)
-        took = time.monotonic() - stopped_at
-        time.sleep(0.5)
-
-    print(at_once["status"], run["status"], run.get("error"), run.get("cause"), took)
-    print(entered_states(aws, execution))
-    print([e["type"] for e in __import__("state_machines").history(aws, execution)][-4:])
-    assert entered_states(aws, execution)[-1] == "WaitForUserResponses"
-    assert lambda_front.calls(stand_ins.names["handle_timeout"]) == []
-    assert lambda_front.calls(stand_ins.names["meeting_prep_agent"]) == []
-
-
-class ChannelRefused(Exception):
-    """As the Slack channel raises it: the error name the definition does not retry."""
-
-
-def test_a_refused_channel_fails_the_prep_at_once_without_retries(
-    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
-) -> None:
-    stand_ins = StandIns(aws)
-
-    def refuse(event: dict[str, Any], context: Any) -> Any:
-        raise ChannelRefused("not_in_channel")
-
-    stand_ins.handlers["slack_send_notification"] = refuse
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
-
-    assert run["status"] == "FAILED"
-    assert retry_pauses == []
-    assert len(lambda_front.calls(stand_ins.names["slack_send_notification"])) == 1
-    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
-    assert failure["error"]["Error"] == "ChannelRefused"
-
-
-def test_answers_in_already_skip_the_wait(aws: AwsEndpoint, lambda_front: LambdaFront) -> None:
-    stand_ins = StandIns(aws)
-    notify = stand_ins.notify
-
-    def answered(event: dict[str, Any], context: Any) -> Any:
-        return {**notify(event, context), "answered": True}
-
-    stand_ins.handlers["slack_send_notification"] = answered
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        run = finished(aws, execution)
-
-    assert run["status"] == "SUCCEEDED", run
-    states = entered_states(aws, execution)
-    assert "WaitForUserResponses" not in states
-    assert states[states.index("CheckNotification") + 1] == "GatherContext"
-
-
-def test_a_reminder_no_scheduler_took_is_sent_by_the_workflow_at_its_time(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    # Whole seconds: moto's Wait drops the fraction (AWS keeps it).
-    remind_at = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
-    reminded: list[datetime] = []
-
-    def reminder(event: dict[str, Any], context: Any) -> Any:
-        return _dump(ReminderScheduled(remind_at=remind_at, scheduled=False))
-
-    def send_reminder(event: dict[str, Any], context: Any) -> Any:
-        reminded.append(datetime.now(UTC))
-        return {"proceed": True, "reason": None, "sent": True, "late": False}
-
-    stand_ins.handlers["schedule_reminder"] = reminder
-    stand_ins.handlers["reminder"] = send_reminder
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        run = finished(aws, execution)
-
-    assert run["status"] == "SUCCEEDED", run
-    assert entered_states(aws, execution)[-4:] == [
-        "CheckReminder",
-        "WaitForFinalReminder",
-        "SendFinalReminder",
-        "PrepDone",
+    assert entered_states(deployment.aws, execution) == [
+        "ClassifyMeeting",
+        "CheckClassified",
+        "PrepStopped",
     ]
-    assert reminded and reminded[0] >= remind_at - timedelta(milliseconds=50)
-    assert output(run)["reminded"]["sent"] is True
+    assert deployment.dm() == []
+    assert deployment.pack_objects(meeting.meeting_id) == []
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.CANCELLED
 
 
-def test_no_final_reminder_ends_the_prep_after_the_pack(
-    aws: AwsEndpoint, lambda_front: LambdaFront
+def test_a_meeting_cancelled_while_its_prep_waits_stops_the_execution(
+    deployment: Deployment,
 ) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    stand_ins.handlers["schedule_reminder"] = lambda event, context: _dump(ReminderScheduled())
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        run = finished(aws, execution)
+    meeting, request = _stored(deployment)
+    execution = deployment.start(request)
+    deployment.waiting()
 
+    # What the calendar monitor does when the meeting is cancelled.
+    deployment.app.meetings.update(
+        meeting.meeting_id, lambda m: m.with_status(MeetingStatus.CANCELLED)
+    )
+    deployment.app.prep_engine().cancel(request.workflow_id)
+    deployment.reply_in_slack(meeting.meeting_id, "1. a\n2. b\n3. c")
+    time.sleep(1)
+
+    # On AWS the execution is ABORTED at once; moto keeps it RUNNING until the wait's own
+    # timeout, then FAILED. Either way no further state runs, answers or not.
+    described = deployment.aws.client("stepfunctions").describe_execution(executionArn=execution)
+    assert described["status"] in ("ABORTED", "RUNNING")
+    assert entered_states(deployment.aws, execution)[-1] == "WaitForUserResponses"
+    assert deployment.front.calls(deployment.names["meeting_prep_agent"]) == []
+    assert deployment.pack_objects(meeting.meeting_id) == []
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.CANCELLED
+
+
+def test_a_repeated_meeting_prep_required_event_starts_one_execution(
+    deployment: Deployment,
+) -> None:
+    meeting, request = _stored(deployment)
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "MeetingPrepRequired",
+        "source": "exec-assistant",
+        "account": ACCOUNT_ID,
+        "time": "2026-11-30T12:00:00Z",
+        "region": deployment.aws.region,
+        "resources": [],
+        "detail": request.model_dump(mode="json"),
+    }
+
+    deployment.call("prep_trigger", event)
+    deployment.call("prep_trigger", event)
+    deployment.call("prep_trigger", {**event, "id": str(uuid.uuid4())})
+
+    executions = deployment.aws.client("stepfunctions").list_executions(
+        stateMachineArn=deployment.machine_arn
+    )["executions"]
+    assert [e["name"] for e in executions] == [request.workflow_id]
+    deployment.waiting()
+    deployment.reply_in_slack(meeting.meeting_id, "1. a\n2. b\n3. c")
+    run = finished(deployment.aws, deployment.execution_arn(request), timeout=30)
     assert run["status"] == "SUCCEEDED", run
-    assert entered_states(aws, execution)[-2:] == ["CheckReminder", "PrepDone"]
-
-
-def test_every_source_failing_still_writes_the_pack(
-    aws: AwsEndpoint, lambda_front: LambdaFront, retry_pauses: list[float]
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    stand_ins.failing_providers = set(CONTEXT_BRANCHES)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
-
-    assert run["status"] == "SUCCEEDED", run
-    context = output(run)["context"]
-    assert [c["reason"] for c in context] == ["unavailable: BudgetSystemDown"] * 6
-    assert sorted(retry_pauses) == sorted([2, 4, 8] * 6)
-    assert output(run)["materials"]["location"]
-
-
-def _start_again(aws: AwsEndpoint, machine: str) -> str | None:
-    """The execution a repeated start returns, or None when it is refused as existing."""
-    try:
-        return start(aws, machine, REQUEST["workflow_id"], REQUEST)
-    except ClientError as refused:
-        assert refused.response["Error"]["Code"] == "ExecutionAlreadyExists"
-        return None
-
-
-def test_a_repeated_start_of_the_same_attempt_runs_one_execution(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        first = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        # A repeated start of a running execution (same name, same input) is answered with
-        # that execution, on AWS as on moto; once it has ended, it is refused.
-        assert _start_again(aws, machine) == first
-        finished(aws, first)
-        assert _start_again(aws, machine) is None
-
-    assert len(lambda_front.calls(stand_ins.names["meeting_classifier"])) == 1
-    executions = aws.client("stepfunctions").list_executions(stateMachineArn=machine)
-    assert len(executions["executions"]) == 1
-
-
-def test_a_wait_failed_by_its_token_records_the_failure(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws)
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        execution = start(aws, machine, REQUEST["workflow_id"], REQUEST)
-        token = _wait_for_token(stand_ins)
-        aws.client("stepfunctions").send_task_failure(
-            taskToken=token, error="SessionGone", cause="the chat session was deleted"
-        )
-        run = finished(aws, execution)
-
-    assert run["status"] == "FAILED"
-    failure = lambda_front.calls(stand_ins.names["record_prep_failure"])[0].event
-    assert failure["error"]["Error"] == "SessionGone"
-    # moto drops the cause of send_task_failure; AWS hands it on.
-    assert failure["error"]["Cause"] in (None, "the chat session was deleted")
-
-
-def test_a_result_past_step_functions_limit_fails_the_execution(
-    aws: AwsEndpoint, lambda_front: LambdaFront
-) -> None:
-    stand_ins = StandIns(aws, wait_seconds=1)
-    stand_ins.handlers["meeting_prep_agent"] = lambda event, context: {"pack": "x" * 300_000}
-    machine = _machine(aws, stand_ins)
-    with lambda_front.serving(stand_ins.served()):
-        run = finished(aws, start(aws, machine, REQUEST["workflow_id"], REQUEST))
-
-    # On AWS States.DataLimitExceeded is terminal (States.ALL does not catch it) and the
-    # execution fails at GenerateMaterials; moto catches it into RecordPrepFailure.
-    assert run["status"] == "FAILED"
-    recorded = lambda_front.calls(stand_ins.names["record_prep_failure"])
-    assert [c.event["error"]["Error"] for c in recorded] in ([], ["States.DataLimitExceeded"])
+    assert len(deployment.front.calls(deployment.names["meeting_classifier"])) == 1
+    assert f"meetings/{meeting.meeting_id}/agenda.md" in deployment.pack_objects(meeting.meeting_id)
+    assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY

@@ -16,10 +16,10 @@ from exec_assistant.workflows.spec import (
     StateKind,
     WorkflowSpec,
 )
-from lambda_front import function_arn
-from state_machines import create_machine, entered_states, finished, output, start
 
+from lambda_front import function_arn
 from moto_server import AwsEndpoint
+from state_machines import create_machine, entered_states, finished, output, start
 
 
 def test_moto_s_parser_accepts_the_definition(aws: AwsEndpoint) -> None:
