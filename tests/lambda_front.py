@@ -74,6 +74,20 @@ class Invocation:
     """The class name of what the handler raised."""
 
 
+_UNHANDLED = {"X-Amz-Function-Error": "Unhandled"}
+
+
+def _error(error_type: str, message: str, exc: BaseException) -> bytes:
+    """The body the Python runtime answers a failed invocation with."""
+    error = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": "",
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+    return json.dumps(error).encode()
+
+
 def function_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
 
@@ -141,22 +155,25 @@ class LambdaFront:
         if handler is None:
             message = json.dumps({"Type": "User", "Message": f"Function not found: {name}"})
             return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, message.encode()
-        event = json.loads(body) if body.strip() else {}
+        try:
+            event = json.loads(body) if body.strip() else {}
+        except ValueError:
+            message = json.dumps({"Type": "User", "message": "Could not parse request body"})
+            return 400, {"x-amzn-ErrorType": "InvalidRequestContentException"}, message.encode()
         headers = {"X-Amz-Executed-Version": "$LATEST"}
         try:
             result = handler(event, InvocationContext(name))
         except Exception as exc:  # answered as the runtime answers an unhandled error
             self._record(Invocation(name, event, type(exc).__name__))
-            error = {
-                "errorMessage": str(exc),
-                "errorType": type(exc).__name__,
-                "requestId": "",
-                "stackTrace": traceback.format_tb(exc.__traceback__),
-            }
-            headers["X-Amz-Function-Error"] = "Unhandled"
-            return 200, headers, json.dumps(error).encode()
+            return 200, headers | _UNHANDLED, _error(type(exc).__name__, str(exc), exc)
+        try:
+            answer = json.dumps(result).encode()
+        except (TypeError, ValueError) as exc:  # as the runtime: the result is no JSON
+            self._record(Invocation(name, event, "Runtime.MarshalError"))
+            message = f"Unable to marshal response: {exc}"
+            return 200, headers | _UNHANDLED, _error("Runtime.MarshalError", message, exc)
         self._record(Invocation(name, event))
-        return 200, headers, json.dumps(result).encode()
+        return 200, headers, answer
 
     def _proxy(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes

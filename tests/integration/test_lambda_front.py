@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from lambda_front import LambdaFront, function_arn, function_name_of
 from moto_server import AwsEndpoint
 from state_machines import create_machine, entered_states, finished, output, start
@@ -101,3 +104,30 @@ def test_an_invocation_names_its_function_by_name_or_arn() -> None:
     assert function_name_of("123456789012:function:exec-assistant-reminder:live") == (
         "exec-assistant-reminder"
     )
+
+
+def test_a_result_that_is_no_json_fails_as_the_runtime_fails_it(
+    aws: AwsEndpoint, lambda_front: LambdaFront
+) -> None:
+    name = aws.unique("adder")
+    machine = create_machine(aws, _machine(function_arn(name)))
+
+    with lambda_front.serving({name: lambda event, context: {"at": object()}}):
+        run = finished(aws, start(aws, machine, "one", {"a": 1}))
+
+    assert run["status"] == "FAILED"
+    assert run["error"] == "Runtime.MarshalError"
+    assert [c.error for c in lambda_front.calls(name)] == ["Runtime.MarshalError"]
+
+
+def test_an_event_that_is_no_json_is_refused(aws: AwsEndpoint, lambda_front: LambdaFront) -> None:
+    name = aws.unique("adder")
+    client = AwsEndpoint(lambda_front.url).client("lambda")
+
+    with lambda_front.serving({name: lambda event, context: event}):
+        with pytest.raises(ClientError) as refused:
+            client.invoke(FunctionName=name, Payload=b"{not json")
+        echoed = client.invoke(FunctionName=function_arn(name), Payload=b'{"a": "<b>\\u0000"}')
+
+    assert refused.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert json.loads(echoed["Payload"].read()) == {"a": "<b>\u0000"}

@@ -15,11 +15,14 @@ Nothing here decides the control flow; it only translates the spec:
 - a CHOICE rule is guarded with IsPresent: a field an earlier state did not return sends
   the execution to the default, as the spec's `ChoiceRule.holds` reads it, instead of
   failing it with States.Runtime.
+
+The execution's output is its whole data, every state's result under its result path (a
+Succeed state cannot build a `PrepOutcome`): how a prep ended is read from those results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from exec_assistant.lambda_functions import function_for_state
@@ -57,11 +60,8 @@ def render_state_machine(spec: WorkflowSpec, function_arns: Mapping[str, str]) -
     }
 
 
-def _states(states: Any, arns: Mapping[str, str]) -> Definition:
-    rendered: Definition = {}
-    for state in states:
-        rendered[state.name] = _state(state, arns)
-    return rendered
+def _states(states: Iterable[State], arns: Mapping[str, str]) -> Definition:
+    return {state.name: _state(state, arns) for state in states}
 
 
 def _state(state: State, arns: Mapping[str, str]) -> Definition:
