@@ -1,10 +1,9 @@
 """The meeting prep workflow: every state, every transition, every retry and timeout.
 
 The one source of the prep's control flow. The DBOS engine (`workflows/dbos_engine.py`)
-interprets it state by state and keeps no order of its own. The Step Functions definition of
-the AWS deployment is to be rendered from it, state for state, with the same names; that
-renderer is not written yet, and the model follows the Amazon States Language so that it can
-be one to one:
+interprets it state by state and keeps no order of its own; the Step Functions definition of
+the AWS deployment is rendered from it (`workflows/asl.py`), state for state, with the same
+names. The model follows the Amazon States Language so that the rendering is one to one:
 
 - a TASK calls one service (a method of `services.prep.PrepSteps`, which the Lambda handler of
   that state calls too) with an input model built from the execution data (`parameters`: a
@@ -15,7 +14,7 @@ be one to one:
 - WAIT_FOR_ANSWERS is the callback task: the chat-session manager attaches the task token to
   the session and completes at once if the answers are there; otherwise the state waits for
   the answers to be delivered to the token, until the session's `answers_due`. The Step
-  Functions rendering will use `lambda:invoke.waitForTaskToken` with `TimeoutSecondsPath` on
+  Functions rendering uses `lambda:invoke.waitForTaskToken` with `TimeoutSecondsPath` on
   `$.notification.wait_seconds` (at most 86400, the ceiling kept in `timeout_seconds`), the
   token handed to the chat-session manager as `$$.Task.Token`, and `States.Timeout` caught
   into HandleTimeout;
