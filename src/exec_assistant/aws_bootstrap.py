@@ -113,7 +113,7 @@ class AwsApp:
     clients: AwsClients | None = None
     agents: AgentBuilders | None = None
     _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     @property
     def executive(self) -> Executive:
