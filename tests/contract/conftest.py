@@ -1,7 +1,8 @@
 """Contract fixtures: every repository port, once per adapter.
 
-To run the suites against another adapter (DynamoDB, say), add one entry to BACKENDS: a
-context manager that takes the test's tmp_path and yields a Repositories.
+To run the suites against another adapter, add one entry to BACKENDS: a context manager that
+takes the test's tmp_path and a way to ask for another fixture (`aws`, say) and yields a
+Repositories.
 """
 
 from __future__ import annotations
@@ -16,6 +17,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from exec_assistant.adapters.aws.dynamodb_chat_sessions import DynamoChatSessionRepository
+from exec_assistant.adapters.aws.dynamodb_follow_ups import (
+    DynamoActionItemRepository,
+    DynamoDecisionRepository,
+)
+from exec_assistant.adapters.aws.dynamodb_meetings import DynamoMeetingRepository
+from exec_assistant.adapters.aws.dynamodb_state import (
+    DynamoCalendarStateRepository,
+    DynamoChatThreadRepository,
+    DynamoDeliveryRepository,
+    DynamoSeriesOverrideRepository,
+)
+from exec_assistant.adapters.aws.tables import (
+    CHAT_SESSIONS,
+    FOLLOW_UPS,
+    MEETINGS,
+    STATE,
+)
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
@@ -58,6 +77,9 @@ from exec_assistant.ports import (
     SeriesOverrideRepository,
 )
 
+from dynamo_tables import dynamodb_tables
+from moto_server import AwsEndpoint
+
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 """A whole-second instant the test data is placed around."""
 
@@ -74,11 +96,13 @@ class Repositories:
     chat_threads: ChatThreadRepository
 
 
-BackendFactory = Callable[[Path], AbstractContextManager[Repositories]]
+FixtureLookup = Callable[[str], Any]
+"""`request.getfixturevalue`: a backend asks for the fixtures it needs, and only it starts them."""
+BackendFactory = Callable[[Path, FixtureLookup], AbstractContextManager[Repositories]]
 
 
 @contextmanager
-def _memory_backend(tmp_path: Path) -> Iterator[Repositories]:
+def _memory_backend(tmp_path: Path, fixture: FixtureLookup) -> Iterator[Repositories]:
     yield Repositories(
         meetings=InMemoryMeetingRepository(),
         overrides=InMemorySeriesOverrideRepository(),
@@ -92,7 +116,7 @@ def _memory_backend(tmp_path: Path) -> Iterator[Repositories]:
 
 
 @contextmanager
-def _sqlite_backend(tmp_path: Path) -> Iterator[Repositories]:
+def _sqlite_backend(tmp_path: Path, fixture: FixtureLookup) -> Iterator[Repositories]:
     db = SqliteDatabase(tmp_path / "db.sqlite3")
     try:
         yield Repositories(
@@ -109,15 +133,33 @@ def _sqlite_backend(tmp_path: Path) -> Iterator[Repositories]:
         db.close()
 
 
+@contextmanager
+def _dynamodb_backend(tmp_path: Path, fixture: FixtureLookup) -> Iterator[Repositories]:
+    aws: AwsEndpoint = fixture("aws")
+    with dynamodb_tables(aws, MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE) as (client, names):
+        meetings, sessions, follow_ups, state = names
+        yield Repositories(
+            meetings=DynamoMeetingRepository(client, meetings),
+            overrides=DynamoSeriesOverrideRepository(client, state),
+            chat_sessions=DynamoChatSessionRepository(client, sessions),
+            action_items=DynamoActionItemRepository(client, follow_ups),
+            decisions=DynamoDecisionRepository(client, follow_ups),
+            deliveries=DynamoDeliveryRepository(client, state),
+            calendar_states=DynamoCalendarStateRepository(client, state),
+            chat_threads=DynamoChatThreadRepository(client, state),
+        )
+
+
 BACKENDS: dict[str, BackendFactory] = {
     "memory": _memory_backend,
     "sqlite": _sqlite_backend,
+    "dynamodb": _dynamodb_backend,
 }
 
 
 @pytest.fixture(params=list(BACKENDS))
 def repositories(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Repositories]:
-    with BACKENDS[request.param](tmp_path) as repos:
+    with BACKENDS[request.param](tmp_path, request.getfixturevalue) as repos:
         yield repos
 
 

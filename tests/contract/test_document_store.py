@@ -7,18 +7,40 @@ from pathlib import Path
 
 import pytest
 
+from exec_assistant.adapters.aws.s3_document_store import S3DocumentStore
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
 from exec_assistant.adapters.memory import InMemoryDocumentStore
 from exec_assistant.domain.documents import TOP_LEVEL_PREFIXES
 from exec_assistant.ports import DocumentStore
 
-# One more entry here runs the whole suite against another store (S3, say).
-STORES: dict[str, Callable[[Path], DocumentStore]] = {
-    "memory": lambda tmp_path: InMemoryDocumentStore(),
-    "folder": lambda tmp_path: FolderDocumentStore(tmp_path / "data"),
+
+def _s3_store(request: pytest.FixtureRequest, tmp_path: Path) -> DocumentStore:
+    """A fresh bucket on the moto server, objects encrypted with a key of its own."""
+    aws = request.getfixturevalue("aws")
+    bucket = aws.unique("documents")
+    aws.client("s3").create_bucket(Bucket=bucket)
+    key_id = aws.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    return S3DocumentStore(aws.client("s3"), bucket, key_id)
+
+
+# One more entry here runs the whole suite against another store.
+STORES: dict[str, Callable[[pytest.FixtureRequest, Path], DocumentStore]] = {
+    "memory": lambda request, tmp_path: InMemoryDocumentStore(),
+    "folder": lambda request, tmp_path: FolderDocumentStore(tmp_path / "data"),
+    "s3": _s3_store,
 }
 
-INVALID_KEYS = ["../x", "/abs", "other/x", "meetings//x", ""]
+INVALID_KEYS = [
+    "../x",
+    "/abs",
+    "other/x",
+    "meetings//x",
+    "",
+    "meetings/mtg_1/line\nbreak.md",
+    "meetings/mtg_1/\x00",
+    "meetings/mtg_1/esc\x1b[31m.md",
+    "meetings/mtg_1/del\x7f.md",
+]
 VALID_KEYS = [
     "meetings/mtg_1/agenda.json",
     "sessions/ses_1.json",
@@ -30,7 +52,7 @@ VALID_KEYS = [
 
 @pytest.fixture(params=list(STORES))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
-    yield STORES[request.param](tmp_path)
+    yield STORES[request.param](request, tmp_path)
 
 
 class TestDocumentStore:

@@ -11,14 +11,19 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from exec_assistant.adapters.aws.dynamodb_state import DynamoSeenEventRepository
+from exec_assistant.adapters.aws.tables import STATE
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import SqliteSeenEventRepository
 from exec_assistant.adapters.memory import InMemorySeenEventRepository
 from exec_assistant.clocks import FixedClock
 from exec_assistant.ports import SeenEventRepository
+
+from dynamo_tables import dynamodb_tables
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -31,16 +36,23 @@ class MovableClock:
         return self.instant
 
 
-BackendFactory = Callable[[Path, MovableClock], AbstractContextManager[SeenEventRepository]]
+FixtureLookup = Callable[[str], Any]
+BackendFactory = Callable[
+    [Path, MovableClock, FixtureLookup], AbstractContextManager[SeenEventRepository]
+]
 
 
 @contextmanager
-def _memory(tmp_path: Path, clock: MovableClock) -> Iterator[SeenEventRepository]:
+def _memory(
+    tmp_path: Path, clock: MovableClock, fixture: FixtureLookup
+) -> Iterator[SeenEventRepository]:
     yield InMemorySeenEventRepository(clock)
 
 
 @contextmanager
-def _sqlite(tmp_path: Path, clock: MovableClock) -> Iterator[SeenEventRepository]:
+def _sqlite(
+    tmp_path: Path, clock: MovableClock, fixture: FixtureLookup
+) -> Iterator[SeenEventRepository]:
     db = SqliteDatabase(tmp_path / "db.sqlite3")
     try:
         yield SqliteSeenEventRepository(db, clock)
@@ -48,7 +60,15 @@ def _sqlite(tmp_path: Path, clock: MovableClock) -> Iterator[SeenEventRepository
         db.close()
 
 
-BACKENDS: dict[str, BackendFactory] = {"memory": _memory, "sqlite": _sqlite}
+@contextmanager
+def _dynamodb(
+    tmp_path: Path, clock: MovableClock, fixture: FixtureLookup
+) -> Iterator[SeenEventRepository]:
+    with dynamodb_tables(fixture("aws"), STATE) as (client, (table,)):
+        yield DynamoSeenEventRepository(client, table, clock)
+
+
+BACKENDS: dict[str, BackendFactory] = {"memory": _memory, "sqlite": _sqlite, "dynamodb": _dynamodb}
 
 
 @pytest.fixture
@@ -60,7 +80,7 @@ def clock() -> MovableClock:
 def seen(
     request: pytest.FixtureRequest, tmp_path: Path, clock: MovableClock
 ) -> Iterator[SeenEventRepository]:
-    with BACKENDS[request.param](tmp_path, clock) as repository:
+    with BACKENDS[request.param](tmp_path, clock, request.getfixturevalue) as repository:
         yield repository
 
 

@@ -8,10 +8,12 @@ TOP_LEVEL_PREFIXES = ("meetings", "sessions", "agents", "config", "temp")
 
 
 def validate_key(key: str) -> str:
-    """Keys are relative POSIX paths under one of the bucket's top-level prefixes."""
+    """Keys are relative POSIX paths under one of the bucket's top-level prefixes, without
+    control characters (S3's XML listings cannot carry some, and a person cannot read them)."""
     path = PurePosixPath(key)
     if (
         not key
+        or any(ord(char) < 32 or ord(char) == 127 for char in key)
         or path.is_absolute()
         or any(part in ("..", ".", "") for part in key.split("/"))
         or path.parts[0] not in TOP_LEVEL_PREFIXES

@@ -157,3 +157,56 @@ class ModelUnavailable(ExecAssistantError):
     """The configured model provider cannot be used (its extra is missing, no API key)."""
 
     exit_code = 2
+
+
+class RecordNotStored(ExecAssistantError):
+    """The store refused a record as it is (over its item size limit, an id it cannot key):
+    nothing of the write was stored. `record` names it: "meeting mtg_1a2b…"."""
+
+    def __init__(self, record: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot store {record}: {reason}", hint=hint)
+        self.record = record
+        self.reason = reason
+
+
+class UpdateConflict(ExecAssistantError):
+    """A record kept changing under an update: every attempt lost the race to another
+    writer, and nothing of this update was stored. Trying again later is safe."""
+
+    def __init__(self, record: str, attempts: int) -> None:
+        super().__init__(
+            f"{record} was changed by another writer during each of {attempts} attempts to"
+            " update it; nothing was written",
+            hint="Try again in a moment.",
+        )
+        self.record = record
+        self.attempts = attempts
+
+
+class SecretUnavailable(ExecAssistantError):
+    """A secret exists but cannot be read: refused, undecryptable, or not the JSON object its
+    keys are read from. The message names the secret, never its value."""
+
+    def __init__(self, secret_id: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot read secret {secret_id}: {reason}", hint=hint)
+        self.secret_id = secret_id
+        self.reason = reason
+
+
+class DocumentsUnavailable(ExecAssistantError):
+    """The documents bucket refused a request (no bucket, no permission, its key refused)."""
+
+    def __init__(self, location: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot use {location}: {reason}", hint=hint)
+        self.location = location
+        self.reason = reason
+
+
+class EventNotPublished(ExecAssistantError):
+    """An event the deployment runs on (MeetingPrepRequired) was refused by its event bus."""
+
+    def __init__(self, detail_type: str, bus_name: str, reason: str) -> None:
+        super().__init__(f"event bus {bus_name} refused the {detail_type} event: {reason}")
+        self.detail_type = detail_type
+        self.bus_name = bus_name
+        self.reason = reason

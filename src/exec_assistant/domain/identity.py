@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 
@@ -32,6 +33,22 @@ def workflow_id_for(meeting_id: str, start: datetime, attempt: int = 1) -> str:
     attempt twice starts nothing new."""
     prep_id = prep_id_for(meeting_id, start)
     return prep_id if attempt == 1 else f"{prep_id}-a{attempt}"
+
+
+_WORKFLOW_ID = re.compile(r"(prep-mtg_[0-9a-f]{16}-\d{8}T\d{4}Z)(?:-a([2-9]|[1-9]\d+))?")
+
+
+def prep_id_of(workflow_id: str) -> str:
+    """The prep a workflow id is an attempt of, the inverse of `workflow_id_for`:
+    `prep-mtg_0123456789abcdef-20261201T1400Z-a2` → `prep-mtg_0123456789abcdef-20261201T1400Z`.
+    Raises ValueError for a string `workflow_id_for` never gives."""
+    match = _WORKFLOW_ID.fullmatch(workflow_id)
+    if match is None:
+        raise ValueError(
+            f"{workflow_id!r} is not a prep workflow id "
+            "(expected prep-mtg_<16 hex digits>-<yyyymmddThhmmZ>, then -a<attempt> from 2 on)"
+        )
+    return match.group(1)
 
 
 def session_id_for(prep_id: str) -> str:
