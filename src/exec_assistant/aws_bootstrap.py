@@ -303,7 +303,7 @@ def build_aws(
         DynamoDecisionRepository,
     )
     from exec_assistant.adapters.aws.dynamodb_meetings import DynamoMeetingRepository
-    from exec_assistant.adapters.aws.dynamodb_sessions import DynamoChatSessionRepository
+    from exec_assistant.adapters.aws.dynamodb_chat_sessions import DynamoChatSessionRepository
     from exec_assistant.adapters.aws.dynamodb_state import (
         DynamoCalendarStateRepository,
         DynamoChatThreadRepository,

@@ -178,9 +178,7 @@ def test_a_prep_runs_through_the_handlers_of_its_states_to_the_pack_in_slack(rig
     assert sent["session_id"] and sent["answered"] is False
     assert len(rig.dm()) == 1  # the questions
 
-    wait = event(
-        "step_functions_wait_for_answers.json", SESSION_ID=sent["session_id"]
-    )
+    wait = event("step_functions_wait_for_answers.json", SESSION_ID=sent["session_id"])
     assert rig.call("chat_session_manager", wait) == {
         "session_id": sent["session_id"],
         "answered": False,
@@ -201,9 +199,7 @@ def test_a_prep_runs_through_the_handlers_of_its_states_to_the_pack_in_slack(rig
         for provider in CONTEXT_BRANCHES
     ]
     assert [r["provider"] for r in refs] == list(CONTEXT_BRANCHES)
-    written = rig.call(
-        "meeting_prep_agent", {**request.model_dump(mode="json"), "context": refs}
-    )
+    written = rig.call("meeting_prep_agent", {**request.model_dump(mode="json"), "context": refs})
     assert written["proceed"] is True and written["generated_by"]
     delivered = rig.call("slack_send_materials", request.model_dump(mode="json"))
     assert delivered == {"proceed": True, "reason": None, "sent": True}
@@ -298,9 +294,7 @@ def test_the_schedulers_reminder_delivered_twice_reminds_once(rig: Rig) -> None:
     body = request.model_dump(mode="json")
     rig.call("meeting_classifier", body)
     rig.call("slack_send_notification", body)
-    refs = [
-        rig.call(f"{p}_context", {**body, "provider": p}) for p in CONTEXT_BRANCHES
-    ]
+    refs = [rig.call(f"{p}_context", {**body, "provider": p}) for p in CONTEXT_BRANCHES]
     rig.call("meeting_prep_agent", {**body, "context": refs})
     rig.call("slack_send_materials", body)
     before = len(rig.slack.calls("chat.postMessage"))
