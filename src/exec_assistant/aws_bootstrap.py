@@ -113,7 +113,7 @@ class AwsApp:
     clients: AwsClients | None = None
     agents: AgentBuilders | None = None
     _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     @property
     def executive(self) -> Executive:
@@ -298,12 +298,12 @@ def build_aws(
     """The app over the deployment's resources. The configuration (meeting types,
     notification rules, prices) is read from the documents bucket's `config/`, merged over
     the shipped defaults; a bad file is a ConfigError naming its s3:// location."""
+    from exec_assistant.adapters.aws.dynamodb_chat_sessions import DynamoChatSessionRepository
     from exec_assistant.adapters.aws.dynamodb_follow_ups import (
         DynamoActionItemRepository,
         DynamoDecisionRepository,
     )
     from exec_assistant.adapters.aws.dynamodb_meetings import DynamoMeetingRepository
-    from exec_assistant.adapters.aws.dynamodb_sessions import DynamoChatSessionRepository
     from exec_assistant.adapters.aws.dynamodb_state import (
         DynamoCalendarStateRepository,
         DynamoChatThreadRepository,

@@ -71,17 +71,19 @@ class FallbackSecretStore:
 def aws_secrets(deployment: DeploymentSettings, clients: AwsClients, clock: Clock) -> SecretStore:
     """Slack's token and signing secret from Secrets Manager (fetched once per 5 minutes),
     the rest from the environment."""
-    from exec_assistant.adapters.aws.secrets_manager import SecretRef, SecretsManagerSecretStore
     from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 
     arns = {
         SLACK_BOT_TOKEN: deployment.slack_bot_token_arn,
         SLACK_SIGNING_SECRET: deployment.slack_signing_secret_arn,
     }
-    refs = {name: SecretRef(arn, SLACK_SECRET_KEYS[name]) for name, arn in arns.items() if arn}
+    named = {name: arn for name, arn in arns.items() if arn}
     environment = EnvSecretStore(os.environ)
-    if not refs:
+    if not named:
         return environment
+    from exec_assistant.adapters.aws.secrets_manager import SecretRef, SecretsManagerSecretStore
+
+    refs = {name: SecretRef(arn, SLACK_SECRET_KEYS[name]) for name, arn in named.items()}
     store = SecretsManagerSecretStore(clients.client("secretsmanager"), refs, clock)
     return FallbackSecretStore(store, list(refs), environment)
 

@@ -81,6 +81,8 @@ def test_the_webhook_lambdas_cold_path_imports_nothing_of_strands_or_dbos(tmp_pa
         "SLACK_SIGNING_SECRET": "s" * 32,
         "EXEC_ASSISTANT_SLACK_USER_ID": "UEXEC0001",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "DOCUMENTS_S3_BUCKET": "exec-assistant-documents",
+        "AWS_DEFAULT_REGION": "us-east-1",
     }
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", COLD_PATH],

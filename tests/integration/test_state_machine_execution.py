@@ -15,11 +15,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("exec_assistant.aws_bootstrap")
-pytest.importorskip("exec_assistant.adapters.aws.tables")
-
-from dynamo_tables import dynamodb_tables
-
 from exec_assistant.adapters.aws.tables import (
     CHAT_SESSIONS,
     FOLLOW_UPS,
@@ -39,6 +34,7 @@ from exec_assistant.settings import Settings
 from exec_assistant.workflows.asl import render_state_machine
 from exec_assistant.workflows.spec import MEETING_PREP
 
+from dynamo_tables import dynamodb_tables
 from factories import EXEC
 from lambda_front import InvocationContext, LambdaFront, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
@@ -267,7 +263,7 @@ def test_a_failing_source_is_reported_unavailable_in_the_pack(
     assert run["status"] == "SUCCEEDED", run
     context = {c["provider"]: c for c in output(run)["context"]}
     assert context["budget"]["available"] is False
-    assert context["budget"]["reason"] == "unavailable: BudgetSystemDown"
+    assert context["budget"]["reason"] == "the source failed: BudgetSystemDown"
     assert retry_pauses == [2, 4, 8]
     keys = deployment.pack_objects(meeting.meeting_id)
     assert f"meetings/{meeting.meeting_id}/agenda.md" in keys

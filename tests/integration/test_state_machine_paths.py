@@ -257,7 +257,7 @@ def test_every_source_failing_still_writes_the_pack(
 
     assert run["status"] == "SUCCEEDED", run
     context = output(run)["context"]
-    assert [c["reason"] for c in context] == ["unavailable: BudgetSystemDown"] * 6
+    assert [c["reason"] for c in context] == ["the source failed: BudgetSystemDown"] * 6
     assert sorted(retry_pauses) == sorted([2, 4, 8] * 6)
     assert output(run)["materials"]["location"]
 

@@ -196,7 +196,7 @@ def test_a_failed_source_gives_the_spec_s_fallback(definition: dict[str, Any]) -
             "needed": True,
             "available": False,
             "key": None,
-            "reason.$": "States.Format('unavailable: {}', $.error.Error)",
+            "reason.$": "States.Format('the source failed: {}', $.error.Error)",
         }
 
 
