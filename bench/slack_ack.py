@@ -260,6 +260,11 @@ def cold_start(runs: int) -> None:
             "SLACK_SIGNING_SECRET": SECRET,
             "EXEC_ASSISTANT_SLACK_USER_ID": EXEC,
             "POWERTOOLS_LOG_LEVEL": "WARNING",
+            # The function's deployment environment (nothing is read from AWS to answer this).
+            "DOCUMENTS_S3_BUCKET": "exec-assistant-documents-bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
         }
         floor, entry = [], []
         heavy: list[str] = []

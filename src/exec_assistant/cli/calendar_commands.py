@@ -21,6 +21,7 @@ from exec_assistant.cli.common import (
     sync_progress,
     ui,
 )
+from exec_assistant.cli.runtimes import Runtime, RuntimeOption, open_records
 from exec_assistant.cli.views import print_sync
 from exec_assistant.configuration import load_config
 from exec_assistant.display_text import safe_markup
@@ -108,6 +109,7 @@ def meetings(
     ] = None,
     as_json: JsonOption = False,
     now: NowOption = None,
+    runtime: RuntimeOption = Runtime.LOCAL,
 ) -> None:
     """List the stored meetings with their type, status, prep time and reminder."""
     settings, _ = load_command_settings(ctx)
@@ -121,12 +123,9 @@ def meetings(
     )
     if end <= begin:
         raise UsageError(f"--to ({start_to}) must come after --from ({start_from or 'now'})")
-    local = build_local(settings, command="meetings", exclusive=False)
-    try:
-        found = list_meetings(local.meetings, begin, end)
-        names = {t.id: t.name for t in local.config.catalog}
-    finally:
-        local.close()
+    with open_records(settings, runtime, "meetings") as records:
+        found = list_meetings(records.meetings, begin, end)
+        names = {t.id: t.name for t in records.config.catalog}
     if as_json:
         print_json([meeting_json(m, zone) for m in found])
         return

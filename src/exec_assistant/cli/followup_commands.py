@@ -19,6 +19,7 @@ from exec_assistant.cli.common import (
     read_limited,
     ui,
 )
+from exec_assistant.cli.runtimes import Runtime, RuntimeOption, open_records
 from exec_assistant.display_text import LINE_LIMIT, safe_text
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.text import plural
@@ -136,17 +137,15 @@ def actions(
     open_only: Annotated[bool, typer.Option("--open", help="Only items not done.")] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
+    runtime: RuntimeOption = Runtime.LOCAL,
 ) -> None:
     """List action items across meetings, soonest due first; overdue ones are flagged."""
     settings, _ = load_command_settings(ctx)
     today = make_clock(now, settings, running=False).now().astimezone(settings.zone).date()
-    local = build_local(settings, command="actions", exclusive=False)
-    try:
+    with open_records(settings, runtime, "actions") as records:
         views = list_action_items(
-            local.action_items, local.meetings, today, owner=owner, open_only=open_only
+            records.action_items, records.meetings, today, owner=owner, open_only=open_only
         )
-    finally:
-        local.close()
     if as_json:
         print_json([_item_json(v) for v in views])
         return
@@ -180,14 +179,12 @@ def decisions(
         bool, typer.Option("--open", help="Only decisions still to be made.")
     ] = False,
     as_json: JsonOption = False,
+    runtime: RuntimeOption = Runtime.LOCAL,
 ) -> None:
     """The decision register: what was decided in which meeting, and what is still open."""
     settings, _ = load_command_settings(ctx)
-    local = build_local(settings, command="decisions", exclusive=False)
-    try:
-        views = list_decisions(local.decisions, local.meetings, open_only=open_only)
-    finally:
-        local.close()
+    with open_records(settings, runtime, "decisions") as records:
+        views = list_decisions(records.decisions, records.meetings, open_only=open_only)
     if as_json:
         print_json(
             [

@@ -38,10 +38,16 @@ from exec_assistant.cli.common import (
     print_json_line,
     ui,
 )
+from exec_assistant.cli.runtimes import Runtime, RuntimeOption, aws_app, aws_errors
 from exec_assistant.cli.slack_serving import SlackServing, serving_slack
 from exec_assistant.cli.views import print_prep, print_sync
 from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
-from exec_assistant.domain.errors import DataFolderInUse, ExecAssistantError, Interrupted
+from exec_assistant.domain.errors import (
+    DataFolderInUse,
+    ExecAssistantError,
+    Interrupted,
+    UsageError,
+)
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.domain.text import without_passwords
@@ -56,6 +62,7 @@ from exec_assistant.services.preps import (
     prep_request,
     prepare_meeting,
     request_retry,
+    retry_prep,
 )
 from exec_assistant.services.sync_calendars import SyncReport
 from exec_assistant.settings import Settings
@@ -131,15 +138,25 @@ def prep(
     ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
+    deployment: RuntimeOption = Runtime.LOCAL,
 ) -> None:
     """Prepare one meeting now: ask, gather context, write and deliver its pack.
 
     Starts the prep, or resumes it where it stopped. Without --answers, the questions are
     asked at the terminal when you are at the keyboard; otherwise it stops while waiting for
     answers, which you give later with 'exec-assistant answer'. With --json, the result is
-    printed as JSON and the prep's messages go to stderr.
+    printed as JSON and the prep's messages go to stderr. With --runtime aws (and --retry
+    only), a failed prep of the deployment gets a fresh execution there.
     """
     settings, _ = load_command_settings(ctx)
+    if deployment == Runtime.AWS:
+        if not retry or answers is not None:
+            raise UsageError(
+                "--runtime aws works with --retry only (and without --answers): the "
+                "deployment's preps run on AWS, answered in Slack"
+            )
+        _retry_on_aws(settings, meeting_id, as_json)
+        return
     clock = make_clock(now, settings)
     answers_file = AnswersFile(answers) if answers else None
     interactive = answers_file is None and not as_json and sys.stdin.isatty()
@@ -176,6 +193,33 @@ def prep(
         _finish(progress, settings, clock, as_json)
     finally:
         local.close()
+
+
+def _retry_on_aws(settings: Settings, meeting_id: str, as_json: bool) -> None:
+    app = aws_app(settings)
+    with aws_errors():
+        request = retry_prep(app.meetings, app.prep_engine(), meeting_id)
+        meeting = find_meeting(app.meetings, request.meeting_id)
+    if as_json:
+        print_json(
+            {
+                "meeting_id": meeting.meeting_id,
+                "retry": "started",
+                "by": "aws",
+                "workflow_id": request.workflow_id,
+                "attempt": request.attempt,
+            }
+        )
+        return
+    ui.out.print(
+        safe_markup(
+            "[green]✓[/] Attempt {attempt} of the prep of '{title}' is starting on AWS "
+            "(execution {workflow_id}).",
+            attempt=str(request.attempt),
+            title=safe_text(meeting.title, limit=TITLE_LIMIT),
+            workflow_id=request.workflow_id,
+        )
+    )
 
 
 def _retry_in_serve(settings: Settings, meeting_id: str, clock: Clock, as_json: bool) -> None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from exec_assistant.bootstrap import build_local
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -16,6 +15,7 @@ from exec_assistant.cli.common import (
     print_json,
     ui,
 )
+from exec_assistant.cli.runtimes import Runtime, RuntimeOption, open_records
 from exec_assistant.presentation.usage import usage_json, usage_view
 from exec_assistant.services.usage import days_back, month_start, usage_report
 
@@ -38,6 +38,7 @@ def usage(
     ] = None,
     as_json: JsonOption = False,
     now: NowOption = None,
+    runtime: RuntimeOption = Runtime.LOCAL,
 ) -> None:
     """Show the model calls made and what they cost: per day, per meeting type and purpose.
 
@@ -49,11 +50,10 @@ def usage(
     zone = settings.zone
     instant = make_clock(now, settings, running=False).now()
     start = days_back(instant, zone, days) if days else month_start(instant, zone)
-    local = build_local(settings, command="usage", exclusive=False)
-    try:
-        report = usage_report(local.meetings, local.config.catalog, start, instant, zone, instant)
-    finally:
-        local.close()
+    with open_records(settings, runtime, "usage") as records:
+        report = usage_report(
+            records.meetings, records.config.catalog, start, instant, zone, instant
+        )
     if as_json:
         print_json(usage_json(report))
         return
