@@ -5,6 +5,7 @@ Scheduler, Slack the fake Web API, answers coming through the Slack webhook."""
 from __future__ import annotations
 
 import importlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from exec_assistant.adapters.aws.eventbridge import MEETING_PREP_RULE_PATTERN
 from exec_assistant.adapters.aws.tables import (
     CHAT_SESSIONS,
     FOLLOW_UPS,
@@ -35,7 +37,7 @@ from exec_assistant.workflows.asl import render_state_machine
 from exec_assistant.workflows.spec import MEETING_PREP
 
 from dynamo_tables import dynamodb_tables
-from factories import EXEC
+from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 from lambda_front import InvocationContext, LambdaFront, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
 from prep_fakes import FixedClock, store_meeting
@@ -43,6 +45,8 @@ from slack_api import SlackApiServer
 from slack_payloads import dm_message
 from slack_requests import SIGNING_SECRET, api_gateway_event
 from state_machines import create_machine, entered_states, finished, output
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 EXEC_USER = "UEXEC0001"
 SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-scheduler"
@@ -64,6 +68,8 @@ class Deployment:
     machine_arn: str
     bucket: str
     schedule_group: str
+    bus: str
+    calendar: Path
 
     def call(self, key: str, event: Any) -> Any:
         """The function `key` invoked directly, as its trigger would."""
@@ -136,6 +142,10 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
         aws.client("s3").create_bucket(Bucket=bucket)
         group = aws.unique("reminders")
         aws.client("scheduler").create_schedule_group(Name=group)
+        bus = aws.unique("bus")
+        aws.client("events").create_event_bus(Name=bus)
+        calendar = tmp_path / "calendar.ics"
+        calendar.write_text(calendar_text())
         suffix = uuid.uuid4().hex[:8]
         names = {f.key: f"{f.name}-{suffix}" for f in FUNCTIONS}
         arns = {key: function_arn(name) for key, name in names.items()}
@@ -146,6 +156,7 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
             timezone="America/New_York",
             slack_user_id=EXEC_USER,
             slack_api_url=slack.base_url,
+            calendars=[str(calendar)],
         )
         config = DeploymentSettings(
             meetings_table=meetings,
@@ -158,6 +169,7 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
             reminder_function_arn=arns["reminder"],
             scheduler_role_arn=SCHEDULER_ROLE,
             schedule_group=group,
+            event_bus_name=bus,
         )
         clock = FixedClock()
         secrets = EnvSecretStore(
@@ -180,7 +192,18 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
         handlers[names["slack_webhook"]] = make_aws_handler(lambda: app, through_front)
         with lambda_front.serving(handlers):
             yield Deployment(
-                aws, lambda_front, app, clock, slack, names, handlers, machine, bucket, group
+                aws,
+                lambda_front,
+                app,
+                clock,
+                slack,
+                names,
+                handlers,
+                machine,
+                bucket,
+                group,
+                bus,
+                calendar,
             )
 
 
@@ -376,3 +399,78 @@ def test_a_repeated_meeting_prep_required_event_starts_one_execution(
     assert len(deployment.front.calls(deployment.names["meeting_classifier"])) == 1
     assert f"meetings/{meeting.meeting_id}/agenda.md" in deployment.pack_objects(meeting.meeting_id)
     assert deployment.meeting(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
+
+
+def _meeting_prep_rule(deployment: Deployment) -> str:
+    """The spec's meeting-prep-trigger rule on the deployment's bus. Its target on AWS is the
+    prep-trigger function; moto's EventBridge invokes no function, so the rule delivers to a
+    queue, from which the test hands each event to the function as EventBridge would."""
+    events, sqs = deployment.aws.client("events"), deployment.aws.client("sqs")
+    queue_url: str = sqs.create_queue(QueueName=deployment.aws.unique("prep-trigger"))["QueueUrl"]
+    events.put_rule(
+        Name="meeting-prep-trigger",
+        EventBusName=deployment.bus,
+        EventPattern=json.dumps(MEETING_PREP_RULE_PATTERN),
+    )
+    events.put_targets(
+        Rule="meeting-prep-trigger",
+        EventBusName=deployment.bus,
+        Targets=[
+            {
+                "Id": "prep-trigger",
+                "Arn": f"arn:aws:sqs:{deployment.aws.region}:{ACCOUNT_ID}:"
+                + queue_url.rsplit("/", 1)[1],
+            }
+        ],
+    )
+    return queue_url
+
+
+def _delivered(deployment: Deployment, queue_url: str) -> list[dict[str, Any]]:
+    sqs = deployment.aws.client("sqs")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        if messages.get("Messages"):
+            return [json.loads(m["Body"]) for m in messages["Messages"]]
+        time.sleep(0.05)
+    return []
+
+
+def test_the_calendar_monitor_starts_a_due_prep_through_the_meeting_prep_rule(
+    deployment: Deployment,
+) -> None:
+    queue_url = _meeting_prep_rule(deployment)
+    start = deployment.clock.now() + timedelta(hours=5)  # its prep is due
+    deployment.calendar.write_text(
+        calendar_text(
+            vevent(
+                "lt@northwind.example",
+                "Infrastructure Leadership Team",
+                stamp(start),
+                stamp(start + timedelta(hours=1)),
+                tz=None,
+                attendees=LEADERS,
+            )
+        )
+    )
+    scheduled = json.loads((EVENTS / "calendar_monitor_input.json").read_text())
+
+    report = deployment.call("calendar_monitor", scheduled)
+
+    assert report["started"], report
+    delivered = _delivered(deployment, queue_url)
+    assert [e["detail-type"] for e in delivered] == ["MeetingPrepRequired"]
+    request = PrepRequest.model_validate(delivered[0]["detail"])
+    for event in (*delivered, *delivered):  # EventBridge delivers at least once
+        deployment.call("prep_trigger", event)
+    executions = deployment.aws.client("stepfunctions").list_executions(
+        stateMachineArn=deployment.machine_arn
+    )["executions"]
+    assert [e["name"] for e in executions] == [request.workflow_id]
+    deployment.waiting()
+    deployment.reply_in_slack(request.meeting_id, "1. Capacity\n2. The outage\n3. Hiring")
+    run = finished(deployment.aws, deployment.execution_arn(request), timeout=30)
+    assert run["status"] == "SUCCEEDED", run
+    assert f"meetings/{request.meeting_id}/agenda.md" in deployment.pack_objects(request.meeting_id)
+    assert deployment.meeting(request.meeting_id).status == MeetingStatus.MATERIALS_READY
