@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -28,17 +30,18 @@ from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.aws_bootstrap import AwsApp, build_aws
 from exec_assistant.aws_clients import AwsClients
 from exec_assistant.deployment_settings import DeploymentSettings
-from exec_assistant.domain.models import Meeting
+from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.domain.prep_steps import PrepRequest
-from exec_assistant.handlers.runtime import BadEvent
+from exec_assistant.handlers.runtime import BadEvent, logger
 from exec_assistant.lambda_functions import BY_KEY
+from exec_assistant.services.preps import prep_request
 from exec_assistant.settings import Settings
 
 from dynamo_tables import dynamodb_tables
-from factories import EXEC
+from factories import EXEC, calendar_text, vevent
 from lambda_front import InvocationContext, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
-from prep_fakes import FixedClock, store_meeting
+from prep_fakes import FixedClock, run_to_pack, store_meeting
 from slack_api import SlackApiServer
 from state_machines import create_machine
 
@@ -288,3 +291,149 @@ def test_a_prep_required_event_whose_detail_is_a_string_is_a_bad_event(world: Wo
     _, request = world.stored()
     with pytest.raises(BadEvent):
         world.call("prep_trigger", prep_required(request.model_dump_json()))
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def prepared(world: World, starts_in: timedelta = timedelta(hours=30)) -> PrepRequest:
+    """A meeting whose pack went out, its reminder handed to the Scheduler."""
+    _, request = world.stored(starts_in=starts_in)
+    run_to_pack(world.app.prep, request, answers=None)
+    scheduled = world.call("schedule_reminder", request.model_dump(mode="json"))
+    assert scheduled["scheduled"] is True, scheduled
+    return request
+
+
+def reminders_sent(world: World) -> list[dict[str, Any]]:
+    return [m for m in world.dm() if "starts" in json.dumps(m).lower() or "reminder" in str(m)]
+
+
+def test_the_schedulers_reminder_delivered_twice_at_once_reminds_once(world: World) -> None:
+    request = prepared(world)
+    world.clock.advance(timedelta(hours=28, minutes=1))
+    before = len(world.slack.calls("chat.postMessage"))
+    world.slack.post_seconds = 0.5
+    handler = world.handler("reminder")
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(handler(request.model_dump(mode="json"), InvocationContext("r")))
+        except Exception as exc:  # in progress: the Scheduler delivers it again
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    again = handler(request.model_dump(mode="json"), InvocationContext("r"))
+    assert again["sent"] is True
+    assert len(world.slack.calls("chat.postMessage")) == before + 1, outcomes
+
+
+def test_a_reminder_for_a_cancelled_meeting_sends_nothing(world: World) -> None:
+    request = prepared(world)
+    world.app.meetings.update(request.meeting_id, lambda m: m.with_status(MeetingStatus.CANCELLED))
+    world.clock.advance(timedelta(hours=28, minutes=1))
+    before = len(world.slack.calls("chat.postMessage"))
+    result = world.call("reminder", request.model_dump(mode="json"))
+    assert result["proceed"] is False and "cancelled" in result["reason"]
+    assert len(world.slack.calls("chat.postMessage")) == before
+
+
+def test_a_reminder_for_a_meeting_that_is_not_stored_is_not_retried_for_hours(
+    world: World,
+) -> None:
+    _, request = world.stored()
+    gone = request.model_copy(
+        update={
+            "meeting_id": "mtg_00000000000000ff",
+            "prep_id": "prep-mtg_00000000000000ff-20261203T1500Z",
+            "workflow_id": "prep-mtg_00000000000000ff-20261203T1500Z",
+        }
+    )
+    # The Scheduler retries a failed delivery for two hours: an answer, not an error.
+    result = world.call("reminder", gone.model_dump(mode="json"))
+    assert result["proceed"] is False and "not stored" in result["reason"]
+
+
+def test_a_meeting_moved_while_its_reminder_waits_gets_the_new_reminder_only(
+    world: World, tmp_path: Path
+) -> None:
+    start = world.clock.now() + timedelta(hours=20)
+    calendar = tmp_path / "work.ics"
+
+    def publish(at: Any) -> None:
+        end = at + timedelta(hours=1)
+        calendar.write_text(
+            calendar_text(
+                vevent(
+                    "ilt-1@test",
+                    "Infrastructure Leadership Team",
+                    f"{at:%Y%m%dT%H%M%SZ}",
+                    f"{end:%Y%m%dT%H%M%SZ}",
+                    tz=None,
+                )
+            )
+        )
+
+    publish(start)
+    world.app.settings = world.app.settings.model_copy(update={"calendars": [str(calendar)]})
+    tick = {**json.loads((EVENTS / "eventbridge_scheduled.json").read_text())}
+    first = world.call("calendar_monitor", {**tick, "id": str(uuid.uuid4())})
+    assert first["started"] == 1, first
+    (meeting,) = world.app.meetings.list_between(
+        start - timedelta(hours=1), start + timedelta(hours=1)
+    )
+    old = prep_request(meeting)
+    run_to_pack(world.app.prep, old, answers=None)
+    assert world.call("schedule_reminder", old.model_dump(mode="json"))["scheduled"] is True
+    assert world.schedules() == [f"reminder-{old.prep_id}"]
+
+    publish(start + timedelta(hours=3))  # moved three hours later
+    moved = world.call("calendar_monitor", {**tick, "id": str(uuid.uuid4())})
+    assert moved["cancelled"] == 1, moved
+    assert world.schedules() == []
+    new = prep_request(world.app.meetings.get(meeting.meeting_id) or meeting)
+    assert new.prep_id != old.prep_id
+    run_to_pack(world.app.prep, new, answers=None)
+    assert world.call("schedule_reminder", new.model_dump(mode="json"))["scheduled"] is True
+    assert world.schedules() == [f"reminder-{new.prep_id}"]
+    # The old reminder, had it fired anyway, sends nothing.
+    stale = world.call("reminder", old.model_dump(mode="json"))
+    assert stale["proceed"] is False and "moved" in stale["reason"]
+
+
+# --- logs ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def handler_logs() -> Iterator[list[dict[str, Any]]]:
+    """Every line the handlers log, as CloudWatch receives it (powertools' JSON)."""
+    lines: list[dict[str, Any]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(logger.registered_formatter.format(record)))
+
+    keep = Keep(level=logging.DEBUG)
+    target = logging.getLogger(logger.service)
+    target.addHandler(keep)
+    try:
+        yield lines
+    finally:
+        target.removeHandler(keep)
+
+
+def test_an_invocations_logs_never_carry_the_ids_of_the_one_before(world: World) -> None:
+    request = prepared(world)
+    world.call("reminder", request.model_dump(mode="json"))
+    with handler_logs() as lines, pytest.raises(BadEvent):
+        world.call("reminder", {"prep_id": "prep-x"})
+    assert lines, "the invocation logged nothing"
+    for line in lines:
+        assert request.meeting_id not in json.dumps(line), line

@@ -89,6 +89,9 @@ def function_handler(key: str, app: AppFactory, body: Body) -> Handler:
     def handler(event: LambdaEvent, context: Any) -> Any:
         started = time.perf_counter()
         request_id = getattr(context, "aws_request_id", None)
+        # The keys appended last time (meeting_id, …) stay on the Logger for as long as the
+        # instance lives: each invocation starts with none.
+        logger.clear_state()
         logger.append_keys(function=function.name, request_id=request_id)
         outcome = "failed"
         try:
