@@ -30,12 +30,13 @@ from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.aws_bootstrap import AwsApp, build_aws
 from exec_assistant.aws_clients import AwsClients
 from exec_assistant.deployment_settings import DeploymentSettings
-from exec_assistant.domain.models import Meeting, MeetingStatus
-from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.domain.models import Meeting, MeetingStatus, SessionState
+from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
 from exec_assistant.handlers.runtime import BadEvent, logger
 from exec_assistant.lambda_functions import BY_KEY
 from exec_assistant.services.preps import prep_request
 from exec_assistant.settings import Settings
+from exec_assistant.workflows.spec import CONTEXT_BRANCHES
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, calendar_text, vevent
@@ -437,3 +438,62 @@ def test_an_invocations_logs_never_carry_the_ids_of_the_one_before(world: World)
     assert lines, "the invocation logged nothing"
     for line in lines:
         assert request.meeting_id not in json.dumps(line), line
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["garbage", "A" * 1024, "tok\u202e<b>\n"])
+def test_answers_for_a_wait_that_is_not_there_are_dropped_not_a_failure(
+    world: World, token: str
+) -> None:
+    answers = AnswersRecorded(session_id="ses_0000000000000000", answers=3)
+    world.app.prep_engine().deliver_answers(token, answers)
+
+
+# --- logs ----------------------------------------------------------------------------------
+
+
+def test_no_log_at_info_carries_the_meetings_title_people_answers_or_notes(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_words = ("Infrastructure Leadership", "Priya", "Marcus", "capacity plan", "freeze")
+    caplog.set_level(logging.INFO)
+    with handler_logs() as lines:
+        meeting, request = world.stored(starts_in=timedelta(hours=30))
+        body = request.model_dump(mode="json")
+        world.call("meeting_classifier", body)
+        sent = world.call("slack_send_notification", body)
+        wait = {"session_id": sent["session_id"], "task_token": "token-1"}
+        world.app.chat_sessions.update(
+            sent["session_id"],
+            lambda s: s.model_copy(
+                update={
+                    "state": SessionState.ANSWERED,
+                    "answers": {"1": "Close the capacity plan"},
+                    "answers_given": True,
+                }
+            ),
+        )
+        world.call("chat_session_manager", wait)
+        refs = [world.call(f"{p}_context", {**body, "provider": p}) for p in CONTEXT_BRANCHES]
+        world.call("meeting_prep_agent", {**body, "context": refs})
+        world.call("slack_send_materials", body)
+        world.call("schedule_reminder", body)
+        world.clock.advance(timedelta(hours=28, minutes=1))
+        world.call("reminder", body)
+        world.clock.advance(timedelta(hours=3))
+        key = f"meetings/{meeting.meeting_id}/notes.md"
+        etag = world.put_object(key, NOTES.encode())
+        (notes,) = world.call("post_meeting", world.notes_event(key, etag))["results"]
+    assert notes["read"] is True, notes
+    assert world.app.meetings.get(meeting.meeting_id).status == MeetingStatus.COMPLETED  # type: ignore[union-attr]
+    logged = [json.dumps(line) for line in lines if line["level"] in ("INFO", "WARNING")]
+    logged += [
+        json.dumps({k: str(v) for k, v in r.__dict__.items()})
+        for r in caplog.records
+        if r.name.startswith("exec_assistant") and r.levelno <= logging.WARNING
+    ]
+    assert logged
+    leaks = [line for line in logged for word in secret_words if word in line]
+    assert leaks == []
