@@ -36,6 +36,7 @@ from exec_assistant.handlers.runtime import BadEvent, logger
 from exec_assistant.lambda_functions import BY_KEY
 from exec_assistant.services.preps import prep_request
 from exec_assistant.settings import Settings
+from exec_assistant.slack.errors import ChannelRefused, SlackUnavailable
 from exec_assistant.workflows.spec import CONTEXT_BRANCHES
 
 from dynamo_tables import dynamodb_tables
@@ -497,3 +498,32 @@ def test_no_log_at_info_carries_the_meetings_title_people_answers_or_notes(
     assert logged
     leaks = [line for line in logged for word in secret_words if word in line]
     assert leaks == []
+
+
+# --- peers that refuse or stall --------------------------------------------------------------
+
+
+def test_slack_asking_to_wait_minutes_fails_the_state_at_once_to_be_retried_later(
+    world: World,
+) -> None:
+    _, request = world.stored()
+    world.call("meeting_classifier", request.model_dump(mode="json"))
+    world.slack.fail("chat.postMessage", "ratelimited", retry_after=300, times=4)
+    outcome: list[BaseException | dict[str, Any]] = []
+
+    def send() -> None:
+        try:
+            outcome.append(world.call("slack_send_notification", request.model_dump(mode="json")))
+        except Exception as exc:
+            outcome.append(exc)
+
+    sender = threading.Thread(target=send, daemon=True)
+    started = time.monotonic()
+    sender.start()
+    sender.join(timeout=20)
+    # A Lambda function has 30-60 s: sleeping Slack's 5 minutes would end it without a word.
+    assert not sender.is_alive(), "the state slept through Slack's Retry-After"
+    assert time.monotonic() - started < 20
+    (error,) = outcome
+    assert isinstance(error, SlackUnavailable) and not isinstance(error, ChannelRefused)
+    assert "rate-limiting" in str(error)
