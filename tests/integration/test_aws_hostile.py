@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from exec_assistant.adapters.aws.dynamodb_meetings import DynamoMeetingRepository
 from exec_assistant.adapters.aws.tables import (
     CHAT_SESSIONS,
     FOLLOW_UPS,
@@ -30,6 +31,7 @@ from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.aws_bootstrap import AwsApp, build_aws
 from exec_assistant.aws_clients import AwsClients
 from exec_assistant.deployment_settings import DeploymentSettings
+from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.models import Meeting, MeetingStatus, SessionState
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
 from exec_assistant.handlers.runtime import BadEvent, logger
@@ -527,3 +529,21 @@ def test_slack_asking_to_wait_minutes_fails_the_state_at_once_to_be_retried_late
     (error,) = outcome
     assert isinstance(error, SlackUnavailable) and not isinstance(error, ChannelRefused)
     assert "rate-limiting" in str(error)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DynamoDB's ResourceNotFoundException reaches the meeting as 'Requested resource "
+    "not found', naming neither the table nor MEETINGS_TABLE, and is retried as transient: "
+    "every call of the DynamoDB adapters needs the mapping to a ConfigError",
+)
+def test_a_meetings_table_that_is_not_there_is_named_with_its_variable(world: World) -> None:
+    _, request = world.stored()
+    world.app.meetings = DynamoMeetingRepository(
+        world.aws.client("dynamodb"), "exec-assistant-meetings-not-deployed"
+    )
+    world.app._built.clear()
+    with pytest.raises(ConfigError) as failed:
+        world.call("meeting_classifier", request.model_dump(mode="json"))
+    assert "exec-assistant-meetings-not-deployed" in str(failed.value)
+    assert "MEETINGS_TABLE" in str(failed.value)
