@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from exec_assistant.domain.errors import ConfigError
@@ -18,10 +18,29 @@ MEETING_TYPES_FILE_NAME = "meeting_types.yaml"
 
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$")
+_STATE_MACHINE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+(:[\w-]+)?$"
+)
+"""A machine's ARN, or one of its versions' or aliases' (`…:stateMachine:name:live`)."""
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _SCHEDULE_GROUP = re.compile(r"^[0-9a-zA-Z_.-]{1,64}$")
+_SECRET = re.compile(
+    r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$"
+)
+"""A secret's ARN or its name (Secrets Manager takes either)."""
+_OPTIONAL = (
+    "sessions_s3_bucket",
+    "slack_bot_token_arn",
+    "slack_signing_secret_arn",
+    "calendar_api_type",
+    "calendar_api_endpoint",
+    "calendar_oauth_secret_arn",
+    "kms_key_id",
+    "state_machine_arn",
+    "reminder_function_arn",
+    "scheduler_role_arn",
+)
 
 
 class DeploymentSettings(BaseSettings):
@@ -57,6 +76,14 @@ class DeploymentSettings(BaseSettings):
     reminder_function_arn: str | None = None
     scheduler_role_arn: str | None = None
     schedule_group: str = Field(default="exec-assistant-reminders")
+
+    @field_validator(*_OPTIONAL, mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # env_ignore_empty drops "" only: a value of spaces is unset too, not a name.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator(
         "meetings_table", "sessions_table", "follow_ups_table", "state_table", "idempotency_table"
@@ -99,6 +126,26 @@ class DeploymentSettings(BaseSettings):
     def _role(cls, value: str | None) -> str | None:
         return _optional(value, _ROLE_ARN, "an IAM role ARN")
 
+    @field_validator("slack_bot_token_arn", "slack_signing_secret_arn", "calendar_oauth_secret_arn")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        return _optional(value, _SECRET, "a secret's ARN or name (A-Z a-z 0-9 / _ + = . @ -)")
+
+    @model_validator(mode="after")
+    def _reminders_whole(self) -> DeploymentSettings:
+        # Half of the pair would leave the Scheduler unused without a word.
+        if (self.reminder_function_arn is None) != (self.scheduler_role_arn is None):
+            given, missing = (
+                ("REMINDER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN")
+                if self.scheduler_role_arn is None
+                else ("SCHEDULER_ROLE_ARN", "REMINDER_FUNCTION_ARN")
+            )
+            raise ValueError(
+                f"{missing} is not set, and {given} is: the reminders' schedules need both "
+                "(or neither: the workflow then waits for each reminder itself)"
+            )
+        return self
+
     @field_validator("schedule_group")
     @classmethod
     def _group(cls, value: str) -> str:
@@ -140,11 +187,13 @@ def load_deployment_settings() -> DeploymentSettings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            variable = str(error["loc"][0]).upper() if error["loc"] else "?"
-            if error["type"] == "missing":
+            variable = str(error["loc"][0]).upper() if error["loc"] else None
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if variable is None:  # a rule over several variables: its message names them
+                problems.append(message)
+            elif error["type"] == "missing":
                 problems.append(f"{variable} is not set")
             else:
-                message = str(error["msg"]).removeprefix("Value error, ")
                 problems.append(f"{variable}: {message}")
         raise ConfigError(
             "; ".join(problems),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -53,11 +54,34 @@ def make_handler(app: AppFactory) -> Handler:
         run = idempotent(
             the_app,
             KEY,
-            lambda upload: _read_upload(the_app, upload),
+            lambda upload: _read_upload(the_app, upload, once_per_text(context)),
             event_key="[bucket, key, etag]",
             expires_after_seconds=REMEMBERED_SECONDS,
             layers=layers,
         )
+
+        def once_per_text(context: Any) -> Callable[[dict[str, Any], Callable[[], None]], bool]:
+            def guard(text_key: dict[str, Any], read: Callable[[], None]) -> bool:
+                """`read` once per meeting and text; True when it ran now."""
+
+                def run_read(_payload: dict[str, Any]) -> dict[str, Any]:
+                    read()
+                    return {"read": True}
+
+                guarded = idempotent(
+                    the_app,
+                    KEY,
+                    run_read,
+                    event_key="[meeting_id, digest]",
+                    expires_after_seconds=REMEMBERED_SECONDS,
+                    layers=layers,
+                    scope="text",
+                    replayed=lambda _first: {"read": False},
+                )
+                return bool(guarded(text_key, context)["read"])
+
+            return guard
+
         results = []
         for record in records:
             upload = _upload(record, name)
@@ -97,7 +121,13 @@ def _upload(record: Any, function: str) -> dict[str, Any]:
     }
 
 
-def _read_upload(app: Any, upload: dict[str, Any]) -> dict[str, Any]:
+def _read_upload(
+    app: Any, upload: dict[str, Any], once: Callable[[dict[str, Any], Callable[[], None]], bool]
+) -> dict[str, Any]:
+    """The upload's notes read, unless the same text of the meeting was read already: two
+    uploads of one text have two ETags (with SSE-KMS an ETag is not the text's digest), and
+    when they come at once the second waits for the first (it fails as in progress, and S3
+    invokes it again) and then reads nothing."""
     key = upload["key"]
     match = NOTES_KEY.match(key)
     assert match is not None
@@ -145,10 +175,14 @@ def _read_upload(app: Any, upload: dict[str, Any]) -> dict[str, Any]:
             read=True, decisions=len(result.decisions), action_items=len(result.action_items)
         )
 
-    try:
+    def read_once() -> None:
+        # The record of the delivery outlives the idempotency record (a day).
         deliver_once(
             app.deliveries, app.clock, f"notes/{meeting_id}/{digest}", meeting_id, "notes", read
         )
+
+    try:
+        once({"meeting_id": meeting_id, "digest": digest}, read_once)
     except ExecAssistantError as exc:
         return _refuse(app, meeting, key, exc.message)
     logger.info(

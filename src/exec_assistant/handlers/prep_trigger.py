@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exec_assistant.domain.identity import prep_id_of
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.handlers.runtime import (
     AppFactory,
@@ -37,6 +38,7 @@ def make_handler(app: AppFactory) -> Handler:
                 hint="The meeting-prep-trigger rule sends only MeetingPrepRequired events.",
             )
         request = parse_event(PrepRequest, event.get("detail"), name)
+        _check_names(request, name)
         logger.append_keys(meeting_id=request.meeting_id, workflow_id=request.workflow_id)
         engine = the_app.prep_engine()
 
@@ -55,6 +57,23 @@ def make_handler(app: AppFactory) -> Handler:
         return run(request.model_dump(mode="json"), context)
 
     return function_handler(KEY, app, body)
+
+
+def _check_names(request: PrepRequest, function: str) -> None:
+    """A workflow id that is not an attempt of the request's prep names no execution the
+    assistant starts: refused before anything is started or remembered."""
+    try:
+        prep_id = prep_id_of(request.workflow_id)
+    except ValueError:
+        raise BadEvent(
+            f"{function}: detail.workflow_id is not a prep workflow id",
+            hint="MeetingPrepRequired events are published by the calendar monitor only.",
+        ) from None
+    if prep_id != request.prep_id:
+        raise BadEvent(
+            f"{function}: detail.workflow_id is not an attempt of detail.prep_id",
+            hint="MeetingPrepRequired events are published by the calendar monitor only.",
+        )
 
 
 lambda_handler = environment_handler(make_handler)

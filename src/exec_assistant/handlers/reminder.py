@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exec_assistant.domain.prep_steps import PrepRequest
+from exec_assistant.domain.errors import MeetingNotFound
+from exec_assistant.domain.prep_steps import PrepRequest, ReminderSent
 from exec_assistant.handlers.runtime import (
     AppFactory,
     Handler,
@@ -34,7 +35,12 @@ def make_handler(app: AppFactory) -> Handler:
         logger.append_keys(meeting_id=request.meeting_id, workflow_id=request.workflow_id)
 
         def send(payload: dict[str, Any]) -> dict[str, Any]:
-            result = the_app.steps.send_final_reminder(PrepRequest.model_validate(payload))
+            try:
+                result = the_app.steps.send_final_reminder(PrepRequest.model_validate(payload))
+            except MeetingNotFound:
+                # Not an error to retry: the Scheduler would deliver it for two hours.
+                logger.info("reminder of a meeting not stored")
+                result = ReminderSent(proceed=False, reason="the meeting is not stored")
             data: dict[str, Any] = result.model_dump(mode="json")
             return data
 

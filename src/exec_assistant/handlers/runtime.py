@@ -89,6 +89,9 @@ def function_handler(key: str, app: AppFactory, body: Body) -> Handler:
     def handler(event: LambdaEvent, context: Any) -> Any:
         started = time.perf_counter()
         request_id = getattr(context, "aws_request_id", None)
+        # The keys appended last time (meeting_id, …) stay on the Logger for as long as the
+        # instance lives: each invocation starts with none.
+        logger.clear_state()
         logger.append_keys(function=function.name, request_id=request_id)
         outcome = "failed"
         try:
@@ -128,24 +131,30 @@ def idempotent(
     event_key: str,
     expires_after_seconds: int,
     layers: dict[str, BasePersistenceLayer],
+    scope: str | None = None,
+    replayed: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """`run` once per distinct `event_key` (a JMESPath into its argument) until the record
-    expires, on the deployment's idempotency table: a repeat returns the first result, and
-    one that comes while the first still runs raises (its trigger retries it later). A run
-    that raises leaves no record: the retry runs again."""
+    expires, on the deployment's idempotency table: a repeat returns the first result (as
+    `replayed` changes it), and one that comes while the first still runs raises (its
+    trigger retries it later). A run that raises leaves no record: the retry runs again.
+
+    `scope` names a second guard of the same function, over other keys (powertools keeps a
+    persistence layer's first key path for good: each scope has its own layer)."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
         idempotent_function,
     )
 
-    if "layer" not in layers:
+    layer = f"layer.{scope}" if scope else "layer"
+    if layer not in layers:
         if app.clients is None:
             raise ExecAssistantError(
                 f"{key}: no AWS clients to keep the idempotency records with",
                 hint="Build the app with build_aws (or give it AwsClients).",
             )
-        layers["layer"] = DynamoDBPersistenceLayer(
+        layers[layer] = DynamoDBPersistenceLayer(
             table_name=app.deployment.idempotency_table,
             boto3_client=app.clients.client("dynamodb"),
         )
@@ -153,6 +162,7 @@ def idempotent(
         event_key_jmespath=event_key,
         raise_on_no_idempotency_key=True,
         expires_after_seconds=expires_after_seconds,
+        response_hook=(lambda response, _record: replayed(response)) if replayed else None,
     )
 
     def runs(payload: dict[str, Any]) -> dict[str, Any]:
@@ -161,9 +171,9 @@ def idempotent(
     guarded: Callable[..., dict[str, Any]] = idempotent_function(
         runs,
         data_keyword_argument="payload",
-        persistence_store=layers["layer"],
+        persistence_store=layers[layer],
         config=config,
-        key_prefix=BY_KEY[key].name,
+        key_prefix=f"{BY_KEY[key].name}.{scope}" if scope else BY_KEY[key].name,
     )
 
     def call(payload: dict[str, Any], context: Any) -> dict[str, Any]:
