@@ -227,6 +227,6 @@ def test_a_table_that_does_not_exist_is_named_not_a_trace(
     env = {**deployment.env, "MEETINGS_TABLE": "exec-assistant-meetings-gone"}
     result = CliUser(tmp_path).run("meetings", "--runtime", "aws", **env)
     assert result.returncode == 2
-    assert "ResourceNotFoundException" in result.stderr
-    assert "stack's outputs" in result.stderr
+    assert "the DynamoDB table exec-assistant-meetings-gone does not exist" in result.stderr
+    assert "Set MEETINGS_TABLE" in result.stderr
     assert "Traceback" not in result.stderr

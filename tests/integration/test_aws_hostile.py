@@ -531,12 +531,6 @@ def test_slack_asking_to_wait_minutes_fails_the_state_at_once_to_be_retried_late
     assert "rate-limiting" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DynamoDB's ResourceNotFoundException reaches the meeting as 'Requested resource "
-    "not found', naming neither the table nor MEETINGS_TABLE, and is retried as transient: "
-    "every call of the DynamoDB adapters needs the mapping to a ConfigError",
-)
 def test_a_meetings_table_that_is_not_there_is_named_with_its_variable(world: World) -> None:
     _, request = world.stored()
     world.app.meetings = DynamoMeetingRepository(

@@ -73,7 +73,7 @@ class DynamoChatSessionRepository:
         update_attempts: int = UPDATE_ATTEMPTS,
     ) -> None:
         """`update_attempts`: how many lost races an update takes before `UpdateConflict`."""
-        self._table = DynamoTable(client, table_name)
+        self._table = DynamoTable(client, table_name, CHAT_SESSIONS.environment_variable)
         self._attempts = update_attempts
 
     def _read(self, session_id: str) -> Item | None:

@@ -97,7 +97,7 @@ class _Kind(Generic[Record]):
 
 class _FollowUpTable(Generic[Record]):
     def __init__(self, client: DynamoClient, table_name: str, kind: _Kind[Record]) -> None:
-        self._table = DynamoTable(client, table_name)
+        self._table = DynamoTable(client, table_name, FOLLOW_UPS.environment_variable)
         self._kind: _Kind[Record] = kind
 
     def _put(self, record: Record) -> Write:

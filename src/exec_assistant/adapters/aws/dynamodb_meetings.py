@@ -124,7 +124,7 @@ class DynamoMeetingRepository:
         update_attempts: int = UPDATE_ATTEMPTS,
     ) -> None:
         """`update_attempts`: how many lost races an update takes before `UpdateConflict`."""
-        self._table = DynamoTable(client, table_name)
+        self._table = DynamoTable(client, table_name, MEETINGS.environment_variable)
         self._attempts = update_attempts
 
     # Reads by id ---------------------------------------------------------------------------

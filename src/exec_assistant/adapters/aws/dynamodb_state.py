@@ -47,7 +47,7 @@ class _Records:
     """Records of one prefix in the state table."""
 
     def __init__(self, client: DynamoClient, table_name: str, prefix: str, words: str) -> None:
-        self.table = DynamoTable(client, table_name)
+        self.table = DynamoTable(client, table_name, STATE.environment_variable)
         self._prefix = prefix
         self._words = words
 

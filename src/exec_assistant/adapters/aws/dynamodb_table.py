@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
-from exec_assistant.domain.errors import RecordNotStored, UpdateConflict
+from exec_assistant.domain.errors import ConfigError, RecordNotStored, UpdateConflict
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +206,41 @@ def _refusal(record: str, error: ClientError) -> RecordNotStored | None:
     return None
 
 
-class DynamoTable:
-    """One table through a boto3 client: the calls the repositories make, errors typed."""
+class _NamedTableCalls:
+    """The client's calls, a table that does not exist raised as a ConfigError that names it
+    and the setting that named it: not a transient error to be retried for hours."""
 
-    def __init__(self, client: DynamoClient, name: str) -> None:
-        self.client = client
+    def __init__(self, client: DynamoClient, name: str, setting: str) -> None:
+        self._client = client
+        self._name = name
+        self._setting = setting
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
+        call = getattr(self._client, operation)
+
+        def named(**args: Any) -> Any:
+            try:
+                return call(**args)
+            except ClientError as error:
+                if _code(error) != "ResourceNotFoundException":
+                    raise
+                raise ConfigError(
+                    f"the DynamoDB table {self._name} does not exist in this account and region",
+                    key=self._setting,
+                    hint=f"Set {self._setting} to the name of the deployment's table (the "
+                    "stack's outputs give it), in the region the deployment is in.",
+                ) from None
+
+        return named
+
+
+class DynamoTable:
+    """One table through a boto3 client: the calls the repositories make, errors typed.
+    `setting` is the environment variable that names the table, for the message when it
+    does not exist."""
+
+    def __init__(self, client: DynamoClient, name: str, setting: str = "its table setting") -> None:
+        self.client = _NamedTableCalls(client, name, setting)
         self.name = name
 
     def get(self, key: Item, projection: str | None = None) -> Item | None:
