@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 SLACK_SECRET_KEYS = {SLACK_BOT_TOKEN: "bot_token", SLACK_SIGNING_SECRET: "signing_secret"}
 """The JSON keys of the spec's `exec-assistant/slack` secret, by the names the code asks for."""
 
-_CLIENT_CONFIG = {
-    "retries": {"mode": "standard", "max_attempts": 3},
-    "connect_timeout": 5,
-    "read_timeout": 20,
-}
+ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 5.0
+"""Seconds without a byte from the service. DynamoDB, S3, Step Functions and the rest
+answer in milliseconds; with 3 attempts a service that hangs fails its call, named, in
+about 25 s: inside the 30 s of the shortest functions, so the prep records what hung
+rather than "Task timed out"."""
 
 
 class AwsClients:
@@ -30,9 +32,21 @@ class AwsClients:
     thread-safe; making one takes tens of milliseconds). `endpoint_url`: one endpoint for
     every service (the tests' moto server)."""
 
-    def __init__(self, session: Any | None = None, *, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        session: Any | None = None,
+        *,
+        endpoint_url: str | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+    ) -> None:
         self._session = session
         self.endpoint_url = endpoint_url
+        self._config = {
+            "retries": {"mode": "standard", "total_max_attempts": ATTEMPTS},
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+        }
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -50,7 +64,7 @@ class AwsClients:
                 from botocore.config import Config
 
                 self._clients[service] = self.session.client(
-                    service, endpoint_url=self.endpoint_url, config=Config(**_CLIENT_CONFIG)
+                    service, endpoint_url=self.endpoint_url, config=Config(**self._config)
                 )
             return self._clients[service]
 
