@@ -28,14 +28,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff format --check src tests bench tools
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools infra
+	$(BIN)/ruff check src tests bench tools infra
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests bench tools
-	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools infra
+	$(BIN)/ruff check --fix src tests bench tools infra
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/sync.py; $(BIN)/python bench/workflow.py; $(BIN)/python bench/prompt_budget.py; $(BIN)/python bench/slack_ack.py; $(BIN)/python bench/lambda_cold_import.py

@@ -1,0 +1,73 @@
+"""The composition root of the infrastructure: one component per concern, wired together.
+
+`main` reads the stack's config (`Pulumi.<stack>.yaml`, `pulumi config set`) into
+`StackSettings`, then `build` declares every resource. Tests run `main` under Pulumi's mocks.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from exec_assistant.stack_settings import PROJECT, StackSettings, stack_settings
+from exec_assistant_infra.blue_green import BlueGreen, BlueGreenArgs
+from exec_assistant_infra.compute import Compute, ComputeArgs
+from exec_assistant_infra.edge import Edge, EdgeArgs
+from exec_assistant_infra.keys import Keys, KeysArgs
+from exec_assistant_infra.monitoring import Monitoring, MonitoringArgs
+from exec_assistant_infra.network import Network, NetworkArgs
+from exec_assistant_infra.orchestration import Orchestration, OrchestrationArgs
+from exec_assistant_infra.recovery import Recovery, RecoveryArgs
+from exec_assistant_infra.secrets import Secrets, SecretsArgs
+from exec_assistant_infra.stack import StackContext
+from exec_assistant_infra.storage import Storage, StorageArgs
+
+
+def main() -> None:
+    settings = read_settings()
+    identity = aws.get_caller_identity()
+    partition = aws.get_partition()
+    build(StackContext(settings, identity.account_id, partition.partition))
+
+
+def read_settings() -> StackSettings:
+    """The stack's config; a bad or unknown key stops the preview, naming the key."""
+    config = pulumi.Config(PROJECT)
+    values: dict[str, object] = {}
+    for name, field in StackSettings.model_fields.items():
+        key = field.alias or name
+        if key == "region":
+            continue
+        value = config.get(key)
+        if value is not None:
+            values[key] = value
+    region = pulumi.Config("aws").get("region")
+    if region:
+        values["region"] = region
+    return stack_settings(values, f"stack {pulumi.get_stack()}")
+
+
+def build(stack: StackContext) -> None:
+    keys = Keys("keys", KeysArgs(stack))
+    network = Network("network", NetworkArgs(stack)) if stack.settings.vpc else None
+    storage = Storage("storage", StorageArgs(stack, keys))
+    secrets = Secrets("secrets", SecretsArgs(stack, keys))
+    compute = Compute("compute", ComputeArgs(stack, keys, network, storage, secrets))
+    orchestration = Orchestration("orchestration", OrchestrationArgs(stack, keys, storage, compute))
+    keys.attach_policy(compute, orchestration)
+    edge = Edge("edge", EdgeArgs(stack, keys, storage, compute))
+    monitoring = Monitoring(
+        "monitoring", MonitoringArgs(stack, keys, storage, compute, orchestration, edge)
+    )
+    Recovery("recovery", RecoveryArgs(stack, keys, storage, secrets, compute))
+    BlueGreen("blue-green", BlueGreenArgs(stack, compute, monitoring))
+
+    pulumi.export("region", stack.region)
+    pulumi.export("slack_request_url", edge.slack_request_url)
+    pulumi.export("web_url", edge.web_url)
+    pulumi.export("state_machine_arn", orchestration.state_machine.arn)
+    pulumi.export("documents_bucket", storage.documents_bucket.bucket)
+    pulumi.export("slack_secret_arn", secrets.slack.arn)
+    pulumi.export("calendar_secret_arn", secrets.calendar.arn)
+    pulumi.export("alarm_topic_arn", monitoring.alarm_topic.arn)
+    pulumi.export("tables", {key: table.name for key, table in storage.tables.items()})

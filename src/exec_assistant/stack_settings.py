@@ -1,0 +1,184 @@
+"""The shape of one AWS deployment (a Pulumi stack): region, network, model, alerts.
+
+One model read two ways: by the infrastructure program from the stack's Pulumi config
+(`pulumi config set exec-assistant:natGateways 1`), and by `exec-assistant cost` from the
+stack's `Pulumi.<stack>.yaml` file, so that the estimate prices the stack that is deployed.
+Keys are camelCase, as Pulumi config keys are; values may be strings (the Pulumi config
+holds only strings, lists as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from exec_assistant.domain.errors import ConfigError
+
+PROJECT = "exec-assistant"
+"""The Pulumi project's name, the namespace of its config keys."""
+STACKS = ("dev", "stage", "prod", "dr")
+
+INTERFACE_ENDPOINTS = (
+    "bedrock-runtime",
+    "secretsmanager",
+    "kms",
+    "logs",
+    "sns",
+    "sqs",
+    "states",
+    "scheduler",
+)
+"""The specification's interface endpoints, and Scheduler's (the reminders use it)."""
+SECRET_KEYS = ("slackCredentials", "calendarCredentials")
+"""Config keys set with `pulumi config set --secret`: the infrastructure reads them itself, as
+secrets; they are not settings."""
+GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+"""Free of charge, and always made when the functions are in a VPC."""
+
+DeploymentConfig = Literal["canary", "linear", "all-at-once"]
+
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{2,30}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class StackSettings(BaseModel):
+    """One stack's settings; every field has the value the production stack would want."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+    environment: Literal["dev", "stage", "prod", "dr"] = "prod"
+    region: str = "us-east-1"
+    """The stack's region (the `aws:region` config key)."""
+    name_prefix: str = PROJECT
+    """Every named resource starts with it: `exec-assistant-meetings`, `exec-assistant/slack`.
+    Stacks that share an account need different ones."""
+    vpc: bool = True
+    """The functions in private subnets behind NAT and VPC endpoints, as specified."""
+    nat_gateways: int = Field(default=2, ge=1, le=2)
+    """One per availability zone (2), or one for both (no zone redundancy)."""
+    interface_endpoints: tuple[str, ...] = INTERFACE_ENDPOINTS
+    """Which interface endpoints to make; what is left out goes through the NAT gateway."""
+    model_id: str = "anthropic.claude-3-5-sonnet-20241022-v2:0"
+    """The Bedrock model that writes packs and reads notes."""
+    context_model_id: str | None = None
+    """A cheaper model for the context agents; None: `model_id`."""
+    alarm_email: str | None = None
+    """Subscribed to the alarm topic (the address confirms it by mail)."""
+    log_retention_days: int = 30
+    executive_timezone: str = "UTC"
+    executive_email: str | None = None
+    artifacts_dir: str = "../build/lambda"
+    """Where `make package` put the archives, relative to the infra folder."""
+    dr_region: str = "us-west-2"
+    replicate_to_dr: bool = False
+    """Documents replicated to a bucket in `dr_region`, secrets replicated there."""
+    deployment_config: DeploymentConfig = "canary"
+    """How a new function version takes traffic: 10% then all after 5 minutes (canary), 10%
+    more every minute (linear), or at once."""
+    api_throttle_rate: float = Field(default=50, gt=0)
+    api_throttle_burst: int = Field(default=100, gt=0)
+    domain_name: str | None = None
+    """The web address the CloudFront distribution answers on; with `certificate_arn`."""
+    certificate_arn: str | None = None
+    """An ACM certificate in us-east-1 for `domain_name`; TLS 1.2+ needs one."""
+    meetings_per_month: int = Field(default=100, ge=0)
+    """For the cost estimate only."""
+
+    @field_validator("interface_endpoints", mode="before")
+    @classmethod
+    def _endpoint_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        return tuple(str(item).strip() for item in value) if isinstance(value, list) else value
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _known_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(INTERFACE_ENDPOINTS))
+        if unknown:
+            raise ValueError(
+                f"unknown endpoint {', '.join(unknown)}; choose from {', '.join(INTERFACE_ENDPOINTS)}"
+            )
+        return value
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("4-32 of a-z 0-9 -, starting with a letter (it begins bucket names)")
+        return value
+
+    @field_validator("region", "dr_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region (for example us-east-1)")
+        return value
+
+    @field_validator("alarm_email", "executive_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    def resource_name(self, suffix: str) -> str:
+        """`exec-assistant-<suffix>` with this stack's prefix."""
+        return f"{self.name_prefix}-{suffix}"
+
+    @property
+    def agent_context_model_id(self) -> str:
+        return self.context_model_id or self.model_id
+
+
+def stack_settings(values: Mapping[str, Any], source: str) -> StackSettings:
+    """Settings from config `values` keyed by camelCase name (without the project's
+    namespace; `region` is `aws:region`). A bad value raises ConfigError naming the key and
+    `source`."""
+    try:
+        return StackSettings.model_validate(dict(values))
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"]) or "config"
+            problems.append(f"{PROJECT}:{key}: {item['msg']}")
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from None
+
+
+def settings_of_stack_file(path: Path) -> StackSettings:
+    """The settings a `Pulumi.<stack>.yaml` file gives its stack."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no stack file {path}; the stacks are {', '.join(STACKS)} (infra/Pulumi.<stack>.yaml)"
+        ) from None
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path} cannot be read: {error}") from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path} has no config: mapping")
+    return stack_settings(config_values(config), str(path))
+
+
+def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's keys (namespace dropped) and `aws:region` as `region`, from a stack's
+    whole config mapping."""
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = str(key).partition(":")
+        if namespace == PROJECT and name and name not in SECRET_KEYS:
+            values[name] = value
+        elif key == "aws:region":
+            values["region"] = value
+    return values
