@@ -71,23 +71,45 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         region, account = self.deployment.region, ACCOUNT_ID
         inputs = dict(args.inputs)
-        name = inputs.get("name") or inputs.get("bucket") or f"{args.name}-{len(self.deployment.resources)}"
+        name = (
+            inputs.get("name")
+            or inputs.get("bucket")
+            or f"{args.name}-{len(self.deployment.resources)}"
+        )
         outputs: dict[str, Any] = {**inputs, "name": inputs.get("name", name)}
         type_ = args.typ
         arn = f"arn:aws:{_service(type_)}:{region}:{account}:{name}"
         if type_ == "aws:s3/bucket:Bucket":
-            outputs.update(bucket=name, arn=f"arn:aws:s3:::{name}", bucketRegionalDomainName=f"{name}.s3.{region}.amazonaws.com")
+            outputs.update(
+                bucket=name,
+                arn=f"arn:aws:s3:::{name}",
+                bucketRegionalDomainName=f"{name}.s3.{region}.amazonaws.com",
+            )
         elif type_ == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
-            outputs.update(arn=arn, invokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations", version="1", qualifiedArn=f"{arn}:1")
+            outputs.update(
+                arn=arn,
+                invokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+                version="1",
+                qualifiedArn=f"{arn}:1",
+            )
         elif type_ == "aws:lambda/alias:Alias":
             function = str(inputs.get("functionName", ""))
-            base = function if function.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{function}"
+            base = (
+                function
+                if function.startswith("arn:")
+                else f"arn:aws:lambda:{region}:{account}:function:{function}"
+            )
             arn = f"{base}:{inputs.get('name')}"
-            outputs.update(arn=arn, invokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations")
+            outputs.update(
+                arn=arn,
+                invokeArn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+            )
         elif type_ == "aws:iam/role:Role":
             arn = f"arn:aws:iam::{account}:role/{name}"
         elif type_ == "aws:sqs/queue:Queue":
@@ -99,26 +121,44 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["keyId"] = f"key-{args.name}"
             arn = f"arn:aws:kms:{region}:{account}:key/key-{args.name}"
         elif type_ == "aws:apigatewayv2/api:Api":
-            outputs.update(apiEndpoint=f"https://api-{args.name}.execute-api.{region}.amazonaws.com", executionArn=f"arn:aws:execute-api:{region}:{account}:api-{args.name}")
+            outputs.update(
+                apiEndpoint=f"https://api-{args.name}.execute-api.{region}.amazonaws.com",
+                executionArn=f"arn:aws:execute-api:{region}:{account}:api-{args.name}",
+            )
         elif type_ == "aws:cloudfront/distribution:Distribution":
             outputs["domainName"] = f"d-{args.name}.cloudfront.net"
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
         outputs.setdefault("id", f"{args.name}-id")
-        self.deployment.resources.append(DeclaredResource(type_, args.name, inputs, outputs, args.provider))
+        self.deployment.resources.append(
+            DeclaredResource(type_, args.name, inputs, outputs, args.provider)
+        )
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         region = self.deployment.region
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": "AIDA", "id": ACCOUNT_ID}
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:root",
+                "userId": "AIDA",
+                "id": ACCOUNT_ID,
+            }
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": args.args.get("region") or region, "region": args.args.get("region") or region, "id": region}
+            return {
+                "name": args.args.get("region") or region,
+                "region": args.args.get("region") or region,
+                "id": region,
+            }
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"names": [f"{region}a", f"{region}b", f"{region}c"], "zoneIds": ["z1", "z2", "z3"], "id": region}
+            return {
+                "names": [f"{region}a", f"{region}b", f"{region}c"],
+                "zoneIds": ["z1", "z2", "z3"],
+                "id": region,
+            }
         raise NotImplementedError(f"the mocks do not answer {args.token}")
 
 
@@ -156,14 +196,16 @@ def run_stack(
     overrides: dict[str, str] | None = None,
 ) -> Deployment:
     """Run the program for `stack` (its Pulumi.<stack>.yaml) under the mocks."""
-    from exec_assistant_infra.program import main  # noqa: PLC0415 - after the mocks are set
+    from exec_assistant_infra.program import main
 
     config = stack_config(stack)
     config[f"{PROJECT}:artifactsDir"] = str(artifacts)
     config.update(overrides or {})
     deployment = Deployment(stack, config.get("aws:region", "us-east-1"))
     pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False
+    )
 
     @pulumi.runtime.test
     def program() -> None:

@@ -18,7 +18,11 @@ def allow(
     sid: str | None = None,
     condition: Mapping[str, Any] | None = None,
 ) -> Statement:
-    statement: Statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": list(resources)}
+    statement: Statement = {
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": list(resources),
+    }
     if sid:
         statement["Sid"] = sid
     if condition:

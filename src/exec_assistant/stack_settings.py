@@ -106,9 +106,8 @@ class StackSettings(BaseModel):
     def _known_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = sorted(set(value) - set(INTERFACE_ENDPOINTS))
         if unknown:
-            raise ValueError(
-                f"unknown endpoint {', '.join(unknown)}; choose from {', '.join(INTERFACE_ENDPOINTS)}"
-            )
+            known = ", ".join(INTERFACE_ENDPOINTS)
+            raise ValueError(f"unknown endpoint {', '.join(unknown)}; choose from {known}")
         return value
 
     @field_validator("name_prefix")
