@@ -72,6 +72,16 @@ def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), handler))
 
 
+def smoke(url: str, *flags: str) -> int:
+    """The smoke test, with the app's signing secret in the environment."""
+    return smoke_test.main(["--url", url, "--signing-secret-from-env", *flags])
+
+
+@pytest.fixture
+def app_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+
+
 class _TakesAnything(BaseHTTPRequestHandler):
     """An endpoint that echoes every challenge, signed or not."""
 
@@ -87,17 +97,11 @@ class _TakesAnything(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.usefixtures("app_secret")
 def test_a_deployment_that_answers_slack_and_only_slack_passes(
-    slack_url: str,
-    web_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    slack_url: str, web_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-
-    code = smoke_test.main(
-        ["--url", slack_url, "--signing-secret-from-env", "--web-url", web_url + "/"]
-    )
+    code = smoke(slack_url, "--web-url", web_url + "/")
 
     out = capsys.readouterr().out
     assert code == 0, out
@@ -114,11 +118,7 @@ def test_the_signing_secret_can_come_from_the_stacks_slack_secret(
         Name=AwsEndpoint.unique("exec-assistant/slack"),
         SecretString=json.dumps({"bot_token": "xoxb-1", "signing_secret": SIGNING_SECRET}),
     )
-    for name, value in {
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
+    for name, value in aws.sdk_environment("secrets_manager").items():
         monkeypatch.setenv(name, value)
 
     assert smoke_test.main(["--url", slack_url, "--slack-secret-id", secret["ARN"]]) == 0
@@ -129,7 +129,7 @@ def test_a_signing_secret_that_does_not_match_fails_naming_the_check(
 ) -> None:
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "not-the-apps-secret")
 
-    assert smoke_test.main(["--url", slack_url, "--signing-secret-from-env"]) == 1
+    assert smoke(slack_url) == 1
 
     captured = capsys.readouterr()
     assert "FAILED  signed url_verification: HTTP 401" in captured.out
@@ -137,33 +137,25 @@ def test_a_signing_secret_that_does_not_match_fails_naming_the_check(
     assert "not-the-apps-secret" not in captured.out + captured.err
 
 
+@pytest.mark.usefixtures("app_secret")
 def test_an_endpoint_that_takes_unsigned_requests_fails(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     for url in serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _TakesAnything)):
-        assert smoke_test.main(["--url", url, "--signing-secret-from-env"]) == 1
+        assert smoke(url) == 1
     assert "FAILED  unsigned request refused: HTTP 200" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("app_secret")
 def test_a_web_url_that_does_not_answer_fails(
-    slack_url: str,
-    web_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    slack_url: str, web_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-
-    code = smoke_test.main(
-        ["--url", slack_url, "--signing-secret-from-env", "--web-url", web_url + "/missing"]
-    )
-
-    assert code == 1
+    assert smoke(slack_url, "--web-url", web_url + "/missing") == 1
     assert "FAILED  web URL answers: HTTP 404" in capsys.readouterr().out
 
 
 def test_no_signing_secret_fails_before_any_request(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert smoke_test.main(["--url", "http://127.0.0.1:9/", "--signing-secret-from-env"]) == 1
+    assert smoke("http://127.0.0.1:9/") == 1
     assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().err

@@ -71,7 +71,7 @@ def declare(settings: StackSettings) -> Deployment:
     )
     stack = StackContext(settings, ACCOUNT_ID)
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> None:
         BlueGreen("blue-green", BlueGreenArgs(stack, StandInCompute(stack), StandInMonitoring()))
 

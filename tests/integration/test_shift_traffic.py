@@ -82,11 +82,7 @@ def stack(aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deploye
             Publish=True,
         )
         lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    for name, value in {
-        "AWS_ENDPOINT_URL_LAMBDA": aws.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
+    for name, value in aws.sdk_environment("lambda").items():
         monkeypatch.setenv(name, value)
     with CodeDeployServer(lambda_client, {f"{prefix}-functions": set(names)}) as codedeploy:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CODEDEPLOY", codedeploy.url)
