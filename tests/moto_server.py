@@ -46,6 +46,12 @@ class AwsEndpoint:
         settings.update(config)
         return self.session().client(service, endpoint_url=self.url, config=Config(**settings))
 
+    def sdk_environment(self, *services: str) -> dict[str, str]:
+        """The environment that points a process's own boto3 clients of `services` (botocore's
+        names: `lambda`, `secrets_manager`) at the server."""
+        endpoints = {f"AWS_ENDPOINT_URL_{s.upper()}": self.url for s in services}
+        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", **endpoints}
+
     @staticmethod
     def unique(prefix: str) -> str:
         """A name no other test uses: lower case, digits and dashes (valid for a bucket)."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# LIVE_ALIAS re-exported: the other components import it from here.
+from exec_assistant.blue_green_names import LIVE_ALIAS as LIVE_ALIAS
+from exec_assistant.blue_green_names import deployed_function_name
 from exec_assistant.lambda_functions import BY_KEY
 from exec_assistant.stack_settings import StackSettings
 
 INFRA_DIR = Path(__file__).resolve().parent.parent
-LIVE_ALIAS = "live"
-"""The alias every trigger, the state machine and the reminders invoke: blue/green shifts it."""
 STATE_MACHINE_SUFFIX = "meeting-prep"
 TRAIL_SUFFIX = "audit"
 
@@ -37,7 +38,7 @@ class StackContext:
     def function_name(self, key: str) -> str:
         """The function's name: the specification's (`exec-assistant-calendar-monitor`), with
         the stack's prefix."""
-        return self.name(BY_KEY[key].name.removeprefix("exec-assistant-"))
+        return deployed_function_name(self.settings, BY_KEY[key])
 
     def function_arn(self, key: str, *, alias: str | None = LIVE_ALIAS) -> str:
         arn = self.arn("lambda", f"function:{self.function_name(key)}")
