@@ -160,7 +160,7 @@ def _step_functions(usage: MonthlyUsage, aws: AwsPriceList) -> list[CostLine]:
 def _events(usage: MonthlyUsage, aws: AwsPriceList) -> list[CostLine]:
     # The poll's rule is a scheduled rule (free); MeetingPrepRequired is a custom event.
     return [
-        priced("EventBridge", "MeetingPrepRequired events", usage.meetings, aws["eventbridge_events"]),
+        priced("EventBridge", "prep events", usage.meetings, aws["eventbridge_events"]),
         priced("EventBridge", "Scheduler reminders", usage.meetings, aws["scheduler_invocations"]),
     ]
 
@@ -231,11 +231,11 @@ def _keys_and_secrets(
     secret_reads = usage.total_invocations
     kms_requests = s3_writes + s3_reads + secret_reads
     return [
-        priced("KMS", "keys (with DR replica)" if settings.replicate_to_dr else "key",
+        priced("KMS", "keys (and DR replica)" if settings.replicate_to_dr else "key",
                _kms_keys(settings), aws["kms_keys"]),
         priced("KMS", "requests", kms_requests, aws["kms_requests"]),
-        priced("Secrets Manager", "secrets (with DR replicas)" if settings.replicate_to_dr
-               else "secrets", _secret_count(settings), aws["secrets"]),
+        priced("Secrets Manager", "secrets (and DR replicas)"
+               if settings.replicate_to_dr else "secrets", _secret_count(settings), aws["secrets"]),
         priced("Secrets Manager", "GetSecretValue calls", secret_reads, aws["secrets_requests"]),
     ]
 
@@ -265,10 +265,10 @@ def _network(
     return [
         priced("VPC", f"NAT gateways ({settings.nat_gateways})", settings.nat_gateways * hours,
                aws["nat_gateway_hours"]),
-        priced("VPC", "NAT data processed", through_nat, aws["nat_gateway_data"]),
-        priced("VPC", f"interface endpoints ({len(settings.interface_endpoints)} x {ZONES} AZ)",
+        priced("VPC", "NAT data", through_nat, aws["nat_gateway_data"]),
+        priced("VPC", f"endpoints ({len(settings.interface_endpoints)} x {ZONES} AZ)",
                endpoint_hours, aws["interface_endpoint_hours"]),
-        priced("VPC", "endpoint data processed", through_endpoints,
+        priced("VPC", "endpoint data", through_endpoints,
                aws["interface_endpoint_data"]),
         *lines,
     ]
@@ -314,9 +314,9 @@ def _monitoring(
                aws["log_storage"]),
         priced("CloudWatch", "alarms", _alarm_count(settings), aws["alarms"]),
         priced("CloudWatch", "dashboard", 1, aws["dashboards"]),
-        priced("X-Ray", "traces (one per invocation at most)", usage.total_invocations,
+        priced("X-Ray", "traces", usage.total_invocations,
                aws["xray_traces"]),
-        priced("CloudTrail", "data events (tables, buckets)", _data_events(usage, assumed),
+        priced("CloudTrail", "data events", _data_events(usage, assumed),
                aws["cloudtrail_data_events"]),
         priced("SNS", "alarm notifications", alarm_mails, aws["sns_requests"]),
         priced("SNS", "alarm emails", alarm_mails if settings.alarm_email else 0,
@@ -501,6 +501,7 @@ class CostReport:
     built_in: Sequence[BuiltIn]
     prices: Prices
     answers_per_meeting: float
+    assumptions: UsageAssumptions
 
 
 def cost_report(
@@ -526,4 +527,5 @@ def cost_report(
         built_in=built_in(settings, prices, answers, assumed),
         prices=prices,
         answers_per_meeting=answers,
+        assumptions=assumed,
     )
