@@ -48,7 +48,8 @@ def test_the_specification_shape_lands_near_its_own_estimate() -> None:
     # of prep 10K/5K, ten context queries 5K/2K and notes 8K/3K on Claude 3.5 Sonnet.
     assert bill.of_service("VPC") == pytest.approx(2 * 730 * 0.045, abs=0.05)
     assert bill.of_service("Bedrock") == pytest.approx(
-        100 * (10_000 * 3 + 5_000 * 15 + 10 * (5_000 * 3 + 2_000 * 15) + 8_000 * 3 + 3_000 * 15)
+        100
+        * (10_000 * 3 + 5_000 * 15 + 10 * (5_000 * 3 + 2_000 * 15) + 8_000 * 3 + 3_000 * 15)
         / 1_000_000
     )
     # Lower than ~$176: the spec's table puts $90 on two NAT gateways and $4 on 100 GB-s of
@@ -62,7 +63,8 @@ def test_every_line_is_its_quantity_at_its_unit_price() -> None:
         assert line.monthly == pytest.approx(line.quantity * line.unit_price / line.per)
     assert bill.total == pytest.approx(sum(line.monthly for line in bill.lines))
     nat = bill.line("VPC", "NAT gateways (2)")
-    assert (nat.quantity, nat.unit_price, nat.monthly) == (1460, 0.045, pytest.approx(65.70))
+    assert (nat.quantity, nat.unit_price) == (1460, 0.045)
+    assert nat.monthly == pytest.approx(65.70)
     endpoints = bill.line("VPC", "endpoints (8 x 2 AZ)")
     assert endpoints.monthly == pytest.approx(8 * 2 * 730 * 0.01)
 

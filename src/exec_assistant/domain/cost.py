@@ -65,9 +65,7 @@ class CostLine:
 
 def priced(service: str, item: str, quantity: float, price: AwsPrice) -> CostLine:
     """The line for `quantity` units at a list price."""
-    return CostLine(
-        service, item, quantity, price.unit, price.usd, price.per, price.cost(quantity)
-    )
+    return CostLine(service, item, quantity, price.unit, price.usd, price.per, price.cost(quantity))
 
 
 def per_million_tokens(service: str, item: str, tokens: float, usd: float) -> CostLine:

@@ -151,7 +151,9 @@ def _s3(
 def _step_functions(usage: MonthlyUsage, aws: AwsPriceList) -> list[CostLine]:
     return [
         priced(
-            "Step Functions", "state transitions", usage.transitions,
+            "Step Functions",
+            "state transitions",
+            usage.transitions,
             aws["step_functions_transitions"],
         )
     ]
@@ -203,11 +205,15 @@ def _bedrock(
             per_million_tokens("Bedrock", f"{name} input", fresh, price.input),
             per_million_tokens("Bedrock", f"{name} output", output, price.output),
             per_million_tokens(
-                "Bedrock", f"{name} cache read", read,
+                "Bedrock",
+                f"{name} cache read",
+                read,
                 price.input if price.cache_read is None else price.cache_read,
             ),
             per_million_tokens(
-                "Bedrock", f"{name} cache write", write,
+                "Bedrock",
+                f"{name} cache write",
+                write,
                 price.input if price.cache_write is None else price.cache_write,
             ),
         ]
@@ -231,11 +237,19 @@ def _keys_and_secrets(
     secret_reads = usage.total_invocations
     kms_requests = s3_writes + s3_reads + secret_reads
     return [
-        priced("KMS", "keys (and DR replica)" if settings.replicate_to_dr else "key",
-               _kms_keys(settings), aws["kms_keys"]),
+        priced(
+            "KMS",
+            "keys (and DR replica)" if settings.replicate_to_dr else "key",
+            _kms_keys(settings),
+            aws["kms_keys"],
+        ),
         priced("KMS", "requests", kms_requests, aws["kms_requests"]),
-        priced("Secrets Manager", "secrets (and DR replicas)"
-               if settings.replicate_to_dr else "secrets", _secret_count(settings), aws["secrets"]),
+        priced(
+            "Secrets Manager",
+            "secrets (and DR replicas)" if settings.replicate_to_dr else "secrets",
+            _secret_count(settings),
+            aws["secrets"],
+        ),
         priced("Secrets Manager", "GetSecretValue calls", secret_reads, aws["secrets_requests"]),
     ]
 
@@ -263,13 +277,20 @@ def _network(
     through_nat = internet + aws_api - through_endpoints
     endpoint_hours = len(settings.interface_endpoints) * ZONES * hours
     return [
-        priced("VPC", f"NAT gateways ({settings.nat_gateways})", settings.nat_gateways * hours,
-               aws["nat_gateway_hours"]),
+        priced(
+            "VPC",
+            f"NAT gateways ({settings.nat_gateways})",
+            settings.nat_gateways * hours,
+            aws["nat_gateway_hours"],
+        ),
         priced("VPC", "NAT data", through_nat, aws["nat_gateway_data"]),
-        priced("VPC", f"endpoints ({len(settings.interface_endpoints)} x {ZONES} AZ)",
-               endpoint_hours, aws["interface_endpoint_hours"]),
-        priced("VPC", "endpoint data", through_endpoints,
-               aws["interface_endpoint_data"]),
+        priced(
+            "VPC",
+            f"endpoints ({len(settings.interface_endpoints)} x {ZONES} AZ)",
+            endpoint_hours,
+            aws["interface_endpoint_hours"],
+        ),
+        priced("VPC", "endpoint data", through_endpoints, aws["interface_endpoint_data"]),
         *lines,
     ]
 
@@ -279,8 +300,12 @@ def _edge(usage: MonthlyUsage, assumed: UsageAssumptions, aws: AwsPriceList) -> 
     return [
         priced("API Gateway", "HTTP API requests", usage.slack_requests, aws["http_api_requests"]),
         priced("CloudFront", "requests", web_requests, aws["cloudfront_requests"]),
-        priced("CloudFront", "data out", _gb(web_requests * assumed.web_kb_per_request),
-               aws["cloudfront_data"]),
+        priced(
+            "CloudFront",
+            "data out",
+            _gb(web_requests * assumed.web_kb_per_request),
+            aws["cloudfront_data"],
+        ),
     ]
 
 
@@ -310,19 +335,26 @@ def _monitoring(
     alarm_mails = _alarm_count(settings)  # about one alarm a month each, as an upper bound
     return [
         priced("CloudWatch", "log ingestion", ingested, aws["log_ingestion"]),
-        priced("CloudWatch", f"log storage ({settings.log_retention_days} days)", stored,
-               aws["log_storage"]),
+        priced(
+            "CloudWatch",
+            f"log storage ({settings.log_retention_days} days)",
+            stored,
+            aws["log_storage"],
+        ),
         priced("CloudWatch", "alarms", _alarm_count(settings), aws["alarms"]),
         priced("CloudWatch", "dashboard", 1, aws["dashboards"]),
-        priced("X-Ray", "traces", usage.total_invocations,
-               aws["xray_traces"]),
-        priced("CloudTrail", "data events", _data_events(usage, assumed),
-               aws["cloudtrail_data_events"]),
+        priced("X-Ray", "traces", usage.total_invocations, aws["xray_traces"]),
+        priced(
+            "CloudTrail", "data events", _data_events(usage, assumed), aws["cloudtrail_data_events"]
+        ),
         priced("SNS", "alarm notifications", alarm_mails, aws["sns_requests"]),
-        priced("SNS", "alarm emails", alarm_mails if settings.alarm_email else 0,
-               aws["sns_email"]),
-        priced("SQS", "dead-letter messages", async_invocations * assumed.failed_async_share,
-               aws["sqs_requests"]),
+        priced("SNS", "alarm emails", alarm_mails if settings.alarm_email else 0, aws["sns_email"]),
+        priced(
+            "SQS",
+            "dead-letter messages",
+            async_invocations * assumed.failed_async_share,
+            aws["sqs_requests"],
+        ),
     ]
 
 
@@ -378,32 +410,44 @@ def _changes(settings: StackSettings) -> list[_Change]:
     """The spec's optimisations that this stack's config can still make."""
     changes = []
     if settings.vpc:
-        changes.append(_Change(
-            "vpc", False,
-            "functions run outside a VPC and reach AWS over its public endpoints (still TLS "
-            "and IAM); no private network path, no fixed egress address",
-            sensible=True,
-        ))
+        changes.append(
+            _Change(
+                "vpc",
+                False,
+                "functions run outside a VPC and reach AWS over its public endpoints (still TLS "
+                "and IAM); no private network path, no fixed egress address",
+                sensible=True,
+            )
+        )
         if settings.interface_endpoints:
-            changes.append(_Change(
-                "interfaceEndpoints", (),
-                "AWS API calls go out through the NAT gateway instead of staying on the "
-                "AWS network; each endpoint costs more than the NAT traffic it saves here",
-                sensible=False,
-            ))
+            changes.append(
+                _Change(
+                    "interfaceEndpoints",
+                    (),
+                    "AWS API calls go out through the NAT gateway instead of staying on the "
+                    "AWS network; each endpoint costs more than the NAT traffic it saves here",
+                    sensible=False,
+                )
+            )
         if settings.nat_gateways > 1:
-            changes.append(_Change(
-                "natGateways", 1,
-                "one zone's outage cuts the functions off from Slack, calendars and Bedrock",
-                sensible=False,
-            ))
+            changes.append(
+                _Change(
+                    "natGateways",
+                    1,
+                    "one zone's outage cuts the functions off from Slack, calendars and Bedrock",
+                    sensible=False,
+                )
+            )
     if settings.agent_context_model_id == settings.model_id:
-        changes.append(_Change(
-            "contextModelId", HAIKU,
-            "context summaries, the answer review and the notes on a smaller model; the "
-            "pack stays on the main model",
-            sensible=True,
-        ))
+        changes.append(
+            _Change(
+                "contextModelId",
+                HAIKU,
+                "context summaries, the answer review and the notes on a smaller model; the "
+                "pack stays on the main model",
+                sensible=True,
+            )
+        )
     return changes
 
 
@@ -412,12 +456,14 @@ def _not_in_config(assumed: UsageAssumptions) -> list[tuple[str, UsageAssumption
     agent = BY_KEY["meeting_prep_agent"]
     if assumed.memory_mb.get(agent.key, agent.memory_mb) <= 1024:
         return []
-    return [(
-        f"memory_mb=1024 for {agent.key} (lambda_functions.py)",
-        replace(assumed, memory_mb={**assumed.memory_mb, agent.key: 1024}),
-        "the agent waits on Bedrock, so less memory costs little time; its 3008 MB is for "
-        "large context files",
-    )]
+    return [
+        (
+            f"memory_mb=1024 for {agent.key} (lambda_functions.py)",
+            replace(assumed, memory_mb={**assumed.memory_mb, agent.key: 1024}),
+            "the agent waits on Bedrock, so less memory costs little time; its 3008 MB is for "
+            "large context files",
+        )
+    ]
 
 
 def savings(
@@ -434,26 +480,34 @@ def savings(
         changed = settings.model_copy(update={_field(change.key): change.value})
         saved = now - estimate(changed, prices, answers, assumed).total
         value = change.shown.partition(" ")[2]
-        found.append(Saving(change.shown, f"{PROJECT}:{change.key}", value, saved,
-                            change.trade_off, change.sensible))
+        found.append(
+            Saving(
+                change.shown,
+                f"{PROJECT}:{change.key}",
+                value,
+                saved,
+                change.trade_off,
+                change.sensible,
+            )
+        )
     for text, changed_usage, trade_off in _not_in_config(assumed):
         saved = now - estimate(settings, prices, answers, changed_usage).total
         found.append(Saving(text, None, None, saved, trade_off, True))
-    return sorted((s for s in found if s.monthly_saving > 0.005),
-                  key=lambda s: -s.monthly_saving)
+    return sorted((s for s in found if s.monthly_saving > 0.005), key=lambda s: -s.monthly_saving)
 
 
 def _field(config_key: str) -> str:
-    return next(name for name, info in StackSettings.model_fields.items()
-                if (info.alias or name) == config_key)
+    return next(
+        name
+        for name, info in StackSettings.model_fields.items()
+        if (info.alias or name) == config_key
+    )
 
 
 def sensible_settings(settings: StackSettings, *, keep_vpc: bool = False) -> StackSettings:
     """The stack with every change of the sensible set applied; with `keep_vpc`, the
     network's other changes instead (one NAT gateway, no interface endpoints)."""
-    chosen = [
-        c for c in _changes(settings) if (c.key != "vpc" if keep_vpc else c.sensible)
-    ]
+    chosen = [c for c in _changes(settings) if (c.key != "vpc" if keep_vpc else c.sensible)]
     return settings.model_copy(update={_field(c.key): c.value for c in chosen})
 
 
@@ -484,8 +538,9 @@ def built_in(
     if assumed.arm64:
         found.append(without("arm64 functions (Graviton)", lambda a: replace(a, arm64=False)))
     if assumed.prompt_cache:
-        found.append(without("prompt caching of the pack's prompt",
-                             lambda a: replace(a, prompt_cache=False)))
+        found.append(
+            without("prompt caching of the pack's prompt", lambda a: replace(a, prompt_cache=False))
+        )
     return found
 
 
@@ -521,9 +576,13 @@ def cost_report(
             sensible_settings(settings), prices, answers, sensible_assumptions(assumed)
         ),
         vpc_kept=estimate(
-            sensible_settings(settings, keep_vpc=True), prices, answers,
+            sensible_settings(settings, keep_vpc=True),
+            prices,
+            answers,
             sensible_assumptions(assumed),
-        ) if settings.vpc else None,
+        )
+        if settings.vpc
+        else None,
         built_in=built_in(settings, prices, answers, assumed),
         prices=prices,
         answers_per_meeting=answers,
