@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from exec_assistant.document_files import FileFolder
+from exec_assistant.domain.cost import AwsPriceList
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.meeting_types import MeetingType, MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.text_files import UnreadableTextFile, decode_text
@@ -23,6 +24,7 @@ from exec_assistant.domain.usage import ModelPrice, PriceTable
 MEETING_TYPES_FILE = "meeting_types.yaml"
 NOTIFICATION_RULES_FILE = "notification_rules.yaml"
 MODEL_PRICES_FILE = "model_prices.yaml"
+AWS_PRICES_FILE = "aws_prices.yaml"
 SHIPPED = "exec_assistant.defaults"
 
 
@@ -223,6 +225,15 @@ def load_model_prices(config_dir: Path | FileFolder | None) -> tuple[PriceTable,
         raise _config_error(exc, (), docs) from None
     priced = {model_id: p for model_id, p in table.model_prices.items() if p is not None}
     return PriceTable(priced), [d.source for d in docs]
+
+
+def load_aws_prices() -> AwsPriceList:
+    """The AWS list prices shipped with exec-assistant (defaults/aws_prices.yaml)."""
+    doc = _shipped(AWS_PRICES_FILE)
+    try:
+        return AwsPriceList.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _config_error(exc, (), [doc]) from None
 
 
 def load_config(config_dir: Path | FileFolder | None) -> LoadedConfig:

@@ -87,7 +87,7 @@ def test_openai_models_are_priced(
         "gpt-4o-audio-preview",
         "claude-sonnet-4-7",  # a later model is not priced as claude-sonnet-4
         "claude-opus-4-1-20250805",  # nor an earlier one as claude-opus-4-5
-        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "anthropic.claude-3-opus-20240229-v1:0",  # the table prices 3.5 Sonnet, 3 Haiku only
         "mistral-large",
         "",
     ],

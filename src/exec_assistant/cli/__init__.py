@@ -11,6 +11,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from exec_assistant.cli import (
     calendar_commands,
+    cost_command,
     demo_command,
     followup_commands,
     prep_commands,
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     prep_commands,
     followup_commands,
     usage_command,
+    cost_command,
     demo_command,
     slack_commands,
 )
