@@ -1,0 +1,111 @@
+"""Bucket rules that need the whole stack: in pulumi-aws v7 a bucket's public access block and
+encryption are separate resources, matched to their bucket by its name (the bucket's `bucket`,
+which is also its `id`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from exec_assistant_policies.model import Finding, StackResource, StackRule
+from exec_assistant_policies.props import is_set, is_true, items, mapping
+
+BUCKET = "aws:s3/bucket:Bucket"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+_BLOCKS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+_KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
+
+
+def _identities(bucket: StackResource) -> set[str]:
+    return {
+        value
+        for value in (bucket.props.get("bucket"), bucket.props.get("id"))
+        if isinstance(value, str) and value
+    }
+
+
+def _for_bucket(
+    resources: Sequence[StackResource], resource_type: str, bucket: StackResource, key: str
+) -> list[StackResource]:
+    names = _identities(bucket)
+    return [
+        resource
+        for resource in resources
+        if resource.resource_type == resource_type and resource.props.get(key) in names
+    ]
+
+
+def _buckets(resources: Sequence[StackResource]) -> list[StackResource]:
+    return [resource for resource in resources if resource.resource_type == BUCKET]
+
+
+def _public_access_findings(resources: Sequence[StackResource]) -> list[Finding]:
+    findings = []
+    for bucket in _buckets(resources):
+        blocks = _for_bucket(resources, PUBLIC_ACCESS_BLOCK, bucket, "bucket")
+        if not blocks:
+            findings.append(Finding(bucket, "has no BucketPublicAccessBlock"))
+            continue
+        open_settings = sorted(
+            {name for block in blocks for name in _BLOCKS if not is_true(block.props.get(name))}
+        )
+        if open_settings:
+            findings.append(
+                Finding(bucket, f"public access block leaves {', '.join(open_settings)} off")
+            )
+    return findings
+
+
+BUCKETS_PUBLIC_ACCESS_BLOCKED = StackRule(
+    name="s3-public-access-blocked",
+    description="Every bucket has a public access block with all four settings on.",
+    check=_public_access_findings,
+)
+
+
+def _encryption_findings(resources: Sequence[StackResource]) -> list[Finding]:
+    findings = []
+    for bucket in _buckets(resources):
+        configurations = _for_bucket(resources, ENCRYPTION, bucket, "bucket")
+        if not configurations:
+            findings.append(Finding(bucket, "has no BucketServerSideEncryptionConfiguration"))
+            continue
+        defaults = [
+            mapping(mapping(rule).get("applyServerSideEncryptionByDefault"))
+            for configuration in configurations
+            for rule in items(configuration.props.get("rules"))
+        ]
+        receives_access_logs = bool(_for_bucket(resources, LOGGING, bucket, "targetBucket"))
+        for default in defaults or [mapping(None)]:
+            algorithm = default.get("sseAlgorithm")
+            if receives_access_logs:
+                if algorithm != "AES256":
+                    findings.append(
+                        Finding(
+                            bucket,
+                            f"receives S3 server access logs: use AES256 (SSE-S3), the default"
+                            f" encryption the S3 guide supports for log buckets, not {algorithm!r}",
+                        )
+                    )
+            elif algorithm not in _KMS_ALGORITHMS or not is_set(default, "kmsMasterKeyId"):
+                findings.append(
+                    Finding(
+                        bucket,
+                        f"default encryption {algorithm!r}: use aws:kms with the KMS key"
+                        " (kmsMasterKeyId)",
+                    )
+                )
+    return findings
+
+
+BUCKETS_ENCRYPTED = StackRule(
+    name="s3-encryption",
+    description=(
+        "Every bucket has default encryption with the KMS key, except a bucket that receives"
+        " S3 server access logs, which must use SSE-S3 (AES256)."
+    ),
+    check=_encryption_findings,
+)
