@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from exec_assistant_policies import RESOURCE_RULES, STACK_RULES, check_resource, check_resources
+from exec_assistant_policies.documents import UNSCOPED_ACTIONS
 from exec_assistant_policies.pack import ENFORCEMENT, PACK_NAME, policies
 
 ROOT = "arn:aws:iam::123456789012:root"
@@ -80,7 +82,8 @@ def test_an_identity_policy_statement_is_refused(statement: dict[str, Any], comp
 def test_the_statement_at_fault_is_named_by_its_sid() -> None:
     found = messages(ROLE_POLICY, {"policy": policy(allow(["s3:*"], Sid="Documents"))})
     assert found == [
-        "policy statement 'Documents': action 's3:*' is a wildcard; list the actions this grant needs"
+        "policy statement 'Documents': action 's3:*' is a wildcard;"
+        " list the actions this grant needs"
     ]
 
 
@@ -155,8 +158,6 @@ def test_a_role_trust_policy_and_inline_policies_are_checked() -> None:
 
 
 def test_every_unscoped_action_is_one_aws_authorises_only_on_star() -> None:
-    from exec_assistant_policies.documents import UNSCOPED_ACTIONS  # noqa: PLC0415
-
     services = {action.split(":")[0] for action in UNSCOPED_ACTIONS}
     assert services == {"states", "xray", "ec2", "logs"}
     assert not any("*" in action or action.lower() == "iam:passrole" for action in UNSCOPED_ACTIONS)
@@ -559,8 +560,6 @@ def test_check_resources_runs_resource_and_stack_rules_in_one_call() -> None:
 
 
 def test_the_pack_has_one_mandatory_policy_per_rule() -> None:
-    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy  # noqa: PLC0415
-
     registered = policies()
     names = [rule.name for rule in (*RESOURCE_RULES, *STACK_RULES)]
     assert [p.name for p in registered] == names

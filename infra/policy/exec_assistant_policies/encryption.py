@@ -19,7 +19,10 @@ def _table_violations(resource_type: str, props: Props) -> list[str]:
 
 TABLES = ResourceRule(
     name="dynamodb-kms-and-pitr",
-    description="Every DynamoDB table is encrypted with the customer managed KMS key and has point-in-time recovery.",
+    description=(
+        "Every DynamoDB table is encrypted with the customer managed KMS key and has"
+        " point-in-time recovery."
+    ),
     resource_types=frozenset({"aws:dynamodb/table:Table"}),
     check=_table_violations,
 )

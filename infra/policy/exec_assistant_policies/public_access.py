@@ -34,7 +34,9 @@ def _bucket_acl_violations(resource_type: str, props: Props) -> list[str]:
 
 PUBLIC_BUCKET_ACLS = ResourceRule(
     name="s3-no-public-acl",
-    description="No bucket ACL grants everyone or every AWS account (public-read*, authenticated-read).",
+    description=(
+        "No bucket ACL grants everyone or every AWS account (public-read*, authenticated-read)."
+    ),
     resource_types=frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketAcl:BucketAcl"}),
     check=_bucket_acl_violations,
 )
