@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from exec_assistant_policies import RESOURCE_RULES, STACK_RULES, check_resource, check_resources
+from exec_assistant_policies import (
+    RESOURCE_RULES,
+    RULE_NAMES,
+    check_resource,
+    check_resources,
+)
 from exec_assistant_policies.documents import UNSCOPED_ACTIONS
 from exec_assistant_policies.pack import ENFORCEMENT, PACK_NAME, policies
 
@@ -561,7 +566,7 @@ def test_check_resources_runs_resource_and_stack_rules_in_one_call() -> None:
 
 def test_the_pack_has_one_mandatory_policy_per_rule() -> None:
     registered = policies()
-    names = [rule.name for rule in (*RESOURCE_RULES, *STACK_RULES)]
+    names = list(RULE_NAMES)
     assert [p.name for p in registered] == names
     assert len(set(names)) == len(names)
     assert all(isinstance(p, ResourceValidationPolicy) for p in registered[: len(RESOURCE_RULES)])

@@ -17,7 +17,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from exec_assistant_policies import RESOURCE_RULES, STACK_RULES
+from exec_assistant_policies import RULE_NAMES, STACK_RULES
 
 PACK = Path(__file__).resolve().parents[2] / "infra" / "policy"
 MANDATORY = analyzer_pb2.EnforcementLevel.MANDATORY
@@ -74,7 +74,7 @@ def test_the_pack_offers_every_rule_as_a_mandatory_policy(
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "exec-assistant-security"
     offered = {policy.name: policy for policy in info.policies}
-    assert list(offered) == [rule.name for rule in (*RESOURCE_RULES, *STACK_RULES)]
+    assert list(offered) == list(RULE_NAMES)
     assert {policy.enforcementLevel for policy in info.policies} == {MANDATORY}
     stack_type = analyzer_pb2.PolicyType.POLICY_TYPE_STACK
     assert {name for name, p in offered.items() if p.policy_type == stack_type} == {

@@ -5,10 +5,18 @@ camelCase properties, as the Pulumi engine sends them) and as a Pulumi policy pa
 
 from exec_assistant_policies.catalog import (
     RESOURCE_RULES,
+    RULE_NAMES,
     STACK_RULES,
     check_resource,
     check_resources,
 )
 from exec_assistant_policies.model import Violation
 
-__all__ = ["RESOURCE_RULES", "STACK_RULES", "Violation", "check_resource", "check_resources"]
+__all__ = [
+    "RESOURCE_RULES",
+    "RULE_NAMES",
+    "STACK_RULES",
+    "Violation",
+    "check_resource",
+    "check_resources",
+]

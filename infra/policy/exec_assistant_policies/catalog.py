@@ -28,6 +28,8 @@ STACK_RULES: tuple[StackRule, ...] = (
     buckets.BUCKETS_PUBLIC_ACCESS_BLOCKED,
     buckets.BUCKETS_ENCRYPTED,
 )
+RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in (*RESOURCE_RULES, *STACK_RULES))
+"""Every rule's name, in the pack's order: resource rules, then stack rules."""
 
 
 def check_resource(resource_type: str, name: str, props: Mapping[str, Any]) -> list[Violation]:
