@@ -4,7 +4,7 @@ which is also its `id`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from exec_assistant_policies.model import Finding, StackResource, StackRule
 from exec_assistant_policies.props import is_set, is_true, items, mapping
@@ -38,67 +38,66 @@ def _for_bucket(
     ]
 
 
-def _buckets(resources: Sequence[StackResource]) -> list[StackResource]:
-    return [resource for resource in resources if resource.resource_type == BUCKET]
+Judge = Callable[[Sequence[StackResource], StackResource, list[StackResource]], list[str]]
 
 
-def _public_access_findings(resources: Sequence[StackResource]) -> list[Finding]:
-    findings = []
-    for bucket in _buckets(resources):
-        blocks = _for_bucket(resources, PUBLIC_ACCESS_BLOCK, bucket, "bucket")
-        if not blocks:
-            findings.append(Finding(bucket, "has no BucketPublicAccessBlock"))
-            continue
-        open_settings = sorted(
-            {name for block in blocks for name in _BLOCKS if not is_true(block.props.get(name))}
-        )
-        if open_settings:
-            findings.append(
-                Finding(bucket, f"public access block leaves {', '.join(open_settings)} off")
-            )
-    return findings
+def _each_bucket_with(
+    companion_type: str, judge: Judge
+) -> Callable[[Sequence[StackResource]], list[Finding]]:
+    """A stack check: every bucket needs a `companion_type` resource naming it, and `judge`
+    (given the stack, the bucket and its companions) says what is wrong with them."""
+    kind = companion_type.rsplit(":", 1)[-1]
+
+    def check(resources: Sequence[StackResource]) -> list[Finding]:
+        findings = []
+        for bucket in (r for r in resources if r.resource_type == BUCKET):
+            companions = _for_bucket(resources, companion_type, bucket, "bucket")
+            problems = judge(resources, bucket, companions) if companions else [f"has no {kind}"]
+            findings.extend(Finding(bucket, problem) for problem in problems)
+        return findings
+
+    return check
+
+
+def _public_access_problems(
+    resources: Sequence[StackResource], bucket: StackResource, blocks: list[StackResource]
+) -> list[str]:
+    open_settings = sorted(
+        {name for block in blocks for name in _BLOCKS if not is_true(block.props.get(name))}
+    )
+    return [f"public access block leaves {', '.join(open_settings)} off"] if open_settings else []
 
 
 BUCKETS_PUBLIC_ACCESS_BLOCKED = StackRule(
     name="s3-public-access-blocked",
     description="Every bucket has a public access block with all four settings on.",
-    check=_public_access_findings,
+    check=_each_bucket_with(PUBLIC_ACCESS_BLOCK, _public_access_problems),
 )
 
 
-def _encryption_findings(resources: Sequence[StackResource]) -> list[Finding]:
-    findings = []
-    for bucket in _buckets(resources):
-        configurations = _for_bucket(resources, ENCRYPTION, bucket, "bucket")
-        if not configurations:
-            findings.append(Finding(bucket, "has no BucketServerSideEncryptionConfiguration"))
-            continue
-        defaults = [
-            mapping(mapping(rule).get("applyServerSideEncryptionByDefault"))
-            for configuration in configurations
-            for rule in items(configuration.props.get("rules"))
-        ]
-        receives_access_logs = bool(_for_bucket(resources, LOGGING, bucket, "targetBucket"))
-        for default in defaults or [mapping(None)]:
-            algorithm = default.get("sseAlgorithm")
-            if receives_access_logs:
-                if algorithm != "AES256":
-                    findings.append(
-                        Finding(
-                            bucket,
-                            f"receives S3 server access logs: use AES256 (SSE-S3), the default"
-                            f" encryption the S3 guide supports for log buckets, not {algorithm!r}",
-                        )
-                    )
-            elif algorithm not in _KMS_ALGORITHMS or not is_set(default, "kmsMasterKeyId"):
-                findings.append(
-                    Finding(
-                        bucket,
-                        f"default encryption {algorithm!r}: use aws:kms with the KMS key"
-                        " (kmsMasterKeyId)",
-                    )
+def _encryption_problems(
+    resources: Sequence[StackResource], bucket: StackResource, configurations: list[StackResource]
+) -> list[str]:
+    receives_access_logs = bool(_for_bucket(resources, LOGGING, bucket, "targetBucket"))
+    defaults = [
+        mapping(mapping(rule).get("applyServerSideEncryptionByDefault"))
+        for configuration in configurations
+        for rule in items(configuration.props.get("rules"))
+    ]
+    problems = []
+    for default in defaults or [mapping(None)]:
+        algorithm = default.get("sseAlgorithm")
+        if receives_access_logs:
+            if algorithm != "AES256":
+                problems.append(
+                    "receives S3 server access logs: use AES256 (SSE-S3), the default"
+                    f" encryption the S3 guide supports for log buckets, not {algorithm!r}"
                 )
-    return findings
+        elif algorithm not in _KMS_ALGORITHMS or not is_set(default, "kmsMasterKeyId"):
+            problems.append(
+                f"default encryption {algorithm!r}: use aws:kms with the KMS key (kmsMasterKeyId)"
+            )
+    return problems
 
 
 BUCKETS_ENCRYPTED = StackRule(
@@ -107,5 +106,5 @@ BUCKETS_ENCRYPTED = StackRule(
         "Every bucket has default encryption with the KMS key, except a bucket that receives"
         " S3 server access logs, which must use SSE-S3 (AES256)."
     ),
-    check=_encryption_findings,
+    check=_each_bucket_with(ENCRYPTION, _encryption_problems),
 )
