@@ -49,7 +49,7 @@ def _each_bucket_with(
     kind = companion_type.rsplit(":", 1)[-1]
 
     def check(resources: Sequence[StackResource]) -> list[Finding]:
-        findings = []
+        findings: list[Finding] = []
         for bucket in (r for r in resources if r.resource_type == BUCKET):
             companions = _for_bucket(resources, companion_type, bucket, "bucket")
             problems = judge(resources, bucket, companions) if companions else [f"has no {kind}"]

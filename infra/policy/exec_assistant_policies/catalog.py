@@ -28,7 +28,9 @@ STACK_RULES: tuple[StackRule, ...] = (
     buckets.BUCKETS_PUBLIC_ACCESS_BLOCKED,
     buckets.BUCKETS_ENCRYPTED,
 )
-RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in (*RESOURCE_RULES, *STACK_RULES))
+RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RESOURCE_RULES) + tuple(
+    r.name for r in STACK_RULES
+)
 """Every rule's name, in the pack's order: resource rules, then stack rules."""
 
 
