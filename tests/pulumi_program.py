@@ -34,6 +34,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     provider: str | None = None
+    read_id: str | None = None
+    """The id of an existing resource the program reads (`Resource.get`), not creates."""
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -107,7 +109,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
         outputs.setdefault("id", f"{args.name}-id")
-        self.deployment.resources.append(DeclaredResource(type_, args.name, inputs, outputs, args.provider))
+        self.deployment.resources.append(DeclaredResource(type_, args.name, inputs, outputs, args.provider, args.resource_id or None))
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

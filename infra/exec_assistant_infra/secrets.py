@@ -88,7 +88,18 @@ class Secrets(pulumi.ComponentResource):
         check: Callable[[object, str], object],
     ) -> aws.secretsmanager.Secret:
         child = pulumi.ResourceOptions(parent=self)
+        config = pulumi.Config(PROJECT)
+        full_key = f"{PROJECT}:{config_key}"
+        # Read in plain text only to check its shape, before anything is declared; the value
+        # stored is the secret Output.
+        check(config.get_object(config_key), full_key)
+        value = config.get_secret_object(config_key)
         if self.replicas_of_primary:
+            if value is not None:
+                raise ConfigError(
+                    f"{full_key} is set in the dr stack, which reads production's replicas: "
+                    "set it in the production stack"
+                )
             return aws.secretsmanager.Secret.get(logical_name, name, opts=child)
         settings = self._stack.settings
         replica_key = self._keys.replica_key
@@ -111,11 +122,6 @@ class Secrets(pulumi.ComponentResource):
             tags=self._stack.tags(),
             opts=child,
         )
-        config = pulumi.Config(PROJECT)
-        # Read once in plain text only to check its shape, before anything is declared; the
-        # value stored is the secret Output.
-        check(config.get_object(config_key), f"{PROJECT}:{config_key}")
-        value = config.get_secret_object(config_key)
         if value is not None:
             aws.secretsmanager.SecretVersion(
                 f"{logical_name}-value",
