@@ -109,7 +109,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
         outputs.setdefault("id", f"{args.name}-id")
-        self.deployment.resources.append(DeclaredResource(type_, args.name, inputs, outputs, args.provider, args.resource_id or None))
+        read_id = args.resource_id or None
+        self.deployment.resources.append(
+            DeclaredResource(type_, args.name, inputs, outputs, args.provider, read_id)
+        )
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -189,9 +192,11 @@ def run_components(
     settings = stack_settings(config_values(config), f"stack {stack}")
     deployment = Deployment(stack, settings.region)
     pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False
+    )
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> None:
         build(StackContext(settings, ACCOUNT_ID))
 

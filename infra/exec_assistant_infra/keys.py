@@ -90,9 +90,7 @@ class Keys(pulumi.ComponentResource):
         self.dr_provider = None
         self.replica_key = None
         if settings.replicate_to_dr:
-            self.dr_provider = aws.Provider(
-                "dr-region", region=settings.dr_region, opts=child
-            )
+            self.dr_provider = aws.Provider("dr-region", region=settings.dr_region, opts=child)
             in_dr = pulumi.ResourceOptions(parent=self, provider=self.dr_provider)
             self.replica_key = aws.kms.Key(
                 "replica-key",

@@ -62,8 +62,7 @@ class Network(pulumi.ComponentResource):
         zones = aws.get_availability_zones(state="available").names[:ZONE_COUNT]
         if len(zones) < ZONE_COUNT:
             raise ValueError(
-                f"{stack.region} has {len(zones)} available zone(s); the network needs "
-                f"{ZONE_COUNT}"
+                f"{stack.region} has {len(zones)} available zone(s); the network needs {ZONE_COUNT}"
             )
 
         self.vpc = aws.ec2.Vpc(
@@ -91,33 +90,28 @@ class Network(pulumi.ComponentResource):
 
         self.public_subnets = []
         self.private_subnets = []
+        self.private_route_tables = []
         for index, zone in enumerate(zones):
             number = index + 1
-            public = aws.ec2.Subnet(
-                f"public-{number}",
+            self.public_subnets.append(
+                self._subnet(
+                    f"public-{number}", PUBLIC_SUBNET_CIDRS[index], zone, public_route_table, stack
+                )
+            )
+            private_route_table = aws.ec2.RouteTable(
+                f"private-{number}-route-table",
                 vpc_id=self.vpc.id,
-                cidr_block=PUBLIC_SUBNET_CIDRS[index],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags=tags(f"public-{zone}"),
+                tags=tags(f"private-{number}"),
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"public-{number}-route-table-association",
-                subnet_id=public.id,
-                route_table_id=public_route_table.id,
-                opts=child,
-            )
-            self.public_subnets.append(public)
+            self.private_route_tables.append(private_route_table)
             self.private_subnets.append(
-                aws.ec2.Subnet(
+                self._subnet(
                     f"private-{number}",
-                    vpc_id=self.vpc.id,
-                    cidr_block=PRIVATE_SUBNET_CIDRS[index],
-                    availability_zone=zone,
-                    map_public_ip_on_launch=False,
-                    tags=tags(f"private-{zone}"),
-                    opts=child,
+                    PRIVATE_SUBNET_CIDRS[index],
+                    zone,
+                    private_route_table,
+                    stack,
                 )
             )
 
@@ -136,32 +130,16 @@ class Network(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
                 )
             )
-
-        self.private_route_tables = []
-        for index, subnet in enumerate(self.private_subnets):
-            number = index + 1
-            routes = aws.ec2.RouteTable(
-                f"private-{number}-route-table",
-                vpc_id=self.vpc.id,
-                tags=tags(f"private-{number}"),
-                opts=child,
-            )
+        for index, private_route_table in enumerate(self.private_route_tables):
             # One NAT gateway: both zones share the first zone's.
             nat = self.nat_gateways[min(index, len(self.nat_gateways) - 1)]
             aws.ec2.Route(
-                f"private-{number}-default-route",
-                route_table_id=routes.id,
+                f"private-{index + 1}-default-route",
+                route_table_id=private_route_table.id,
                 destination_cidr_block=ANYWHERE,
                 nat_gateway_id=nat.id,
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"private-{number}-route-table-association",
-                subnet_id=subnet.id,
-                route_table_id=routes.id,
-                opts=child,
-            )
-            self.private_route_tables.append(routes)
 
         self.lambda_security_group = aws.ec2.SecurityGroup(
             "lambda-sg",
@@ -227,6 +205,33 @@ class Network(pulumi.ComponentResource):
                 "lambda_security_group_id": self.lambda_security_group.id,
             }
         )
+
+    def _subnet(
+        self,
+        name: str,
+        cidr: str,
+        zone: str,
+        route_table: aws.ec2.RouteTable,
+        stack: StackContext,
+    ) -> aws.ec2.Subnet:
+        """A subnet of the VPC in `zone`, routed by `route_table`; nothing in it gets a public
+        address on launch (the NAT gateways have their Elastic IPs)."""
+        subnet = aws.ec2.Subnet(
+            name,
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False,
+            tags=stack.tags(Name=stack.name(f"{name.rsplit('-', 1)[0]}-{zone}")),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{name}-route-table-association",
+            subnet_id=subnet.id,
+            route_table_id=route_table.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return subnet
 
     def _flow_log(
         self, stack: StackContext, keys: Keys, child: pulumi.ResourceOptions

@@ -5,7 +5,8 @@ Their values are never in the program or in the state in plain text. Either set 
 stack config, a JSON object each:
 
     pulumi config set --secret exec-assistant:slackCredentials \\
-        '{"bot_token": "xoxb-...", "app_token": "xapp-...", "signing_secret": "...", "user_id": "U..."}'
+        '{"bot_token": "xoxb-...", "app_token": "xapp-...",
+          "signing_secret": "...", "user_id": "U..."}'
 
 and the program stores them as the secrets' values (a secret Output, encrypted in the state);
 or leave the config unset and put the values after the first deployment:

@@ -21,6 +21,9 @@ from exec_assistant_infra.policy_documents import Statement, document, service_p
 from exec_assistant_infra.stack import StackContext
 
 Rule = aws.s3.BucketLifecycleConfigurationRuleArgs
+EncryptionByDefault = (
+    aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+)
 Encryption = Literal["aws:kms", "AES256"]
 
 BUCKET_NAME_LIMIT = 63
@@ -277,9 +280,7 @@ class Storage(pulumi.ComponentResource):
         name = self.bucket_name(plan.suffix)
         arn = self._arn(name)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(
-            plan.suffix, bucket=name, tags=stack.tags(**plan.tags), opts=child
-        )
+        bucket = aws.s3.Bucket(plan.suffix, bucket=name, tags=stack.tags(**plan.tags), opts=child)
         aws.s3.BucketOwnershipControls(
             f"{plan.suffix}-ownership",
             bucket=bucket.id,
@@ -295,7 +296,7 @@ class Storage(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+        by_default = EncryptionByDefault(
             sse_algorithm=plan.encryption,
             kms_master_key_id=self._key_arn if plan.encryption == "aws:kms" else None,
         )

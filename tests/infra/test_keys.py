@@ -12,6 +12,7 @@ import pytest
 
 from exec_assistant_infra.keys import Keys, KeysArgs
 from exec_assistant_infra.stack import StackContext
+
 from pulumi_program import ACCOUNT_ID, Deployment, run_components
 
 KEY = "aws:kms/key:Key"
@@ -27,7 +28,9 @@ class RoleHolder:
 
 
 def _roles(names: tuple[str, ...]) -> RoleHolder:
-    return RoleHolder({name: aws.iam.Role(name, name=name, assume_role_policy="{}") for name in names})
+    return RoleHolder(
+        {name: aws.iam.Role(name, name=name, assume_role_policy="{}") for name in names}
+    )
 
 
 def _keys_with_policy(stack: StackContext) -> None:
@@ -102,7 +105,9 @@ def test_the_workflow_roles_use_the_key_only_for_the_state_machines_data(
     prod: Deployment,
 ) -> None:
     workflow = _policy(prod)["Allow the workflow to encrypt its state"]
-    assert workflow["Principal"]["AWS"] == [f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-meeting-prep"]
+    assert workflow["Principal"]["AWS"] == [
+        f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-meeting-prep"
+    ]
     assert workflow["Condition"] == {
         "StringEquals": {
             "kms:EncryptionContext:aws:states:stateMachineArn": (

@@ -11,6 +11,7 @@ from exec_assistant.stack_settings import INTERFACE_ENDPOINTS
 from exec_assistant_infra.keys import Keys, KeysArgs
 from exec_assistant_infra.network import Network, NetworkArgs
 from exec_assistant_infra.stack import StackContext
+
 from pulumi_program import ACCOUNT_ID, DeclaredResource, Deployment, run_components
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -41,7 +42,11 @@ def _id(resource: DeclaredResource) -> str:
 
 def _routes_of(deployment: Deployment, table: str) -> dict[str, DeclaredResource]:
     table_id = _id(deployment.one("aws:ec2/routeTable:RouteTable", table))
-    return {r["destinationCidrBlock"]: r for r in deployment.of_type(ROUTE) if r["routeTableId"] == table_id}
+    return {
+        r["destinationCidrBlock"]: r
+        for r in deployment.of_type(ROUTE)
+        if r["routeTableId"] == table_id
+    }
 
 
 def _table_of(deployment: Deployment, subnet: str) -> str:
@@ -111,7 +116,9 @@ def test_s3_and_dynamodb_are_gateway_endpoints_on_both_private_route_tables(
     private_tables = sorted(
         _id(prod.one("aws:ec2/routeTable:RouteTable", f"private-{n}-route-table")) for n in (1, 2)
     )
-    gateways = {e["serviceName"]: e for e in prod.of_type(ENDPOINT) if e["vpcEndpointType"] == "Gateway"}
+    gateways = {
+        e["serviceName"]: e for e in prod.of_type(ENDPOINT) if e["vpcEndpointType"] == "Gateway"
+    }
     assert sorted(gateways) == ["com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"]
     for endpoint in gateways.values():
         assert sorted(endpoint["routeTableIds"]) == private_tables
@@ -137,7 +144,9 @@ def test_a_stack_makes_only_the_interface_endpoints_it_lists() -> None:
         "dev", _network, {"exec-assistant:interfaceEndpoints": '["bedrock-runtime", "states"]'}
     )
     interfaces = sorted(
-        e["serviceName"] for e in deployment.of_type(ENDPOINT) if e["vpcEndpointType"] == "Interface"
+        e["serviceName"]
+        for e in deployment.of_type(ENDPOINT)
+        if e["vpcEndpointType"] == "Interface"
     )
     assert interfaces == [
         "com.amazonaws.us-east-1.bedrock-runtime",
@@ -149,7 +158,10 @@ def test_the_dr_stack_names_its_own_regions_zones_and_endpoints() -> None:
     deployment = run_components("dr", _network)
     zones = sorted(s["availabilityZone"] for s in deployment.of_type(SUBNET))
     assert zones == ["us-west-2a", "us-west-2a", "us-west-2b", "us-west-2b"]
-    assert all(e["serviceName"].startswith("com.amazonaws.us-west-2.") for e in deployment.of_type(ENDPOINT))
+    assert all(
+        e["serviceName"].startswith("com.amazonaws.us-west-2.")
+        for e in deployment.of_type(ENDPOINT)
+    )
 
 
 def test_the_lambda_group_lets_everything_out_and_nothing_in(prod: Deployment) -> None:

@@ -14,6 +14,7 @@ from exec_assistant.domain.errors import ConfigError
 from exec_assistant_infra.keys import Keys, KeysArgs
 from exec_assistant_infra.secrets import Secrets, SecretsArgs
 from exec_assistant_infra.stack import StackContext
+
 from pulumi_program import Deployment, run_components
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -116,7 +117,9 @@ def test_only_the_secret_that_has_config_gets_a_value() -> None:
 @pytest.mark.parametrize("missing", ["bot_token", "signing_secret"])
 def test_slack_credentials_without_a_required_key_stop_the_preview_naming_it(missing: str) -> None:
     credentials = {k: v for k, v in SLACK.items() if k != missing}
-    with pytest.raises(ConfigError, match=f"exec-assistant:slackCredentials has no {missing}") as error:
+    with pytest.raises(
+        ConfigError, match=f"exec-assistant:slackCredentials has no {missing}"
+    ) as error:
         run_components("dev", _secrets, _with(slackCredentials=credentials))
     assert "xoxb" not in str(error.value) and "s1gning" not in str(error.value)
 
@@ -127,12 +130,14 @@ def test_a_blank_signing_secret_is_as_good_as_none() -> None:
 
 
 def test_a_misspelt_slack_key_is_named() -> None:
-    with pytest.raises(ConfigError, match="unknown key.*signing-secret"):
+    with pytest.raises(ConfigError, match=r"unknown key.*signing-secret"):
         run_components("dev", _secrets, _with(slackCredentials={**SLACK, "signing-secret": "x"}))
 
 
 def test_calendar_credentials_must_be_a_json_object() -> None:
-    with pytest.raises(ConfigError, match="exec-assistant:calendarCredentials must be a JSON object"):
+    with pytest.raises(
+        ConfigError, match="exec-assistant:calendarCredentials must be a JSON object"
+    ):
         run_components("dev", _secrets, _with(calendarCredentials=["not", "an", "object"]))
 
 

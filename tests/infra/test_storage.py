@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from exec_assistant.adapters.aws.tables import TABLES, key_attributes
 from exec_assistant_infra.keys import Keys, KeysArgs
 from exec_assistant_infra.stack import StackContext
 from exec_assistant_infra.storage import Storage, StorageArgs
+
 from pulumi_program import ACCOUNT_ID, DeclaredResource, Deployment, run_components
 
 TABLE = "aws:dynamodb/table:Table"
@@ -45,7 +47,9 @@ def _of_bucket(deployment: Deployment, type_: str, bucket: str) -> DeclaredResou
 
 
 def _rules(deployment: Deployment, bucket: str) -> dict[str, dict[str, Any]]:
-    lifecycle = _of_bucket(deployment, "bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket)
+    lifecycle = _of_bucket(
+        deployment, "bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket
+    )
     return {rule["id"]: rule for rule in lifecycle["rules"]}
 
 
@@ -61,7 +65,9 @@ def test_every_table_is_made_as_its_definition_describes_it(prod: Deployment) ->
         assert table["name"] == definition.default_name
         assert table["billingMode"] == "PAY_PER_REQUEST"
         assert table["hashKey"] == definition.hash_key.name
-        assert table.get("rangeKey") == (definition.range_key.name if definition.range_key else None)
+        assert table.get("rangeKey") == (
+            definition.range_key.name if definition.range_key else None
+        )
         assert {a["name"]: a["type"] for a in table["attributes"]} == key_attributes(definition)
         indexes = {index["name"]: index for index in table.get("globalSecondaryIndexes", [])}
         assert sorted(indexes) == sorted(index.name for index in definition.indexes)
@@ -86,8 +92,8 @@ def test_the_tables_are_found_by_the_variable_the_functions_read() -> None:
 
     def build(stack: StackContext) -> None:
         storage = Storage("storage", StorageArgs(stack, Keys("keys", KeysArgs(stack))))
-        for variable, table in storage.tables.items():
-            table.name.apply(lambda name, variable=variable: found.setdefault(variable, name))
+        names = {variable: table.name for variable, table in storage.tables.items()}
+        pulumi.Output.all(**names).apply(found.update)
 
     run_components("dev", build)
     assert found == {
@@ -120,13 +126,20 @@ def test_bucket_names_carry_the_account_and_in_dr_the_region(prod: Deployment) -
 
 def test_a_prefix_too_long_for_a_bucket_name_is_named() -> None:
     with pytest.raises(ValueError, match="namePrefix"):
-        run_components("dr", _storage, {"exec-assistant:namePrefix": "exec-assistant-disaster-recovery"})
+        run_components(
+            "dr", _storage, {"exec-assistant:namePrefix": "exec-assistant-disaster-recovery"}
+        )
 
 
 def test_every_bucket_is_private_and_its_objects_owned_by_the_account(prod: Deployment) -> None:
     for bucket in BUCKETS:
         block = _of_bucket(prod, "bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
-        for setting in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        for setting in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        ):
             assert block[setting] is True, (bucket, setting)
         ownership = _of_bucket(prod, "bucketOwnershipControls:BucketOwnershipControls", bucket)
         assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
@@ -138,14 +151,21 @@ def test_documents_sessions_and_audit_are_encrypted_with_the_key_and_logs_with_s
     key_arn = _key_arn(prod)
     for bucket in ("documents", "sessions", "audit"):
         (rule,) = _of_bucket(
-            prod, "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket
+            prod,
+            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            bucket,
         )["rules"]
         assert rule == {
-            "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn},
+            "applyServerSideEncryptionByDefault": {
+                "sseAlgorithm": "aws:kms",
+                "kmsMasterKeyId": key_arn,
+            },
             "bucketKeyEnabled": True,
         }
     (logs_rule,) = _of_bucket(
-        prod, "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "access-logs"
+        prod,
+        "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "access-logs",
     )["rules"]
     assert logs_rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
 
@@ -160,16 +180,24 @@ def test_documents_and_audit_keep_versions_and_sessions_and_logs_do_not(prod: De
 
 def test_documents_archive_old_meetings_and_drop_temporary_files(prod: Deployment) -> None:
     rules = _rules(prod, "documents")
-    assert sorted(rules) == ["abort-incomplete-uploads", "archive-old-meetings", "delete-temp-files"]
+    assert sorted(rules) == [
+        "abort-incomplete-uploads",
+        "archive-old-meetings",
+        "delete-temp-files",
+    ]
     archive = rules["archive-old-meetings"]
     assert archive["status"] == "Enabled"
     assert archive["filter"] == {"prefix": "meetings/"}
     assert archive["transitions"] == [{"days": 90, "storageClass": "GLACIER_IR"}]
-    assert archive["noncurrentVersionTransitions"] == [{"noncurrentDays": 30, "storageClass": "GLACIER"}]
+    assert archive["noncurrentVersionTransitions"] == [
+        {"noncurrentDays": 30, "storageClass": "GLACIER"}
+    ]
     temp = rules["delete-temp-files"]
     assert temp["filter"] == {"prefix": "temp/"}
     assert temp["expiration"] == {"days": 7}
-    assert rules["abort-incomplete-uploads"]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+    assert rules["abort-incomplete-uploads"]["abortIncompleteMultipartUpload"] == {
+        "daysAfterInitiation": 7
+    }
 
 
 def test_sessions_are_gone_after_30_days_and_access_logs_after_90(prod: Deployment) -> None:
@@ -187,7 +215,11 @@ def test_audit_logs_go_to_glacier_and_are_kept_six_years(prod: Deployment) -> No
 
 def test_the_three_buckets_log_their_requests_to_the_access_logs_bucket(prod: Deployment) -> None:
     logs_bucket = prod.one(BUCKET, "access-logs").outputs["id"]
-    for bucket, prefix in (("documents", "documents/"), ("sessions", "sessions/"), ("audit", "audit/")):
+    for bucket, prefix in (
+        ("documents", "documents/"),
+        ("sessions", "sessions/"),
+        ("audit", "audit/"),
+    ):
         logging = _of_bucket(prod, "bucketLogging:BucketLogging", bucket)
         assert logging["targetBucket"] == logs_bucket
         assert logging["targetPrefix"] == prefix
@@ -220,7 +252,10 @@ def test_the_audit_bucket_admits_only_the_stacks_trail(prod: Deployment) -> None
     assert (acl["Action"], acl["Resource"]) == (["s3:GetBucketAcl"], [arn])
     assert acl["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
     write = allowed["AWSCloudTrailWrite"]
-    assert (write["Action"], write["Resource"]) == (["s3:PutObject"], [f"{arn}/AWSLogs/{ACCOUNT_ID}/*"])
+    assert (write["Action"], write["Resource"]) == (
+        ["s3:PutObject"],
+        [f"{arn}/AWSLogs/{ACCOUNT_ID}/*"],
+    )
     assert write["Condition"] == {
         "StringEquals": {"aws:SourceArn": TRAIL_ARN, "s3:x-amz-acl": "bucket-owner-full-control"}
     }
