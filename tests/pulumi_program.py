@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ import pulumi
 import yaml
 
 from exec_assistant.lambda_functions import FUNCTIONS
-from exec_assistant.stack_settings import PROJECT
+from exec_assistant.stack_settings import PROJECT, config_values, stack_settings
+from exec_assistant_infra.stack import StackContext
 
 INFRA = Path(__file__).resolve().parent.parent / "infra"
 ACCOUNT_ID = "123456789012"
@@ -33,6 +34,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     provider: str | None = None
+    read_id: str | None = None
+    """The id of an existing resource the program reads (`Resource.get`), not creates."""
 
     def __getitem__(self, key: str) -> Any:
         return self.inputs[key]
@@ -131,8 +134,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
         outputs.setdefault("id", f"{args.name}-id")
+        read_id = args.resource_id or None
         self.deployment.resources.append(
-            DeclaredResource(type_, args.name, inputs, outputs, args.provider)
+            DeclaredResource(type_, args.name, inputs, outputs, args.provider, read_id)
         )
         return f"{args.name}-id", outputs
 
@@ -210,6 +214,31 @@ def run_stack(
     @pulumi.runtime.test
     def program() -> None:
         main()
+
+    program()
+    return deployment
+
+
+def run_components(
+    stack: str,
+    build: Callable[[StackContext], object],
+    overrides: dict[str, str] | None = None,
+) -> Deployment:
+    """Run `build` (which constructs some components for the stack) under the mocks, with
+    `stack`'s config file and `overrides` as the stack's config: for testing components
+    before the whole program can run."""
+    config = stack_config(stack)
+    config.update(overrides or {})
+    settings = stack_settings(config_values(config), f"stack {stack}")
+    deployment = Deployment(stack, settings.region)
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(
+        RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False
+    )
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> None:
+        build(StackContext(settings, ACCOUNT_ID))
 
     program()
     return deployment

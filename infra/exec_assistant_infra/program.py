@@ -49,7 +49,7 @@ def read_settings() -> StackSettings:
 
 def build(stack: StackContext) -> None:
     keys = Keys("keys", KeysArgs(stack))
-    network = Network("network", NetworkArgs(stack)) if stack.settings.vpc else None
+    network = Network("network", NetworkArgs(stack, keys)) if stack.settings.vpc else None
     storage = Storage("storage", StorageArgs(stack, keys))
     secrets = Secrets("secrets", SecretsArgs(stack, keys))
     compute = Compute("compute", ComputeArgs(stack, keys, network, storage, secrets))
