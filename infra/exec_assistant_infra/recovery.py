@@ -116,9 +116,10 @@ class Recovery(pulumi.ComponentResource):
         copy_actions: list[aws.backup.PlanRuleCopyActionArgs] = []
         self.dr_backup_vault = None
         if replicate and keys.replica_key is not None:
+            # Named apart from the dr stack's own vault, which lives in the same region.
             self.dr_backup_vault = aws.backup.Vault(
                 "dr-backup-vault",
-                name=stack.name("backups"),
+                name=stack.name("backup-copies"),
                 kms_key_arn=keys.replica_key.arn,
                 tags=stack.tags(),
                 opts=pulumi.ResourceOptions(parent=self, provider=keys.dr_provider),
@@ -348,7 +349,8 @@ class Recovery(pulumi.ComponentResource):
         source = storage.documents_bucket
         self.replica_bucket, replica_settings = private_bucket(
             "documents-replica",
-            f"{stack.name('documents')}-{stack.account_id}-{settings.dr_region}",
+            # Named apart from the dr stack's own documents bucket (same account and region).
+            f"{stack.name('documents-replica')}-{stack.account_id}-{settings.dr_region}",
             encryption=BucketEncryption(keys.replica_key.arn),
             versioned=True,
             tags=stack.tags(),

@@ -64,9 +64,6 @@ class StandInStorage(pulumi.ComponentResource):
         self.sessions_bucket = bucket("sessions")
         self.audit_bucket = bucket("audit")
         self.access_logs_bucket = bucket("access-logs")
-        self.audit_bucket_policy = aws.s3.BucketPolicy(
-            "audit-policy", bucket=self.audit_bucket.id, policy="{}", opts=child
-        )
         self.register_outputs({})
 
 
@@ -166,3 +163,38 @@ def declare(
 
     program()
     return deployment
+
+
+@dataclass
+class Declared:
+    """The edge, monitoring and recovery components of one stack, with the Outputs read."""
+
+    deployment: Deployment
+    outputs: dict[str, Any]
+
+
+def declare_edge_monitoring_recovery(
+    stack: str, overrides: dict[str, Any] | None = None
+) -> Declared:
+    from exec_assistant_infra.edge import Edge, EdgeArgs  # noqa: PLC0415 - after the mocks
+    from exec_assistant_infra.monitoring import Monitoring, MonitoringArgs  # noqa: PLC0415
+    from exec_assistant_infra.recovery import Recovery, RecoveryArgs  # noqa: PLC0415
+
+    outputs: dict[str, Any] = {}
+
+    def build(context: StackContext, inputs: StandIns) -> None:
+        edge = Edge("edge", EdgeArgs(context, inputs.keys, inputs.storage, inputs.compute))
+        Monitoring(
+            "monitoring",
+            MonitoringArgs(
+                context, inputs.keys, inputs.storage, inputs.compute, inputs.orchestration, edge
+            ),
+        )
+        Recovery(
+            "recovery",
+            RecoveryArgs(context, inputs.keys, inputs.storage, inputs.secrets, inputs.compute),
+        )
+        edge.slack_request_url.apply(lambda url: outputs.update(slack_request_url=url))
+        edge.web_url.apply(lambda url: outputs.update(web_url=url))
+
+    return Declared(declare(stack, build, overrides), outputs)
