@@ -162,8 +162,8 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=assets_settings),
         )
         if stack.region == CLOUDFRONT_LOGS_REGION:
-            self.distribution_log_group: aws.cloudwatch.LogGroup | None = (
-                self._distribution_logs(stack, args.keys, child)
+            self.distribution_log_group: aws.cloudwatch.LogGroup | None = self._distribution_logs(
+                stack, args.keys, child
             )
         else:
             # CloudFront delivers its logs in us-east-1, where this stack has no key to
@@ -359,7 +359,9 @@ class Edge(pulumi.ComponentResource):
                     condition={
                         "StringEquals": {"aws:SourceAccount": stack.account_id},
                         "ArnLike": {
-                            "aws:SourceArn": stack.arn("logs", f"delivery-source:{delivery_source_name}")
+                            "aws:SourceArn": stack.arn(
+                                "logs", f"delivery-source:{delivery_source_name}"
+                            )
                         },
                     },
                 )

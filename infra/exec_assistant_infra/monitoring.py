@@ -78,9 +78,7 @@ class Monitoring(pulumi.ComponentResource):
     sampling_rule: aws.xray.SamplingRule
     trail: aws.cloudtrail.Trail
 
-    def __init__(
-        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
-    ):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("exec-assistant:monitoring:Monitoring", name, None, opts)
         stack = args.stack
         self._child = pulumi.ResourceOptions(parent=self)
@@ -391,8 +389,15 @@ def _dashboard_body(stack: StackContext, args: MonitoringArgs) -> dict[str, Any]
             widget(
                 "Slack API Requests and Errors",
                 [
-                    ["AWS/ApiGateway", metric, "ApiId", args.edge.api.id, "Stage", "$default",
-                     {"stat": "Sum"}]
+                    [
+                        "AWS/ApiGateway",
+                        metric,
+                        "ApiId",
+                        args.edge.api.id,
+                        "Stage",
+                        "$default",
+                        {"stat": "Sum"},
+                    ]
                     for metric in ("Count", "4xx", "5xx")
                 ],
                 stat="Sum",

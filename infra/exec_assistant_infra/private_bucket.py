@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.s3 import (
+    BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as SseDefault,
+)
 
 
 @dataclass(frozen=True)
@@ -89,15 +92,11 @@ def _encryption_rule(
     encryption: BucketEncryption,
 ) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgs:
     if encryption.kms_key_arn is None:
-        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-            sse_algorithm="AES256"
-        )
+        default = SseDefault(sse_algorithm="AES256")
         return aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
             apply_server_side_encryption_by_default=default
         )
-    default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-        sse_algorithm="aws:kms", kms_master_key_id=encryption.kms_key_arn
-    )
+    default = SseDefault(sse_algorithm="aws:kms", kms_master_key_id=encryption.kms_key_arn)
     return aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
         apply_server_side_encryption_by_default=default, bucket_key_enabled=True
     )

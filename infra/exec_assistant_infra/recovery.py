@@ -160,7 +160,10 @@ class Recovery(pulumi.ComponentResource):
         )
         table_arns = [table.arn for table in tables.values()]
         vaults = [self.backup_vault, *([self.dr_backup_vault] if self.dr_backup_vault else [])]
-        key_arns = [keys.key.arn, *([keys.replica_key.arn] if replicate and keys.replica_key else [])]
+        key_arns = [
+            keys.key.arn,
+            *([keys.replica_key.arn] if replicate and keys.replica_key else []),
+        ]
         statements = [
             allow(
                 [
@@ -303,9 +306,7 @@ class Recovery(pulumi.ComponentResource):
                     export_objects,
                     sid="WriteTheExports",
                 ),
-                allow(
-                    ["kms:Decrypt", "kms:GenerateDataKey"], [keys.key.arn], sid="EncryptExports"
-                ),
+                allow(["kms:Decrypt", "kms:GenerateDataKey"], [keys.key.arn], sid="EncryptExports"),
             ),
             opts=self._child,
         )
@@ -399,7 +400,9 @@ class Recovery(pulumi.ComponentResource):
                     condition={
                         "StringEquals": {"kms:ViaService": f"s3.{settings.region}.amazonaws.com"},
                         # With an S3 bucket key the context is the bucket, else the object.
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source.arn, source_objects]},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [source.arn, source_objects]
+                        },
                     },
                 ),
                 allow(
@@ -471,7 +474,10 @@ class Recovery(pulumi.ComponentResource):
 
     def _rotations(self, stack: StackContext, args: RecoveryArgs) -> None:
         rotator = args.compute.aliases[ROTATION_FUNCTION]
-        schedules: dict[str, tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretRotationRotationRulesArgs]] = {
+        schedules: dict[
+            str,
+            tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretRotationRotationRulesArgs],
+        ] = {
             "calendar": (
                 args.secrets.calendar,
                 aws.secretsmanager.SecretRotationRotationRulesArgs(

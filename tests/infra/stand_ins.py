@@ -18,6 +18,7 @@ from exec_assistant.adapters.aws.tables import TABLES
 from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant.stack_settings import PROJECT, config_values, stack_settings
 from exec_assistant_infra.stack import LIVE_ALIAS, StackContext
+
 from pulumi_program import ACCOUNT_ID, Deployment, RecordingMocks, stack_config
 
 ROTATION_FUNCTION = "secret_rotation"
@@ -71,7 +72,9 @@ class StandInSecrets(pulumi.ComponentResource):
     def __init__(self, stack: StackContext) -> None:
         super().__init__("test:stand-in:Secrets", "secrets")
         child = pulumi.ResourceOptions(parent=self)
-        self.slack = aws.secretsmanager.Secret("slack", name=f"{stack.settings.name_prefix}/slack", opts=child)
+        self.slack = aws.secretsmanager.Secret(
+            "slack", name=f"{stack.settings.name_prefix}/slack", opts=child
+        )
         self.calendar = aws.secretsmanager.Secret(
             "calendar", name=f"{stack.settings.name_prefix}/calendar", opts=child
         )
@@ -147,7 +150,9 @@ def declare(
     pulumi.runtime.set_all_config(
         {**config, **{f"{PROJECT}:{key}": str(value) for key, value in (overrides or {}).items()}}
     )
-    pulumi.runtime.set_mocks(RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False
+    )
     context = StackContext(settings, ACCOUNT_ID)
 
     @pulumi.runtime.test
@@ -176,9 +181,9 @@ class Declared:
 def declare_edge_monitoring_recovery(
     stack: str, overrides: dict[str, Any] | None = None
 ) -> Declared:
-    from exec_assistant_infra.edge import Edge, EdgeArgs  # noqa: PLC0415 - after the mocks
-    from exec_assistant_infra.monitoring import Monitoring, MonitoringArgs  # noqa: PLC0415
-    from exec_assistant_infra.recovery import Recovery, RecoveryArgs  # noqa: PLC0415
+    from exec_assistant_infra.edge import Edge, EdgeArgs
+    from exec_assistant_infra.monitoring import Monitoring, MonitoringArgs
+    from exec_assistant_infra.recovery import Recovery, RecoveryArgs
 
     outputs: dict[str, Any] = {}
 

@@ -10,6 +10,7 @@ import pytest
 from exec_assistant.domain.errors import ConfigError
 from infra.iam_statements import by_sid
 from infra.stand_ins import Declared, declare_edge_monitoring_recovery
+
 from pulumi_program import ACCOUNT_ID, Deployment
 
 API = "aws:apigatewayv2/api:Api"
@@ -21,8 +22,10 @@ PERMISSION = "aws:lambda/permission:Permission"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 HEADERS = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/key-key"
-DOMAIN = {"domainName": "assistant.example.com",
-          "certificateArn": f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/abc"}
+DOMAIN = {
+    "domainName": "assistant.example.com",
+    "certificateArn": f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/abc",
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +90,18 @@ def test_access_logs_are_json_lines_without_bodies_or_headers_in_an_encrypted_gr
 def test_the_assets_bucket_is_private_versioned_encrypted_and_logged(
     deployment: Deployment,
 ) -> None:
-    block = deployment.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "assets-public-access")
-    assert all(block[flag] is True for flag in (
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    block = deployment.one(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "assets-public-access"
+    )
+    assert all(
+        block[flag] is True
+        for flag in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
     versioning = deployment.one("aws:s3/bucketVersioning:BucketVersioning", "assets-versioning")
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     encryption = deployment.one(
@@ -98,8 +110,13 @@ def test_the_assets_bucket_is_private_versioned_encrypted_and_logged(
     )
     assert encryption["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
     logging = deployment.one("aws:s3/bucketLogging:BucketLogging", "assets-logging")
-    assert logging["targetBucket"] == deployment.one("aws:s3/bucket:Bucket", "access-logs").outputs["id"]
-    ownership = deployment.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "assets-ownership")
+    assert (
+        logging["targetBucket"]
+        == deployment.one("aws:s3/bucket:Bucket", "access-logs").outputs["id"]
+    )
+    ownership = deployment.one(
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "assets-ownership"
+    )
     assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
 
 
@@ -112,7 +129,9 @@ def test_only_this_distribution_reads_the_assets(deployment: Deployment) -> None
     assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert statement["Action"] == ["s3:GetObject"]
     distribution = deployment.one(DISTRIBUTION)
-    assert statement["Condition"] == {"StringEquals": {"AWS:SourceArn": distribution.outputs["arn"]}}
+    assert statement["Condition"] == {
+        "StringEquals": {"AWS:SourceArn": distribution.outputs["arn"]}
+    }
     bucket = deployment.one("aws:s3/bucket:Bucket", "assets")
     assert statement["Resource"] == [f"{bucket.outputs['arn']}/*"]
 
@@ -121,8 +140,11 @@ def test_cloudfront_signs_its_requests_to_the_bucket_and_reaches_the_api_over_tl
     deployment: Deployment,
 ) -> None:
     oac = deployment.one("aws:cloudfront/originAccessControl:OriginAccessControl")
-    assert (oac["originAccessControlOriginType"], oac["signingBehavior"], oac["signingProtocol"]) == (
-        "s3", "always", "sigv4")
+    assert (
+        oac["originAccessControlOriginType"],
+        oac["signingBehavior"],
+        oac["signingProtocol"],
+    ) == ("s3", "always", "sigv4")
     origins = {origin["originId"]: origin for origin in deployment.one(DISTRIBUTION)["origins"]}
     assert origins["assets"]["originAccessControlId"] == oac.outputs["id"]
     api_origin = origins["api"]["customOriginConfig"]
@@ -201,7 +223,10 @@ def test_cloudfront_logs_go_to_an_encrypted_log_group_in_us_east_1(deployment: D
     assert source["resourceArn"] == deployment.one(DISTRIBUTION).outputs["arn"]
     group = deployment.one(LOG_GROUP, "distribution-access-logs")
     destination = deployment.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
-    assert destination["deliveryDestinationConfiguration"]["destinationResourceArn"] == group.outputs["arn"]
+    assert (
+        destination["deliveryDestinationConfiguration"]["destinationResourceArn"]
+        == group.outputs["arn"]
+    )
     assert group["kmsKeyId"] == KEY_ARN
     assert group["retentionInDays"] == 90
     delivery = deployment.one("aws:cloudwatch/logDelivery:LogDelivery")

@@ -12,12 +12,15 @@ from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant_infra.monitoring import duration_threshold_ms
 from infra.iam_statements import statements
 from infra.stand_ins import declare_edge_monitoring_recovery
+
 from pulumi_program import ACCOUNT_ID, Deployment
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 TRAIL = "aws:cloudtrail/trail:Trail"
-STATE_MACHINE_ARN = f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:exec-assistant-meeting-prep"
+STATE_MACHINE_ARN = (
+    f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:exec-assistant-meeting-prep"
+)
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/key-key"
 
 
@@ -57,7 +60,10 @@ def test_more_than_five_failed_preps_in_ten_minutes_raise_the_workflow_alarm(
 ) -> None:
     alarm = prod.one(ALARM, "workflow-failures")
     assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == (
-        "AWS/StepFunctions", "ExecutionsFailed", "Sum")
+        "AWS/StepFunctions",
+        "ExecutionsFailed",
+        "Sum",
+    )
     assert alarm["dimensions"] == {"StateMachineArn": STATE_MACHINE_ARN}
     assert (alarm["period"], alarm["evaluationPeriods"]) == (300, 2)
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 5)
@@ -96,7 +102,9 @@ def test_a_message_in_the_dead_letter_queue_or_an_api_5xx_raises_an_alarm(
     assert dead_letters["metricName"] == "ApproximateNumberOfMessagesVisible"
     assert dead_letters["dimensions"] == {"QueueName": "exec-assistant-dead-letters"}
     assert (dead_letters["comparisonOperator"], dead_letters["threshold"]) == (
-        "GreaterThanThreshold", 0)
+        "GreaterThanThreshold",
+        0,
+    )
     api_errors = prod.one(ALARM, "api-5xx")
     api = prod.one("aws:apigatewayv2/api:Api")
     assert api_errors["dimensions"] == {"ApiId": api.outputs["id"], "Stage": "$default"}
@@ -115,21 +123,26 @@ def metric_rows(properties: dict[str, Any]) -> list[list[Any]]:
 
 
 def test_the_dashboard_shows_prep_success_invocations_and_tokens_in_the_stacks_region(
-    prod: Deployment, dr: Deployment,
+    prod: Deployment,
+    dr: Deployment,
 ) -> None:
     widgets = dashboard_widgets(prod)
     assert {w["region"] for w in widgets.values()} == {"us-east-1"}
     assert {w["region"] for w in dashboard_widgets(dr).values()} == {"us-west-2"}
     success = widgets["Meeting Prep Success Rate"]
     assert {(row[1], row[3]) for row in metric_rows(success)} == {
-        ("ExecutionsSucceeded", STATE_MACHINE_ARN), ("ExecutionsFailed", STATE_MACHINE_ARN)}
+        ("ExecutionsSucceeded", STATE_MACHINE_ARN),
+        ("ExecutionsFailed", STATE_MACHINE_ARN),
+    }
     invoked = {row[3] for row in metric_rows(widgets["Lambda Invocations"])}
     assert {function.name for function in FUNCTIONS} <= invoked
     errors = {row[3] for row in metric_rows(widgets["Lambda Errors"])}
     assert {function.name for function in FUNCTIONS} <= errors
     tokens = {(row[1], row[3]) for row in metric_rows(widgets["Bedrock Token Usage"])}
     models = {"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"}
-    assert tokens == {(metric, model) for metric in ("InputTokens", "OutputTokens") for model in models}
+    assert tokens == {
+        (metric, model) for metric in ("InputTokens", "OutputTokens") for model in models
+    }
     [depth] = metric_rows(widgets["Dead-letter Queue Depth"])
     assert depth[3] == "exec-assistant-dead-letters"
 

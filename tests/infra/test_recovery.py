@@ -10,6 +10,7 @@ import pytest
 from exec_assistant.adapters.aws.tables import TABLES
 from infra.iam_statements import as_list, by_sid, every_statement
 from infra.stand_ins import declare_edge_monitoring_recovery
+
 from pulumi_program import ACCOUNT_ID, Deployment
 
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/key-key"
@@ -55,14 +56,16 @@ def test_every_table_is_backed_up_daily_and_kept_35_days_in_an_encrypted_vault(
     role = prod.one("aws:iam/role:Role", "backup-role")
     assert selection["iamRoleArn"] == role.outputs["arn"]
     assert json.loads(role["assumeRolePolicy"])["Statement"][0]["Principal"] == {
-        "Service": "backup.amazonaws.com"}
+        "Service": "backup.amazonaws.com"
+    }
 
 
 def test_the_backup_role_backs_up_exactly_this_stacks_tables(prod: Deployment) -> None:
     grants = by_sid(prod.one("aws:iam/rolePolicy:RolePolicy", "backup-role-policy"))
     assert sorted(grants["BackUpTheTables"]["Resource"]) == table_arns(prod)
     assert sorted(grants["ManageTheTablesBackups"]["Resource"]) == [
-        f"{arn}/backup/*" for arn in table_arns(prod)]
+        f"{arn}/backup/*" for arn in table_arns(prod)
+    ]
     assert prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
 
 
@@ -107,7 +110,8 @@ def test_each_table_with_point_in_time_recovery_is_exported_monthly_under_its_ow
         assert (request["S3SseAlgorithm"], request["S3SseKmsKeyId"]) == ("KMS", KEY_ARN)
         inputs.append(request["TableArn"])
     assert sorted(inputs) == sorted(
-        f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/{d.default_name}" for d in exported)
+        f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/{d.default_name}" for d in exported
+    )
 
 
 def test_the_export_role_exports_those_tables_and_writes_only_under_their_prefixes(
@@ -117,11 +121,14 @@ def test_the_export_role_exports_those_tables_and_writes_only_under_their_prefix
     assert grants["ExportTheTables"]["Action"] == ["dynamodb:ExportTableToPointInTime"]
     exported = sorted(
         f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/{d.default_name}"
-        for d in TABLES if d.point_in_time_recovery)
+        for d in TABLES
+        if d.point_in_time_recovery
+    )
     assert sorted(grants["ExportTheTables"]["Resource"]) == exported
     bucket_arn = prod.one("aws:s3/bucket:Bucket", "exports").outputs["arn"]
     assert sorted(grants["WriteTheExports"]["Resource"]) == sorted(
-        f"{bucket_arn}/exports/{arn.rsplit('/', 1)[1]}/*" for arn in exported)
+        f"{bucket_arn}/exports/{arn.rsplit('/', 1)[1]}/*" for arn in exported
+    )
     trust = json.loads(prod.one("aws:iam/role:Role", "exports-role")["assumeRolePolicy"])
     assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT_ID}
 
@@ -129,9 +136,18 @@ def test_the_export_role_exports_those_tables_and_writes_only_under_their_prefix
 def test_the_exports_bucket_is_private_versioned_and_encrypted_with_the_key(
     prod: Deployment,
 ) -> None:
-    block = prod.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "exports-public-access")
-    assert all(block[flag] is True for flag in (
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    block = prod.one(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "exports-public-access"
+    )
+    assert all(
+        block[flag] is True
+        for flag in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
     encryption = prod.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "exports-encryption",
@@ -176,11 +192,15 @@ def test_the_replication_role_reads_the_documents_and_writes_only_the_replica(
     assert grants["ReadTheDocuments"]["Resource"] == [f"{documents}/*"]
     assert grants["WriteTheReplicas"]["Resource"] == [f"{replica}/*"]
     assert grants["WriteTheReplicas"]["Action"] == [
-        "s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"]
+        "s3:ReplicateDelete",
+        "s3:ReplicateObject",
+        "s3:ReplicateTags",
+    ]
     assert grants["DecryptTheDocuments"]["Resource"] == [KEY_ARN]
     assert grants["EncryptTheReplicas"]["Resource"] == [REPLICA_KEY_ARN]
     assert grants["EncryptTheReplicas"]["Condition"]["StringEquals"] == {
-        "kms:ViaService": "s3.us-west-2.amazonaws.com"}
+        "kms:ViaService": "s3.us-west-2.amazonaws.com"
+    }
 
 
 def test_stacks_that_do_not_replicate_have_no_replica(dev: Deployment) -> None:
