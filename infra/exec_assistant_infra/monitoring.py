@@ -17,6 +17,7 @@ events name the primary stack's tables and buckets only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,22 @@ class MonitoringArgs:
     edge: EdgeInput
 
 
+@dataclass(frozen=True)
+class AlarmSpec:
+    """An alarm when the metric is above `threshold` for `periods` periods in a row (no data
+    is no alarm: a function that is not called is not slow)."""
+
+    name: str
+    description: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    statistic: str
+    period: int = DASHBOARD_PERIOD_SECONDS
+    periods: int = 1
+    threshold: float = 0
+
+
 def duration_threshold_ms(timeout_seconds: int) -> int:
     """10 s for a function of one request; 80% of the timeout for one whose normal run is
     minutes (a 600 s prep agent alarms at 480 s)."""
@@ -85,44 +102,43 @@ class Monitoring(pulumi.ComponentResource):
         self.alarm_topic = self._topic(stack, args.keys)
         actions = [self.alarm_topic.arn]
 
-        self.workflow_failures_alarm = aws.cloudwatch.MetricAlarm(
+        self.workflow_failures_alarm = self._alarm(
             "workflow-failures",
-            name=stack.name("meeting-prep-errors"),
-            alarm_description="Meeting prep workflow failed more than 5 times in 10 minutes",
-            namespace="AWS/StepFunctions",
-            metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": args.orchestration.state_machine.arn},
-            statistic="Sum",
-            period=WORKFLOW_FAILURES_PERIOD_SECONDS,
-            evaluation_periods=WORKFLOW_FAILURES_PERIODS,
-            comparison_operator="GreaterThanThreshold",
-            threshold=WORKFLOW_FAILURES_THRESHOLD,
-            treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            tags=stack.tags(),
-            opts=self._child,
+            stack,
+            AlarmSpec(
+                name="meeting-prep-errors",
+                description="Meeting prep workflow failed more than 5 times in 10 minutes",
+                namespace="AWS/StepFunctions",
+                metric="ExecutionsFailed",
+                dimensions={"StateMachineArn": args.orchestration.state_machine.arn},
+                statistic="Sum",
+                period=WORKFLOW_FAILURES_PERIOD_SECONDS,
+                periods=WORKFLOW_FAILURES_PERIODS,
+                threshold=WORKFLOW_FAILURES_THRESHOLD,
+            ),
+            actions,
         )
         self.duration_alarms = {
-            function.key: aws.cloudwatch.MetricAlarm(
+            function.key: self._alarm(
                 f"duration-{function.key}",
-                name=stack.name(f"duration-{function.key.replace('_', '-')}"),
-                alarm_description=(
-                    f"{function.key}: average duration over "
-                    f"{duration_threshold_ms(function.timeout_seconds) // 1000} s for 3 minutes "
-                    "(part of the Lambda duration alarm)"
+                stack,
+                AlarmSpec(
+                    name=f"duration-{function.key.replace('_', '-')}",
+                    description=(
+                        f"{function.key}: average duration over "
+                        f"{duration_threshold_ms(function.timeout_seconds) // 1000} s for 3 "
+                        "minutes (part of the Lambda duration alarm)"
+                    ),
+                    namespace="AWS/Lambda",
+                    metric="Duration",
+                    dimensions={"FunctionName": args.compute.functions[function.key].name},
+                    statistic="Average",
+                    period=DURATION_PERIOD_SECONDS,
+                    periods=DURATION_PERIODS,
+                    threshold=duration_threshold_ms(function.timeout_seconds),
                 ),
-                namespace="AWS/Lambda",
-                metric_name="Duration",
-                dimensions={"FunctionName": args.compute.functions[function.key].name},
-                statistic="Average",
-                period=DURATION_PERIOD_SECONDS,
-                evaluation_periods=DURATION_PERIODS,
-                comparison_operator="GreaterThanThreshold",
-                threshold=duration_threshold_ms(function.timeout_seconds),
-                treat_missing_data="notBreaching",
-                tags=stack.tags(),
-                opts=self._child,
+                # The composite alarm below is the one that notifies.
+                actions=None,
             )
             for function in FUNCTIONS
             if function.key in args.compute.functions
@@ -139,41 +155,31 @@ class Monitoring(pulumi.ComponentResource):
             tags=stack.tags(),
             opts=self._child,
         )
-        self.dead_letter_alarm = aws.cloudwatch.MetricAlarm(
+        self.dead_letter_alarm = self._alarm(
             "dead-letters",
-            name=stack.name("dead-letters"),
-            alarm_description="An asynchronous invocation failed after its retries (see the DLQ)",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": args.compute.dead_letter_queue.name},
-            statistic="Maximum",
-            period=DASHBOARD_PERIOD_SECONDS,
-            evaluation_periods=1,
-            comparison_operator="GreaterThanThreshold",
-            threshold=0,
-            treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            tags=stack.tags(),
-            opts=self._child,
+            stack,
+            AlarmSpec(
+                name="dead-letters",
+                description="An asynchronous invocation failed after its retries (see the DLQ)",
+                namespace="AWS/SQS",
+                metric="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": args.compute.dead_letter_queue.name},
+                statistic="Maximum",
+            ),
+            actions,
         )
-        self.api_errors_alarm = aws.cloudwatch.MetricAlarm(
+        self.api_errors_alarm = self._alarm(
             "api-5xx",
-            name=stack.name("api-5xx"),
-            alarm_description="The API answered Slack with a server error",
-            namespace="AWS/ApiGateway",
-            metric_name="5xx",
-            dimensions={"ApiId": args.edge.api.id, "Stage": "$default"},
-            statistic="Sum",
-            period=DASHBOARD_PERIOD_SECONDS,
-            evaluation_periods=1,
-            comparison_operator="GreaterThanThreshold",
-            threshold=0,
-            treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            tags=stack.tags(),
-            opts=self._child,
+            stack,
+            AlarmSpec(
+                name="api-5xx",
+                description="The API answered Slack with a server error",
+                namespace="AWS/ApiGateway",
+                metric="5xx",
+                dimensions={"ApiId": args.edge.api.id, "Stage": "$default"},
+                statistic="Sum",
+            ),
+            actions,
         )
         self.dashboard = aws.cloudwatch.Dashboard(
             "dashboard",
@@ -205,6 +211,32 @@ class Monitoring(pulumi.ComponentResource):
                 "dashboard_name": self.dashboard.dashboard_name,
                 "trail_arn": self.trail.arn,
             }
+        )
+
+    def _alarm(
+        self,
+        logical_name: str,
+        stack: StackContext,
+        spec: AlarmSpec,
+        actions: list[pulumi.Output[str]] | None,
+    ) -> aws.cloudwatch.MetricAlarm:
+        return aws.cloudwatch.MetricAlarm(
+            logical_name,
+            name=stack.name(spec.name),
+            alarm_description=spec.description,
+            namespace=spec.namespace,
+            metric_name=spec.metric,
+            dimensions=dict(spec.dimensions),
+            statistic=spec.statistic,
+            period=spec.period,
+            evaluation_periods=spec.periods,
+            comparison_operator="GreaterThanThreshold",
+            threshold=spec.threshold,
+            treat_missing_data="notBreaching",
+            alarm_actions=actions,
+            ok_actions=actions,
+            tags=stack.tags(),
+            opts=self._child,
         )
 
     def _topic(self, stack: StackContext, keys: KeysInput) -> aws.sns.Topic:

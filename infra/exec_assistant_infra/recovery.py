@@ -12,6 +12,7 @@ lifecycle are the functions' business.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +25,7 @@ from exec_assistant_infra.component_inputs import (
     StorageInput,
     resources_among,
 )
-from exec_assistant_infra.policy_documents import allow, assume_role, document
+from exec_assistant_infra.policy_documents import Statement, allow, assume_role, document
 from exec_assistant_infra.private_bucket import AccessLogging, BucketEncryption, private_bucket
 from exec_assistant_infra.stack import StackContext
 
@@ -199,21 +200,12 @@ class Recovery(pulumi.ComponentResource):
         ]
         # Explicit statements instead of AWSBackupServiceRolePolicyForBackup, whose statements
         # cover every table of the account and several `*` resources.
-        self.backup_role = aws.iam.Role(
+        self.backup_role = self._service_role(
             "backup-role",
-            description="AWS Backup backs up and copies this stack's tables",
-            assume_role_policy=assume_role(
-                "backup.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": stack.account_id}},
-            ),
-            tags=stack.tags(),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            "backup-role-policy",
-            role=self.backup_role.id,
-            policy=document(*statements),
-            opts=self._child,
+            stack,
+            "backup.amazonaws.com",
+            "AWS Backup backs up and copies this stack's tables",
+            statements,
         )
         self.backup_selection = aws.backup.Selection(
             "backup-selection",
@@ -267,33 +259,18 @@ class Recovery(pulumi.ComponentResource):
         self.export_group = aws.scheduler.ScheduleGroup(
             "exports-group", name=stack.name("table-exports"), tags=stack.tags(), opts=self._child
         )
-        self.export_role = aws.iam.Role(
-            "exports-role",
-            description="EventBridge Scheduler exports this stack's tables to S3 monthly",
-            assume_role_policy=assume_role(
-                "scheduler.amazonaws.com",
-                condition={
-                    "StringEquals": {"aws:SourceAccount": stack.account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.arn(
-                            "scheduler", f"schedule/{stack.name('table-exports')}/*"
-                        )
-                    },
-                },
-            ),
-            tags=stack.tags(),
-            opts=self._child,
-        )
         export_objects = [
             pulumi.Output.all(self.exports_bucket.arn, table.name).apply(
                 lambda parts: f"{parts[0]}/{export_prefix(parts[1])}*"
             )
             for _, table in exported
         ]
-        aws.iam.RolePolicy(
-            "exports-role-policy",
-            role=self.export_role.id,
-            policy=document(
+        self.export_role = self._service_role(
+            "exports-role",
+            stack,
+            "scheduler.amazonaws.com",
+            "EventBridge Scheduler exports this stack's tables to S3 monthly",
+            [
                 allow(
                     ["dynamodb:ExportTableToPointInTime"],
                     [table.arn for _, table in exported],
@@ -307,8 +284,8 @@ class Recovery(pulumi.ComponentResource):
                     sid="WriteTheExports",
                 ),
                 allow(["kms:Decrypt", "kms:GenerateDataKey"], [keys.key.arn], sid="EncryptExports"),
-            ),
-            opts=self._child,
+            ],
+            source_arn=stack.arn("scheduler", f"schedule/{stack.name('table-exports')}/*"),
         )
         self.export_schedules = {}
         for definition, table in exported:
@@ -360,20 +337,12 @@ class Recovery(pulumi.ComponentResource):
         )
         source_objects = source.arn.apply(lambda arn: f"{arn}/*")
         replica_objects = self.replica_bucket.arn.apply(lambda arn: f"{arn}/*")
-        self.replication_role = aws.iam.Role(
+        self.replication_role = self._service_role(
             "replication-role",
-            description="S3 replicates the documents to the DR region",
-            assume_role_policy=assume_role(
-                "s3.amazonaws.com",
-                condition={"StringEquals": {"aws:SourceAccount": stack.account_id}},
-            ),
-            tags=stack.tags(),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            "replication-role-policy",
-            role=self.replication_role.id,
-            policy=document(
+            stack,
+            "s3.amazonaws.com",
+            "S3 replicates the documents to the DR region",
+            [
                 allow(
                     ["s3:GetReplicationConfiguration", "s3:ListBucket"],
                     [source.arn],
@@ -421,8 +390,7 @@ class Recovery(pulumi.ComponentResource):
                         },
                     },
                 ),
-            ),
-            opts=self._child,
+            ],
         )
         rules = aws.s3
         self.replication = aws.s3.BucketReplicationConfig(
@@ -469,6 +437,33 @@ class Recovery(pulumi.ComponentResource):
                 parent=self, depends_on=[*replica_settings, *resources_among(storage)]
             ),
         )
+
+    def _service_role(
+        self,
+        name: str,
+        stack: StackContext,
+        service: str,
+        description: str,
+        statements: list[Statement],
+        *,
+        source_arn: str | None = None,
+    ) -> aws.iam.Role:
+        """A role only `service` acting for this account (and `source_arn`) may assume, with
+        exactly `statements`."""
+        condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": stack.account_id}}
+        if source_arn:
+            condition["ArnLike"] = {"aws:SourceArn": source_arn}
+        role = aws.iam.Role(
+            name,
+            description=description,
+            assume_role_policy=assume_role(service, condition=condition),
+            tags=stack.tags(),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-policy", role=role.id, policy=document(*statements), opts=self._child
+        )
+        return role
 
     # Secret rotation ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from exec_assistant.domain.errors import ConfigError
+from infra.bucket_checks import assert_private_and_versioned, default_encryption
 from infra.iam_statements import by_sid
 from infra.stand_ins import Declared, declare_edge_monitoring_recovery
 
@@ -90,34 +91,13 @@ def test_access_logs_are_json_lines_without_bodies_or_headers_in_an_encrypted_gr
 def test_the_assets_bucket_is_private_versioned_encrypted_and_logged(
     deployment: Deployment,
 ) -> None:
-    block = deployment.one(
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "assets-public-access"
-    )
-    assert all(
-        block[flag] is True
-        for flag in (
-            "blockPublicAcls",
-            "blockPublicPolicy",
-            "ignorePublicAcls",
-            "restrictPublicBuckets",
-        )
-    )
-    versioning = deployment.one("aws:s3/bucketVersioning:BucketVersioning", "assets-versioning")
-    assert versioning["versioningConfiguration"]["status"] == "Enabled"
-    encryption = deployment.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "assets-encryption",
-    )
-    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    assert_private_and_versioned(deployment, "assets")
+    assert default_encryption(deployment, "assets")["sseAlgorithm"] == "AES256"
     logging = deployment.one("aws:s3/bucketLogging:BucketLogging", "assets-logging")
     assert (
         logging["targetBucket"]
         == deployment.one("aws:s3/bucket:Bucket", "access-logs").outputs["id"]
     )
-    ownership = deployment.one(
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "assets-ownership"
-    )
-    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
 
 
 def test_only_this_distribution_reads_the_assets(deployment: Deployment) -> None:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from exec_assistant.adapters.aws.tables import TABLES
+from infra.bucket_checks import assert_private_and_versioned, default_encryption
 from infra.iam_statements import as_list, by_sid, every_statement
 from infra.stand_ins import declare_edge_monitoring_recovery
 
@@ -136,25 +137,9 @@ def test_the_export_role_exports_those_tables_and_writes_only_under_their_prefix
 def test_the_exports_bucket_is_private_versioned_and_encrypted_with_the_key(
     prod: Deployment,
 ) -> None:
-    block = prod.one(
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "exports-public-access"
-    )
-    assert all(
-        block[flag] is True
-        for flag in (
-            "blockPublicAcls",
-            "blockPublicPolicy",
-            "ignorePublicAcls",
-            "restrictPublicBuckets",
-        )
-    )
-    encryption = prod.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "exports-encryption",
-    )["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert_private_and_versioned(prod, "exports")
+    encryption = default_encryption(prod, "exports")
     assert (encryption["sseAlgorithm"], encryption["kmsMasterKeyId"]) == ("aws:kms", KEY_ARN)
-    versioning = prod.one("aws:s3/bucketVersioning:BucketVersioning", "exports-versioning")
-    assert versioning["versioningConfiguration"]["status"] == "Enabled"
 
 
 def test_prod_replicates_the_documents_to_the_dr_region_within_15_minutes(
@@ -165,10 +150,8 @@ def test_prod_replicates_the_documents_to_the_dr_region_within_15_minutes(
     for setting in ("versioning", "public-access", "encryption"):
         resource = next(r for r in prod if r.name == f"documents-replica-{setting}")
         assert resource.provider == replica.provider
-    encryption = prod.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "documents-replica-encryption",
-    )["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert_private_and_versioned(prod, "documents-replica")
+    encryption = default_encryption(prod, "documents-replica")
     assert encryption["kmsMasterKeyId"] == REPLICA_KEY_ARN
     config = prod.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
     assert config["bucket"] == prod.one("aws:s3/bucket:Bucket", "documents").outputs["id"]
