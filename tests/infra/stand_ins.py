@@ -155,7 +155,7 @@ def declare(
     )
     context = StackContext(settings, ACCOUNT_ID)
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> None:
         inputs = StandIns(
             StandInKeys(context),
