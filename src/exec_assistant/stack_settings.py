@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from exec_assistant.domain.errors import ConfigError
@@ -93,6 +93,10 @@ class StackSettings(BaseModel):
     """An ACM certificate in us-east-1 for `domain_name`; TLS 1.2+ needs one."""
     meetings_per_month: int = Field(default=100, ge=0)
     """For the cost estimate only."""
+    slack_token_rotation: bool = False
+    """The Slack app has token rotation on and the Slack secret holds its `refresh_token`,
+    `client_id` and `client_secret`: the secret is then rotated every 4 hours (rotating tokens
+    live 12). Off, the bot token is static and only the calendar secret rotates."""
 
     @field_validator("interface_endpoints", mode="before")
     @classmethod
@@ -130,6 +134,15 @@ class StackSettings(BaseModel):
         if value is not None and not _EMAIL.match(value):
             raise ValueError(f"{value!r} is not an email address")
         return value
+
+    @model_validator(mode="after")
+    def _domain_with_certificate(self) -> StackSettings:
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError(
+                "domainName and certificateArn go together: CloudFront answers on a domain of "
+                "its own only with a certificate for it"
+            )
+        return self
 
     def resource_name(self, suffix: str) -> str:
         """`exec-assistant-<suffix>` with this stack's prefix."""

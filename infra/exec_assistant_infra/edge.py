@@ -1,0 +1,393 @@
+"""The public edge: the HTTP API Slack calls, and the CloudFront distribution in front of it
+and of the static assets of the web pages.
+
+Slack's request URL: with a domain of one's own (`domainName` + `certificateArn`) it is
+`https://<domain>/slack/events` through CloudFront, a name that outlives the API and is served
+with TLS 1.2 at least; without one it is the API's own `execute-api` address, which accepts
+TLS 1.2 only, whereas CloudFront's default `*.cloudfront.net` certificate lets viewers
+negotiate older versions.
+
+CloudFront's behaviours: `/assets/*` from the assets bucket (cached); everything else,
+`/slack/*` and `/api/*` named explicitly, from the API, uncached, every viewer header but Host
+passed on (Slack's signature headers among them), because the web pages are rendered by the
+API's functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from exec_assistant_infra.component_inputs import ComputeInput, KeysInput, StorageInput
+from exec_assistant_infra.policy_documents import document, service_principal_allow
+from exec_assistant_infra.private_bucket import AccessLogging, BucketEncryption, private_bucket
+from exec_assistant_infra.stack import StackContext
+
+SLACK_EVENTS_PATH = "/slack/events"
+SLACK_ROUTE_KEY = f"POST {SLACK_EVENTS_PATH}"
+API_PATH_PATTERNS = ("/slack/*", "/api/*")
+ASSETS_PATH_PATTERN = "/assets/*"
+"""The assets bucket holds its objects under `assets/`, as the path names them."""
+
+# CloudFront's managed policies (the same ids in every account).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+"""API Gateway answers only its own host name, so the viewer's Host must not reach it."""
+
+ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+READ_METHODS = ["GET", "HEAD"]
+API_ORIGIN = "api"
+ASSETS_ORIGIN = "assets"
+MINIMUM_TLS_WITH_CERTIFICATE = "TLSv1.2_2021"
+HSTS_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+"""Scripts from this site's own files only: no inline script, no eval."""
+CLOUDFRONT_LOGS_REGION = "us-east-1"
+"""CloudFront's access logs are configured in us-east-1 only."""
+
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+    }
+)
+"""One JSON line per request, with no body and no header: Slack's payloads carry meeting
+content, and its headers a signature."""
+
+
+@dataclass(frozen=True)
+class EdgeArgs:
+    stack: StackContext
+    keys: KeysInput
+    storage: StorageInput
+    compute: ComputeInput
+
+
+class Edge(pulumi.ComponentResource):
+    api: aws.apigatewayv2.Api
+    distribution: aws.cloudfront.Distribution
+    assets_bucket: aws.s3.Bucket
+    slack_request_url: pulumi.Output[str]
+    web_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("exec-assistant:edge:Edge", name, None, opts)
+        stack, settings = args.stack, args.stack.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.api = aws.apigatewayv2.Api(
+            "api",
+            name=stack.name("api"),
+            protocol_type="HTTP",
+            description="Slack's requests, and the web pages behind CloudFront",
+            tags=stack.tags(),
+            opts=child,
+        )
+        self.access_log_group = aws.cloudwatch.LogGroup(
+            "api-access-logs",
+            name=f"/aws/apigateway/{stack.name('api')}",
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=args.keys.key.arn,
+            tags=stack.tags(),
+            opts=child,
+        )
+        self.stage = aws.apigatewayv2.Stage(
+            "api-stage",
+            api_id=self.api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_rate_limit=settings.api_throttle_rate,
+                throttling_burst_limit=settings.api_throttle_burst,
+            ),
+            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=self.access_log_group.arn, format=ACCESS_LOG_FORMAT
+            ),
+            tags=stack.tags(),
+            opts=child,
+        )
+        self.slack_route = self._slack_route(args.compute.aliases["slack_webhook"], child)
+
+        self.assets_bucket, assets_settings = private_bucket(
+            "assets",
+            f"{stack.name('assets')}-{stack.account_id}-{stack.region}",
+            # SSE-S3: the assets are the pages' public scripts and styles, and CloudFront
+            # could read an SSE-KMS bucket only with a grant in the key's policy.
+            encryption=BucketEncryption(),
+            versioned=True,
+            tags=stack.tags(),
+            parent=self,
+            access_logging=AccessLogging(args.storage.access_logs_bucket.id, "assets/"),
+        )
+        self.origin_access_control = aws.cloudfront.OriginAccessControl(
+            "assets-oac",
+            name=stack.name("assets"),
+            description="CloudFront reads the assets bucket, signed",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        self.security_headers = self._security_headers(stack, child)
+        self.distribution = self._distribution(stack, child)
+        self.assets_bucket_policy = aws.s3.BucketPolicy(
+            "assets-policy",
+            bucket=self.assets_bucket.id,
+            policy=document(
+                service_principal_allow(
+                    "cloudfront.amazonaws.com",
+                    ["s3:GetObject"],
+                    [self.assets_bucket.arn.apply(lambda arn: f"{arn}/*")],
+                    sid="CloudFrontReadsAssets",
+                    condition={"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=assets_settings),
+        )
+        if stack.region == CLOUDFRONT_LOGS_REGION:
+            self.distribution_log_group: aws.cloudwatch.LogGroup | None = self._distribution_logs(
+                stack, args.keys, child
+            )
+        else:
+            # CloudFront delivers its logs in us-east-1, where this stack has no key to
+            # encrypt them with; the API's access logs still record every request to it.
+            self.distribution_log_group = None
+
+        if settings.domain_name:
+            site = f"https://{settings.domain_name}"
+            self.web_url = pulumi.Output.from_input(site)
+            self.slack_request_url = pulumi.Output.from_input(site + SLACK_EVENTS_PATH)
+        else:
+            self.web_url = self.distribution.domain_name.apply(lambda domain: f"https://{domain}")
+            self.slack_request_url = self.api.api_endpoint.apply(
+                lambda endpoint: endpoint + SLACK_EVENTS_PATH
+            )
+        self.register_outputs(
+            {
+                "api_endpoint": self.api.api_endpoint,
+                "slack_request_url": self.slack_request_url,
+                "web_url": self.web_url,
+                "distribution_id": self.distribution.id,
+                "assets_bucket": self.assets_bucket.bucket,
+            }
+        )
+
+    def _slack_route(
+        self, webhook: aws.lambda_.Alias, child: pulumi.ResourceOptions
+    ) -> aws.apigatewayv2.Route:
+        integration = aws.apigatewayv2.Integration(
+            "slack-webhook-integration",
+            api_id=self.api.id,
+            integration_type="AWS_PROXY",
+            integration_method="POST",
+            integration_uri=webhook.arn,
+            payload_format_version="2.0",
+            opts=child,
+        )
+        self.slack_invoke_permission = aws.lambda_.Permission(
+            "slack-webhook-from-api",
+            action="lambda:InvokeFunction",
+            function=webhook.function_name,
+            qualifier=webhook.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*{SLACK_EVENTS_PATH}"),
+            opts=child,
+        )
+        return aws.apigatewayv2.Route(
+            "slack-events-route",
+            api_id=self.api.id,
+            route_key=SLACK_ROUTE_KEY,
+            target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
+            opts=child,
+        )
+
+    def _security_headers(
+        self, stack: StackContext, child: pulumi.ResourceOptions
+    ) -> aws.cloudfront.ResponseHeadersPolicy:
+        headers = aws.cloudfront
+        return aws.cloudfront.ResponseHeadersPolicy(
+            "security-headers",
+            name=stack.name("security-headers"),
+            comment="HSTS, no sniffing, no framing, no referrer, scripts from this site only",
+            security_headers_config=headers.ResponseHeadersPolicySecurityHeadersConfigArgs(
+                strict_transport_security=headers.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                    access_control_max_age_sec=HSTS_MAX_AGE_SECONDS,
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
+                ),
+                content_type_options=headers.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
+                    override=True
+                ),
+                frame_options=headers.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                    frame_option="DENY", override=True
+                ),
+                referrer_policy=headers.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                    referrer_policy="no-referrer", override=True
+                ),
+                content_security_policy=headers.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
+                    content_security_policy=CONTENT_SECURITY_POLICY, override=True
+                ),
+            ),
+            opts=child,
+        )
+
+    def _distribution(
+        self, stack: StackContext, child: pulumi.ResourceOptions
+    ) -> aws.cloudfront.Distribution:
+        settings = stack.settings
+        api_behaviour: dict[str, Any] = {
+            "allowed_methods": ALL_METHODS,
+            "cached_methods": READ_METHODS,
+            "target_origin_id": API_ORIGIN,
+            "viewer_protocol_policy": "redirect-to-https",
+            "cache_policy_id": CACHING_DISABLED,
+            "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
+            "response_headers_policy_id": self.security_headers.id,
+            "compress": True,
+        }
+        if settings.domain_name and settings.certificate_arn:
+            certificate = aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=settings.certificate_arn,
+                ssl_support_method="sni-only",
+                minimum_protocol_version=MINIMUM_TLS_WITH_CERTIFICATE,
+            )
+            aliases = [settings.domain_name]
+        else:
+            certificate = aws.cloudfront.DistributionViewerCertificateArgs(
+                cloudfront_default_certificate=True
+            )
+            aliases = []
+        return aws.cloudfront.Distribution(
+            "distribution",
+            enabled=True,
+            comment=f"{stack.name('web')}: web pages, assets and Slack's requests",
+            aliases=aliases,
+            price_class="PriceClass_100",
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            origins=[
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=API_ORIGIN,
+                    domain_name=self.api.api_endpoint.apply(
+                        lambda endpoint: endpoint.removeprefix("https://")
+                    ),
+                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                        http_port=80,
+                        https_port=443,
+                        origin_protocol_policy="https-only",
+                        origin_ssl_protocols=["TLSv1.2"],
+                    ),
+                ),
+                aws.cloudfront.DistributionOriginArgs(
+                    origin_id=ASSETS_ORIGIN,
+                    domain_name=self.assets_bucket.bucket_regional_domain_name,
+                    origin_access_control_id=self.origin_access_control.id,
+                ),
+            ],
+            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+                **api_behaviour
+            ),
+            ordered_cache_behaviors=[
+                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                    path_pattern=ASSETS_PATH_PATTERN,
+                    allowed_methods=READ_METHODS,
+                    cached_methods=READ_METHODS,
+                    target_origin_id=ASSETS_ORIGIN,
+                    viewer_protocol_policy="redirect-to-https",
+                    cache_policy_id=CACHING_OPTIMIZED,
+                    response_headers_policy_id=self.security_headers.id,
+                    compress=True,
+                ),
+                *(
+                    aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+                        path_pattern=pattern, **api_behaviour
+                    )
+                    for pattern in API_PATH_PATTERNS
+                ),
+            ],
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
+                    restriction_type="none"
+                )
+            ),
+            viewer_certificate=certificate,
+            tags=stack.tags(),
+            opts=child,
+        )
+
+    def _distribution_logs(
+        self, stack: StackContext, keys: KeysInput, child: pulumi.ResourceOptions
+    ) -> aws.cloudwatch.LogGroup:
+        """CloudFront's standard logs (v2) to a log group: the legacy logs would need ACLs on
+        the access logs bucket, which has them off."""
+        log_group = aws.cloudwatch.LogGroup(
+            "distribution-access-logs",
+            name=f"/aws/vendedlogs/cloudfront/{stack.name('web')}",
+            retention_in_days=stack.settings.log_retention_days,
+            kms_key_id=keys.key.arn,
+            tags=stack.tags(),
+            opts=child,
+        )
+        delivery_source_name = stack.name("cloudfront")
+        aws.cloudwatch.LogResourcePolicy(
+            "distribution-log-delivery",
+            policy_name=stack.name("cloudfront-log-delivery"),
+            policy_document=document(
+                service_principal_allow(
+                    "delivery.logs.amazonaws.com",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [log_group.arn.apply(lambda arn: f"{arn}:log-stream:*")],
+                    sid="CloudFrontLogDelivery",
+                    condition={
+                        "StringEquals": {"aws:SourceAccount": stack.account_id},
+                        "ArnLike": {
+                            "aws:SourceArn": stack.arn(
+                                "logs", f"delivery-source:{delivery_source_name}"
+                            )
+                        },
+                    },
+                )
+            ),
+            opts=child,
+        )
+        source = aws.cloudwatch.LogDeliverySource(
+            "distribution-log-source",
+            name=delivery_source_name,
+            log_type="ACCESS_LOGS",
+            resource_arn=self.distribution.arn,
+            opts=child,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            "distribution-log-destination",
+            name=stack.name("cloudfront-logs"),
+            delivery_destination_type="CWL",
+            delivery_destination_configuration=aws.cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
+                destination_resource_arn=log_group.arn
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.LogDelivery(
+            "distribution-log-delivery-link",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            opts=child,
+        )
+        return log_group
