@@ -54,6 +54,10 @@ class StackContext:
 
     @property
     def trail_name(self) -> str:
+        # Production's multi-region trail already has its name in every region, the DR
+        # region's included: the DR stack's own trail needs another.
+        if self.settings.environment == "dr":
+            return self.name(f"{TRAIL_SUFFIX}-{self.region}")
         return self.name(TRAIL_SUFFIX)
 
     @property
