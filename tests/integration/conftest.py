@@ -10,6 +10,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from lambda_front import LambdaFront
 from moto_server import AwsEndpoint
+from operation_log import OperationLog
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +38,9 @@ def retry_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=sleep))
     return pauses
+
+
+@pytest.fixture(scope="session")
+def operations() -> OperationLog:
+    """The AWS calls each Lambda function made, over every test that records them."""
+    return OperationLog()

@@ -40,6 +40,7 @@ from dynamo_tables import dynamodb_tables
 from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 from lambda_front import InvocationContext, LambdaFront, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
+from operation_log import OperationLog, function_apps
 from prep_fakes import FixedClock, store_meeting
 from slack_api import SlackApiServer
 from slack_payloads import dm_message
@@ -134,7 +135,9 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> Iterator[Deployment]:
+def deployment(
+    tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront, operations: OperationLog
+) -> Iterator[Deployment]:
     tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
     with SlackApiServer() as slack, dynamodb_tables(aws, *tables) as (_, table_names):
         meetings, sessions, follow_ups, state, idempotency = table_names
@@ -182,14 +185,24 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
             clock=clock,
             secrets=secrets,
         )
+        # Each function over its own app and recorded session, as on AWS; `app` is the
+        # test's own view of the same stores.
+        app_of = function_apps(
+            operations,
+            aws,
+            lambda clients: build_aws(settings, config, clients, clock=clock, secrets=secrets),
+        )
         handlers: dict[str, Handler] = {
-            names[f.key]: importlib.import_module(f.module).make_handler(lambda: app)
+            names[f.key]: importlib.import_module(f.module).make_handler(app_of(f.key))
             for f in FUNCTIONS
             if f.key != "slack_webhook"
         }
         # The webhook re-invokes itself for its slow part, through Lambda: the front.
-        through_front = AwsEndpoint(lambda_front.url).client("lambda")
-        handlers[names["slack_webhook"]] = make_aws_handler(lambda: app, through_front)
+        front = AwsEndpoint(lambda_front.url)
+        through_front = operations.session_for("slack_webhook", front).client(
+            "lambda", endpoint_url=front.url
+        )
+        handlers[names["slack_webhook"]] = make_aws_handler(app_of("slack_webhook"), through_front)
         with lambda_front.serving(handlers):
             yield Deployment(
                 aws,
