@@ -12,6 +12,7 @@ the parameters it was made with. `required_access` turns a call into what IAM au
 from __future__ import annotations
 
 import threading
+from fnmatch import fnmatchcase
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import boto3
 
 from exec_assistant.aws_bootstrap import AwsApp
 from exec_assistant.aws_clients import AwsClients
+from exec_assistant.lambda_functions import BY_KEY
 
 from moto_server import ACCOUNT_ID, REGION, AwsEndpoint
 
@@ -32,6 +34,8 @@ class Call:
     service: str
     operation: str
     params: Mapping[str, Any]
+    scope: str = ""
+    """The deployment (one test's) it was made in."""
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,14 @@ class OperationLog:
     calls: dict[str, list[Call]] = field(default_factory=lambda: defaultdict(list))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def session_for(self, key: str, aws: AwsEndpoint) -> boto3.Session:
-        """A session on `aws` whose every call is recorded as the function `key`'s."""
+    def session_for(self, key: str, aws: AwsEndpoint, scope: str = "") -> boto3.Session:
+        """A session on `aws` whose every call is recorded as the function `key`'s, in the
+        deployment `scope`."""
         session = aws.session()
 
         def record(params: Mapping[str, Any], model: Any, **_: Any) -> None:
-            call = Call(model.service_model.service_name, model.name, dict(params))
+            service = model.service_model.service_name
+            call = Call(service, model.name, dict(params), scope)
             with self._lock:
                 self.calls[key].append(call)
 
@@ -154,7 +160,7 @@ def _s3(operation: str, params: Mapping[str, Any]) -> Iterator[Access]:
 
 
 def function_apps(
-    log: OperationLog, aws: AwsEndpoint, build: Callable[[AwsClients], AwsApp]
+    log: OperationLog, aws: AwsEndpoint, build: Callable[[AwsClients], AwsApp], scope: str
 ) -> Callable[[str], Callable[[], AwsApp]]:
     """`app_of(key)`: the app factory of the function `key`, built by `build` on its first
     invocation over clients of its own recorded session (one app per function, as each
@@ -166,10 +172,83 @@ def function_apps(
         def app() -> AwsApp:
             with lock:
                 if key not in built:
-                    session = log.session_for(key, aws)
+                    session = log.session_for(key, aws, scope)
                     built[key] = build(AwsClients(session, endpoint_url=aws.url))
                 return built[key]
 
         return app
 
     return app_of
+
+
+@dataclass(frozen=True)
+class MotoTargets:
+    """The names of one test's deployment on moto, as the grants' ARNs."""
+
+    tables: Mapping[str, str]
+    """Table names by environment variable."""
+    bucket: str
+    state_machine_arn: str
+    schedule_group: str
+    scheduler_role_arn: str
+    event_bus: str = "default"
+    function_names: Mapping[str, str] = field(default_factory=dict)
+    """The functions' names by key, when the test names them its own way."""
+
+
+def policy_of(key: str, targets: MotoTargets) -> list[dict[str, Any]]:
+    """The IAM statements the infrastructure gives the function `key`, over `targets`."""
+    from exec_assistant_infra.access import GRANTS, AccessTargets, statements
+
+    name = targets.function_names.get(key, BY_KEY[key].name)
+    events = targets.event_bus
+    access = AccessTargets(
+        region=REGION,
+        account_id=ACCOUNT_ID,
+        partition="aws",
+        tables={variable: _table_arn(table) for variable, table in targets.tables.items()},
+        documents_bucket=f"arn:aws:s3:::{targets.bucket}",
+        secrets={"slack": "slack-secret", "calendar": "calendar-secret"},
+        key="key",
+        state_machine=targets.state_machine_arn,
+        schedule_group=targets.schedule_group,
+        scheduler_role=targets.scheduler_role_arn,
+        event_bus=events if events.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{events}",
+        model_ids={"pack": "pack-model", "summary": "summary-model"},
+        own_alias=_function_arn(name, "live"),
+        own_log_group=f"log-group:/aws/lambda/{name}",
+    )
+    return statements(key, GRANTS[key], access)
+
+
+def allowed(access: Access, policy: list[dict[str, Any]]) -> bool:
+    """Whether an Allow statement of `policy` covers `access` (actions and resources matched
+    as IAM matches them: `*` and `?` wildcards; `s3:prefix` conditions read from the call)."""
+    for statement in policy:
+        if statement["Effect"] != "Allow":
+            continue
+        if not any(fnmatchcase(access.action, pattern) for pattern in statement["Action"]):
+            continue
+        if not any(fnmatchcase(access.resource, str(r)) for r in statement["Resource"]):
+            continue
+        condition = statement.get("Condition", {})
+        prefixes = condition.get("StringLike", {}).get("s3:prefix")
+        if prefixes is not None:
+            given = dict(access.context).get("s3:prefix", "")
+            if not any(fnmatchcase(given, p) for p in prefixes):
+                continue
+        return True
+    return False
+
+
+def refused_calls(log: OperationLog, targets: MotoTargets, scope: str) -> list[str]:
+    """Every call of the deployment `scope` that the function's policy does not allow."""
+    refused = []
+    for key in log.keys():
+        policy = policy_of(key, targets)
+        for call in (c for c in log.of(key) if c.scope == scope):
+            for access in required_access(call):
+                if not allowed(access, policy):
+                    refused.append(f"{key}: {access.action} on {access.resource}")
+    return sorted(set(refused))
+

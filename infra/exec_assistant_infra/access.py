@@ -294,6 +294,14 @@ class VpcTargets:
     """The Lambda security group's ARN."""
 
 
+def _concat(*parts: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The parts joined: a plain string when all are (known in advance, or a test's
+    names), else an Output."""
+    if all(isinstance(part, str) for part in parts):
+        return "".join(str(part) for part in parts)
+    return pulumi.Output.concat(*parts)
+
+
 def model_arns(region: str, partition: str, account_id: str, model_id: str) -> list[str]:
     """The ARNs a call to `model_id` is authorised on: the foundation model; for a
     cross-region inference profile (`us.…`, `global.…`) the profile and the model in every
@@ -312,7 +320,7 @@ def statements(key: str, grants: FunctionGrants, targets: AccessTargets) -> list
     found: list[Statement] = [
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [pulumi.Output.concat(targets.own_log_group, ":*")],
+            [_concat(targets.own_log_group, ":*")],
             sid="OwnLogGroup",
         ),
         allow(XRAY_ACTIONS, ["*"], sid="Traces"),
@@ -332,7 +340,7 @@ def _table_statements(grants: FunctionGrants, targets: AccessTargets) -> list[St
         arn = targets.tables[grant.table]
         found.append(allow(grant.actions, [arn], sid=f"Table{number}"))
         if grant.indexes:
-            indexes = [pulumi.Output.concat(arn, "/index/", name) for name in grant.indexes]
+            indexes = [_concat(arn, "/index/", name) for name in grant.indexes]
             found.append(allow([QUERY], indexes, sid=f"Table{number}Indexes"))
     return found
 
@@ -345,7 +353,7 @@ def _document_statements(grants: FunctionGrants, targets: AccessTargets) -> list
     return [
         allow(
             [action],
-            [pulumi.Output.concat(targets.documents_bucket, "/", p, "*") for p in prefixes],
+            [_concat(targets.documents_bucket, "/", p, "*") for p in prefixes],
             sid=f"Documents{action.split(':')[1]}",
         )
         for action, prefixes in sorted(by_action.items())

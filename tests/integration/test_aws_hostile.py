@@ -45,7 +45,7 @@ from dynamo_tables import dynamodb_tables
 from factories import EXEC, calendar_text, vevent
 from lambda_front import InvocationContext, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
-from operation_log import OperationLog, function_apps
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 from prep_fakes import FixedClock, run_to_pack, store_meeting
 from slack_api import SlackApiServer
 from state_machines import create_machine
@@ -151,8 +151,15 @@ def world(tmp_path: Path, aws: AwsEndpoint, operations: OperationLog) -> Iterato
             return build_aws(settings, deployment, clients, clock=clock, secrets=secrets)
 
         app = build(AwsClients(aws.session(), endpoint_url=aws.url))
-        app_of = function_apps(operations, aws, build)
+        scope = uuid.uuid4().hex
+        app_of = function_apps(operations, aws, build, scope)
         yield World(aws, app, clock, slack, bucket, group, machine, app_of)
+        # What the functions did here, their roles allow (infra's access.GRANTS).
+        variables = (t.environment_variable for t in tables)
+        targets = MotoTargets(
+            dict(zip(variables, names, strict=True)), bucket, machine, group, SCHEDULER_ROLE
+        )
+        assert refused_calls(operations, targets, scope) == []
 
 
 NOTES = (

@@ -35,12 +35,13 @@ from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant.settings import Settings
 from exec_assistant.workflows.asl import render_state_machine
 from exec_assistant.workflows.spec import MEETING_PREP
+from exec_assistant_infra.stack import LIVE_ALIAS
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 from lambda_front import InvocationContext, LambdaFront, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
-from operation_log import OperationLog, function_apps
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 from prep_fakes import FixedClock, store_meeting
 from slack_api import SlackApiServer
 from slack_payloads import dm_message
@@ -74,7 +75,8 @@ class Deployment:
 
     def call(self, key: str, event: Any) -> Any:
         """The function `key` invoked directly, as its trigger would."""
-        return self.handlers[self.names[key]](event, InvocationContext(self.names[key]))
+        context = InvocationContext(self.names[key], alias=LIVE_ALIAS)
+        return self.handlers[self.names[key]](event, context)
 
     def serve(self, key: str, handler: Handler) -> None:
         """`handler` answers the function `key` instead of the project's one."""
@@ -187,10 +189,12 @@ def deployment(
         )
         # Each function over its own app and recorded session, as on AWS; `app` is the
         # test's own view of the same stores.
+        scope = uuid.uuid4().hex
         app_of = function_apps(
             operations,
             aws,
             lambda clients: build_aws(settings, config, clients, clock=clock, secrets=secrets),
+            scope,
         )
         handlers: dict[str, Handler] = {
             names[f.key]: importlib.import_module(f.module).make_handler(app_of(f.key))
@@ -199,7 +203,7 @@ def deployment(
         }
         # The webhook re-invokes itself for its slow part, through Lambda: the front.
         front = AwsEndpoint(lambda_front.url)
-        through_front = operations.session_for("slack_webhook", front).client(
+        through_front = operations.session_for("slack_webhook", front, scope).client(
             "lambda", endpoint_url=front.url
         )
         handlers[names["slack_webhook"]] = make_aws_handler(app_of("slack_webhook"), through_front)
@@ -218,6 +222,17 @@ def deployment(
                 bus,
                 calendar,
             )
+        # What the functions did here, their roles allow (infra's access.GRANTS).
+        targets = MotoTargets(
+            dict(zip((t.environment_variable for t in tables), table_names, strict=True)),
+            bucket,
+            machine,
+            group,
+            SCHEDULER_ROLE,
+            bus,
+            names,
+        )
+        assert refused_calls(operations, targets, scope) == []
 
 
 def _stored(deployment: Deployment) -> tuple[Meeting, PrepRequest]:
