@@ -102,6 +102,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.update(apiEndpoint=f"https://api-{args.name}.execute-api.{region}.amazonaws.com", executionArn=f"arn:aws:execute-api:{region}:{account}:api-{args.name}")
         elif type_ == "aws:cloudfront/distribution:Distribution":
             outputs["domainName"] = f"d-{args.name}.cloudfront.net"
+        elif type_ == "aws:secretsmanager/secret:Secret":
+            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
