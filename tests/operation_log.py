@@ -12,10 +12,10 @@ the parameters it was made with. `required_access` turns a call into what IAM au
 from __future__ import annotations
 
 import threading
-from fnmatch import fnmatchcase
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 import boto3
@@ -73,7 +73,7 @@ class OperationLog:
         with self._lock:
             return list(self.calls.get(key, ()))
 
-    def keys(self) -> list[str]:
+    def functions(self) -> list[str]:
         with self._lock:
             return sorted(self.calls)
 
@@ -85,7 +85,9 @@ def _table_arn(name: str) -> str:
 
 
 def _function_arn(name: str, qualifier: str | None) -> str:
-    arn = name if name.startswith("arn:") else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    arn = (
+        name if name.startswith("arn:") else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    )
     return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
 
 
@@ -122,7 +124,11 @@ def required_access(call: Call) -> Iterator[Access]:
     elif call.service == "events":
         for entry in params["Entries"]:
             bus = entry.get("EventBusName", "default")
-            arn = bus if bus.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{bus}"
+            arn = (
+                bus
+                if bus.startswith("arn:")
+                else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{bus}"
+            )
             yield Access("events:PutEvents", arn)
     elif call.service == "lambda":
         arn = _function_arn(params["FunctionName"], params.get("Qualifier"))
@@ -213,7 +219,9 @@ def policy_of(key: str, targets: MotoTargets) -> list[dict[str, Any]]:
         state_machine=targets.state_machine_arn,
         schedule_group=targets.schedule_group,
         scheduler_role=targets.scheduler_role_arn,
-        event_bus=events if events.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{events}",
+        event_bus=events
+        if events.startswith("arn:")
+        else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{events}",
         model_ids={"pack": "pack-model", "summary": "summary-model"},
         own_alias=_function_arn(name, "live"),
         own_log_group=f"log-group:/aws/lambda/{name}",
@@ -244,11 +252,10 @@ def allowed(access: Access, policy: list[dict[str, Any]]) -> bool:
 def refused_calls(log: OperationLog, targets: MotoTargets, scope: str) -> list[str]:
     """Every call of the deployment `scope` that the function's policy does not allow."""
     refused = []
-    for key in log.keys():
+    for key in log.functions():
         policy = policy_of(key, targets)
         for call in (c for c in log.of(key) if c.scope == scope):
             for access in required_access(call):
                 if not allowed(access, policy):
                     refused.append(f"{key}: {access.action} on {access.resource}")
     return sorted(set(refused))
-

@@ -42,7 +42,11 @@ GET, QUERY, PUT, UPDATE, DELETE = (
 BATCH_GET, CONDITION_CHECK = "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"
 GET_OBJECT, PUT_OBJECT = "s3:GetObject", "s3:PutObject"
 
-TASK_TOKEN_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+TASK_TOKEN_ACTIONS = (
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+)
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 ENI_MANAGE_ACTIONS = (
@@ -360,7 +364,9 @@ def _document_statements(grants: FunctionGrants, targets: AccessTargets) -> list
     ]
 
 
-def _service_statements(key: str, grants: FunctionGrants, targets: AccessTargets) -> list[Statement]:
+def _service_statements(
+    key: str, grants: FunctionGrants, targets: AccessTargets
+) -> list[Statement]:
     found: list[Statement] = []
     if grants.secrets:
         found.append(
@@ -405,7 +411,9 @@ def _service_statements(key: str, grants: FunctionGrants, targets: AccessTargets
             for arn in model_arns(targets.region, targets.partition, targets.account_id, model_id)
         ]
         found.append(
-            allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], arns, sid="Models")
+            allow(
+                ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], arns, sid="Models"
+            )
         )
     if grants.invokes_itself:
         found.append(allow(["lambda:InvokeFunction"], [targets.own_alias], sid="InvokeItself"))
@@ -459,4 +467,3 @@ def eni_statements(targets: AccessTargets, vpc: VpcTargets) -> list[Statement]:
         allow(ENI_MANAGE_ACTIONS, [interfaces], sid="InterfacesOfTheVpc", condition=in_vpc),
         allow(ENI_DESCRIBE_ACTIONS, ["*"], sid="DescribeInterfaces"),
     ]
-

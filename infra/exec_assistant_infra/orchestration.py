@@ -138,7 +138,9 @@ class Orchestration(pulumi.ComponentResource):
             opts=self._child,
         )
         definition = pulumi.Output.all(*(aliases[key].arn for key in keys)).apply(
-            lambda arns: json.dumps(render_state_machine(MEETING_PREP, dict(zip(keys, arns))))
+            lambda arns: json.dumps(
+                render_state_machine(MEETING_PREP, dict(zip(keys, arns, strict=True)))
+            )
         )
         self.state_machine = aws.sfn.StateMachine(
             "meeting-prep",

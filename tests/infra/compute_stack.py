@@ -10,9 +10,9 @@ from typing import Any
 
 from exec_assistant_infra.compute import Compute, ComputeArgs
 from exec_assistant_infra.orchestration import Orchestration, OrchestrationArgs
+from infra.stand_ins import StandIns, run_under_mocks, settings_with_artifacts
 
 from pulumi_program import DeclaredResource, Deployment
-from infra.stand_ins import StandIns, run_under_mocks, settings_with_artifacts
 
 
 def build(parts: StandIns) -> None:
@@ -37,7 +37,9 @@ def policy(resource: DeclaredResource, key: str = "policy") -> list[dict[str, An
 
 
 def function_policy(deployment: Deployment, key: str) -> list[dict[str, Any]]:
-    return policy(deployment.one("aws:iam/rolePolicy:RolePolicy", f"{key.replace('_', '-')}-access"))
+    return policy(
+        deployment.one("aws:iam/rolePolicy:RolePolicy", f"{key.replace('_', '-')}-access")
+    )
 
 
 def function(deployment: Deployment, key: str) -> DeclaredResource:

@@ -11,7 +11,13 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from exec_assistant.adapters.aws.tables import CHAT_SESSIONS, FOLLOW_UPS, IDEMPOTENCY, MEETINGS, STATE
+from exec_assistant.adapters.aws.tables import (
+    CHAT_SESSIONS,
+    FOLLOW_UPS,
+    IDEMPOTENCY,
+    MEETINGS,
+    STATE,
+)
 from exec_assistant.stack_settings import PROJECT, StackSettings
 from exec_assistant_infra.stack import StackContext
 
@@ -92,7 +98,9 @@ def run_under_mocks(
     """`build` run with the stand-ins under the mocks; every resource declared."""
     deployment = Deployment(stack, settings.region)
     pulumi.runtime.set_all_config({})
-    pulumi.runtime.set_mocks(RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        RecordingMocks(deployment), project=PROJECT, stack=stack, preview=False
+    )
 
     @pulumi.runtime.test
     def program() -> None:

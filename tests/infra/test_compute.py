@@ -14,9 +14,9 @@ from exec_assistant.workflows.spec import MEETING_PREP
 from exec_assistant_infra.access import GRANTS, WILDCARD_ONLY_ACTIONS
 from exec_assistant_infra.compute import MissingArtifact
 from exec_assistant_infra.orchestration import LOG_DELIVERY_ACTIONS, SAMPLING_ACTIONS
-
 from infra.compute_stack import declared, function, function_policy, policy
 from infra.stand_ins import run_under_mocks, settings_with_artifacts
+
 from pulumi_program import package_artifacts
 
 ASYNCHRONOUS = {"calendar_monitor", "prep_trigger", "reminder", "post_meeting", "slack_webhook"}
@@ -56,7 +56,10 @@ def test_functions_run_in_the_private_subnets_only_when_the_stack_has_a_vpc(
     artifacts: Path,
 ) -> None:
     in_vpc = function(declared(artifacts), "slack_webhook")["vpcConfig"]
-    assert in_vpc == {"subnetIds": ["private-1-id", "private-2-id"], "securityGroupIds": ["lambda-sg-id"]}
+    assert in_vpc == {
+        "subnetIds": ["private-1-id", "private-2-id"],
+        "securityGroupIds": ["lambda-sg-id"],
+    }
     assert function(declared(artifacts, vpc=False), "slack_webhook").get("vpcConfig") is None
 
 
@@ -65,7 +68,9 @@ def test_each_function_logs_to_its_own_encrypted_group_with_the_stacks_retention
 ) -> None:
     deployment = declared(artifacts, logRetentionDays=14)
     for entry in FUNCTIONS:
-        group = deployment.one("aws:cloudwatch/logGroup:LogGroup", f"{entry.key.replace('_', '-')}-logs")
+        group = deployment.one(
+            "aws:cloudwatch/logGroup:LogGroup", f"{entry.key.replace('_', '-')}-logs"
+        )
         assert group["name"] == f"/aws/lambda/{entry.name}"
         assert group["retentionInDays"] == 14
         assert group["kmsKeyId"].startswith("arn:aws:kms:")
@@ -100,9 +105,17 @@ def test_the_environment_parses_as_the_functions_read_it(artifacts: Path) -> Non
     deployment = declared(artifacts, executiveEmail="exec@example.com", slackUserId="U0EXEC1")
     for entry in FUNCTIONS:
         variables = function(deployment, entry.key)["environment"]["variables"]
-        settings = DeploymentSettings(**{k.lower(): v for k, v in variables.items() if k.lower() in DeploymentSettings.model_fields})
+        settings = DeploymentSettings(
+            **{
+                k.lower(): v
+                for k, v in variables.items()
+                if k.lower() in DeploymentSettings.model_fields
+            }
+        )
         assert settings.meetings_table == "exec-assistant-meetings"
-        assert settings.reminders_configured == (entry.key in {"calendar_monitor", "slack_webhook", "schedule_reminder"})
+        assert settings.reminders_configured == (
+            entry.key in {"calendar_monitor", "slack_webhook", "schedule_reminder"}
+        )
 
 
 def test_only_functions_that_drive_executions_are_given_the_state_machine(artifacts: Path) -> None:
@@ -116,25 +129,33 @@ def test_only_functions_that_drive_executions_are_given_the_state_machine(artifa
     # chat_session_manager answers a state and also completes the wait when the answers are
     # in already: it sends the task token, and starts or stops nothing.
     assert GRANTS["chat_session_manager"].executions == ()
-    assert {s for e in FUNCTIONS if e.key in given and e.key != "chat_session_manager" for s in e.states} == set()
+    assert {
+        s for e in FUNCTIONS if e.key in given and e.key != "chat_session_manager" for s in e.states
+    } == set()
 
 
 def test_the_models_go_to_the_agent_functions_only_the_context_model_as_the_summary_one(
     artifacts: Path,
 ) -> None:
-    deployment = declared(artifacts, modelId="anthropic.pack-v1:0", contextModelId="us.anthropic.small-v1:0")
+    deployment = declared(
+        artifacts, modelId="anthropic.pack-v1:0", contextModelId="us.anthropic.small-v1:0"
+    )
     prep = function(deployment, "meeting_prep_agent")["environment"]["variables"]
     assert prep["EXEC_ASSISTANT_MODEL_PROVIDER"] == "bedrock"
     assert prep["BEDROCK_MODEL_ID"] == "anthropic.pack-v1:0"
     assert prep["EXEC_ASSISTANT_SUMMARY_MODEL_ID"] == "us.anthropic.small-v1:0"
-    (models,) = [s for s in function_policy(deployment, "meeting_prep_agent") if s.get("Sid") == "Models"]
+    (models,) = [
+        s for s in function_policy(deployment, "meeting_prep_agent") if s.get("Sid") == "Models"
+    ]
     assert models["Resource"] == [
         "arn:aws:bedrock:us-east-1::foundation-model/anthropic.pack-v1:0",
         "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.small-v1:0",
         "arn:aws:bedrock:*::foundation-model/anthropic.small-v1:0",
     ]
     (notes,) = [s for s in function_policy(deployment, "post_meeting") if s.get("Sid") == "Models"]
-    assert "arn:aws:bedrock:us-east-1::foundation-model/anthropic.pack-v1:0" not in notes["Resource"]
+    assert (
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.pack-v1:0" not in notes["Resource"]
+    )
     for entry in FUNCTIONS:
         if entry.key not in ("meeting_prep_agent", "post_meeting"):
             variables = function(deployment, entry.key)["environment"]["variables"]
@@ -172,10 +193,16 @@ def test_the_vpc_permissions_are_scoped_to_the_private_subnets_and_the_vpc(artif
 def test_the_webhook_may_invoke_its_own_live_alias_and_no_other_function(artifacts: Path) -> None:
     deployment = declared(artifacts)
     for entry in FUNCTIONS:
-        invokes = [s for s in function_policy(deployment, entry.key) if "lambda:InvokeFunction" in s["Action"]]
+        invokes = [
+            s
+            for s in function_policy(deployment, entry.key)
+            if "lambda:InvokeFunction" in s["Action"]
+        ]
         if entry.key == "slack_webhook":
             (statement,) = invokes
-            assert statement["Resource"] == [f"arn:aws:lambda:us-east-1:123456789012:function:{entry.name}:live"]
+            assert statement["Resource"] == [
+                f"arn:aws:lambda:us-east-1:123456789012:function:{entry.name}:live"
+            ]
         else:
             assert invokes == [], entry.key
 
@@ -204,11 +231,12 @@ def test_a_missing_archive_fails_the_preview_naming_it_and_make_package(
 
 def _compute(parts: object) -> None:
     from exec_assistant_infra.compute import Compute, ComputeArgs
-
     from infra.stand_ins import StandIns
 
     assert isinstance(parts, StandIns)
-    Compute("compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets))
+    Compute(
+        "compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets)
+    )
 
 
 def test_every_state_of_the_workflow_is_answered_by_a_function_with_grants() -> None:
