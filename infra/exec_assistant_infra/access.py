@@ -95,6 +95,8 @@ class FunctionGrants:
     tables: tuple[TableGrant, ...] = ()
     documents: tuple[ObjectGrant, ...] = (CONFIG,)
     secrets: tuple[SecretKey, ...] = ()
+    secret_actions: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+    """What it does with `secrets` (a rotation also describes, puts and moves stages)."""
     executions: tuple[str, ...] = ()
     """states: actions: StartExecution on the machine, the others on its executions."""
     task_tokens: bool = False
@@ -371,7 +373,7 @@ def _service_statements(
     if grants.secrets:
         found.append(
             allow(
-                ["secretsmanager:GetSecretValue"],
+                grants.secret_actions,
                 [targets.secrets[name] for name in grants.secrets],
                 sid="Secrets",
             )
@@ -435,6 +437,8 @@ def _kms_statements(grants: FunctionGrants, targets: AccessTargets) -> list[Stat
         by_service.setdefault("s3", set()).add("kms:GenerateDataKey")
     if grants.secrets:
         by_service.setdefault("secretsmanager", set()).add("kms:Decrypt")
+        if "secretsmanager:PutSecretValue" in grants.secret_actions:
+            by_service["secretsmanager"].add("kms:GenerateDataKey")
     if targets.dead_letter_queue is not None:
         by_service.setdefault("sqs", set()).update({"kms:GenerateDataKey", "kms:Decrypt"})
     for service, kms_actions in sorted(by_service.items()):
