@@ -48,10 +48,13 @@ class InvocationContext:
     function_version: str = "$LATEST"
     timeout_seconds: int = 60
     started: float = field(default_factory=time.monotonic)
+    alias: str | None = None
+    """The alias the trigger invoked (on AWS every trigger invokes `live`)."""
 
     @property
     def invoked_function_arn(self) -> str:
-        return function_arn(self.function_name)
+        arn = function_arn(self.function_name)
+        return f"{arn}:{self.alias}" if self.alias else arn
 
     @property
     def log_group_name(self) -> str:

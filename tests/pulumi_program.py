@@ -130,6 +130,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             )
         elif type_ == "aws:cloudfront/distribution:Distribution":
             outputs["domainName"] = f"d-{args.name}.cloudfront.net"
+        elif type_ == "aws:secretsmanager/secret:Secret":
+            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
+        elif type_ == "aws:secretsmanager/secret:Secret":
+            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)

@@ -47,6 +47,7 @@ DeploymentConfig = Literal["canary", "linear", "all-at-once"]
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{2,30}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class StackSettings(BaseModel):
@@ -77,6 +78,9 @@ class StackSettings(BaseModel):
     log_retention_days: int = 30
     executive_timezone: str = "UTC"
     executive_email: str | None = None
+    slack_user_id: str | None = None
+    """The executive's Slack member id (U0123ABCD): whom the functions that talk to Slack
+    serve (EXEC_ASSISTANT_SLACK_USER_ID)."""
     artifacts_dir: str = "../build/lambda"
     """Where `make package` put the archives, relative to the infra folder."""
     dr_region: str = "us-west-2"
@@ -143,6 +147,13 @@ class StackSettings(BaseModel):
                 "its own only with a certificate for it"
             )
         return self
+
+    @field_validator("slack_user_id")
+    @classmethod
+    def _slack_user(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_USER.match(value):
+            raise ValueError(f"{value!r} is not a Slack member id (for example U0123ABCDEF)")
+        return value
 
     def resource_name(self, suffix: str) -> str:
         """`exec-assistant-<suffix>` with this stack's prefix."""

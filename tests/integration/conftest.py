@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from operation_log import OperationLog
+
 from lambda_front import LambdaFront
 from moto_server import AwsEndpoint
 
@@ -37,3 +39,9 @@ def retry_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=sleep))
     return pauses
+
+
+@pytest.fixture(scope="session")
+def operations() -> OperationLog:
+    """The AWS calls each Lambda function made, over every test that records them."""
+    return OperationLog()

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +40,7 @@ from exec_assistant.services.preps import prep_request
 from exec_assistant.settings import Settings
 from exec_assistant.slack.errors import ChannelRefused, SlackUnavailable
 from exec_assistant.workflows.spec import CONTEXT_BRANCHES
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, calendar_text, vevent
@@ -64,10 +65,12 @@ class World:
     bucket: str
     schedule_group: str
     machine_arn: str
+    app_of: Callable[[str], Callable[[], AwsApp]]
+    """Each function's own app over its recorded session (the stores are shared)."""
 
     def handler(self, key: str) -> Any:
         module = importlib.import_module(BY_KEY[key].module)
-        return module.make_handler(lambda: self.app)
+        return module.make_handler(self.app_of(key))
 
     def call(self, key: str, event: Any) -> Any:
         return self.handler(key)(event, InvocationContext(BY_KEY[key].name))
@@ -113,7 +116,7 @@ class SlowSlack(SlackApiServer):
 
 
 @pytest.fixture
-def world(tmp_path: Path, aws: AwsEndpoint) -> Iterator[World]:
+def world(tmp_path: Path, aws: AwsEndpoint, operations: OperationLog) -> Iterator[World]:
     tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
     with SlowSlack() as slack, dynamodb_tables(aws, *tables) as (_, names):
         meetings, sessions, follow_ups, state, idempotency = names
@@ -142,14 +145,21 @@ def world(tmp_path: Path, aws: AwsEndpoint) -> Iterator[World]:
             schedule_group=group,
         )
         clock = FixedClock()
-        app = build_aws(
-            settings,
-            deployment,
-            AwsClients(aws.session(), endpoint_url=aws.url),
-            clock=clock,
-            secrets=EnvSecretStore({"SLACK_BOT_TOKEN": slack.bot_token}),
+        secrets = EnvSecretStore({"SLACK_BOT_TOKEN": slack.bot_token})
+
+        def build(clients: AwsClients) -> AwsApp:
+            return build_aws(settings, deployment, clients, clock=clock, secrets=secrets)
+
+        app = build(AwsClients(aws.session(), endpoint_url=aws.url))
+        scope = uuid.uuid4().hex
+        app_of = function_apps(operations, aws, build, scope)
+        yield World(aws, app, clock, slack, bucket, group, machine, app_of)
+        # What the functions did here, their roles allow (infra's access.GRANTS).
+        variables = (t.environment_variable for t in tables)
+        targets = MotoTargets(
+            dict(zip(variables, names, strict=True)), bucket, machine, group, SCHEDULER_ROLE
         )
-        yield World(aws, app, clock, slack, bucket, group, machine)
+        assert refused_calls(operations, targets, scope) == []
 
 
 NOTES = (
@@ -386,7 +396,8 @@ def test_a_meeting_moved_while_its_reminder_waits_gets_the_new_reminder_only(
         )
 
     publish(start)
-    world.app.settings = world.app.settings.model_copy(update={"calendars": [str(calendar)]})
+    monitor = world.app_of("calendar_monitor")()
+    monitor.settings = monitor.settings.model_copy(update={"calendars": [str(calendar)]})
     tick = {**json.loads((EVENTS / "eventbridge_scheduled.json").read_text())}
     first = world.call("calendar_monitor", {**tick, "id": str(uuid.uuid4())})
     assert first["started"] == 1, first
@@ -533,10 +544,11 @@ def test_slack_asking_to_wait_minutes_fails_the_state_at_once_to_be_retried_late
 
 def test_a_meetings_table_that_is_not_there_is_named_with_its_variable(world: World) -> None:
     _, request = world.stored()
-    world.app.meetings = DynamoMeetingRepository(
+    classifier = world.app_of("meeting_classifier")()
+    classifier.meetings = DynamoMeetingRepository(
         world.aws.client("dynamodb"), "exec-assistant-meetings-not-deployed"
     )
-    world.app._built.clear()
+    classifier._built.clear()
     with pytest.raises(ConfigError) as failed:
         world.call("meeting_classifier", request.model_dump(mode="json"))
     assert "exec-assistant-meetings-not-deployed" in str(failed.value)

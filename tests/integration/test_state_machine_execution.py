@@ -35,6 +35,8 @@ from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant.settings import Settings
 from exec_assistant.workflows.asl import render_state_machine
 from exec_assistant.workflows.spec import MEETING_PREP
+from exec_assistant_infra.stack import LIVE_ALIAS
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, LEADERS, calendar_text, stamp, vevent
@@ -73,7 +75,8 @@ class Deployment:
 
     def call(self, key: str, event: Any) -> Any:
         """The function `key` invoked directly, as its trigger would."""
-        return self.handlers[self.names[key]](event, InvocationContext(self.names[key]))
+        context = InvocationContext(self.names[key], alias=LIVE_ALIAS)
+        return self.handlers[self.names[key]](event, context)
 
     def serve(self, key: str, handler: Handler) -> None:
         """`handler` answers the function `key` instead of the project's one."""
@@ -134,7 +137,9 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> Iterator[Deployment]:
+def deployment(
+    tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront, operations: OperationLog
+) -> Iterator[Deployment]:
     tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
     with SlackApiServer() as slack, dynamodb_tables(aws, *tables) as (_, table_names):
         meetings, sessions, follow_ups, state, idempotency = table_names
@@ -182,14 +187,26 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
             clock=clock,
             secrets=secrets,
         )
+        # Each function over its own app and recorded session, as on AWS; `app` is the
+        # test's own view of the same stores.
+        scope = uuid.uuid4().hex
+        app_of = function_apps(
+            operations,
+            aws,
+            lambda clients: build_aws(settings, config, clients, clock=clock, secrets=secrets),
+            scope,
+        )
         handlers: dict[str, Handler] = {
-            names[f.key]: importlib.import_module(f.module).make_handler(lambda: app)
+            names[f.key]: importlib.import_module(f.module).make_handler(app_of(f.key))
             for f in FUNCTIONS
             if f.key != "slack_webhook"
         }
         # The webhook re-invokes itself for its slow part, through Lambda: the front.
-        through_front = AwsEndpoint(lambda_front.url).client("lambda")
-        handlers[names["slack_webhook"]] = make_aws_handler(lambda: app, through_front)
+        front = AwsEndpoint(lambda_front.url)
+        through_front = operations.session_for("slack_webhook", front, scope).client(
+            "lambda", endpoint_url=front.url
+        )
+        handlers[names["slack_webhook"]] = make_aws_handler(app_of("slack_webhook"), through_front)
         with lambda_front.serving(handlers):
             yield Deployment(
                 aws,
@@ -205,6 +222,17 @@ def deployment(tmp_path: Path, aws: AwsEndpoint, lambda_front: LambdaFront) -> I
                 bus,
                 calendar,
             )
+        # What the functions did here, their roles allow (infra's access.GRANTS).
+        targets = MotoTargets(
+            dict(zip((t.environment_variable for t in tables), table_names, strict=True)),
+            bucket,
+            machine,
+            group,
+            SCHEDULER_ROLE,
+            bus,
+            names,
+        )
+        assert refused_calls(operations, targets, scope) == []
 
 
 def _stored(deployment: Deployment) -> tuple[Meeting, PrepRequest]:

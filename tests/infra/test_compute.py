@@ -1,0 +1,244 @@
+"""The Lambda functions as the deployment declares them: what an auditor of the account
+checks, function by function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exec_assistant.deployment_settings import DeploymentSettings
+from exec_assistant.lambda_functions import BY_KEY, FUNCTIONS
+from exec_assistant.settings import ENV_PREFIX, Settings
+from exec_assistant.workflows.spec import MEETING_PREP
+from exec_assistant_infra.access import GRANTS, WILDCARD_ONLY_ACTIONS
+from exec_assistant_infra.compute import MissingArtifact
+from exec_assistant_infra.orchestration import LOG_DELIVERY_ACTIONS, SAMPLING_ACTIONS
+from infra.compute_stack import declared, function, function_policy, policy
+from infra.compute_stand_ins import run_under_mocks, settings_with_artifacts
+
+from pulumi_program import package_artifacts
+
+ASYNCHRONOUS = {"calendar_monitor", "prep_trigger", "reminder", "post_meeting", "slack_webhook"}
+ROLES_TYPE = "aws:iam/rolePolicy:RolePolicy"
+
+
+def product_variables() -> set[str]:
+    """Every variable a function can read: DeploymentSettings' names, the product's
+    EXEC_ASSISTANT_* settings and their spec aliases (BEDROCK_MODEL_ID)."""
+    names = {name.upper() for name in DeploymentSettings.model_fields}
+    names |= {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    for field in Settings.model_fields.values():
+        choices = getattr(field.validation_alias, "choices", ())
+        names |= {str(choice) for choice in choices if str(choice).isupper()}
+    return names
+
+
+def test_every_function_is_declared_as_its_entry_says(artifacts: Path) -> None:
+    deployment = declared(artifacts)
+    for entry in FUNCTIONS:
+        declared_function = function(deployment, entry.key)
+        assert declared_function["name"] == entry.name  # the production prefix is the spec's
+        assert declared_function["handler"] == entry.handler
+        assert declared_function["runtime"] == "python3.11"
+        assert declared_function["architectures"] == ["arm64"]
+        assert declared_function["memorySize"] == entry.memory_mb
+        assert declared_function["timeout"] == entry.timeout_seconds
+        assert declared_function.get("reservedConcurrentExecutions") == entry.reserved_concurrency
+        assert declared_function["ephemeralStorage"] == {"size": entry.ephemeral_storage_mb}
+        assert declared_function["tracingConfig"] == {"mode": "Active"}
+        assert declared_function["publish"] is True
+        (layer,) = declared_function["layers"]
+        assert "deps" in layer
+
+
+def test_functions_run_in_the_private_subnets_only_when_the_stack_has_a_vpc(
+    artifacts: Path,
+) -> None:
+    in_vpc = function(declared(artifacts), "slack_webhook")["vpcConfig"]
+    assert in_vpc == {
+        "subnetIds": ["private-1-id", "private-2-id"],
+        "securityGroupIds": ["lambda-sg-id"],
+    }
+    assert function(declared(artifacts, vpc=False), "slack_webhook").get("vpcConfig") is None
+
+
+def test_each_function_logs_to_its_own_encrypted_group_with_the_stacks_retention(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts, logRetentionDays=14)
+    for entry in FUNCTIONS:
+        group = deployment.one(
+            "aws:cloudwatch/logGroup:LogGroup", f"{entry.key.replace('_', '-')}-logs"
+        )
+        assert group["name"] == f"/aws/lambda/{entry.name}"
+        assert group["retentionInDays"] == 14
+        assert group["kmsKeyId"].startswith("arn:aws:kms:")
+        assert function(deployment, entry.key)["loggingConfig"]["logGroup"] == group["name"]
+
+
+def test_only_the_asynchronously_invoked_functions_have_the_dead_letter_queue(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts)
+    queue = deployment.one("aws:sqs/queue:Queue")
+    assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert queue["kmsMasterKeyId"].startswith("arn:aws:kms:")
+    with_queue = {
+        entry.key for entry in FUNCTIONS if function(deployment, entry.key).get("deadLetterConfig")
+    }
+    assert with_queue == ASYNCHRONOUS
+    for key in ASYNCHRONOUS:
+        assert function(deployment, key)["deadLetterConfig"]["targetArn"] == queue.outputs["arn"]
+
+
+def test_every_variable_set_is_one_the_functions_read(artifacts: Path) -> None:
+    known = product_variables()
+    deployment = declared(artifacts, executiveEmail="exec@example.com", slackUserId="U0EXEC1")
+    for entry in FUNCTIONS:
+        variables = set(function(deployment, entry.key)["environment"]["variables"])
+        assert variables <= known, (entry.key, sorted(variables - known))
+        assert {"DOCUMENTS_S3_BUCKET", "MEETINGS_TABLE", "IDEMPOTENCY_TABLE"} <= variables
+
+
+def test_the_environment_parses_as_the_functions_read_it(artifacts: Path) -> None:
+    deployment = declared(artifacts, executiveEmail="exec@example.com", slackUserId="U0EXEC1")
+    for entry in FUNCTIONS:
+        variables = function(deployment, entry.key)["environment"]["variables"]
+        settings = DeploymentSettings(
+            **{
+                k.lower(): v
+                for k, v in variables.items()
+                if k.lower() in DeploymentSettings.model_fields
+            }
+        )
+        assert settings.meetings_table == "exec-assistant-meetings"
+        assert settings.reminders_configured == (
+            entry.key in {"calendar_monitor", "slack_webhook", "schedule_reminder"}
+        )
+
+
+def test_only_functions_that_drive_executions_are_given_the_state_machine(artifacts: Path) -> None:
+    deployment = declared(artifacts)
+    given = {
+        e.key
+        for e in FUNCTIONS
+        if "STATE_MACHINE_ARN" in function(deployment, e.key)["environment"]["variables"]
+    }
+    assert given == {"calendar_monitor", "prep_trigger", "slack_webhook", "chat_session_manager"}
+    # chat_session_manager answers a state and also completes the wait when the answers are
+    # in already: it sends the task token, and starts or stops nothing.
+    assert GRANTS["chat_session_manager"].executions == ()
+    assert {
+        s for e in FUNCTIONS if e.key in given and e.key != "chat_session_manager" for s in e.states
+    } == set()
+
+
+def test_the_models_go_to_the_agent_functions_only_the_context_model_as_the_summary_one(
+    artifacts: Path,
+) -> None:
+    deployment = declared(
+        artifacts, modelId="anthropic.pack-v1:0", contextModelId="us.anthropic.small-v1:0"
+    )
+    prep = function(deployment, "meeting_prep_agent")["environment"]["variables"]
+    assert prep["EXEC_ASSISTANT_MODEL_PROVIDER"] == "bedrock"
+    assert prep["BEDROCK_MODEL_ID"] == "anthropic.pack-v1:0"
+    assert prep["EXEC_ASSISTANT_SUMMARY_MODEL_ID"] == "us.anthropic.small-v1:0"
+    (models,) = [
+        s for s in function_policy(deployment, "meeting_prep_agent") if s.get("Sid") == "Models"
+    ]
+    assert models["Resource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.pack-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.small-v1:0",
+        "arn:aws:bedrock:*::foundation-model/anthropic.small-v1:0",
+    ]
+    (notes,) = [s for s in function_policy(deployment, "post_meeting") if s.get("Sid") == "Models"]
+    assert (
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.pack-v1:0" not in notes["Resource"]
+    )
+    for entry in FUNCTIONS:
+        if entry.key not in ("meeting_prep_agent", "post_meeting"):
+            variables = function(deployment, entry.key)["environment"]["variables"]
+            assert "BEDROCK_MODEL_ID" not in variables, entry.key
+
+
+def test_no_statement_has_a_wildcard_action_or_a_wildcard_resource_aws_does_not_require(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts)
+    for resource in deployment.of_type(ROLES_TYPE):
+        for statement in policy(resource):
+            assert all("*" not in action for action in statement["Action"]), statement
+            if "*" in statement["Resource"]:
+                allowed = {*WILDCARD_ONLY_ACTIONS, *LOG_DELIVERY_ACTIONS, *SAMPLING_ACTIONS}
+                assert set(statement["Action"]) <= allowed, statement
+
+
+def test_the_vpc_permissions_are_scoped_to_the_private_subnets_and_the_vpc(artifacts: Path) -> None:
+    deployment = declared(artifacts)
+    statements = function_policy(deployment, "reminder")
+    (create,) = [s for s in statements if "ec2:CreateNetworkInterface" in s["Action"]]
+    assert set(create["Resource"]) == {
+        "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/private-1-id",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/private-2-id",
+        deployment.one("aws:ec2/securityGroup:SecurityGroup").outputs["arn"],
+    }
+    (manage,) = [s for s in statements if "ec2:DeleteNetworkInterface" in s["Action"]]
+    assert list(manage["Condition"]["ArnEquals"]) == ["ec2:Vpc"]
+    no_vpc = function_policy(declared(artifacts, vpc=False), "reminder")
+    assert not [s for s in no_vpc if any(a.startswith("ec2:") for a in s["Action"])]
+
+
+def test_the_webhook_may_invoke_its_own_live_alias_and_no_other_function(artifacts: Path) -> None:
+    deployment = declared(artifacts)
+    for entry in FUNCTIONS:
+        invokes = [
+            s
+            for s in function_policy(deployment, entry.key)
+            if "lambda:InvokeFunction" in s["Action"]
+        ]
+        if entry.key == "slack_webhook":
+            (statement,) = invokes
+            assert statement["Resource"] == [
+                f"arn:aws:lambda:us-east-1:123456789012:function:{entry.name}:live"
+            ]
+        else:
+            assert invokes == [], entry.key
+
+
+def test_every_function_has_a_live_alias_on_its_published_version(artifacts: Path) -> None:
+    deployment = declared(artifacts)
+    for entry in FUNCTIONS:
+        alias = deployment.one("aws:lambda/alias:Alias", f"{entry.key.replace('_', '-')}-live")
+        assert alias["name"] == "live"
+        assert alias["functionName"] == entry.name
+        assert alias["functionVersion"] == "1"
+
+
+@pytest.mark.parametrize("archive", ["functions/reminder.zip", "layer/exec-assistant-deps.zip"])
+def test_a_missing_archive_fails_the_preview_naming_it_and_make_package(
+    tmp_path: Path, archive: str
+) -> None:
+    package_artifacts(tmp_path)
+    (tmp_path / archive).unlink()
+    settings = settings_with_artifacts(tmp_path)
+    with pytest.raises(MissingArtifact) as failed:
+        run_under_mocks(settings, lambda parts: _compute(parts))
+    assert str(tmp_path / archive) in str(failed.value)
+    assert "make package" in str(failed.value)
+
+
+def _compute(parts: object) -> None:
+    from exec_assistant_infra.compute import Compute, ComputeArgs
+    from infra.compute_stand_ins import StandIns
+
+    assert isinstance(parts, StandIns)
+    Compute(
+        "compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets)
+    )
+
+
+def test_every_state_of_the_workflow_is_answered_by_a_function_with_grants() -> None:
+    assert set(GRANTS) == set(BY_KEY), "each function of lambda_functions.FUNCTIONS has grants"
+    assert MEETING_PREP.tasks()
