@@ -123,7 +123,9 @@ class Secret:
         return next(v for v, stages in self.stages().items() if stage in stages)
 
 
-def new_secret(aws: AwsEndpoint, rotation_function: str, kind: str, value: dict[str, Any]) -> Secret:
+def new_secret(
+    aws: AwsEndpoint, rotation_function: str, kind: str, value: dict[str, Any]
+) -> Secret:
     arn = aws.client("secretsmanager").create_secret(
         Name=f"{aws.unique('exec-assistant')}/{kind}", SecretString=json.dumps(value)
     )["ARN"]
@@ -302,7 +304,7 @@ def test_a_version_that_is_not_the_pending_one_is_refused(
     rotate(handler, calendar)  # the first version is now AWSPREVIOUS
     stages = calendar.stages()
 
-    with pytest.raises(RotationRefused, match="is not AWSPENDING .its stages: AWSPREVIOUS"):
+    with pytest.raises(RotationRefused, match=r"is not AWSPENDING \(its stages: AWSPREVIOUS\)"):
         invoke(handler, calendar, first_version, "createSecret")
     with pytest.raises(RotationRefused, match="is not a version of the secret"):
         invoke(handler, calendar, str(uuid.uuid4()), "finishSecret")
@@ -412,7 +414,7 @@ def test_an_authorization_that_lost_the_calendar_scope_fails_create_secret(
     ) as narrowed:
         secret = new_secret(aws, rotation_function, "calendar", authorized_user(narrowed.token_uri))
         token = secret.start_rotation()
-        with pytest.raises(CredentialsRejected, match="no longer grants .*calendar.readonly"):
+        with pytest.raises(CredentialsRejected, match=r"no longer grants .*calendar\.readonly"):
             invoke(handler_for(aws), secret, token, "createSecret")
 
     assert secret.at("AWSCURRENT")["token"] == OLD_ACCESS_TOKEN
@@ -501,7 +503,9 @@ def test_a_new_slack_bot_token_that_auth_test_refuses_fails_test_secret(
         token = secret.start_rotation()
         invoke(handler, secret, token, "createSecret")
         slack.fail("auth.test", "token_revoked")
-        with pytest.raises(CredentialsRejected, match="testSecret: Slack refused the new bot token"):
+        with pytest.raises(
+            CredentialsRejected, match="testSecret: Slack refused the new bot token"
+        ):
             invoke(handler, secret, token, "testSecret")
 
     assert secret.at("AWSCURRENT")["bot_token"] == "xoxe.xoxb-1-first-bot-token"

@@ -53,7 +53,11 @@ def rotation_app(
     at the token endpoint its secret names and Slack's bot token at `slack_api_url` (None:
     Slack's own)."""
     from exec_assistant.adapters.aws.secret_versions import SecretsManagerSecretVersions
-    from exec_assistant.adapters.credentials.form_post import FormPoster
+    from exec_assistant.adapters.credentials.form_post import (
+        CONNECT_TIMEOUT_SECONDS,
+        READ_TIMEOUT_SECONDS,
+        FormPoster,
+    )
     from exec_assistant.adapters.credentials.oauth_refresh import OAuthRefreshRenewal
     from exec_assistant.adapters.credentials.slack_tokens import SLACK_API_URL, SlackTokenRenewal
     from exec_assistant.clocks import SystemClock
@@ -62,12 +66,10 @@ def rotation_app(
     # not reach the log even then.
     for name in BODY_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
-    timeouts = {
-        name: value
-        for name, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout))
-        if value is not None
-    }
-    poster = FormPoster(**timeouts)
+    poster = FormPoster(
+        connect_timeout=connect_timeout or CONNECT_TIMEOUT_SECONDS,
+        read_timeout=read_timeout or READ_TIMEOUT_SECONDS,
+    )
     renewals = (
         SlackTokenRenewal(poster, slack_api_url or SLACK_API_URL),
         OAuthRefreshRenewal(poster, clock or SystemClock()),

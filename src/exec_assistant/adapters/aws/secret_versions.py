@@ -133,10 +133,10 @@ def _refused(operation: str, secret_id: str, exc: ClientError) -> SecretUnavaila
             f"{operation}: its KMS key refused ({code})",
             hint=f"The rotation function's role needs {_ACTIONS[operation]}.",
         )
-    return SecretUnavailable(secret_id, f"{operation}: Secrets Manager answered {code or 'an error'}")
+    return SecretUnavailable(
+        secret_id, f"{operation}: Secrets Manager answered {code or 'an error'}"
+    )
 
 
 def _unreachable(secret_id: str, exc: BotoCoreError) -> SecretUnavailable:
-    return SecretUnavailable(
-        secret_id, f"Secrets Manager cannot be reached ({type(exc).__name__})"
-    )
+    return SecretUnavailable(secret_id, f"Secrets Manager cannot be reached ({type(exc).__name__})")

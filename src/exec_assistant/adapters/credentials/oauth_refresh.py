@@ -110,7 +110,9 @@ class OAuthRefreshRenewal:
 
 
 def _require(value: Mapping[str, Any], scope: RotationScope, what: str) -> None:
-    missing = [key for key in REQUIRED_KEYS if not isinstance(value.get(key), str) or not value[key]]
+    missing = [
+        key for key in REQUIRED_KEYS if not isinstance(value.get(key), str) or not value[key]
+    ]
     if missing:
         raise RotationRefused(
             scope.secret,
@@ -171,9 +173,7 @@ def _issued(answer: JsonAnswer, token_uri: str, scope: RotationScope) -> tuple[s
     return access_token, float(expires_in)
 
 
-def _check_granted(
-    asked: list[str], granted: object, token_uri: str, scope: RotationScope
-) -> None:
+def _check_granted(asked: list[str], granted: object, token_uri: str, scope: RotationScope) -> None:
     """The scopes the calendar was authorized for, all granted again (a person may have
     unticked one at the provider since)."""
     if not asked or not isinstance(granted, str):
@@ -221,4 +221,3 @@ def _parse_expiry(value: object) -> datetime | None:
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
-

@@ -101,7 +101,9 @@ class SlackTokenRenewal:
     ) -> None:
         token = pending.get("bot_token")
         if not _text(token):
-            raise CredentialsRejected(scope.secret, scope.step, "the pending value has no bot_token")
+            raise CredentialsRejected(
+                scope.secret, scope.step, "the pending value has no bot_token"
+            )
         answer = self._call("auth.test", {}, scope, bearer=str(token))
         error = _error(answer)
         if error is not None:
