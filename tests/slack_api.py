@@ -552,7 +552,8 @@ class SlackApiServer:
             "team_id": self.team_id,
         }
         self._state.views[view_id] = stored
-        return json.loads(json.dumps(stored))
+        copied: dict[str, Any] = json.loads(json.dumps(stored))
+        return copied
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         name = str(params.get("filename") or "")
@@ -827,7 +828,7 @@ def _truthy(value: Any) -> bool:
 
 
 def _shown(message: dict[str, Any], *, metadata: bool) -> dict[str, Any]:
-    shown = json.loads(json.dumps(message))
+    shown: dict[str, Any] = json.loads(json.dumps(message))
     if not metadata:
         shown.pop("metadata", None)
     return shown

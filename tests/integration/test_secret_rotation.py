@@ -159,6 +159,16 @@ def slack_value(bot_token: str, **extra: str) -> dict[str, Any]:
     }
 
 
+def rotating_slack_value(bot_token: str) -> dict[str, Any]:
+    """The Slack secret of an app with token rotation on."""
+    return slack_value(
+        bot_token,
+        refresh_token=SLACK_REFRESH_TOKEN,
+        client_id=SLACK_CLIENT_ID,
+        client_secret=SLACK_CLIENT_SECRET,
+    )
+
+
 def handler_for(
     aws: AwsEndpoint,
     *,
@@ -187,11 +197,16 @@ def rotate(handler: Handler, secret: Secret) -> str:
     return token
 
 
+def token_server(**options: Any) -> OAuthTokenServer:
+    """A token endpoint that knows the calendar's OAuth client and refresh token."""
+    return OAuthTokenServer(
+        refresh_token=REFRESH_TOKEN, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **options
+    )
+
+
 @pytest.fixture
 def google() -> Iterator[OAuthTokenServer]:
-    with OAuthTokenServer(
-        refresh_token=REFRESH_TOKEN, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
-    ) as server:
+    with token_server() as server:
         yield server
 
 
@@ -233,10 +248,7 @@ def test_a_calendar_rotation_makes_the_new_access_token_current_and_the_old_one_
 def test_a_microsoft_calendar_keeps_the_new_refresh_token_its_endpoint_answers(
     aws: AwsEndpoint, rotation_function: str
 ) -> None:
-    with OAuthTokenServer(
-        refresh_token=REFRESH_TOKEN,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
+    with token_server(
         rotates_refresh_tokens=True,
         granted_scopes=("Calendars.Read",),
         token_prefix="eyJ0eXAi.fake-",
@@ -387,9 +399,7 @@ def test_a_retry_after_longer_than_the_time_left_fails_at_once(
 def test_a_pending_access_token_that_expires_at_once_fails_test_secret(
     aws: AwsEndpoint, rotation_function: str
 ) -> None:
-    with OAuthTokenServer(
-        refresh_token=REFRESH_TOKEN, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, expires_in=30
-    ) as short_lived:
+    with token_server(expires_in=30) as short_lived:
         secret = new_secret(
             aws, rotation_function, "calendar", authorized_user(short_lived.token_uri)
         )
@@ -406,11 +416,8 @@ def test_a_pending_access_token_that_expires_at_once_fails_test_secret(
 def test_an_authorization_that_lost_the_calendar_scope_fails_create_secret(
     aws: AwsEndpoint, rotation_function: str
 ) -> None:
-    with OAuthTokenServer(
-        refresh_token=REFRESH_TOKEN,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        granted_scopes=("openid", "https://www.googleapis.com/auth/userinfo.email"),
+    with token_server(
+        granted_scopes=("openid", "https://www.googleapis.com/auth/userinfo.email")
     ) as narrowed:
         secret = new_secret(aws, rotation_function, "calendar", authorized_user(narrowed.token_uri))
         token = secret.start_rotation()
@@ -437,12 +444,7 @@ def test_a_slack_secret_with_token_rotation_gets_a_new_bot_token_that_auth_test_
 ) -> None:
     with SlackApiServer(bot_token="xoxe.xoxb-1-first-bot-token") as slack:
         slack.enable_token_rotation(SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REFRESH_TOKEN)
-        rotating = slack_value(
-            slack.bot_token,
-            refresh_token=SLACK_REFRESH_TOKEN,
-            client_id=SLACK_CLIENT_ID,
-            client_secret=SLACK_CLIENT_SECRET,
-        )
+        rotating = rotating_slack_value(slack.bot_token)
         secret = new_secret(aws, rotation_function, "slack", rotating)
         handler = handler_for(aws, slack=slack)
         rotate(handler, secret)
@@ -488,17 +490,7 @@ def test_a_new_slack_bot_token_that_auth_test_refuses_fails_test_secret(
 ) -> None:
     with SlackApiServer(bot_token="xoxe.xoxb-1-first-bot-token") as slack:
         slack.enable_token_rotation(SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_REFRESH_TOKEN)
-        secret = new_secret(
-            aws,
-            rotation_function,
-            "slack",
-            slack_value(
-                slack.bot_token,
-                refresh_token=SLACK_REFRESH_TOKEN,
-                client_id=SLACK_CLIENT_ID,
-                client_secret=SLACK_CLIENT_SECRET,
-            ),
-        )
+        secret = new_secret(aws, rotation_function, "slack", rotating_slack_value(slack.bot_token))
         handler = handler_for(aws, slack=slack)
         token = secret.start_rotation()
         invoke(handler, secret, token, "createSecret")
@@ -516,17 +508,7 @@ def test_a_used_slack_refresh_token_fails_create_secret_naming_slack_s_error(
 ) -> None:
     with SlackApiServer(bot_token="xoxe.xoxb-1-first-bot-token") as slack:
         slack.enable_token_rotation(SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, "xoxe-1-another")
-        secret = new_secret(
-            aws,
-            rotation_function,
-            "slack",
-            slack_value(
-                slack.bot_token,
-                refresh_token=SLACK_REFRESH_TOKEN,
-                client_id=SLACK_CLIENT_ID,
-                client_secret=SLACK_CLIENT_SECRET,
-            ),
-        )
+        secret = new_secret(aws, rotation_function, "slack", rotating_slack_value(slack.bot_token))
         token = secret.start_rotation()
         with pytest.raises(CredentialsRejected, match="invalid_refresh_token"):
             invoke(handler_for(aws, slack=slack), secret, token, "createSecret")
