@@ -25,6 +25,7 @@ from exec_assistant.domain.errors import (
     CredentialsRejected,
     ProviderUnavailable,
     RotationRefused,
+    SecretRotationFailed,
 )
 from exec_assistant.handlers.runtime import BadEvent, Handler
 from exec_assistant.handlers.secret_rotation import make_handler, rotation_app
@@ -514,6 +515,17 @@ def test_a_used_slack_refresh_token_fails_create_secret_naming_slack_s_error(
             invoke(handler_for(aws, slack=slack), secret, token, "createSecret")
 
     assert secret.at("AWSCURRENT")["bot_token"] == "xoxe.xoxb-1-first-bot-token"
+
+
+def test_a_secret_that_is_not_there_fails_naming_it_and_the_step(aws: AwsEndpoint) -> None:
+    missing = f"{aws.unique('exec-assistant')}/calendar"
+    event = {"SecretId": missing, "ClientRequestToken": str(uuid.uuid4()), "Step": "testSecret"}
+
+    with pytest.raises(SecretRotationFailed) as failed:
+        handler_for(aws)(event, Context())
+
+    assert str(failed.value).startswith(f"cannot rotate secret {missing} at testSecret: ")
+    assert "ResourceNotFoundException" in str(failed.value)
 
 
 def test_an_event_that_is_not_a_rotation_step_is_a_bad_event(

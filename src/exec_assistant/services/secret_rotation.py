@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from exec_assistant.domain.errors import RotationRefused
+from exec_assistant.domain.errors import RotationRefused, SecretRotationFailed, SecretUnavailable
 from exec_assistant.domain.secret_rotation import (
     AWSCURRENT,
     AWSPENDING,
@@ -44,6 +44,15 @@ class SecretRotation:
 
     def run(self, event: RotationEvent, deadline: float) -> None:
         """Do `event.step`, answering by `deadline` (time.monotonic)."""
+        try:
+            self._run(event, deadline)
+        except SecretUnavailable as exc:
+            # Secrets Manager's own refusal, said with the step it stopped.
+            raise SecretRotationFailed(
+                exc.secret_id, event.step, exc.reason, hint=exc.hint
+            ) from None
+
+    def _run(self, event: RotationEvent, deadline: float) -> None:
         described = self._versions.describe(event.secret_id)
         scope = RotationScope(described.name, event.step, deadline)
         if not self._pending(described, event, scope):
