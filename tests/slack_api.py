@@ -32,6 +32,12 @@ What it does as Slack does:
 - `apps.connections.open` (with the app token) returns the `ws_url` the test gave.
 - `response_url(name)` is a URL on this server that takes `respond()`'s POSTs
   (recorded in `responses`).
+- Token rotation (`enable_token_rotation(client_id, client_secret, refresh_token)`):
+  `oauth.v2.access` with `grant_type=refresh_token` (no token: the client's id and secret
+  authenticate it) answers a new bot token `xoxe.xoxb-…`, valid from then on, and a new
+  refresh token; the refresh token it took is revoked (each is used once). A wrong client →
+  `invalid_client_id` / `bad_client_secret`, a used or unknown refresh token →
+  `invalid_refresh_token`.
 
 Scripted failures: `fail(method, error, times=1, retry_after=None, applied=False)` makes the
 next `times` calls of `method` fail with `error`; with `applied=True` the call takes effect
@@ -108,6 +114,9 @@ class _State:
     users: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     revoked: bool = False
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    rotation_client: tuple[str, str] | None = None
+    refresh_tokens: set[str] = field(default_factory=set)
+    issued_bot_tokens: set[str] = field(default_factory=set)
 
 
 class SlackError(Exception):
@@ -203,6 +212,17 @@ class SlackApiServer:
         """Every later call with the bot token answers `token_revoked`."""
         with self._state.lock:
             self._state.revoked = True
+
+    def enable_token_rotation(self, client_id: str, client_secret: str, refresh_token: str) -> None:
+        """The app has token rotation on: `refresh_token` is the bot's current refresh token."""
+        with self._state.lock:
+            self._state.rotation_client = (client_id, client_secret)
+            self._state.refresh_tokens = {refresh_token}
+
+    def issued_bot_tokens(self) -> set[str]:
+        """The bot tokens `oauth.v2.access` handed out."""
+        with self._state.lock:
+            return set(self._state.issued_bot_tokens)
 
     def add_user(self, user: str, name: str, email: str | None = None) -> None:
         """A member of the workspace, as `users.info` describes them (email only with the
@@ -332,6 +352,8 @@ class SlackApiServer:
         return 200, {}, body
 
     def _check_token(self, method: str, token: str | None) -> None:
+        if method == "oauth.v2.access":
+            return  # the client's id and secret authenticate it
         if not token:
             raise SlackError("not_authed")
         if method == "apps.connections.open":
@@ -342,7 +364,9 @@ class SlackApiServer:
             return
         if token == self.app_token:
             raise SlackError("not_allowed_token_type")
-        if token != self.bot_token:
+        with self._state.lock:
+            issued = token in self._state.issued_bot_tokens
+        if token != self.bot_token and not issued:
             raise SlackError("invalid_auth")
         with self._state.lock:
             if self._state.revoked:
@@ -356,6 +380,35 @@ class SlackApiServer:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _m_oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        client = self._state.rotation_client
+        if client is None or params.get("client_id") != client[0]:
+            raise SlackError("invalid_client_id")
+        if params.get("client_secret") != client[1]:
+            raise SlackError("bad_client_secret")
+        if params.get("grant_type") != "refresh_token":
+            raise SlackError("invalid_grant_type")
+        refresh_token = str(params.get("refresh_token") or "")
+        if refresh_token not in self._state.refresh_tokens:
+            raise SlackError("invalid_refresh_token")
+        n = next(self._state.counter)
+        bot_token = f"xoxe.xoxb-1-rotated-{n}"
+        new_refresh = f"xoxe-1-refresh-{n}"
+        self._state.refresh_tokens = {new_refresh}
+        self._state.issued_bot_tokens.add(bot_token)
+        return {
+            "app_id": "AFAKE0001",
+            "access_token": bot_token,
+            "refresh_token": new_refresh,
+            "expires_in": 43200,
+            "token_type": "bot",
+            "scope": "chat:write,im:write,im:history",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": self.team_id, "name": "Fake"},
+            "enterprise": None,
             "is_enterprise_install": False,
         }
 
@@ -499,7 +552,8 @@ class SlackApiServer:
             "team_id": self.team_id,
         }
         self._state.views[view_id] = stored
-        return json.loads(json.dumps(stored))
+        copied: dict[str, Any] = json.loads(json.dumps(stored))
+        return copied
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         name = str(params.get("filename") or "")
@@ -774,7 +828,7 @@ def _truthy(value: Any) -> bool:
 
 
 def _shown(message: dict[str, Any], *, metadata: bool) -> dict[str, Any]:
-    shown = json.loads(json.dumps(message))
+    shown: dict[str, Any] = json.loads(json.dumps(message))
     if not metadata:
         shown.pop("metadata", None)
     return shown

@@ -1,5 +1,5 @@
 """The Lambda functions of the AWS deployment: one per handler module, as the specification
-lists them, plus the three it needs that it does not name (marked `in_spec=False`).
+lists them, plus the four it needs that it does not name (marked `in_spec=False`).
 
 The one list that the state machine's renderer (which function answers which state), the
 packaging (one archive per function) and the infrastructure program (memory, timeouts,
@@ -150,6 +150,14 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         memory_mb=1024,
         timeout_seconds=300,
         trigger="S3 meetings/{id}/notes.md upload, or Slack",
+    ),
+    LambdaFunction(
+        "secret_rotation",
+        "Rotates the calendar secret's OAuth tokens, and the Slack secret's bot token when the "
+        "app has token rotation on (Secrets Manager's four rotation steps).",
+        timeout_seconds=60,
+        trigger="Secrets Manager rotation",
+        in_spec=False,
     ),
 )
 

@@ -6,11 +6,11 @@ The repositories and the document store have an in-memory adapter for tests and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.follow_ups import FollowUp
@@ -34,6 +34,7 @@ from exec_assistant.domain.notes import NotesExtraction
 from exec_assistant.domain.prep_pack import PackInputs
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepOutcome, PrepRequest
 from exec_assistant.domain.privacy import ModelDestination
+from exec_assistant.domain.secret_rotation import RotationScope
 
 
 class MeetingRepository(Protocol):
@@ -439,4 +440,67 @@ class PrepEngine(Protocol):
     def retry(self, failed_workflow_id: str | None, request: PrepRequest) -> None:
         """Start a fresh attempt (`request`, a new workflow id) of a prep whose last attempt
         failed or was lost; the old one is stopped first if it is still about."""
+        ...
+
+
+@dataclass(frozen=True)
+class SecretDescription:
+    """A secret as its rotation sees it: its name, whether rotation is on, and the stages of
+    each version (version id → stages)."""
+
+    name: str
+    rotation_enabled: bool
+    stages: Mapping[str, tuple[str, ...]]
+
+    def version_at(self, stage: str) -> str | None:
+        """The id of the version that has `stage`; None when none has."""
+        for version, stages in self.stages.items():
+            if stage in stages:
+                return version
+        return None
+
+
+class SecretVersions(Protocol):
+    """The versions of the secrets a rotation function rotates. A refusal raises
+    SecretUnavailable, naming the secret and never its value."""
+
+    def describe(self, secret_id: str) -> SecretDescription: ...
+
+    def value(self, secret_id: str, stage: str, version_id: str | None = None) -> str | None:
+        """The secret string at `stage` (of `version_id`, when given); None when that version
+        has no value yet."""
+        ...
+
+    def put_pending(
+        self, secret_id: str, version_id: str, value: str, rotation_token: str | None
+    ) -> None:
+        """`value` as version `version_id`, staged AWSPENDING."""
+        ...
+
+    def move_current(self, secret_id: str, to_version: str, from_version: str) -> None:
+        """AWSCURRENT to `to_version` (AWSPREVIOUS to `from_version`), then AWSPENDING off
+        `to_version`."""
+        ...
+
+
+class CredentialRenewal(Protocol):
+    """One kind of credentials a secret holds, renewed at its provider. The methods raise
+    RotationRefused, CredentialsRejected or ProviderUnavailable for `scope`, and answer by
+    `scope.deadline`."""
+
+    kind: str
+    """What it renews, for messages ("the calendar's OAuth tokens")."""
+
+    def holds(self, value: Mapping[str, Any]) -> bool:
+        """Whether the secret's JSON object is of this kind."""
+        ...
+
+    def renew(self, current: Mapping[str, Any], scope: RotationScope) -> dict[str, Any]:
+        """The next value of the secret: new tokens from the provider, the rest kept."""
+        ...
+
+    def check(
+        self, pending: Mapping[str, Any], current: Mapping[str, Any], scope: RotationScope
+    ) -> None:
+        """Raise unless `pending` is usable in place of `current`."""
         ...

@@ -210,3 +210,29 @@ class EventNotPublished(ExecAssistantError):
         self.detail_type = detail_type
         self.bus_name = bus_name
         self.reason = reason
+
+
+class SecretRotationFailed(ExecAssistantError):
+    """A step of a secret's rotation did not complete. The message names the secret and the
+    step, never a value; the secret's current version is left as it was."""
+
+    def __init__(self, secret: str, step: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot rotate secret {secret} at {step}: {reason}", hint=hint)
+        self.secret = secret
+        self.step = step
+        self.reason = reason
+
+
+class RotationRefused(SecretRotationFailed):
+    """The rotation cannot be done as asked: rotation is off on the secret, the version is
+    not the pending one, or the secret holds credentials that cannot be rotated by API."""
+
+
+class CredentialsRejected(SecretRotationFailed):
+    """The provider refused the credentials (a revoked refresh token, a wrong client secret,
+    a new token it does not accept): a person must authorize again; retrying does not help."""
+
+
+class ProviderUnavailable(SecretRotationFailed):
+    """The provider could not be reached, did not answer in time, or kept answering 429 or
+    5xx: a later rotation may succeed."""

@@ -31,7 +31,6 @@ METRICS_NAMESPACE = "ExecAssistant"
 
 LambdaEvent = dict[str, Any]
 Handler = Callable[[LambdaEvent, Any], Any]
-Body = Callable[["AwsApp", LambdaEvent, Any], Any]
 AppFactory = Callable[[], "AwsApp"]
 
 logger = Logger(service=SERVICE)
@@ -39,6 +38,7 @@ tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_App = TypeVar("_App")
 
 
 class BadEvent(ExecAssistantError):
@@ -65,12 +65,12 @@ def parse_event(model: type[_Model], data: Any, function: str) -> _Model:
         ) from None
 
 
-def once(build: Callable[[], AwsApp]) -> AppFactory:
+def once(build: Callable[[], _App]) -> Callable[[], _App]:
     """`build` called on the first use only (once, even when two threads ask at once)."""
-    built: list[AwsApp] = []
+    built: list[_App] = []
     lock = threading.Lock()
 
-    def app() -> AwsApp:
+    def app() -> _App:
         if not built:
             with lock:
                 if not built:
@@ -80,9 +80,12 @@ def once(build: Callable[[], AwsApp]) -> AppFactory:
     return app
 
 
-def function_handler(key: str, app: AppFactory, body: Body) -> Handler:
+def function_handler(
+    key: str, app: Callable[[], _App], body: Callable[[_App, LambdaEvent, Any], Any]
+) -> Handler:
     """The handler of the function `key` (an entry of `lambda_functions.FUNCTIONS`): the app
-    from `app` (built on the first invocation), `body` timed, logged and counted."""
+    from `app` (built on the first invocation; an AwsApp, or what the function composes
+    instead), `body` timed, logged and counted."""
     function = BY_KEY[key]
     the_app = once(app)
 
@@ -189,8 +192,20 @@ def environment_handler(
     make_handler: Callable[[AppFactory], Handler], agents: AgentBuilders | None = None
 ) -> Handler:
     """The function's `lambda_handler`: settings and deployment from its environment, the
-    app and the handler made on the first invocation; the package's own logs (the
-    services') go out through powertools' Logger, as JSON."""
+    app and the handler made on the first invocation (see `first_invocation_handler`)."""
+
+    def make() -> Handler:
+        from exec_assistant.aws_bootstrap import environment_app
+
+        return make_handler(environment_app(agents))
+
+    return first_invocation_handler(make)
+
+
+def first_invocation_handler(make: Callable[[], Handler]) -> Handler:
+    """A `lambda_handler` whose handler `make` makes on the first invocation (once, even when
+    two threads invoke at once); the package's own logs (the services') go out through
+    powertools' Logger, as JSON."""
     made: list[Handler] = []
     lock = threading.Lock()
 
@@ -202,12 +217,10 @@ def environment_handler(
                         copy_config_to_registered_loggers,
                     )
 
-                    from exec_assistant.aws_bootstrap import environment_app
-
                     copy_config_to_registered_loggers(
                         source_logger=logger, include={"exec_assistant"}
                     )
-                    made.append(make_handler(environment_app(agents)))
+                    made.append(make())
         return made[0](event, context)
 
     return lambda_handler
