@@ -137,12 +137,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
-        outputs.setdefault("id", f"{args.name}-id")
+        # A bucket's id is its name, as the provider gives it.
+        resource_id = name if type_ == "aws:s3/bucket:Bucket" else f"{args.name}-id"
+        outputs.setdefault("id", resource_id)
         read_id = args.resource_id or None
         self.deployment.resources.append(
             DeclaredResource(type_, args.name, inputs, outputs, args.provider, read_id)
         )
-        return f"{args.name}-id", outputs
+        return outputs["id"], outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         region = self.deployment.region
@@ -187,7 +189,7 @@ def stack_config(stack: str) -> dict[str, str]:
 def package_artifacts(directory: Path) -> Path:
     """Archives where `make package` puts them (stand-ins: the mocks never read them)."""
     for function in FUNCTIONS:
-        _zip(directory / "functions" / f"{function.key}.zip")
+        _zip(directory / "functions" / function.archive)
     _zip(directory / LAYER_ZIP)
     return directory
 

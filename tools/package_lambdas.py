@@ -683,13 +683,13 @@ def build(
     layer = write_zip(
         out / "layer" / "exec-assistant-deps.zip", files, bytecode=bytecode, groups=groups
     )
-    names = {f.key: f.name for f in chosen}
+    archives = {f.key: f.archive for f in chosen}
     artifacts = []
     for function in plan.functions:
         files, groups = function_files(function, plan, distributions, graph, site)
         artifacts.append(
             write_zip(
-                out / "functions" / f"{names[function.key]}.zip",
+                out / "functions" / archives[function.key],
                 files,
                 bytecode=bytecode,
                 groups=groups,

@@ -259,6 +259,18 @@ GRANTS: dict[str, FunctionGrants] = {
         secrets=_TO_SLACK,
         models=("summary",),
     ),
+    "secret_rotation": FunctionGrants(
+        # Both secrets: the Slack one is rotated only on stacks with slackTokenRotation, and
+        # Secrets Manager invokes the function only for a secret whose rotation is on.
+        documents=(),
+        secrets=("slack", "calendar"),
+        secret_actions=(
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+        ),
+    ),
 }
 """Every function's grants, by its key in `lambda_functions.FUNCTIONS`."""
 

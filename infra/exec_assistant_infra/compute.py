@@ -95,7 +95,7 @@ def artifact_paths(stack: StackContext) -> dict[str, Path]:
     """The archive of every function (by key) and of the layer (`layer`); MissingArtifact
     naming each one that is not there and the command that builds them."""
     root = stack.artifacts_dir
-    paths = {f.key: root / "functions" / f"{f.key}.zip" for f in FUNCTIONS}
+    paths = {f.key: root / "functions" / f.archive for f in FUNCTIONS}
     paths["layer"] = root / LAYER_ARCHIVE
     missing = [str(path) for path in paths.values() if not path.is_file()]
     if missing:

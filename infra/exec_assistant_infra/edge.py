@@ -72,6 +72,11 @@ ACCESS_LOG_FORMAT = json.dumps(
 content, and its headers a signature."""
 
 
+PUBLIC_ASSETS = "public-assets"
+"""The `DataClass` tag of a bucket whose objects are published (the policy pack lets it use
+SSE-S3)."""
+
+
 @dataclass(frozen=True)
 class EdgeArgs:
     stack: StackContext
@@ -132,7 +137,7 @@ class Edge(pulumi.ComponentResource):
             # could read an SSE-KMS bucket only with a grant in the key's policy.
             encryption=BucketEncryption(),
             versioned=True,
-            tags=stack.tags(),
+            tags=stack.tags(DataClass=PUBLIC_ASSETS),
             parent=self,
             access_logging=AccessLogging(args.storage.access_logs_bucket.id, "assets/"),
         )

@@ -120,9 +120,9 @@ class Keys(pulumi.ComponentResource):
             }
         )
 
-    def attach_policy(self, compute: HasRoles, orchestration: HasRoles) -> aws.kms.KeyPolicy:
-        """The key's whole policy: the account's IAM policies, every function role, the
-        workflow's roles, and the AWS services that write encrypted data with the key."""
+    def attach_policy(self, compute: HasRoles) -> aws.kms.KeyPolicy:
+        """The key's whole policy: the account's IAM policies, every function role, and the
+        AWS services that write encrypted data with the key."""
         if self.policy is not None:
             raise RuntimeError("the key's policy is attached once")
         self.policy = aws.kms.KeyPolicy(
@@ -132,7 +132,6 @@ class Keys(pulumi.ComponentResource):
                 *key_policy_statements(
                     self._stack,
                     function_roles=[role.arn for role in compute.roles.values()],
-                    workflow_roles=[role.arn for role in orchestration.roles.values()],
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -144,7 +143,6 @@ def key_policy_statements(
     stack: StackContext,
     *,
     function_roles: Sequence[pulumi.Input[str]] = (),
-    workflow_roles: Sequence[pulumi.Input[str]] = (),
 ) -> list[Statement]:
     """The statements of the key's policy (the specification's two first); without roles,
     the policy the key is created with."""
@@ -165,19 +163,6 @@ def key_policy_statements(
                 {"AWS": list(function_roles)},
                 ["kms:Decrypt", "kms:DescribeKey"],
                 sid="Allow Lambda to decrypt",
-            )
-        )
-    if workflow_roles:
-        statements.append(
-            _principal_allow(
-                {"AWS": list(workflow_roles)},
-                ["kms:Decrypt", "kms:GenerateDataKey"],
-                sid="Allow the workflow to encrypt its state",
-                condition={
-                    "StringEquals": {
-                        "kms:EncryptionContext:aws:states:stateMachineArn": stack.state_machine_arn
-                    }
-                },
             )
         )
     statements += [

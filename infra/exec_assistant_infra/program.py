@@ -54,7 +54,7 @@ def build(stack: StackContext) -> None:
     secrets = Secrets("secrets", SecretsArgs(stack, keys))
     compute = Compute("compute", ComputeArgs(stack, keys, network, storage, secrets))
     orchestration = Orchestration("orchestration", OrchestrationArgs(stack, keys, storage, compute))
-    keys.attach_policy(compute, orchestration)
+    keys.attach_policy(compute)
     edge = Edge("edge", EdgeArgs(stack, keys, storage, compute))
     monitoring = Monitoring(
         "monitoring", MonitoringArgs(stack, keys, storage, compute, orchestration, edge)

@@ -46,6 +46,11 @@ class LambdaFunction:
         return NAME_PREFIX + self.key.replace("_", "-")
 
     @property
+    def archive(self) -> str:
+        """Its archive's file name under `build/lambda/functions/` (`make package`)."""
+        return f"{self.name}.zip"
+
+    @property
     def module(self) -> str:
         return f"exec_assistant.handlers.{self.key}"
 

@@ -19,7 +19,6 @@ KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 FUNCTION_ROLES = ("exec-assistant-calendar-monitor", "exec-assistant-slack-webhook")
-WORKFLOW_ROLES = ("exec-assistant-meeting-prep",)
 
 
 @dataclass
@@ -35,7 +34,7 @@ def _roles(names: tuple[str, ...]) -> RoleHolder:
 
 def _keys_with_policy(stack: StackContext) -> None:
     keys = Keys("keys", KeysArgs(stack))
-    keys.attach_policy(_roles(FUNCTION_ROLES), _roles(WORKFLOW_ROLES))
+    keys.attach_policy(_roles(FUNCTION_ROLES))
 
 
 @pytest.fixture(scope="module")
@@ -101,22 +100,6 @@ def test_the_policy_has_the_specifications_two_statements(prod: Deployment) -> N
     assert prod.one(KEY_POLICY)["keyId"] == "key-key"
 
 
-def test_the_workflow_roles_use_the_key_only_for_the_state_machines_data(
-    prod: Deployment,
-) -> None:
-    workflow = _policy(prod)["Allow the workflow to encrypt its state"]
-    assert workflow["Principal"]["AWS"] == [
-        f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-meeting-prep"
-    ]
-    assert workflow["Condition"] == {
-        "StringEquals": {
-            "kms:EncryptionContext:aws:states:stateMachineArn": (
-                f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:exec-assistant-meeting-prep"
-            )
-        }
-    }
-
-
 def test_services_use_the_key_only_for_this_accounts_logs_trail_and_alarms(
     prod: Deployment,
 ) -> None:
@@ -152,7 +135,7 @@ def test_the_key_is_created_with_every_statement_that_names_no_role(prod: Deploy
     # made, which may be before the roles exist.
     at_creation = _statements(prod.one(KEY, "key")["policy"])
     attached = _policy(prod)
-    role_statements = {"Allow Lambda to decrypt", "Allow the workflow to encrypt its state"}
+    role_statements = {"Allow Lambda to decrypt"}
     assert set(at_creation) == set(attached) - role_statements
     for sid, statement in at_creation.items():
         assert attached[sid] == statement
@@ -161,9 +144,9 @@ def test_the_key_is_created_with_every_statement_that_names_no_role(prod: Deploy
 def test_the_policy_is_attached_once() -> None:
     def attach_twice(stack: StackContext) -> None:
         keys = Keys("keys", KeysArgs(stack))
-        keys.attach_policy(_roles(("a-role",)), RoleHolder({}))
+        keys.attach_policy(_roles(("a-role",)))
         with pytest.raises(RuntimeError, match="once"):
-            keys.attach_policy(RoleHolder({}), RoleHolder({}))
+            keys.attach_policy(RoleHolder({}))
 
     deployment = run_components("dev", attach_twice)
     assert len(deployment.of_type(KEY_POLICY)) == 1

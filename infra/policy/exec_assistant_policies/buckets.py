@@ -17,6 +17,10 @@ ENCRYPTION = (
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 _BLOCKS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 _KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
+PUBLISHED_TAG = ("DataClass", "public-assets")
+"""A bucket of published files (the web pages' scripts and styles, behind CloudFront's origin
+access control): still private, but it holds nothing a customer key would protect, and
+CloudFront reads SSE-S3 without a grant in the key's policy."""
 
 
 def _identities(bucket: StackResource) -> set[str]:
@@ -79,6 +83,8 @@ def _encryption_problems(
     resources: Sequence[StackResource], bucket: StackResource, configurations: list[StackResource]
 ) -> list[str]:
     receives_access_logs = bool(_for_bucket(resources, LOGGING, bucket, "targetBucket"))
+    tag, value = PUBLISHED_TAG
+    published = mapping(bucket.props.get("tags")).get(tag) == value
     defaults = [
         mapping(mapping(rule).get("applyServerSideEncryptionByDefault"))
         for configuration in configurations
@@ -93,6 +99,8 @@ def _encryption_problems(
                     "receives S3 server access logs: use AES256 (SSE-S3), the default"
                     f" encryption the S3 guide supports for log buckets, not {algorithm!r}"
                 )
+        elif published and algorithm in {"AES256", *_KMS_ALGORITHMS}:
+            continue
         elif algorithm not in _KMS_ALGORITHMS or not is_set(default, "kmsMasterKeyId"):
             problems.append(
                 f"default encryption {algorithm!r}: use aws:kms with the KMS key (kmsMasterKeyId)"
@@ -104,7 +112,8 @@ BUCKETS_ENCRYPTED = StackRule(
     name="s3-encryption",
     description=(
         "Every bucket has default encryption with the KMS key, except a bucket that receives"
-        " S3 server access logs, which must use SSE-S3 (AES256)."
+        " S3 server access logs, which must use SSE-S3 (AES256), and a bucket of published"
+        " files (tag DataClass=public-assets), which may."
     ),
     check=_each_bucket_with(ENCRYPTION, _encryption_problems),
 )

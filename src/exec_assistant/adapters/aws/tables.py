@@ -182,7 +182,6 @@ IDEMPOTENCY = TableDefinition(
     environment_variable="IDEMPOTENCY_TABLE",
     hash_key=KeyAttribute("id"),
     ttl_attribute="expiration",
-    point_in_time_recovery=False,
     holds="the Lambda functions' idempotency records (powertools' layout)",
 )
 

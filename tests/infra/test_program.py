@@ -1,0 +1,305 @@
+"""The whole program, for every stack, as an auditor of the deployment checks it: the
+specification's inventory is there, nothing is public, nothing is granted beyond need, and the
+security rules of the policy pack hold on every resource."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exec_assistant.adapters.aws.tables import CHAT_SESSIONS, MEETINGS, TABLES
+from exec_assistant.lambda_functions import FUNCTIONS
+from exec_assistant.stack_settings import STACKS, settings_of_stack_file
+from exec_assistant_infra.compute import MissingArtifact
+from exec_assistant_policies.catalog import check_resources
+
+from pulumi_program import INFRA, Deployment, package_artifacts, run_stack
+
+TASK_TOKEN_ACTIONS = {
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+}
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return package_artifacts(tmp_path_factory.mktemp("lambda"))
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def deployment(request: pytest.FixtureRequest, artifacts: Path) -> Deployment:
+    return run_stack(request.param, artifacts)
+
+
+@pytest.fixture(scope="module")
+def prod(artifacts: Path) -> Deployment:
+    return run_stack("prod", artifacts)
+
+
+def _prefix(deployment: Deployment) -> str:
+    return settings_of_stack_file(INFRA / f"Pulumi.{deployment.stack}.yaml").name_prefix
+
+
+def _declared(deployment: Deployment) -> list[Any]:
+    """What the program creates (not what it only reads, like the DR stack's secret replicas)."""
+    return [r for r in deployment if r.read_id is None]
+
+
+def test_every_function_of_the_spec_is_deployed_as_listed(deployment: Deployment) -> None:
+    prefix = _prefix(deployment)
+    functions = {r["name"]: r for r in deployment.of_type("aws:lambda/function:Function")}
+    assert set(functions) == {
+        function.name.replace("exec-assistant", prefix, 1) for function in FUNCTIONS
+    }
+    for function in FUNCTIONS:
+        declared = functions[function.name.replace("exec-assistant", prefix, 1)]
+        assert declared["memorySize"] == function.memory_mb
+        assert declared["timeout"] == function.timeout_seconds
+        assert declared["architectures"] == ["arm64"]
+        assert declared["runtime"] == "python3.11"
+        assert declared["tracingConfig"] == {"mode": "Active"}
+        assert declared["handler"] == function.handler
+
+
+def test_the_two_tables_of_the_spec_have_their_keys_indexes_ttl_and_recovery(
+    deployment: Deployment,
+) -> None:
+    tables = {r.name: r for r in deployment.of_type("aws:dynamodb/table:Table")}
+    assert len(tables) == len(TABLES)
+    prefix = _prefix(deployment)
+    by_name = {r["name"]: r for r in tables.values()}
+    meetings = by_name[MEETINGS.default_name.replace("exec-assistant", prefix, 1)]
+    assert (meetings["hashKey"], meetings["rangeKey"]) == ("meeting_id", "calendar_id")
+    assert "status-start_time-index" in {i["name"] for i in meetings["globalSecondaryIndexes"]}
+    sessions = by_name[CHAT_SESSIONS.default_name.replace("exec-assistant", prefix, 1)]
+    assert "user_id-created_at-index" in {i["name"] for i in sessions["globalSecondaryIndexes"]}
+    assert sessions["ttl"] == {"enabled": True, "attributeName": "expires_at"}
+    for table in tables.values():
+        assert table["billingMode"] == "PAY_PER_REQUEST"
+        assert table["pointInTimeRecovery"]["enabled"] is True
+        assert table["serverSideEncryption"]["enabled"] is True
+        assert table["serverSideEncryption"]["kmsKeyArn"].startswith("arn:aws:kms:")
+
+
+def test_every_bucket_is_versioned_or_expiring_encrypted_and_blocked(
+    deployment: Deployment,
+) -> None:
+    buckets = {r["bucket"] for r in deployment.of_type("aws:s3/bucket:Bucket")}
+    blocks = {
+        r["bucket"]: r
+        for r in deployment.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    }
+    encryption = {
+        r["bucket"]
+        for r in deployment.of_type(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+        )
+    }
+    lifecycles = {
+        r["bucket"]: r
+        for r in deployment.of_type(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+        )
+    }
+    assert buckets == set(blocks) == encryption
+    for bucket, block in blocks.items():
+        assert all(
+            block[setting]
+            for setting in (
+                "blockPublicAcls",
+                "blockPublicPolicy",
+                "ignorePublicAcls",
+                "restrictPublicBuckets",
+            )
+        ), bucket
+    documents = next(b for b in buckets if "-documents-" in b and "replica" not in b)
+    rules = {rule["id"]: rule for rule in lifecycles[documents]["rules"]}
+    assert rules["archive-old-meetings"]["transitions"][0]["days"] == 90
+    assert rules["archive-old-meetings"]["noncurrentVersionTransitions"][0]["noncurrentDays"] == 30
+    assert rules["delete-temp-files"]["expiration"]["days"] == 7
+    sessions = next(b for b in buckets if "-sessions-" in b)
+    assert any(
+        (rule.get("expiration") or {}).get("days") == 30 for rule in lifecycles[sessions]["rules"]
+    )
+    versioned = {
+        r["bucket"]
+        for r in deployment.of_type("aws:s3/bucketVersioning:BucketVersioning")
+        if r["versioningConfiguration"]["status"] == "Enabled"
+    }
+    assert documents in versioned
+
+
+def test_the_key_rotates_and_is_named_as_the_spec_names_it(deployment: Deployment) -> None:
+    keys = [r for r in deployment.of_type("aws:kms/key:Key")]
+    assert keys and all(key["enableKeyRotation"] for key in keys)
+    aliases = {r["name"] for r in deployment.of_type("aws:kms/alias:Alias")}
+    assert f"alias/{_prefix(deployment)}" in aliases
+
+
+def test_the_functions_reach_aws_through_the_specified_endpoints(deployment: Deployment) -> None:
+    region = deployment.region
+    endpoints = {r["serviceName"]: r for r in deployment.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    for gateway in ("s3", "dynamodb"):
+        assert endpoints[f"com.amazonaws.{region}.{gateway}"]["vpcEndpointType"] == "Gateway"
+    for name in ("bedrock-runtime", "secretsmanager", "kms", "logs", "sns", "sqs", "states"):
+        endpoint = endpoints[f"com.amazonaws.{region}.{name}"]
+        assert endpoint["vpcEndpointType"] == "Interface"
+        assert endpoint["privateDnsEnabled"] is True
+    nat = len(deployment.of_type("aws:ec2/natGateway:NatGateway"))
+    assert nat == (1 if deployment.stack in ("dev", "stage") else 2)
+
+
+def test_monitoring_has_the_spec_alarms_dashboard_trail_and_sampling(
+    deployment: Deployment,
+) -> None:
+    alarms = {r["name"]: r for r in deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    prefix = _prefix(deployment)
+    errors = alarms[f"{prefix}-meeting-prep-errors"]
+    assert (
+        errors["metricName"],
+        errors["threshold"],
+        errors["evaluationPeriods"],
+        errors["period"],
+    ) == (
+        "ExecutionsFailed",
+        5,
+        2,
+        300,
+    )
+    assert errors["alarmActions"]
+    durations = [a for a in alarms.values() if a["metricName"] == "Duration"]
+    assert durations and all(a["statistic"] == "Average" for a in durations)
+    assert deployment.of_type("aws:cloudwatch/dashboard:Dashboard")
+    trail = deployment.one("aws:cloudtrail/trail:Trail")
+    assert trail["enableLogFileValidation"] is True
+    # The DR stack's trail is its region's own: production's multi-region trail (with the
+    # global services' events) covers us-west-2 while us-east-1 stands.
+    assert trail["includeGlobalServiceEvents"] is (deployment.stack != "dr")
+    assert trail["isMultiRegionTrail"] is (deployment.stack != "dr")
+    rule = deployment.one("aws:xray/samplingRule:SamplingRule")
+    assert (rule["fixedRate"], rule["priority"]) == (0.1, 1000)
+
+
+def test_the_rules_and_the_state_machine_are_as_specified(deployment: Deployment) -> None:
+    rules = {r.name: r for r in deployment.of_type("aws:cloudwatch/eventRule:EventRule")}
+    schedules = [r for r in rules.values() if r.get("scheduleExpression")]
+    assert [r["scheduleExpression"] for r in schedules] == ["cron(0 */2 * * ? *)"]
+    patterns = [json.loads(r["eventPattern"]) for r in rules.values() if r.get("eventPattern")]
+    assert patterns == [
+        {
+            "source": ["exec-assistant"],
+            "detail-type": ["MeetingPrepRequired"],
+            "detail": {"meeting_id": [{"exists": True}]},
+        }
+    ]
+    targets = deployment.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    monitor_input = [json.loads(t["input"]) for t in targets if t.get("input")]
+    assert monitor_input == [{"source": "scheduled", "time_range_days": 14}]
+    machine = deployment.one("aws:sfn/stateMachine:StateMachine")
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == "ClassifyMeeting"
+    assert machine["type"] == "STANDARD"
+    assert machine["tracingConfiguration"] == {"enabled": True}
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    parsed = json.loads(document) if isinstance(document, str) else document
+    statements = parsed["Statement"]
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _iam_documents(deployment: Deployment) -> list[tuple[str, Any]]:
+    documents = [(r.name, r["policy"]) for r in deployment.of_type("aws:iam/rolePolicy:RolePolicy")]
+    documents += [(r.name, r["policy"]) for r in deployment.of_type("aws:iam/policy:Policy")]
+    return documents
+
+
+def test_no_iam_statement_grants_a_wildcard_action(deployment: Deployment) -> None:
+    for name, document in _iam_documents(deployment):
+        for statement in _statements(document):
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                assert "*" not in action, (name, action)
+
+
+def test_no_iam_statement_grants_every_resource_but_the_task_token(
+    deployment: Deployment,
+) -> None:
+    from exec_assistant_policies.documents import UNSCOPED_ACTIONS
+
+    for name, document in _iam_documents(deployment):
+        for statement in _statements(document):
+            resources = statement["Resource"]
+            if "*" not in ([resources] if isinstance(resources, str) else resources):
+                continue
+            actions = statement["Action"]
+            actions = {actions} if isinstance(actions, str) else set(actions)
+            # The task token (the spec's own), and the few actions AWS authorises on no
+            # resource narrower than `*` (each named with its reason in the policy pack).
+            assert actions <= TASK_TOKEN_ACTIONS | set(UNSCOPED_ACTIONS), (name, actions)
+
+
+def test_the_task_token_grant_is_only_on_functions_that_complete_a_wait(prod: Deployment) -> None:
+    holders = set()
+    for name, document in _iam_documents(prod):
+        for statement in _statements(document):
+            actions = statement["Action"]
+            if set([actions] if isinstance(actions, str) else actions) & TASK_TOKEN_ACTIONS:
+                holders.add(name)
+    assert holders
+    assert not any("calendar-monitor" in holder for holder in holders)
+
+
+def test_every_log_group_keeps_its_logs_for_a_limited_time(deployment: Deployment) -> None:
+    groups = deployment.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups
+    for group in groups:
+        assert 0 < group["retentionInDays"] <= 3653, group.name
+        assert group.get("kmsKeyId"), group.name
+
+
+def test_nothing_is_public(deployment: Deployment) -> None:
+    for group in deployment.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        for rule in group.get("ingress") or []:
+            assert "0.0.0.0/0" not in (rule.get("cidrBlocks") or []), group.name
+    for permission in deployment.of_type("aws:lambda/permission:Permission"):
+        assert permission["principal"] != "*"
+        assert permission.get("sourceArn"), permission.name
+    assert not deployment.of_type("aws:lambda/functionUrl:FunctionUrl")
+    routes = [r["routeKey"] for r in deployment.of_type("aws:apigatewayv2/route:Route")]
+    assert routes == ["POST /slack/events"]
+
+
+def test_the_policy_pack_finds_nothing_to_refuse(deployment: Deployment) -> None:
+    violations = check_resources((r.type, r.name, r.outputs) for r in _declared(deployment))
+    assert violations == []
+
+
+def test_the_dr_stack_deploys_to_us_west_2() -> None:
+    assert settings_of_stack_file(INFRA / "Pulumi.dr.yaml").region == "us-west-2"
+
+
+def test_the_dr_stack_names_nothing_in_us_east_1(artifacts: Path) -> None:
+    dr = run_stack("dr", artifacts)
+    machine = dr.one("aws:sfn/stateMachine:StateMachine")
+    assert ":us-west-2:" in machine["definition"]
+    leaks = [r.name for r in _declared(dr) if "us-east-1" in json.dumps(r.inputs, default=str)]
+    assert leaks == []
+
+
+def test_production_replicates_documents_to_the_dr_region(prod: Deployment) -> None:
+    replication = prod.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    (rule,) = replication["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["destination"]["replicationTime"]["time"]["minutes"] == 15
+    secrets = prod.of_type("aws:secretsmanager/secret:Secret")
+    assert all(secret["replicas"][0]["region"] == "us-west-2" for secret in secrets)
+
+
+def test_a_missing_archive_stops_the_preview_with_the_command_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(MissingArtifact, match=r"make package"):
+        run_stack("dev", tmp_path / "nothing-built")
