@@ -132,8 +132,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs["domainName"] = f"d-{args.name}.cloudfront.net"
         elif type_ == "aws:secretsmanager/secret:Secret":
             arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
-        elif type_ == "aws:secretsmanager/secret:Secret":
-            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf"
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)

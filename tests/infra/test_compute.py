@@ -216,7 +216,9 @@ def test_every_function_has_a_live_alias_on_its_published_version(artifacts: Pat
         assert alias["functionVersion"] == "1"
 
 
-@pytest.mark.parametrize("archive", ["functions/exec-assistant-reminder.zip", "layer/exec-assistant-deps.zip"])
+@pytest.mark.parametrize(
+    "archive", ["functions/exec-assistant-reminder.zip", "layer/exec-assistant-deps.zip"]
+)
 def test_a_missing_archive_fails_the_preview_naming_it_and_make_package(
     tmp_path: Path, archive: str
 ) -> None:

@@ -8,10 +8,9 @@ from types import SimpleNamespace
 import pytest
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
-from operation_log import OperationLog
-
 from lambda_front import LambdaFront
 from moto_server import AwsEndpoint
+from operation_log import OperationLog
 
 
 @pytest.fixture(scope="session")

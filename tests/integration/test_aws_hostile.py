@@ -40,12 +40,12 @@ from exec_assistant.services.preps import prep_request
 from exec_assistant.settings import Settings
 from exec_assistant.slack.errors import ChannelRefused, SlackUnavailable
 from exec_assistant.workflows.spec import CONTEXT_BRANCHES
-from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, calendar_text, vevent
 from lambda_front import InvocationContext, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 from prep_fakes import FixedClock, run_to_pack, store_meeting
 from slack_api import SlackApiServer
 from state_machines import create_machine

@@ -36,12 +36,12 @@ from exec_assistant.settings import Settings
 from exec_assistant.workflows.asl import render_state_machine
 from exec_assistant.workflows.spec import MEETING_PREP
 from exec_assistant_infra.stack import LIVE_ALIAS
-from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 
 from dynamo_tables import dynamodb_tables
 from factories import EXEC, LEADERS, calendar_text, stamp, vevent
 from lambda_front import InvocationContext, LambdaFront, function_arn
 from moto_server import ACCOUNT_ID, AwsEndpoint
+from operation_log import MotoTargets, OperationLog, function_apps, refused_calls
 from prep_fakes import FixedClock, store_meeting
 from slack_api import SlackApiServer
 from slack_payloads import dm_message

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exec_assistant.configuration import load_aws_prices, load_meeting_types, load_model_prices
-from exec_assistant.services.cost_estimate import (
+from exec_assistant.costing.estimate import (
     HAIKU,
     SPEC_TOTAL,
     TARGET,
@@ -17,7 +17,7 @@ from exec_assistant.services.cost_estimate import (
     estimate,
     savings,
 )
-from exec_assistant.services.cost_usage import (
+from exec_assistant.costing.usage import (
     CALENDAR_TICKS_PER_MONTH,
     SPEC_MODEL_CALLS,
     UsageAssumptions,

@@ -9,10 +9,10 @@ import typer
 
 from exec_assistant.cli.common import JsonOption, app, print_json, ui
 from exec_assistant.configuration import load_aws_prices, load_meeting_types, load_model_prices
+from exec_assistant.costing.estimate import Prices, cost_report
+from exec_assistant.costing.usage import answers_per_meeting
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.presentation.cost import cost_json, cost_view
-from exec_assistant.services.cost_estimate import Prices, cost_report
-from exec_assistant.services.cost_usage import answers_per_meeting
 from exec_assistant.stack_settings import STACKS, settings_of_stack_file
 
 

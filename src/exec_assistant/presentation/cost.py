@@ -9,10 +9,10 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from exec_assistant.costing.estimate import SPEC_TOTAL, TARGET, CostReport
 from exec_assistant.domain.cost import CostLine
 from exec_assistant.presentation.fitted_table import TableColumn, fitted_table
 from exec_assistant.presentation.usage import money
-from exec_assistant.services.cost_estimate import SPEC_TOTAL, TARGET, CostReport
 
 SENSIBLE_MARK = "*"
 _PER = {1: "", 1000: "/1K", 10_000: "/10K", 100_000: "/100K", 1_000_000: "/1M"}

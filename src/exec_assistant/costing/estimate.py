@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from exec_assistant.costing.usage import MonthlyUsage, UsageAssumptions, monthly_usage
 from exec_assistant.domain.cost import (
     AwsPriceList,
     CostEstimate,
@@ -23,7 +24,6 @@ from exec_assistant.domain.cost import (
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.usage import ModelPrice, PriceTable
 from exec_assistant.lambda_functions import BY_KEY, FUNCTIONS
-from exec_assistant.services.cost_usage import MonthlyUsage, UsageAssumptions, monthly_usage
 from exec_assistant.stack_settings import INTERFACE_ENDPOINTS, PROJECT, StackSettings
 
 SPEC_TOTAL = 176.0
