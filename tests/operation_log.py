@@ -216,6 +216,7 @@ def policy_of(key: str, targets: MotoTargets) -> list[dict[str, Any]]:
         documents_bucket=f"arn:aws:s3:::{targets.bucket}",
         secrets={"slack": "slack-secret", "calendar": "calendar-secret"},
         key="key",
+        secrets_key="key",
         state_machine=targets.state_machine_arn,
         schedule_group=targets.schedule_group,
         scheduler_role=targets.scheduler_role_arn,

@@ -135,6 +135,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif type_ == "aws:sfn/stateMachine:StateMachine":
             arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
         outputs.setdefault("arn", arn)
+        if args.resource_id and type_ == "aws:secretsmanager/secret:Secret":
+            # What the provider reads of an existing secret: here a DR region's replica,
+            # under the replicas' key.
+            outputs["kmsKeyId"] = f"arn:aws:kms:{region}:{account}:key/replica-of-primary"
         # A bucket's id is its name, as the provider gives it.
         resource_id = name if type_ == "aws:s3/bucket:Bucket" else f"{args.name}-id"
         outputs.setdefault("id", resource_id)

@@ -290,6 +290,9 @@ class AccessTargets:
     """Secret ARNs by SecretKey."""
     key: pulumi.Input[str]
     """The KMS key's ARN."""
+    secrets_key: pulumi.Input[str]
+    """The key the secrets are encrypted with: the stack's own, or in the DR stack the
+    production replicas' key there."""
     state_machine: str
     schedule_group: str
     scheduler_role: str
@@ -454,10 +457,11 @@ def _kms_statements(grants: FunctionGrants, targets: AccessTargets) -> list[Stat
     if targets.dead_letter_queue is not None:
         by_service.setdefault("sqs", set()).update({"kms:GenerateDataKey", "kms:Decrypt"})
     for service, kms_actions in sorted(by_service.items()):
+        key = targets.secrets_key if service == "secretsmanager" else targets.key
         found.append(
             allow(
                 sorted(kms_actions),
-                [targets.key],
+                [key],
                 sid=f"KeyVia{service.capitalize()}",
                 condition={"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
             )

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 
 from exec_assistant.lambda_functions import FUNCTIONS, LambdaFunction
 from exec_assistant_infra.access import GRANTS, AccessTargets, VpcTargets, statements
+from exec_assistant_infra.calendar_feeds import calendar_urls
 from exec_assistant_infra.function_environment import (
     SCHEDULE_GROUP_SUFFIX,
     SCHEDULER_ROLE_SUFFIX,
@@ -156,6 +157,11 @@ class Compute(pulumi.ComponentResource):
             timezone=settings.executive_timezone,
             executive_email=settings.executive_email,
             slack_user_id=settings.slack_user_id,
+            calendars=calendar_urls(),
+        )
+        # A secret read rather than made (the DR stack's replicas) is under another key.
+        secrets_key = pulumi.Output.all(args.secrets.slack.kms_key_id, key_arn).apply(
+            lambda keys: keys[0] or keys[1]
         )
         vpc = _vpc_targets(stack, args.network)
         self.functions, self.aliases, self.roles, self.log_groups = {}, {}, {}, {}
@@ -171,6 +177,7 @@ class Compute(pulumi.ComponentResource):
                 documents_bucket=args.storage.documents_bucket.arn,
                 secrets={"slack": args.secrets.slack.arn, "calendar": args.secrets.calendar.arn},
                 key=key_arn,
+                secrets_key=secrets_key,
                 state_machine=stack.state_machine_arn,
                 schedule_group=schedule_group_name(stack),
                 scheduler_role=scheduler_role_arn(stack),

@@ -43,6 +43,8 @@ class EnvironmentValues:
     timezone: str
     executive_email: str | None = None
     slack_user_id: str | None = None
+    calendars: pulumi.Input[str] | None = None
+    """The iCalendar feeds (a secret), for the calendar monitor."""
 
 
 def function_environment(
@@ -55,6 +57,8 @@ def function_environment(
     env[f"{ENV_PREFIX}TIMEZONE"] = values.timezone
     if values.executive_email:
         env[f"{ENV_PREFIX}USER_EMAIL"] = values.executive_email
+    if key == "calendar_monitor" and values.calendars is not None:
+        env[f"{ENV_PREFIX}CALENDARS"] = values.calendars
     if "slack" in grants.secrets:
         env["SLACK_BOT_TOKEN_ARN"] = values.slack_secret_arn
         if values.slack_user_id:

@@ -36,7 +36,7 @@ INTERFACE_ENDPOINTS = (
     "scheduler",
 )
 """The specification's interface endpoints, and Scheduler's (the reminders use it)."""
-SECRET_KEYS = ("slackCredentials", "calendarCredentials")
+SECRET_KEYS = ("slackCredentials", "calendarCredentials", "calendarUrls")
 """Config keys set with `pulumi config set --secret`: the infrastructure reads them itself, as
 secrets; they are not settings."""
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")

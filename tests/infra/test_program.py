@@ -303,3 +303,44 @@ def test_production_replicates_documents_to_the_dr_region(prod: Deployment) -> N
 def test_a_missing_archive_stops_the_preview_with_the_command_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(MissingArtifact, match=r"make package"):
         run_stack("dev", tmp_path / "nothing-built")
+
+
+def test_the_dr_functions_may_decrypt_the_secrets_replicas(artifacts: Path) -> None:
+    dr = run_stack("dr", artifacts)
+    replica_key = "arn:aws:kms:us-west-2:123456789012:key/replica-of-primary"
+    webhook_policy = next(
+        r for r in dr.of_type("aws:iam/rolePolicy:RolePolicy") if "slack-webhook" in r.name
+    )
+    (via_secrets,) = [
+        s for s in _statements(webhook_policy["policy"]) if s.get("Sid") == "KeyViaSecretsmanager"
+    ]
+    assert via_secrets["Resource"] == [replica_key]
+
+
+def test_only_the_calendar_monitor_is_given_the_calendar_feeds(artifacts: Path) -> None:
+    feed = "https://calendar.example.com/private/abc123/basic.ics"
+    deployment = run_stack("dev", artifacts, {"exec-assistant:calendarUrls": json.dumps([feed])})
+    from pulumi.runtime.rpc import is_rpc_secret
+
+    given = {}
+    for function in deployment.of_type("aws:lambda/function:Function"):
+        environment = function["environment"]
+        secret = is_rpc_secret(environment)
+        variables = (environment["value"] if secret else environment)["variables"]
+        if "EXEC_ASSISTANT_CALENDARS" in variables:
+            given[function["name"]] = (variables["EXEC_ASSISTANT_CALENDARS"], secret)
+    # Kept as a secret in the state, like the credentials.
+    assert given == {"exec-assistant-dev-calendar-monitor": (feed, True)}
+
+
+@pytest.mark.parametrize(
+    "value", ['["ftp://calendar.example.com/x.ics"]', "[]", '["https://a/x.ics,https://b"]']
+)
+def test_a_bad_calendar_feed_stops_the_preview_without_echoing_it(
+    artifacts: Path, value: str
+) -> None:
+    from exec_assistant.domain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="exec-assistant:calendarUrls") as raised:
+        run_stack("dev", artifacts, {"exec-assistant:calendarUrls": value})
+    assert "calendar.example.com" not in str(raised.value)
