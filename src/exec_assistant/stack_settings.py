@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.settings import DEFAULT_BEDROCK_MODEL_ID
 
 PROJECT = "exec-assistant"
 """The Pulumi project's name, the namespace of its config keys."""
@@ -69,8 +70,9 @@ class StackSettings(BaseModel):
     """One per availability zone (2), or one for both (no zone redundancy)."""
     interface_endpoints: tuple[str, ...] = INTERFACE_ENDPOINTS
     """Which interface endpoints to make; what is left out goes through the NAT gateway."""
-    model_id: str = "anthropic.claude-3-5-sonnet-20241022-v2:0"
-    """The Bedrock model that writes packs and reads notes."""
+    model_id: str = DEFAULT_BEDROCK_MODEL_ID
+    """The Bedrock model (or inference profile) that writes packs, as on one machine; the
+    specification's Claude 3.5 Sonnet v2 is retired."""
     context_model_id: str | None = None
     """A cheaper model for the context agents; None: `model_id`."""
     alarm_email: str | None = None

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from exec_assistant.lambda_functions import FUNCTIONS
+from exec_assistant.stack_settings import settings_of_stack_file
 from exec_assistant_infra.monitoring import duration_threshold_ms
 from infra.iam_statements import statements
 from infra.stand_ins import declare_edge_monitoring_recovery
 
-from pulumi_program import ACCOUNT_ID, Deployment
+from pulumi_program import ACCOUNT_ID, INFRA, Deployment
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -139,7 +140,8 @@ def test_the_dashboard_shows_prep_success_invocations_and_tokens_in_the_stacks_r
     errors = {row[3] for row in metric_rows(widgets["Lambda Errors"])}
     assert {function.name for function in FUNCTIONS} <= errors
     tokens = {(row[1], row[3]) for row in metric_rows(widgets["Bedrock Token Usage"])}
-    models = {"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"}
+    prod_settings = settings_of_stack_file(INFRA / "Pulumi.prod.yaml")
+    models = {prod_settings.model_id, prod_settings.agent_context_model_id}
     assert tokens == {
         (metric, model) for metric in ("InputTokens", "OutputTokens") for model in models
     }

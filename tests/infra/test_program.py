@@ -344,3 +344,13 @@ def test_a_bad_calendar_feed_stops_the_preview_without_echoing_it(
     with pytest.raises(ConfigError, match="exec-assistant:calendarUrls") as raised:
         run_stack("dev", artifacts, {"exec-assistant:calendarUrls": value})
     assert "calendar.example.com" not in str(raised.value)
+
+
+def test_the_cost_estimate_counts_the_alarms_the_stack_declares(prod: Deployment) -> None:
+    from exec_assistant.costing.estimate import COMPOSITE_ALARMS, metric_alarm_count
+
+    settings = settings_of_stack_file(INFRA / "Pulumi.prod.yaml")
+    assert len(prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == metric_alarm_count(
+        settings
+    )
+    assert len(prod.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")) == COMPOSITE_ALARMS

@@ -32,7 +32,10 @@ TARGET = 60.0
 """What a production stack of 100 meetings a month should cost at most."""
 ZONES = 2
 """The network's availability zones: an interface endpoint is billed in each."""
-SPEC_ALARMS = 2
+OTHER_ALARMS = 3
+"""The workflow's failures (the spec's), the dead-letter queue, the API's 5xx."""
+COMPOSITE_ALARMS = 1
+"""Any function's duration alarm (the spec's one duration alarm)."""
 """Workflow failures and Lambda duration."""
 SECRETS = 2
 """exec-assistant/slack and exec-assistant/calendar (adapters/aws/secrets_manager.py)."""
@@ -309,11 +312,11 @@ def _edge(usage: MonthlyUsage, assumed: UsageAssumptions, aws: AwsPriceList) -> 
     ]
 
 
-def _alarm_count(settings: StackSettings) -> int:
-    """The spec's two, and an error alarm per function that a canary or linear deployment
-    rolls back on."""
-    watched = 0 if settings.deployment_config == "all-at-once" else len(FUNCTIONS)
-    return SPEC_ALARMS + watched
+def metric_alarm_count(settings: StackSettings) -> int:
+    """The metric alarms the stack declares: per function its errors (what a release rolls
+    back on) and its duration (the spec's duration alarm, made per function), the workflow's
+    failures, the dead-letter queue and the API's 5xx."""
+    return 2 * len(FUNCTIONS) + OTHER_ALARMS
 
 
 def _data_events(usage: MonthlyUsage, assumed: UsageAssumptions) -> float:
@@ -332,7 +335,7 @@ def _monitoring(
     )
     stored = ingested * settings.log_retention_days / 30
     async_invocations = usage.meetings * 2  # the reminder and the notes upload
-    alarm_mails = _alarm_count(settings)  # about one alarm a month each, as an upper bound
+    alarm_mails = metric_alarm_count(settings)  # about one alarm a month each, as an upper bound
     return [
         priced("CloudWatch", "log ingestion", ingested, aws["log_ingestion"]),
         priced(
@@ -341,7 +344,8 @@ def _monitoring(
             stored,
             aws["log_storage"],
         ),
-        priced("CloudWatch", "alarms", _alarm_count(settings), aws["alarms"]),
+        priced("CloudWatch", "alarms", metric_alarm_count(settings), aws["alarms"]),
+        priced("CloudWatch", "composite alarms", COMPOSITE_ALARMS, aws["composite_alarms"]),
         priced("CloudWatch", "dashboard", 1, aws["dashboards"]),
         priced("X-Ray", "traces", usage.total_invocations, aws["xray_traces"]),
         priced(
