@@ -3,8 +3,9 @@ which DynamoDB actions, the documents' prefixes with which S3 actions, the secre
 state machine's actions, the schedules, the models. Nothing else.
 
 The table is checked against the AWS calls each handler really makes while the integration
-tests run it on moto (tests/integration/test_function_grants.py): a call no grant allows
-fails there, and so does a function of `lambda_functions.FUNCTIONS` without an entry here.
+tests run it on moto (tests/operation_log.py, used by the state machine's and the hostile
+integration tests): a call no grant allows fails there, and so does a function of
+`lambda_functions.FUNCTIONS` without an entry here.
 
 `statements` renders one function's grants as IAM statements over the deployment's ARNs.
 The only `*` resources are the actions AWS authorises on nothing narrower, each named in
@@ -108,6 +109,9 @@ class FunctionGrants:
     models: tuple[ModelRole, ...] = ()
     invokes_itself: bool = False
     """lambda:InvokeFunction on its own `live` alias (the Slack webhook's lazy listeners)."""
+    posts_to_slack: bool = True
+    """With the Slack secret: it posts (and may add to the day's digest); the rotation
+    function only renews the secret."""
 
     @property
     def uses_state_machine(self) -> bool:
@@ -141,9 +145,13 @@ _CONTEXT_BRANCH = FunctionGrants(
 """A context branch reads the meeting and its files under config/context/ and writes its
 facts to the prep's temp/ folder."""
 _TO_SLACK: tuple[SecretKey, ...] = ("slack",)
-_MEETING_WRITE = (QUERY, PUT, BATCH_GET, CONDITION_CHECK)
+_MEETING_WRITE = (QUERY, PUT, DELETE, BATCH_GET, CONDITION_CHECK)
 """A meeting is read by its id (a query on its hash key), written with a condition on its
-version; several at once go through a transaction or a batch read."""
+version (a meeting that moved to another calendar: its old item deleted in the same
+transaction); several at once go through a transaction or a batch read."""
+SLACK_DIGEST = ObjectGrant("sessions/slack/", (GET_OBJECT, PUT_OBJECT))
+"""The day's Slack digest (one message, updated as meetings join it): every function that
+talks to Slack may add to it."""
 
 GRANTS: dict[str, FunctionGrants] = {
     "calendar_monitor": FunctionGrants(
@@ -174,7 +182,8 @@ GRANTS: dict[str, FunctionGrants] = {
             _t(_S, GET, QUERY, PUT, indexes=("user_id-created_at-index",)),
             _t(_X, GET, QUERY, PUT, indexes=("thread_channel-thread_ts-index",)),
         ),
-        documents=(CONFIG, ObjectGrant("meetings/", (PUT_OBJECT,))),
+        # Notes given in Slack are stored; a review of notes reads the follow-up.
+        documents=(CONFIG, ObjectGrant("meetings/", (GET_OBJECT, PUT_OBJECT))),
         secrets=_TO_SLACK,
         executions=("states:StopExecution",),
         task_tokens=True,
@@ -214,7 +223,7 @@ GRANTS: dict[str, FunctionGrants] = {
             _t(_M, QUERY, BATCH_GET, indexes=("series_id-start_time-index",)),
             _t(_F, QUERY, indexes=("owner_key-created_at-index", "series_key-created_at-index")),
         ),
-        documents=_CONTEXT_BRANCH.documents,
+        documents=(*_CONTEXT_BRANCH.documents, ObjectGrant("meetings/", (GET_OBJECT,))),
     ),
     "meeting_prep_agent": FunctionGrants(
         tables=(
@@ -225,7 +234,8 @@ GRANTS: dict[str, FunctionGrants] = {
         documents=(
             CONFIG,
             ObjectGrant("temp/", (GET_OBJECT,)),
-            ObjectGrant("meetings/", (PUT_OBJECT,)),
+            # The pack, and the series' last notes (the agent's last_notes tool).
+            ObjectGrant("meetings/", (GET_OBJECT, PUT_OBJECT)),
         ),
         models=("pack", "summary"),
     ),
@@ -264,6 +274,7 @@ GRANTS: dict[str, FunctionGrants] = {
         # Secrets Manager invokes the function only for a secret whose rotation is on.
         documents=(),
         secrets=("slack", "calendar"),
+        posts_to_slack=False,
         secret_actions=(
             "secretsmanager:DescribeSecret",
             "secretsmanager:GetSecretValue",
@@ -367,8 +378,13 @@ def _table_statements(grants: FunctionGrants, targets: AccessTargets) -> list[St
 
 
 def _document_statements(grants: FunctionGrants, targets: AccessTargets) -> list[Statement]:
+    documents = list(grants.documents)
+    if "slack" in grants.secrets and grants.posts_to_slack:
+        documents.append(SLACK_DIGEST)
+    if not documents:
+        return []
     by_action: dict[str, list[str]] = {}
-    for grant in grants.documents:
+    for grant in documents:
         for action in grant.actions:
             by_action.setdefault(action, []).append(grant.prefix)
     return [
@@ -378,6 +394,10 @@ def _document_statements(grants: FunctionGrants, targets: AccessTargets) -> list
             sid=f"Documents{action.split(':')[1]}",
         )
         for action, prefixes in sorted(by_action.items())
+    ] + [
+        # Without it an absent document answers 403, not 404: every optional read (a
+        # series' first follow-up, the day's first digest) would fail as refused.
+        allow(["s3:ListBucket"], [targets.documents_bucket], sid="DocumentsListBucket")
     ]
 
 

@@ -97,7 +97,7 @@ class BlueGreen(pulumi.ComponentResource):
         }
         self.service_role = aws.iam.Role(
             f"{name}-codedeploy-role",
-            name=stack.name("codedeploy"),
+            name=stack.global_name("codedeploy"),
             description="CodeDeploy shifts the functions' live aliases and watches their alarms",
             assume_role_policy=assume_role(
                 "codedeploy.amazonaws.com",

@@ -54,6 +54,12 @@ class SecretsInput(Protocol):
     @property
     def calendar(self) -> aws.secretsmanager.Secret: ...
 
+    @property
+    def values(self) -> Mapping[str, aws.secretsmanager.SecretVersion]: ...
+
+    @property
+    def replicas_of_primary(self) -> bool: ...
+
 
 class ComputeInput(Protocol):
     @property

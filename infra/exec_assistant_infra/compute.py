@@ -79,7 +79,7 @@ def schedule_group_name(stack: StackContext) -> str:
 def scheduler_role_name(stack: StackContext) -> str:
     """The reminders' role is named in advance: the functions name it, and Orchestration,
     which is built after them, creates it."""
-    return stack.name(SCHEDULER_ROLE_SUFFIX)
+    return stack.global_name(SCHEDULER_ROLE_SUFFIX)
 
 
 def scheduler_role_arn(stack: StackContext) -> str:

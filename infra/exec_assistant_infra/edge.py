@@ -143,7 +143,7 @@ class Edge(pulumi.ComponentResource):
         )
         self.origin_access_control = aws.cloudfront.OriginAccessControl(
             "assets-oac",
-            name=stack.name("assets"),
+            name=stack.global_name("assets"),
             description="CloudFront reads the assets bucket, signed",
             origin_access_control_origin_type="s3",
             signing_behavior="always",
@@ -229,7 +229,7 @@ class Edge(pulumi.ComponentResource):
         headers = aws.cloudfront
         return aws.cloudfront.ResponseHeadersPolicy(
             "security-headers",
-            name=stack.name("security-headers"),
+            name=stack.global_name("security-headers"),
             comment="HSTS, no sniffing, no framing, no referrer, scripts from this site only",
             security_headers_config=headers.ResponseHeadersPolicySecurityHeadersConfigArgs(
                 strict_transport_security=headers.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(

@@ -163,6 +163,16 @@ def key_policy_statements(
                 {"AWS": list(function_roles)},
                 ["kms:Decrypt", "kms:DescribeKey"],
                 sid="Allow Lambda to decrypt",
+                # The specification's statement, kept to the services that decrypt for the
+                # functions: a role never uses the key directly.
+                condition={
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"{service}.{region}.amazonaws.com"
+                            for service in ("s3", "secretsmanager", "sqs")
+                        ]
+                    }
+                },
             )
         )
     statements += [
@@ -206,16 +216,8 @@ def key_policy_statements(
             ["kms:Decrypt", "kms:GenerateDataKey"],
             [THIS_KEY],
             sid="Allow CloudWatch alarms to publish to the encrypted topic",
-            condition={"StringEquals": {"aws:SourceAccount": account}},
-        ),
-        # For a rule whose dead-letter queue is encrypted with the key: EventBridge itself
-        # sends the events it could not deliver there.
-        service_principal_allow(
-            "events.amazonaws.com",
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            [THIS_KEY],
-            sid="Allow EventBridge to use the encrypted dead-letter queues",
-            condition={"StringEquals": {"aws:SourceAccount": account}},
+            # As AWS documents it, without a condition: CloudWatch does not say which
+            # account's alarm asks, and the topic's own policy admits this account's only.
         ),
     ]
     return statements

@@ -488,7 +488,15 @@ class Recovery(pulumi.ComponentResource):
                 ),
             )
         self.rotations = {}
+        if args.secrets.replicas_of_primary:
+            return  # the DR stack's secrets are replicas: production rotates them
         for secret_name, (secret, rules) in schedules.items():
+            version = args.secrets.values.get(secret_name)
+            if version is None:
+                # Setting up a rotation runs it (or at least its testSecret step) at once,
+                # which a secret with no value yet fails: it is rotated once the stack's
+                # config gives its value.
+                continue
             permission = aws.lambda_.Permission(
                 f"rotation-{secret_name}-invokes",
                 action="lambda:InvokeFunction",
@@ -504,10 +512,10 @@ class Recovery(pulumi.ComponentResource):
                 secret_id=secret.id,
                 rotation_lambda_arn=rotator.arn,
                 rotation_rules=rules,
-                # Not at once: a stack's first `pulumi up` may come before the secret has a
-                # value (the README's `aws secretsmanager put-secret-value` step).
-                rotate_immediately=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+                # At once: a rotation that cannot work (a revoked refresh token, Slack's token
+                # rotation off) fails the deploy that sets it up, not a night 90 days later.
+                rotate_immediately=True,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission, version]),
             )
 
 

@@ -50,6 +50,9 @@ class SecretsArgs:
 class Secrets(pulumi.ComponentResource):
     slack: aws.secretsmanager.Secret
     calendar: aws.secretsmanager.Secret
+    values: dict[str, aws.secretsmanager.SecretVersion]
+    """The versions the stack's config gave ("slack", "calendar"); a secret without one is
+    written by hand after the first deploy."""
     replicas_of_primary: bool
     """True in the dr stack: `slack` and `calendar` are production's replicas, read, not made
     here (their values, rotation and key are production's)."""
@@ -62,6 +65,7 @@ class Secrets(pulumi.ComponentResource):
         self._stack = stack
         self._keys = args.keys
         self.replicas_of_primary = stack.settings.environment == "dr"
+        self.values: dict[str, aws.secretsmanager.SecretVersion] = {}
 
         self.slack = self._secret(
             "slack",
@@ -124,7 +128,7 @@ class Secrets(pulumi.ComponentResource):
             opts=child,
         )
         if value is not None:
-            aws.secretsmanager.SecretVersion(
+            self.values[logical_name] = aws.secretsmanager.SecretVersion(
                 f"{logical_name}-value",
                 secret_id=secret.id,
                 secret_string=pulumi.Output.json_dumps(value),

@@ -31,6 +31,12 @@ class StackContext:
     def name(self, suffix: str) -> str:
         return self.settings.resource_name(suffix)
 
+    def global_name(self, suffix: str) -> str:
+        """The name of a resource whose names are the account's, not the region's (an IAM
+        role, a CloudFront policy): with the region, so that the DR stack's do not clash with
+        production's."""
+        return self.name(f"{suffix}-{self.region}")
+
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"

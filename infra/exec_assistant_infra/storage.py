@@ -81,7 +81,6 @@ class Storage(pulumi.ComponentResource):
         }
 
         stack = args.stack
-        logged = {suffix: self.bucket_name(suffix) for suffix in ("documents", "sessions", "audit")}
         self.access_logs_bucket = self._bucket(
             BucketPlan(
                 "access-logs",
@@ -98,9 +97,9 @@ class Storage(pulumi.ComponentResource):
                         sid="S3ServerAccessLogsPolicy",
                         condition={
                             "StringEquals": {"aws:SourceAccount": stack.account_id},
-                            "ArnLike": {
-                                "aws:SourceArn": [self._arn(name) for name in logged.values()]
-                            },
+                            # Every bucket of the stack logs here: these, the web assets' and
+                            # the table exports' (made by other components).
+                            "ArnLike": {"aws:SourceArn": self._arn(self._stack_bucket_pattern())},
                         },
                     )
                 ],
@@ -274,6 +273,10 @@ class Storage(pulumi.ComponentResource):
             tags=stack.tags(**definition.extra_tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _stack_bucket_pattern(self) -> str:
+        stack = self._stack
+        return f"{stack.settings.name_prefix}-*-{stack.account_id}*"
 
     def _bucket(self, plan: BucketPlan) -> aws.s3.Bucket:
         stack = self._stack

@@ -78,6 +78,14 @@ class StandInSecrets(pulumi.ComponentResource):
         self.calendar = aws.secretsmanager.Secret(
             "calendar", name=f"{stack.settings.name_prefix}/calendar", opts=child
         )
+        self.replicas_of_primary = stack.settings.environment == "dr"
+        # Both given by the stack's config, as a deployment that rotates them has them.
+        self.values = {
+            name: aws.secretsmanager.SecretVersion(
+                f"{name}-value", secret_id=secret.id, secret_string="{}", opts=child
+            )
+            for name, secret in (("slack", self.slack), ("calendar", self.calendar))
+        }
         self.register_outputs({})
 
 

@@ -118,7 +118,8 @@ def test_every_function_shifts_through_its_own_group_and_rolls_back_on_alarm(
             WORKFLOW_ALARM,
         ]
         assert (
-            group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-codedeploy"
+            group["serviceRoleArn"]
+            == f"arn:aws:iam::{ACCOUNT_ID}:role/exec-assistant-codedeploy-us-east-1"
         )
 
 

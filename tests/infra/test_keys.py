@@ -97,6 +97,14 @@ def test_the_policy_has_the_specifications_two_statements(prod: Deployment) -> N
         f"arn:aws:iam::{ACCOUNT_ID}:role/{name}" for name in FUNCTION_ROLES
     ]
     assert functions["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
+    # Only through the services that decrypt for them, never the key directly.
+    assert functions["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": [
+                f"{service}.us-east-1.amazonaws.com" for service in ("s3", "secretsmanager", "sqs")
+            ]
+        }
+    }
     assert prod.one(KEY_POLICY)["keyId"] == "key-key"
 
 
@@ -117,7 +125,8 @@ def test_services_use_the_key_only_for_this_accounts_logs_trail_and_alarms(
     assert statements["Allow CloudTrail to describe the key"]["Action"] == ["kms:DescribeKey"]
     alarms = statements["Allow CloudWatch alarms to publish to the encrypted topic"]
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    assert "Condition" not in alarms  # as AWS documents it; the topic's policy names the account
+    assert not [sid for sid in statements if "EventBridge" in sid]
 
 
 def test_only_the_account_root_statement_has_a_wildcard_action(prod: Deployment) -> None:

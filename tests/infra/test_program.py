@@ -354,3 +354,64 @@ def test_the_cost_estimate_counts_the_alarms_the_stack_declares(prod: Deployment
         settings
     )
     assert len(prod.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")) == COMPOSITE_ALARMS
+
+
+ACCOUNT_WIDE_NAMES = {
+    "aws:iam/role:Role": "name",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:cloudfront/originAccessControl:OriginAccessControl": "name",
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "name",
+}
+"""Names an account holds once, whatever the region."""
+
+
+def _account_wide_names(deployment: Deployment) -> set[str]:
+    return {
+        f"{type_} {resource.get(key)}"
+        for type_, key in ACCOUNT_WIDE_NAMES.items()
+        for resource in _declared(deployment)
+        if resource.type == type_ and resource.get(key)
+    }
+
+
+def test_the_dr_stack_can_share_productions_account(prod: Deployment, artifacts: Path) -> None:
+    dr = run_stack("dr", artifacts)
+    assert _account_wide_names(prod) & _account_wide_names(dr) == set()
+
+
+def test_every_bucket_of_the_stack_may_deliver_its_access_logs(prod: Deployment) -> None:
+    import fnmatch
+
+    logging = prod.of_type("aws:s3/bucketLogging:BucketLogging")
+    policy = next(
+        r for r in prod.of_type("aws:s3/bucketPolicy:BucketPolicy") if "access-logs" in r.name
+    )
+    (allowed,) = [s for s in _statements(policy["policy"]) if s["Effect"] == "Allow"]
+    pattern = allowed["Condition"]["ArnLike"]["aws:SourceArn"].removeprefix("arn:aws:s3:::")
+    assert logging and all(fnmatch.fnmatchcase(r["bucket"], pattern) for r in logging)
+
+
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+
+
+def test_a_secret_is_rotated_only_once_the_stack_gives_its_value(artifacts: Path) -> None:
+    # Setting up a rotation runs it at once: a secret with no value yet would fail the deploy.
+    assert run_stack("prod", artifacts).of_type(ROTATION) == []
+    credentials = {
+        "token": "ya29.old",
+        "refresh_token": "1//refresh",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "client_id": "client.apps.googleusercontent.com",
+        "client_secret": "client-secret",
+    }
+    given = run_stack(
+        "prod", artifacts, {"exec-assistant:calendarCredentials": json.dumps(credentials)}
+    )
+    (rotation,) = given.of_type(ROTATION)
+    assert rotation["rotationRules"] == {"automaticallyAfterDays": 90}
+
+
+def test_the_dr_stack_rotates_nothing_its_secrets_are_productions_replicas(
+    artifacts: Path,
+) -> None:
+    assert run_stack("dr", artifacts).of_type(ROTATION) == []

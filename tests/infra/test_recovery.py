@@ -200,7 +200,7 @@ def test_the_calendar_secret_rotates_every_90_days_through_the_rotation_function
     assert rotation["rotationRules"] == {"automaticallyAfterDays": 90}
     rotator = prod.one("aws:lambda/alias:Alias", "alias-secret_rotation")
     assert rotation["rotationLambdaArn"] == rotator.outputs["arn"]
-    assert rotation["rotateImmediately"] is False
+    assert rotation["rotateImmediately"] is True  # a rotation that cannot work fails the deploy
     permission = prod.one("aws:lambda/permission:Permission", "rotation-calendar-invokes")
     assert permission["principal"] == "secretsmanager.amazonaws.com"
     assert permission["sourceArn"] == calendar.outputs["arn"]
