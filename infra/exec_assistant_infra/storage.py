@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from exec_assistant.adapters.aws.tables import TABLES, KeyAttribute, TableDefinition, key_attributes
 from exec_assistant_infra.keys import Keys
 from exec_assistant_infra.policy_documents import Statement, document, service_principal_allow
+from exec_assistant_infra.private_bucket import AccessLogging, BucketEncryption, private_bucket
 from exec_assistant_infra.stack import StackContext
 
 Rule = aws.s3.BucketLifecycleConfigurationRuleArgs
@@ -279,74 +280,34 @@ class Storage(pulumi.ComponentResource):
         return f"{stack.settings.name_prefix}-*-{stack.account_id}*"
 
     def _bucket(self, plan: BucketPlan) -> aws.s3.Bucket:
-        stack = self._stack
         name = self.bucket_name(plan.suffix)
-        arn = self._arn(name)
-        child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(plan.suffix, bucket=name, tags=stack.tags(**plan.tags), opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{plan.suffix}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
+        bucket, settings = private_bucket(
+            plan.suffix,
+            name,
+            encryption=BucketEncryption(self._key_arn if plan.encryption == "aws:kms" else None),
+            versioned=plan.versioned,
+            tags=self._stack.tags(**plan.tags),
+            parent=self,
+            access_logging=(
+                AccessLogging(self.access_logs_bucket.id, plan.access_log_prefix)
+                if plan.access_log_prefix is not None
+                else None
+            ),
         )
-        public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{plan.suffix}-public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        by_default = EncryptionByDefault(
-            sse_algorithm=plan.encryption,
-            kms_master_key_id=self._key_arn if plan.encryption == "aws:kms" else None,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{plan.suffix}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=by_default,
-                    # One data key per bucket instead of one KMS call per object.
-                    bucket_key_enabled=plan.encryption == "aws:kms",
-                )
-            ],
-            opts=child,
-        )
-        lifecycle_after: list[pulumi.Resource] = []
-        if plan.versioned:
-            lifecycle_after.append(
-                aws.s3.BucketVersioning(
-                    f"{plan.suffix}-versioning",
-                    bucket=bucket.id,
-                    versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                        status="Enabled"
-                    ),
-                    opts=child,
-                )
-            )
         aws.s3.BucketLifecycleConfiguration(
             f"{plan.suffix}-lifecycle",
             bucket=bucket.id,
             rules=list(plan.rules),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=lifecycle_after),
+            # A lifecycle with noncurrent-version rules needs the versioning on first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=settings),
         )
         aws.s3.BucketPolicy(
             f"{plan.suffix}-policy",
             bucket=bucket.id,
-            policy=document(*plan.statements, _deny_insecure_transport(arn)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+            policy=document(*plan.statements, _deny_insecure_transport(self._arn(name))),
+            # After the public access block, which would refuse a policy set before it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=settings),
         )
-        if plan.access_log_prefix is not None:
-            aws.s3.BucketLogging(
-                f"{plan.suffix}-access-logging",
-                bucket=bucket.id,
-                target_bucket=self.access_logs_bucket.id,
-                target_prefix=plan.access_log_prefix,
-                opts=child,
-            )
         return bucket
 
 
