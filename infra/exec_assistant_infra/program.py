@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime.config import CONFIG, get_config_env
 
-from exec_assistant.stack_settings import PROJECT, StackSettings, stack_settings
+from exec_assistant.stack_settings import StackSettings, config_values, stack_settings
 from exec_assistant_infra.blue_green import BlueGreen, BlueGreenArgs
 from exec_assistant_infra.compute import Compute, ComputeArgs
 from exec_assistant_infra.edge import Edge, EdgeArgs
@@ -32,19 +33,10 @@ def main() -> None:
 
 def read_settings() -> StackSettings:
     """The stack's config; a bad or unknown key stops the preview, naming the key."""
-    config = pulumi.Config(PROJECT)
-    values: dict[str, object] = {}
-    for name, field in StackSettings.model_fields.items():
-        key = field.alias or name
-        if key == "region":
-            continue
-        value = config.get(key)
-        if value is not None:
-            values[key] = value
-    region = pulumi.Config("aws").get("region")
-    if region:
-        values["region"] = region
-    return stack_settings(values, f"stack {pulumi.get_stack()}")
+    # Every key the engine gave the program, so that a mistyped one is refused rather than
+    # silently left at its default.
+    config = {**get_config_env(), **CONFIG.get()}
+    return stack_settings(config_values(config), f"stack {pulumi.get_stack()}")
 
 
 def build(stack: StackContext) -> None:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -45,17 +46,49 @@ GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 
 DeploymentConfig = Literal["canary", "linear", "all-at-once"]
 
-_PREFIX = re.compile(r"^[a-z][a-z0-9-]{2,30}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# \Z, not $: `$` admits a trailing newline, which a YAML block scalar gives.
+_PREFIX = re.compile(r"[a-z][a-z0-9-]{2,30}[a-z0-9]\Z")
+_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d\Z")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}\Z")
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+"""What CloudWatch Logs accepts."""
+MAX_MEETINGS_PER_MONTH = 1_000_000
 
 
 class StackSettings(BaseModel):
     """One stack's settings; every field has the value the production stack would want."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
     )
 
     environment: Literal["dev", "stage", "prod", "dr"] = "prod"
@@ -70,10 +103,10 @@ class StackSettings(BaseModel):
     """One per availability zone (2), or one for both (no zone redundancy)."""
     interface_endpoints: tuple[str, ...] = INTERFACE_ENDPOINTS
     """Which interface endpoints to make; what is left out goes through the NAT gateway."""
-    model_id: str = DEFAULT_BEDROCK_MODEL_ID
+    model_id: str = Field(default=DEFAULT_BEDROCK_MODEL_ID, min_length=1, max_length=200)
     """The Bedrock model (or inference profile) that writes packs, as on one machine; the
     specification's Claude 3.5 Sonnet v2 is retired."""
-    context_model_id: str | None = None
+    context_model_id: str | None = Field(default=None, min_length=1, max_length=200)
     """A cheaper model for the context agents; None: `model_id`."""
     alarm_email: str | None = None
     """Subscribed to the alarm topic (the address confirms it by mail)."""
@@ -97,7 +130,7 @@ class StackSettings(BaseModel):
     """The web address the CloudFront distribution answers on; with `certificate_arn`."""
     certificate_arn: str | None = None
     """An ACM certificate in us-east-1 for `domain_name`; TLS 1.2+ needs one."""
-    meetings_per_month: int = Field(default=100, ge=0)
+    meetings_per_month: int = Field(default=100, ge=0, le=MAX_MEETINGS_PER_MONTH)
     """For the cost estimate only."""
     slack_token_rotation: bool = False
     """The Slack app has token rotation on and the Slack secret holds its `refresh_token`,
@@ -107,9 +140,19 @@ class StackSettings(BaseModel):
     @field_validator("interface_endpoints", mode="before")
     @classmethod
     def _endpoint_list(cls, value: object) -> object:
+        known = ", ".join(INTERFACE_ENDPOINTS)
         if isinstance(value, str):
-            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-        return tuple(str(item).strip() for item in value) if isinstance(value, list) else value
+            text = value.strip()
+            try:
+                value = json.loads(text) if text.startswith("[") else text.split(",")
+            except ValueError:
+                raise ValueError(f"not a JSON list of endpoint names ({known})") from None
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"a list of endpoint names, from {known}")
+        names = tuple(item.strip() for item in value if item.strip())
+        if len(names) != len(set(names)):
+            raise ValueError("an endpoint is named twice")
+        return names
 
     @field_validator("interface_endpoints")
     @classmethod
@@ -117,7 +160,27 @@ class StackSettings(BaseModel):
         unknown = sorted(set(value) - set(INTERFACE_ENDPOINTS))
         if unknown:
             known = ", ".join(INTERFACE_ENDPOINTS)
-            raise ValueError(f"unknown endpoint {', '.join(unknown)}; choose from {known}")
+            named = ", ".join(name[:40] for name in unknown[:3])
+            raise ValueError(f"unknown endpoint {named}; choose from {known}")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            days = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"CloudWatch Logs keeps logs for one of {days} days")
+        return value
+
+    @field_validator("executive_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value[:60]!r} is not a time zone (for example America/New_York)"
+            ) from None
         return value
 
     @field_validator("name_prefix")
@@ -148,6 +211,10 @@ class StackSettings(BaseModel):
                 "domainName and certificateArn go together: CloudFront answers on a domain of "
                 "its own only with a certificate for it"
             )
+        if self.replicate_to_dr and self.dr_region == self.region:
+            raise ValueError(
+                "drRegion is the stack's own region: replicas go to another (replicateToDr)"
+            )
         return self
 
     @field_validator("slack_user_id")
@@ -176,7 +243,10 @@ def stack_settings(values: Mapping[str, Any], source: str) -> StackSettings:
         problems = []
         for item in error.errors():
             key = ".".join(str(part) for part in item["loc"]) or "config"
-            problems.append(f"{PROJECT}:{key}: {item['msg']}")
+            message = item["msg"]
+            if len(message) > 300:  # never echo a huge value back
+                message = message[:300] + "…"
+            problems.append(f"{PROJECT}:{key}: {message}")
         raise ConfigError(f"{source}: " + "; ".join(problems)) from None
 
 
@@ -188,11 +258,16 @@ def settings_of_stack_file(path: Path) -> StackSettings:
         raise ConfigError(
             f"no stack file {path}; the stacks are {', '.join(STACKS)} (infra/Pulumi.<stack>.yaml)"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} cannot be read: it is not UTF-8 text") from None
     except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path} cannot be read: {error}") from None
-    config = document.get("config") if isinstance(document, dict) else None
+        raise ConfigError(f"{path} cannot be read: {str(error)[:300]}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path} is not a Pulumi stack file (a mapping with config:)")
+    # A stack file without config deploys every default.
+    config = document.get("config") or {}
     if not isinstance(config, dict):
-        raise ConfigError(f"{path} has no config: mapping")
+        raise ConfigError(f"{path}: config: is not a mapping of keys to values")
     return stack_settings(config_values(config), str(path))
 
 
@@ -202,6 +277,10 @@ def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in config.items():
         namespace, _, name = str(key).partition(":")
+        if namespace == PROJECT and name == "region":
+            raise ConfigError(
+                f"{PROJECT}:region is not a setting: the stack's region is aws:region"
+            )
         if namespace == PROJECT and name and name not in SECRET_KEYS:
             values[name] = value
         elif key == "aws:region":

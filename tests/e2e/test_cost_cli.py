@@ -89,3 +89,17 @@ def test_a_negative_meeting_count_is_refused(user: CliUser) -> None:
     result = user.run("cost", "--infra-dir", INFRA, "--meetings-per-month", "-5")
     assert result.returncode == 2
     assert "--meetings-per-month" in result.stderr
+
+
+def test_a_million_meetings_is_the_most_it_prices(user: CliUser) -> None:
+    shown = user.ok(
+        "cost", "--stack", "prod", "--infra-dir", INFRA, "--meetings-per-month", "1000000"
+    )
+    assert "$inf" not in shown and "$nan" not in shown
+    assert "22.8M requests" in shown
+    refused = user.run(
+        "cost", "--stack", "prod", "--infra-dir", INFRA, "--meetings-per-month", str(10**305)
+    )
+    assert refused.returncode == 2
+    assert "0 to 1,000,000" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -415,3 +415,12 @@ def test_the_dr_stack_rotates_nothing_its_secrets_are_productions_replicas(
     artifacts: Path,
 ) -> None:
     assert run_stack("dr", artifacts).of_type(ROTATION) == []
+
+
+def test_a_mistyped_key_stops_the_preview_instead_of_deploying_the_default(
+    artifacts: Path,
+) -> None:
+    from exec_assistant.domain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="exec-assistant:natGateway:"):
+        run_stack("prod", artifacts, {"exec-assistant:natGateway": "1"})

@@ -100,10 +100,68 @@ def test_a_missing_stack_file_names_the_stacks(tmp_path: Path) -> None:
         settings_of_stack_file(tmp_path / "Pulumi.qa.yaml")
 
 
-def test_a_stack_file_without_config_says_so(tmp_path: Path) -> None:
+def test_a_stack_file_without_config_deploys_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text("encryptionsalt: abc\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="has no config: mapping"):
+    assert settings_of_stack_file(path) == StackSettings()
+    path.write_text("- config\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not a Pulumi stack file"):
+        settings_of_stack_file(path)
+
+
+def test_a_value_from_a_yaml_block_loses_its_trailing_newline() -> None:
+    # `$` in a pattern admits a trailing newline: the names must not carry one.
+    settings = stack_settings({"namePrefix": "exec-assistant\n", "region": "us-east-1\n"}, "s")
+    assert (settings.name_prefix, settings.region) == ("exec-assistant", "us-east-1")
+
+
+def test_a_stack_file_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_bytes(b"config:\n  exec-assistant:namePrefix: caf\xe9\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        settings_of_stack_file(path)
+
+
+def test_an_alias_bomb_is_refused_quickly_and_briefly(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for level, name in enumerate("bcdefg"):
+        previous = "abcdefg"[level]
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    lines.append("config:\n  exec-assistant:interfaceEndpoints: *g")
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="a list of endpoint names") as raised:
+        settings_of_stack_file(path)
+    assert len(str(raised.value)) < 1000
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"namePrefix": "exec-assistant\nx"}, "namePrefix"),
+        ({"region": "us-east-1\nx"}, "region"),
+        ({"logRetentionDays": "13"}, "logRetentionDays: .*keeps logs for one of 1, 3"),
+        ({"executiveTimezone": "Mars/Olympus"}, "executiveTimezone: .*not a time zone"),
+        ({"interfaceEndpoints": '["kms", "kms"]'}, "named twice"),
+        ({"apiThrottleRate": "inf"}, "apiThrottleRate"),
+        ({"modelId": ""}, "modelId"),
+        ({"meetingsPerMonth": str(10**305)}, "meetingsPerMonth"),
+        ({"replicateToDr": "true", "drRegion": "us-east-1"}, "drRegion is the stack's own"),
+    ],
+)
+def test_values_the_deployment_cannot_use_are_refused(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        stack_settings(values, "stack dev")
+
+
+def test_an_empty_endpoint_list_means_none() -> None:
+    assert stack_settings({"interfaceEndpoints": ""}, "stack dev").interface_endpoints == ()
+
+
+def test_the_region_is_aws_region_not_a_setting(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  exec-assistant:region: eu-west-1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the stack's region is aws:region"):
         settings_of_stack_file(path)
 
 

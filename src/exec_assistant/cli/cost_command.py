@@ -13,7 +13,7 @@ from exec_assistant.costing.estimate import Prices, cost_report
 from exec_assistant.costing.usage import answers_per_meeting
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.presentation.cost import cost_json, cost_view
-from exec_assistant.stack_settings import STACKS, settings_of_stack_file
+from exec_assistant.stack_settings import MAX_MEETINGS_PER_MONTH, STACKS, settings_of_stack_file
 
 
 @app.command()
@@ -43,9 +43,10 @@ def cost(
     specification's ~$176, and the config changes that would spend less, each with what it
     saves and what it gives up.
     """
-    if meetings_per_month is not None and meetings_per_month < 0:
+    if meetings_per_month is not None and not 0 <= meetings_per_month <= MAX_MEETINGS_PER_MONTH:
         raise UsageError(
-            f"invalid --meetings-per-month {meetings_per_month}: a count of meetings, 0 or more"
+            f"invalid --meetings-per-month {meetings_per_month}: a count of meetings, "
+            f"0 to {MAX_MEETINGS_PER_MONTH:,}"
         )
     if stack not in STACKS:
         raise UsageError(

@@ -52,10 +52,11 @@ class Prices:
         price = self.models.price_of(model_id, "bedrock")
         if price is None:
             raise ConfigError(
-                f"the model {model_id} has no price",
+                f"the model {model_id[:120]} (the stack's modelId or contextModelId) has no price",
                 key="model_prices",
-                hint="Add it to model_prices.yaml in your config folder "
-                "(input and output, US dollars per million tokens).",
+                hint="Check the model id in Pulumi.<stack>.yaml; if it is right, add it to "
+                "model_prices.yaml in your config folder (input and output, US dollars per "
+                "million tokens).",
             )
         return price
 

@@ -20,6 +20,8 @@ _PER = {1: "", 1000: "/1K", 10_000: "/10K", 100_000: "/100K", 1_000_000: "/1M"}
 
 def quantity_text(quantity: float) -> str:
     """2,635 as "2,635", 31,967.5 as "32.0K", 1,610,000 as "1.61M", 0.094 as "0.094"."""
+    if quantity >= 1_000_000_000:
+        return f"{quantity / 1_000_000_000:.3g}B"
     if quantity >= 1_000_000:
         return f"{quantity / 1_000_000:.3g}M"
     if quantity >= 10_000:
