@@ -166,33 +166,38 @@ def test_no_signing_secret_fails_before_any_request(
 
 
 class _EndlessAnswer(BaseHTTPRequestHandler):
-    """An endpoint whose answer has no length and no end (it stops at 16 MB, so that a smoke
-    test reading all of it ends, and fails this test, instead of filling the memory)."""
+    """An endpoint whose answer has no length and no end. It stops at 64 MB, so that a smoke
+    test reading all of it ends, and fails this test, instead of filling the memory; it counts
+    the answers the smoke test cut off by closing the connection."""
+
+    cut_off = 0
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(200)
         self.end_headers()
-        chunk = b"x" * 8192
+        chunk = b"x" * 65536
         try:
-            for _ in range(16 * 1024 * 1024 // len(chunk)):
+            for _ in range(64 * 1024 * 1024 // len(chunk)):
                 self.wfile.write(chunk)
         except OSError:
-            pass  # the smoke test stopped reading and closed the connection
+            type(self).cut_off += 1
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @pytest.mark.usefixtures("app_secret")
-def test_an_answer_without_end_fails_once_it_passes_64_kb(
+def test_an_answer_without_end_is_cut_off_and_fails_past_64_kb(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    _EndlessAnswer.cut_off = 0
     for url in serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _EndlessAnswer)):
         assert smoke(url) == 1
     out = capsys.readouterr().out
     assert "FAILED  signed url_verification: answer larger than 64 KB" in out
     assert "FAILED  unsigned request refused: answer larger than 64 KB" in out
+    assert _EndlessAnswer.cut_off == 2, "the smoke test read on past 64 KB"
 
 
 _WHOLE_ANSWER_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
