@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -159,3 +163,151 @@ def test_no_signing_secret_fails_before_any_request(
 ) -> None:
     assert smoke("http://127.0.0.1:9/") == 1
     assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().err
+
+
+class _EndlessAnswer(BaseHTTPRequestHandler):
+    """An endpoint whose answer has no length and no end. It stops at 64 MB, so that a smoke
+    test reading all of it ends, and fails this test, instead of filling the memory; it counts
+    the answers the smoke test cut off by closing the connection."""
+
+    cut_off = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            for _ in range(64 * 1024 * 1024 // len(chunk)):
+                self.wfile.write(chunk)
+        except OSError:
+            type(self).cut_off += 1
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.usefixtures("app_secret")
+def test_an_answer_without_end_is_cut_off_and_fails_past_64_kb(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _EndlessAnswer.cut_off = 0
+    for url in serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _EndlessAnswer)):
+        assert smoke(url) == 1
+    out = capsys.readouterr().out
+    assert "FAILED  signed url_verification: answer larger than 64 KB" in out
+    assert "FAILED  unsigned request refused: answer larger than 64 KB" in out
+    assert _EndlessAnswer.cut_off == 2, "the smoke test read on past 64 KB"
+
+
+_WHOLE_ANSWER_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """An endpoint that sends its answer a byte every quarter second, well within any socket
+    timeout, taking 10 s or more in all; from its first byte, or after its head."""
+
+    quick_bytes = 0
+    asked = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).asked.set()
+        answer = _WHOLE_ANSWER_HEAD + b"y" * 40
+        try:
+            self.wfile.write(answer[: self.quick_bytes])
+            self.wfile.flush()
+            for index in range(self.quick_bytes, len(answer)):
+                time.sleep(0.25)
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+        except OSError:
+            pass  # the smoke test gave up and closed the connection
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _TrickleHead(_Trickle):
+    quick_bytes = 0
+    asked = threading.Event()
+
+
+class _TrickleBody(_Trickle):
+    quick_bytes = len(_WHOLE_ANSWER_HEAD)
+    asked = threading.Event()
+
+
+@pytest.mark.usefixtures("app_secret")
+@pytest.mark.parametrize("handler", [_TrickleHead, _TrickleBody], ids=["head", "body"])
+def test_an_answer_trickling_in_fails_as_too_slow_at_the_deadline(
+    handler: type[_Trickle], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for url in serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), handler)):
+        started = time.monotonic()
+        assert smoke(url, "--timeout-seconds", "1") == 1
+        elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert "FAILED  signed url_verification: too slow" in out
+    assert "FAILED  unsigned request refused: too slow" in out
+    assert elapsed < 5, f"two checks of 1 s each took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--url", ""),
+        ("--url", "example.com/slack/events"),
+        ("--url", "http:///slack/events"),
+        ("--url", "http://127.0.0.1:99999/slack/events"),
+        ("--web-url", "file:///etc/hostname"),
+        ("--web-url", "ftp://example.com/"),
+    ],
+)
+def test_a_url_that_is_not_http_with_a_host_is_refused_naming_the_option(
+    option: str, value: str, web_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = {"--url": web_url + "/slack/events", "--web-url": web_url + "/", option: value}
+    argv = ["--url", urls["--url"], "--web-url", urls["--web-url"], "--signing-secret-from-env"]
+
+    with pytest.raises(SystemExit) as refused:
+        smoke_test.main(argv)
+
+    captured = capsys.readouterr()
+    assert refused.value.code == 2
+    assert f"argument {option}: {value!r} is not an http or https URL with a host" in captured.err
+    assert captured.out == ""
+
+
+def test_a_timeout_that_is_not_a_positive_number_is_refused(
+    web_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for value in ("0", "-1", "nan", "soon"):
+        with pytest.raises(SystemExit) as refused:
+            smoke(web_url + "/", "--timeout-seconds", value)
+        assert refused.value.code == 2
+        assert "argument --timeout-seconds" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_the_smoke_test_with_130_and_one_line() -> None:
+    _TrickleHead.asked.clear()
+    for url in serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _TrickleHead)):
+        process = subprocess.Popen(
+            [sys.executable, smoke_test.__file__, "--url", url, "--signing-secret-from-env"],
+            env={**os.environ, "SLACK_SIGNING_SECRET": SIGNING_SECRET},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert _TrickleHead.asked.wait(10), "the smoke test did not ask the endpoint"
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 130
+    assert err == "smoke test: interrupted\n"
+    assert out == ""
