@@ -19,7 +19,11 @@ What it does as CodeDeploy does:
   target (the canary's first step); the next answers the outcome set for the function in
   `outcomes` (Succeeded by default): Succeeded moves the alias to the target, Failed and
   Stopped move it back whole to CurrentVersion and carry `rollbackInfo` and
-  `errorInformation`, as an alarm-stopped deployment does.
+  `errorInformation`, as an alarm-stopped deployment does; InProgress keeps it running (a
+  long canary). While `throttled_polls` is above 0, a call is refused with
+  ThrottlingException instead (and counts one down), as a busy account's API is.
+- `on_poll`, if set, is called as a GetDeployment call arrives (before it is answered): where
+  a test presses Ctrl-C while the tool waits.
 - StopDeployment: the deployment is Stopped and rolled back.
 """
 
@@ -29,7 +33,7 @@ import hashlib
 import itertools
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -67,6 +71,9 @@ class CodeDeployServer:
         self.applications = {name: set(groups) for name, groups in applications.items()}
         self.outcomes: dict[str, str] = {}
         """The final status of each function's next deployment; Succeeded if not set."""
+        self.throttled_polls: float = 0
+        """How many of the next GetDeployment calls are throttled (`math.inf`: all)."""
+        self.on_poll: Callable[[], None] | None = None
         self.deployments: dict[str, LambdaDeployment] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -88,6 +95,11 @@ class CodeDeployServer:
             if operation == "CreateDeployment":
                 return {"deploymentId": self._create(body)}
             if operation == "GetDeployment":
+                if self.on_poll is not None:
+                    self.on_poll()
+                if self.throttled_polls > 0:
+                    self.throttled_polls -= 1
+                    raise CodeDeployError("ThrottlingException", "Rate exceeded")
                 return {"deploymentInfo": self._poll(self._find(body.get("deploymentId")))}
             if operation == "StopDeployment":
                 deployment = self._find(body.get("deploymentId"))
@@ -149,7 +161,9 @@ class CodeDeployServer:
             deployment.status = "InProgress"
             self._route(deployment, deployment.current, {deployment.target: CANARY_WEIGHT})
         elif deployment.status == "InProgress":
-            self._finish(deployment, self.outcomes.get(deployment.function, "Succeeded"))
+            outcome = self.outcomes.get(deployment.function, "Succeeded")
+            if outcome != "InProgress":
+                self._finish(deployment, outcome)
         info: dict[str, Any] = {
             "applicationName": deployment.application,
             "deploymentGroupName": deployment.group,

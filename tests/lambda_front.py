@@ -105,6 +105,20 @@ def function_name_of(reference: str) -> str:
     return parts[0]
 
 
+def forward(
+    address: tuple[str, int], method: str, path: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The request handed to the server at `address` unchanged: its status, headers, body."""
+    connection = http.client.HTTPConnection(*address, timeout=60)
+    try:
+        forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+        connection.request(method, path, body=body or None, headers=forwarded)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
 class LambdaFront:
     """An HTTP server on 127.0.0.1: Lambda invocations answered by `handlers`, the rest
     proxied to the moto server at `moto_url`."""
@@ -181,14 +195,7 @@ class LambdaFront:
     def _proxy(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        connection = http.client.HTTPConnection(*self._moto, timeout=60)
-        try:
-            forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-            connection.request(method, path, body=body or None, headers=forwarded)
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            connection.close()
+        return forward(self._moto, method, path, headers, body)
 
     def _request_handler(self) -> type[BaseHTTPRequestHandler]:
         front = self

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import os
+import signal
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +18,9 @@ import pytest
 
 import shift_traffic
 from exec_assistant.lambda_functions import FUNCTIONS
+from refusing_lambda import RefusingLambda
 
+from canned_aws import canned_aws
 from codedeploy_api import CodeDeployServer
 from moto_server import AwsEndpoint
 
@@ -156,8 +161,9 @@ def test_a_shift_still_running_at_the_timeout_is_stopped_and_named(
     stack: DeployedStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stack.publish("reminder")
+    stack.codedeploy.outcomes[stack.name("reminder")] = "InProgress"
 
-    assert run(stack, "--timeout-minutes", "0") == 1
+    assert run(stack, "--timeout-minutes", "0.001") == 1
 
     out = capsys.readouterr().out
     assert f"{stack.name('reminder')}: TimedOut still InProgress" in out
@@ -212,7 +218,7 @@ def test_rollback_takes_back_the_canary_share_of_a_shift_left_half_done(
     stack.lambda_client.update_alias(
         FunctionName=stack.name("handle_timeout"),
         Name="live",
-        Description="previous=1 shifted-to=2",
+        Description="run=20250101T120000.000000Z previous=1 shifted-to=2",
         RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}},
     )
 
@@ -233,3 +239,142 @@ def test_a_stack_without_its_codedeploy_application_fails_naming_it(
     out = capsys.readouterr().out
     assert f"{stack.name('reminder')}: NotStarted" in out
     assert "No application found" in out
+
+
+def test_ctrl_c_while_waiting_names_the_deployments_that_go_on_and_how_to_stop_them(
+    stack: DeployedStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in CHANGED:
+        stack.publish(key)
+
+    def press_ctrl_c() -> None:
+        stack.codedeploy.on_poll = None
+        os.kill(os.getpid(), signal.SIGINT)
+
+    stack.codedeploy.on_poll = press_ctrl_c
+
+    assert run(stack) == 130
+
+    err = capsys.readouterr().err
+    assert "these deployments continue in CodeDeploy" in err
+    for deployment in stack.codedeploy.deployments.values():
+        assert f"{deployment.function}: {deployment.deployment_id}" in err
+        assert deployment.status != "Stopped"
+    assert len(stack.codedeploy.deployments) == len(CHANGED)
+    assert "aws deploy stop-deployment --deployment-id ID --auto-rollback-enabled" in err
+
+
+def test_a_throttled_poll_is_tried_again_and_the_shift_completes(
+    stack: DeployedStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the SDK's own retries spent at once
+    for key in CHANGED:
+        stack.publish(key)
+    stack.codedeploy.throttled_polls = 3
+
+    assert run(stack) == 0
+
+    assert "Shifted 2 function(s)." in capsys.readouterr().out
+    for key in CHANGED:
+        assert stack.alias(key)["FunctionVersion"] == "2"
+
+
+def test_polls_throttled_until_the_timeout_stop_the_shift_naming_the_error(
+    stack: DeployedStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    stack.publish("reminder")
+    stack.codedeploy.throttled_polls = math.inf
+
+    assert run(stack, "--timeout-minutes", "0.001") == 1
+
+    not_shifted = capsys.readouterr().out.split("Not shifted")[1]
+    assert f"{stack.name('reminder')}: TimedOut" in not_shifted
+    assert "ThrottlingException" in not_shifted
+    [deployment] = stack.codedeploy.deployments.values()
+    assert deployment.status == "Stopped"
+    assert stack.alias("reminder")["FunctionVersion"] == "1"
+
+
+def test_rollback_after_a_run_stopped_partway_leaves_the_aliases_it_did_not_reach(
+    stack: DeployedStack,
+    aws: AwsEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stack.publish("meeting_classifier")
+    assert run(stack) == 0  # an earlier release: the classifier 1 -> 2
+    stack.publish("prep_trigger")
+    with RefusingLambda(aws.url) as front:
+        # The run records itself on the monitor, then is refused on the trigger: it never
+        # reaches the classifier, which keeps the earlier release's record.
+        front.refused.add(stack.name("prep_trigger"))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", front.url)
+        assert run(stack) == 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", aws.url)
+    assert "no deployment was started" in capsys.readouterr().err
+    assert stack.codedeploy.deployments.keys() == {"d-FAKE00001"}
+
+    assert run(stack, "--rollback") == 0
+
+    out = capsys.readouterr().out
+    assert stack.alias("meeting_classifier")["FunctionVersion"] == "2"
+    assert f"{stack.name('meeting_classifier')}: skipped" in out and "earlier run" in out
+    assert "Rolled back 0 function(s)." in out
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/html", b"<html><body>Sign in to continue</body></html>"),
+        ("application/json", b'{"Hello": "world"}'),
+    ],
+)
+@pytest.mark.parametrize("mode", [(), ("--rollback",)])
+def test_a_peer_that_is_not_lambda_is_named_in_one_line(
+    content_type: str,
+    body: bytes,
+    mode: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with canned_aws(200, body, {"content-type": content_type}) as peer:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", peer.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+        assert shift_traffic.main(["--stack", "dev", "--name-prefix", "ea-peer", *mode]) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"shift_traffic: unexpected answer from the Lambda endpoint {peer.url}")
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--poll-seconds", "-1"),
+        ("--poll-seconds", "0"),
+        ("--timeout-minutes", "-1"),
+        ("--timeout-minutes", "0"),
+        ("--poll-seconds", "nan"),
+    ],
+)
+def test_a_wait_that_is_not_positive_is_refused_before_anything_starts(
+    flags: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        shift_traffic.main(["--stack", "dev", *flags])
+
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert flags[0] in err and "greater than 0" in err
+
+
+def test_a_bad_name_prefix_is_refused_as_the_stack_file_would_refuse_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert shift_traffic.main(["--stack", "dev", "--name-prefix", "Prod_Stack"]) == 1
+
+    err = capsys.readouterr().err
+    assert "--name-prefix: exec-assistant:namePrefix:" in err
+    assert "4-32 of a-z 0-9 -" in err
