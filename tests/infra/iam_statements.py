@@ -10,6 +10,7 @@ from pulumi_program import DeclaredResource, Deployment
 
 POLICY_INPUTS = {
     "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/policy:Policy": "policy",
     "aws:iam/role:Role": "assumeRolePolicy",
     "aws:s3/bucketPolicy:BucketPolicy": "policy",
     "aws:sns/topicPolicy:TopicPolicy": "policy",

@@ -15,6 +15,7 @@ from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant.stack_settings import STACKS, settings_of_stack_file
 from exec_assistant_infra.compute import MissingArtifact
 from exec_assistant_policies.catalog import check_resources
+from infra.iam_statements import as_list, statements
 
 from pulumi_program import INFRA, Deployment, package_artifacts, run_stack
 
@@ -206,24 +207,18 @@ def test_the_rules_and_the_state_machine_are_as_specified(deployment: Deployment
     assert machine["tracingConfiguration"] == {"enabled": True}
 
 
-def _statements(document: Any) -> list[dict[str, Any]]:
-    parsed = json.loads(document) if isinstance(document, str) else document
-    statements = parsed["Statement"]
-    return [statements] if isinstance(statements, dict) else list(statements)
-
-
-def _iam_documents(deployment: Deployment) -> list[tuple[str, Any]]:
-    documents = [(r.name, r["policy"]) for r in deployment.of_type("aws:iam/rolePolicy:RolePolicy")]
-    documents += [(r.name, r["policy"]) for r in deployment.of_type("aws:iam/policy:Policy")]
-    return documents
+def _iam_policies(deployment: Deployment) -> list[Any]:
+    return [
+        *deployment.of_type("aws:iam/rolePolicy:RolePolicy"),
+        *deployment.of_type("aws:iam/policy:Policy"),
+    ]
 
 
 def test_no_iam_statement_grants_a_wildcard_action(deployment: Deployment) -> None:
-    for name, document in _iam_documents(deployment):
-        for statement in _statements(document):
-            actions = statement["Action"]
-            for action in [actions] if isinstance(actions, str) else actions:
-                assert "*" not in action, (name, action)
+    for policy in _iam_policies(deployment):
+        for statement in statements(policy):
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, (policy.name, action)
 
 
 def test_no_iam_statement_grants_every_resource_but_the_task_token(
@@ -231,25 +226,22 @@ def test_no_iam_statement_grants_every_resource_but_the_task_token(
 ) -> None:
     from exec_assistant_policies.documents import UNSCOPED_ACTIONS
 
-    for name, document in _iam_documents(deployment):
-        for statement in _statements(document):
-            resources = statement["Resource"]
-            if "*" not in ([resources] if isinstance(resources, str) else resources):
+    for policy in _iam_policies(deployment):
+        for statement in statements(policy):
+            if "*" not in as_list(statement["Resource"]):
                 continue
-            actions = statement["Action"]
-            actions = {actions} if isinstance(actions, str) else set(actions)
+            actions = set(as_list(statement["Action"]))
             # The task token (the spec's own), and the few actions AWS authorises on no
             # resource narrower than `*` (each named with its reason in the policy pack).
-            assert actions <= TASK_TOKEN_ACTIONS | set(UNSCOPED_ACTIONS), (name, actions)
+            assert actions <= TASK_TOKEN_ACTIONS | set(UNSCOPED_ACTIONS), (policy.name, actions)
 
 
 def test_the_task_token_grant_is_only_on_functions_that_complete_a_wait(prod: Deployment) -> None:
     holders = set()
-    for name, document in _iam_documents(prod):
-        for statement in _statements(document):
-            actions = statement["Action"]
-            if set([actions] if isinstance(actions, str) else actions) & TASK_TOKEN_ACTIONS:
-                holders.add(name)
+    for policy in _iam_policies(prod):
+        for statement in statements(policy):
+            if set(as_list(statement["Action"])) & TASK_TOKEN_ACTIONS:
+                holders.add(policy.name)
     assert holders
     assert not any("calendar-monitor" in holder for holder in holders)
 
@@ -312,7 +304,7 @@ def test_the_dr_functions_may_decrypt_the_secrets_replicas(artifacts: Path) -> N
         r for r in dr.of_type("aws:iam/rolePolicy:RolePolicy") if "slack-webhook" in r.name
     )
     (via_secrets,) = [
-        s for s in _statements(webhook_policy["policy"]) if s.get("Sid") == "KeyViaSecretsmanager"
+        s for s in statements(webhook_policy) if s.get("Sid") == "KeyViaSecretsmanager"
     ]
     assert via_secrets["Resource"] == [replica_key]
 
@@ -386,7 +378,7 @@ def test_every_bucket_of_the_stack_may_deliver_its_access_logs(prod: Deployment)
     policy = next(
         r for r in prod.of_type("aws:s3/bucketPolicy:BucketPolicy") if "access-logs" in r.name
     )
-    (allowed,) = [s for s in _statements(policy["policy"]) if s["Effect"] == "Allow"]
+    (allowed,) = [s for s in statements(policy) if s["Effect"] == "Allow"]
     pattern = allowed["Condition"]["ArnLike"]["aws:SourceArn"].removeprefix("arn:aws:s3:::")
     assert logging and all(fnmatch.fnmatchcase(r["bucket"], pattern) for r in logging)
 
