@@ -12,8 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from exec_assistant.domain.calendar_sync import CalendarSnapshot
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.follow_ups import FollowUp
+from exec_assistant.domain.integrations import IntegrationCheck
 from exec_assistant.domain.meeting_types import MeetingType
 from exec_assistant.domain.models import (
     ActionItem,
@@ -235,6 +237,75 @@ class CalendarSource(Protocol):
 
     def fetch(self, window_start: datetime, window_end: datetime) -> CalendarFetch:
         """Every event instance overlapping the window; raises CalendarUnavailable."""
+        ...
+
+
+class CalendarSnapshotRepository(Protocol):
+    """The events and cursor each calendar API source kept from its last sync."""
+
+    def get(self, location: str) -> CalendarSnapshot | None: ...
+
+    def put(self, snapshot: CalendarSnapshot) -> None:
+        """Store it in place of the location's earlier snapshot, whole or not at all."""
+        ...
+
+    def delete(self, location: str) -> None:
+        """Forget the location's snapshot (the next sync is a full one); none is fine."""
+        ...
+
+
+class CredentialStore(Protocol):
+    """The calendar APIs' OAuth authorizations, by provider (`google`, `microsoft`).
+
+    An authorization is the authorized-user JSON object google-auth reads and writes (`token`,
+    `refresh_token`, `token_uri`, `client_id`, `client_secret`, `expiry`, `scopes`, and
+    `provider`); a refreshed access token is saved back. Locally the OS keyring or a 0600
+    file, on AWS the `exec-assistant/calendar` secret.
+    """
+
+    @property
+    def location(self) -> str:
+        """Where the authorizations are kept, for messages (never a value)."""
+        ...
+
+    def load(self, provider: str) -> dict[str, Any] | None: ...
+
+    def save(self, provider: str, authorization: Mapping[str, Any]) -> None: ...
+
+    def delete(self, provider: str) -> None: ...
+
+
+class IntegrationDoctor(Protocol):
+    """Checks one configured integration for `exec-assistant doctor`: credentials present,
+    reachable, scopes right, clock skew. It never raises: a failure is a failed check."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check(self, deadline_seconds: float) -> list[IntegrationCheck]: ...
+
+
+@dataclass(frozen=True)
+class TrackedIssue:
+    """An action item's issue in a tracker (Jira)."""
+
+    key: str
+    url: str
+    done: bool = False
+
+
+class TaskTracker(Protocol):
+    """Where accepted action items become issues, and where their completion is read back."""
+
+    @property
+    def name(self) -> str: ...
+
+    def create(self, item: ActionItem, meeting: Meeting | None) -> TrackedIssue:
+        """Create the item's issue (its owner as assignee, its due date); raises on failure."""
+        ...
+
+    def states(self, keys: Sequence[str]) -> dict[str, TrackedIssue]:
+        """The issues among `keys` that exist, by key, with whether each is done."""
         ...
 
 

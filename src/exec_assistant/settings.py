@@ -209,6 +209,31 @@ class Settings(BaseSettings):
     calendar_max_mb: float = Field(
         default=50, gt=0, description="a calendar larger than this is refused"
     )
+    calendar_sync_margin_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="an API calendar's full sync covers this much past the window, so "
+        "incremental syncs can go on that long",
+    )
+    credential_store: Literal["auto", "keyring", "file"] = Field(
+        default="auto",
+        description="where calendar authorizations are kept: the OS keyring, or a 0600 file "
+        "in the data folder (auto: the keyring when there is one)",
+    )
+    google_api_endpoint: str | None = Field(
+        default=None, description="the Google Calendar API's address (default: Google's)"
+    )
+    microsoft_graph_endpoint: str = Field(
+        default="https://graph.microsoft.com/v1.0", description="the Microsoft Graph API"
+    )
+    microsoft_authority: str = Field(
+        default="https://login.microsoftonline.com/common",
+        description="the Microsoft identity platform's authority (a tenant's, for one tenant)",
+    )
+    microsoft_client_id: str | None = Field(
+        default=None, description="the app registration `calendars add microsoft` signs in with"
+    )
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
     context_dir: Path | None = Field(
         default=None, description="budget.yaml, big_rocks.yaml, incidents.csv, staffing.yaml"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from exec_assistant.domain.calendar_sync import CalendarSnapshot
 from exec_assistant.domain.documents import validate_key
 from exec_assistant.domain.models import (
     ActionItem,
@@ -319,3 +320,42 @@ class InMemorySeenEventRepository:
             self._expiry = {k: v for k, v in self._expiry.items() if v > now}
             self._expiry[event_id] = expires_at
             return True
+
+
+class InMemoryCalendarSnapshotRepository:
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+
+    def get(self, location: str) -> CalendarSnapshot | None:
+        body = self._items.get(location)
+        return CalendarSnapshot.model_validate_json(body) if body is not None else None
+
+    def put(self, snapshot: CalendarSnapshot) -> None:
+        # Kept serialised, as the stored adapters keep it: a caller changing the snapshot it
+        # put does not change what is stored.
+        self._items[snapshot.location] = snapshot.model_dump_json()
+
+    def delete(self, location: str) -> None:
+        self._items.pop(location, None)
+
+
+class InMemoryCredentialStore:
+    def __init__(self) -> None:
+        self._items: dict[str, dict[str, Any]] = {}
+
+    @property
+    def location(self) -> str:
+        return "memory"
+
+    def get_all(self) -> dict[str, dict[str, Any]]:
+        return {provider: dict(value) for provider, value in self._items.items()}
+
+    def load(self, provider: str) -> dict[str, Any] | None:
+        value = self._items.get(provider)
+        return dict(value) if value is not None else None
+
+    def save(self, provider: str, authorization: Mapping[str, Any]) -> None:
+        self._items[provider] = dict(authorization)
+
+    def delete(self, provider: str) -> None:
+        self._items.pop(provider, None)

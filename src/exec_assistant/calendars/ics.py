@@ -15,6 +15,7 @@ from exec_assistant.calendars.event_fields import NAME_LIMIT, clean_text
 from exec_assistant.calendars.http_fetch import RemoteLocation, fetch_remote, too_large
 from exec_assistant.calendars.ics_fast import FastPathDeclined, read_fast
 from exec_assistant.calendars.ics_reference import ReferenceReader
+from exec_assistant.calendars.locations import google_calendar_of_ics_url, google_identity
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 from exec_assistant.domain.text import without_passwords
 from exec_assistant.ports import CalendarFetch
@@ -76,6 +77,10 @@ class IcsCalendarSource:
             self._path = Path(location).expanduser().resolve()
             identity = str(self._path)
         self._calendar_id = "ics_" + hashlib.sha256(identity.encode()).hexdigest()[:12]
+        google = google_calendar_of_ics_url(self._remote.url) if self._remote else None
+        if google is not None:
+            # The same calendar as `google:<id>` read through the API: the same meetings.
+            self._calendar_id = google_identity(google)
         self._reference = ReferenceReader(
             calendar_id=self._calendar_id, default_zone=default_zone, location=self._location
         )

@@ -298,6 +298,9 @@ class ActionItem(_Record):
     accepted: bool = True
     """False while the executive has not accepted the notes it came from (a proposal):
     nothing that reaches other people or trackers shows it until then."""
+    tracker_key: str | None = None
+    """The item's issue in the task tracker (a Jira key), once it was created there."""
+    tracker_url: str | None = None
 
 
 class DecisionStatus(StrEnum):

@@ -172,7 +172,7 @@ class _Judgement:
 
 
 def _held_back(
-    source: CalendarSource,
+    calendar_id: str,
     meetings: MeetingRepository,
     judgement: _Judgement,
     report: SyncReport,
@@ -182,20 +182,18 @@ def _held_back(
     states, now = judgement.states, report.window_start
     if states is None or result.events or judgement.accept_empty:
         return False
-    state = states.get(source.calendar_id)
+    state = states.get(calendar_id)
     if state is not None and state.empty_since is not None:
         return False  # the second empty fetch in a row: it is empty
     if state is not None:
         before = state.events
     else:  # no record yet (a data folder from an earlier version): what is stored counts
-        stored = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
+        stored = meetings.statuses_between(now, report.window_end, calendar_id=calendar_id)
         before = sum(1 for status in stored.values() if status not in ENDED)
     if before < DOUBT_EMPTY_AFTER:
         return False
     states.put(
-        CalendarState(
-            calendar_id=source.calendar_id, events=before, empty_since=now, updated_at=now
-        )
+        CalendarState(calendar_id=calendar_id, events=before, empty_since=now, updated_at=now)
     )
     result.held_back = True
     result.warnings.append(
@@ -218,12 +216,15 @@ def _sync_one(
     now = report.window_start
     catalog, rules, executive = judgement.catalog, judgement.rules, judgement.executive
     fetch = source.fetch(report.window_start, report.window_end)
+    # An API source knows its identity for sure once it has asked (`google:primary` is the
+    # account's address): the meetings and the state are the fetch's calendar's.
+    calendar_id = result.calendar_id = fetch.calendar_id
     result.name = fetch.name
     result.events = len(fetch.events)
     result.warnings.extend(fetch.warnings)
     if observer:
         observer.calendar_fetched(source.location, len(fetch.events))
-    if _held_back(source, meetings, judgement, report, result):
+    if _held_back(calendar_id, meetings, judgement, report, result):
         return []
 
     events = {meeting_id_for(e.calendar_id, e.uid, e.recurrence_id): e for e in fetch.events}
@@ -238,7 +239,7 @@ def _sync_one(
     to_assess = [i for i in events if known.get(i) is None or known[i] != fingerprints[i]]
     # Only the ids and statuses in the window are needed to find what vanished; the few
     # meetings that did are the only ones read in full.
-    statuses = meetings.statuses_between(now, report.window_end, calendar_id=source.calendar_id)
+    statuses = meetings.statuses_between(now, report.window_end, calendar_id=calendar_id)
     vanished = [i for i, status in statuses.items() if i not in events and status not in ENDED]
     outcomes: dict[str, tuple[Meeting | None, Meeting]] = {}
 
@@ -278,7 +279,7 @@ def _sync_one(
             report.superseded_workflows.append(old.workflow_id)
     if judgement.states is not None:
         judgement.states.put(
-            CalendarState(calendar_id=source.calendar_id, events=len(events), updated_at=now)
+            CalendarState(calendar_id=calendar_id, events=len(events), updated_at=now)
         )
     return changed
 
