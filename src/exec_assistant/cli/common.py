@@ -40,6 +40,15 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+calendars_app = typer.Typer(
+    help="Connect calendar accounts (Google, Microsoft 365) and see what is connected.",
+    no_args_is_help=True,
+)
+app.add_typer(calendars_app, name="calendars")
+calendars_add_app = typer.Typer(
+    help="Authorize exec-assistant to read an account's calendars.", no_args_is_help=True
+)
+calendars_app.add_typer(calendars_add_app, name="add")
 
 
 class _Consoles:
