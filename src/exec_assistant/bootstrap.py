@@ -39,6 +39,7 @@ from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
 from exec_assistant.composition import SlackSetup as SlackSetup
 from exec_assistant.composition import slack_setup as slack_setup
 from exec_assistant.configuration import LoadedConfig, load_config
+from exec_assistant.context.sources import ContextSourceDeps
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
@@ -53,7 +54,6 @@ from exec_assistant.ports import (
     ChatSessionRepository,
     ChatThreadRepository,
     Clock,
-    ContextProvider,
     DecisionRepository,
     DeliveryRepository,
     DocumentStore,
@@ -163,8 +163,14 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
     )
 
 
-def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
-    return composition.build_providers(local, local.settings.context_path)
+def build_context(local: LocalApp, clock: Clock, secrets: SecretStore) -> composition.ContextSetup:
+    """The context sources context.yaml names; an AWS source uses the machine's AWS
+    credentials (the usual boto3 chain), asked for only when one is configured."""
+    from exec_assistant.aws_clients import AwsClients
+
+    aws = AwsClients()
+    deps = ContextSourceDeps(local.settings.context_path, secrets, clock, aws_client=aws.client)
+    return composition.build_context(local, local.settings.context_path, deps)
 
 
 def build_clock(start: datetime | None, *, running: bool = True) -> Clock:
@@ -229,7 +235,7 @@ def build_prep_dependencies(
         local,
         with_outbox(local, channel, clock),
         clock,
-        providers=build_providers(local),
+        context=build_context(local, clock, secrets),
         generator=generator,
         generation_timeout=generation_timeout,
         answer_reviewer=build_answer_reviewer(local, clock, secrets),
