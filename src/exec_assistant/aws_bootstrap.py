@@ -295,6 +295,9 @@ class _LazyChannel:
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._resolve().ask_for_notes(meeting, key)
 
+    def notify(self, text: str, key: str) -> None:
+        self._resolve().notify(text, key)
+
 
 def build_aws(
     settings: Settings,
