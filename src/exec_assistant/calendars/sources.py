@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.calendars.locations import api_calendar
+from exec_assistant.calendars.microsoft import MicrosoftCalendarSource
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.ports import (
     CalendarSnapshotRepository,
@@ -45,6 +46,15 @@ def calendar_source(location: str, access: CalendarAccess) -> CalendarSource:
             default_zone=settings.zone,
             timeout_seconds=settings.http_timeout_seconds,
             max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
+            abort=access.abort,
+        )
+    if api.provider == "microsoft":
+        return MicrosoftCalendarSource(
+            api.calendar,
+            settings=settings,
+            clock=access.clock,
+            credentials=access.credentials,
+            snapshots=access.snapshots,
             abort=access.abort,
         )
     raise ConfigError(f"{api.provider} calendars cannot be read by this version", key="calendars")
