@@ -124,6 +124,11 @@ class CalendarAuthorizationExpired(CalendarUnavailable):
         self.episode = episode
 
 
+class SignInFailed(ExecAssistantError):
+    """Connecting a calendar account did not complete (declined, the code expired, the app
+    registration refused): nothing was stored."""
+
+
 class DataFolderError(ExecAssistantError):
     """The data folder cannot be used: not writable, locked, or from a newer version."""
 
