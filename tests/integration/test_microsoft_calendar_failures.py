@@ -5,6 +5,7 @@ and leaves what is stored alone."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -397,3 +398,23 @@ def test_a_stop_asked_for_ends_the_sync_before_the_next_request(
     with pytest.raises(Interrupted):
         world.source().fetch(*WINDOW)
     assert graph.requests == []
+
+
+def test_two_syncs_at_once_with_an_expired_token_both_read_the_calendar(
+    graph: GraphCalendarApi, world: GraphWorld
+) -> None:
+    world.credentials.save("microsoft", graph.authorization(expiry=datetime.now(UTC) - HOUR))
+    results: list[list[str]] = []
+
+    def sync() -> None:
+        results.append([e.title for e in world.source().fetch(*WINDOW).events])
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    # Microsoft keeps an old refresh token valid after issuing a new one: both renewals work.
+    assert results == [["Board prep"], ["Board prep"]]
+    assert world.source().fetch(*WINDOW).events[0].title == "Board prep"

@@ -95,7 +95,7 @@ class FormPoster:
         while True:
             attempt += 1
             try:
-                status, retry_after, data = self._once(url, body, headers, deadline)
+                status, asked_wait, data = self._once(url, body, headers, deadline)
             except _NotSent as exc:
                 if attempt >= self.attempts:
                     raise PostFailed(f"{exc.reason} ({attempt} attempts)") from None
@@ -106,7 +106,7 @@ class FormPoster:
                     return JsonAnswer(status, _json_object(data))
                 if attempt >= self.attempts:
                     raise PostFailed(f"HTTP {status} ({attempt} attempts)")
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
+                wait = asked_wait if asked_wait is not None else self._backoff(attempt)
                 problem = f"HTTP {status}"
             left = deadline - time.monotonic()
             if wait >= left:
@@ -159,7 +159,7 @@ class FormPoster:
                 ) from None
             except (OSError, http.client.HTTPException):
                 raise PostFailed("the connection broke before a whole answer came") from None
-            return response.status, _retry_after(response.getheader("Retry-After")), data
+            return response.status, retry_after(response.getheader("Retry-After")), data
         finally:
             connection.close()
 
@@ -189,7 +189,7 @@ class FormPoster:
                 raise PostFailed(f"the answer is larger than {MAX_ANSWER_BYTES // 1024} KB")
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
     if value is None:
         return None

@@ -73,7 +73,7 @@ class OAuthRefreshRenewal:
         _check_granted(scopes, answer.body.get("scope"), token_uri, scope)
         renewed = dict(current)
         renewed["token"] = access_token
-        renewed["expiry"] = _expiry_text(issued_at + timedelta(seconds=expires_in))
+        renewed["expiry"] = expiry_text(issued_at + timedelta(seconds=expires_in))
         # Google keeps the refresh token (and answers none); Microsoft answers a new one.
         new_refresh = answer.body.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
@@ -97,7 +97,7 @@ class OAuthRefreshRenewal:
                     f"the pending value's {key} is not the current one's: it is not a renewal "
                     "of this authorization",
                 )
-        expiry = _parse_expiry(pending.get("expiry"))
+        expiry = parse_expiry(pending.get("expiry"))
         now = self._clock.now()
         if expiry is None or expiry - EXPIRY_MARGIN <= now:
             shown = "none" if expiry is None else expiry.isoformat()
@@ -178,8 +178,8 @@ def _check_granted(asked: list[str], granted: object, token_uri: str, scope: Rot
     unticked one at the provider since)."""
     if not asked or not isinstance(granted, str):
         return
-    have = {_scope_name(s) for s in granted.split()}
-    missing = [s for s in asked if _scope_name(s) not in have and s not in _IDENTITY_SCOPES]
+    have = {scope_name(s) for s in granted.split()}
+    missing = [s for s in asked if scope_name(s) not in have and s not in _IDENTITY_SCOPES]
     if missing:
         raise CredentialsRejected(
             scope.secret,
@@ -190,7 +190,7 @@ def _check_granted(asked: list[str], granted: object, token_uri: str, scope: Rot
         )
 
 
-def _scope_name(scope: str) -> str:
+def scope_name(scope: str) -> str:
     """`https://graph.microsoft.com/Calendars.Read` and `Calendars.Read` as one name
     (Microsoft answers either form)."""
     return scope.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -204,12 +204,13 @@ def _scopes(value: object) -> list[str]:
     return []
 
 
-def _expiry_text(when: datetime) -> str:
-    """UTC without an offset and with a Z: what google-auth writes and reads back."""
+def expiry_text(when: datetime) -> str:
+    """UTC without an offset and with a Z: what google-auth writes and reads back (and the
+    calendar sources read)."""
     return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
-def _parse_expiry(value: object) -> datetime | None:
+def parse_expiry(value: object) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:

@@ -17,10 +17,15 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from exec_assistant.adapters.credentials.oauth_refresh import (
+    expiry_text,
+    parse_expiry,
+    scope_name,
+)
 from exec_assistant.calendars.microsoft.graph_http import GraphHttp, HttpFailed
 from exec_assistant.ports import Clock, CredentialStore
 
@@ -201,7 +206,7 @@ class MicrosoftAuthorization:
 def grants_calendars(scope: str) -> bool:
     """Whether a token answer's `scope` holds Calendars.Read (Microsoft answers
     `https://graph.microsoft.com/Calendars.Read` or the bare name)."""
-    names = {item.rstrip("/").rsplit("/", 1)[-1].lower() for item in scope.split()}
+    names = {scope_name(item) for item in scope.split()}
     return CALENDAR_SCOPE.lower() in names or "calendars.readwrite" in names
 
 
@@ -235,21 +240,6 @@ def _check_endpoint(token_uri: str) -> None:
     raise AuthorizationProblem(
         "unusable", "its token_uri is not an https URL: the refresh token would travel in the clear"
     )
-
-
-def expiry_text(when: datetime) -> str:
-    """UTC with a Z, as google-auth and the secret rotation write it."""
-    return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
-
-
-def parse_expiry(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _host(url: str) -> str:

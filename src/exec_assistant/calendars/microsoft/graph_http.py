@@ -26,13 +26,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from exec_assistant.adapters.credentials.form_post import retry_after
 from exec_assistant.calendars.http_fetch import size_text
 from exec_assistant.domain.errors import Interrupted
 
@@ -283,21 +282,6 @@ class _Watchdog:
             with contextlib.suppress(OSError):  # already closed: nothing to stop
                 self._socket.shutdown(socket.SHUT_RDWR)
             return
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-        when = parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-    return None
 
 
 def _too_large(limit: int, actual: int | None = None) -> str:
