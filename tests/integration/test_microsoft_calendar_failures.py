@@ -4,6 +4,7 @@ and leaves what is stored alone."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -418,3 +419,15 @@ def test_two_syncs_at_once_with_an_expired_token_both_read_the_calendar(
     # Microsoft keeps an old refresh token valid after issuing a new one: both renewals work.
     assert results == [["Board prep"], ["Board prep"]]
     assert world.source().fetch(*WINDOW).events[0].title == "Board prep"
+
+
+def test_a_compressed_answer_is_measured_as_it_unpacks(graph: GraphCalendarApi) -> None:
+    world = GraphWorld(graph, settings_overrides={"calendar_max_mb": 1})
+    bomb = gzip.compress(b'{"value": [' + b" " * 50_000_000 + b"]}")  # 50 KB on the wire
+    graph.answer_raw(bomb, headers={"Content-Encoding": "gzip"}, path_contains="/delta")
+    started = time.monotonic()
+
+    error = unavailable(world)
+
+    assert "an answer is larger than 1 MB" in error.message
+    assert time.monotonic() - started < 1.0
