@@ -152,8 +152,26 @@ def _issued(answer: JsonAnswer, token_uri: str, scope: RotationScope) -> tuple[s
             else "Check client_id and client_secret against the OAuth client at the provider. "
             + _REAUTHORIZE,
         )
+    issued = bearer_token(body)
+    if issued is None:
+        raise CredentialsRejected(
+            scope.secret,
+            scope.step,
+            f"the token endpoint {_host(token_uri)} answered without a bearer access token "
+            "and its lifetime",
+            hint="Check that token_uri is the provider's OAuth 2.0 token endpoint.",
+        )
+    return issued
+
+
+def bearer_token(body: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The access token and its lifetime in seconds from a token endpoint's answer, or None
+    when it holds no bearer token with a lifetime. (`expires_in` as a string of digits, as
+    Microsoft's v1 endpoint writes it, is read as its number.)"""
     access_token = body.get("access_token")
     expires_in = body.get("expires_in")
+    if isinstance(expires_in, str) and expires_in.isdigit():
+        expires_in = int(expires_in)
     token_type = str(body.get("token_type") or "Bearer")
     if (
         not isinstance(access_token, str)
@@ -163,13 +181,7 @@ def _issued(answer: JsonAnswer, token_uri: str, scope: RotationScope) -> tuple[s
         or expires_in <= 0
         or token_type.lower() != "bearer"
     ):
-        raise CredentialsRejected(
-            scope.secret,
-            scope.step,
-            f"the token endpoint {_host(token_uri)} answered without a bearer access token "
-            "and its lifetime",
-            hint="Check that token_uri is the provider's OAuth 2.0 token endpoint.",
-        )
+        return None
     return access_token, float(expires_in)
 
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from exec_assistant.adapters.credentials.oauth_refresh import (
+    bearer_token,
     expiry_text,
     parse_expiry,
     scope_name,
@@ -171,18 +172,8 @@ class MicrosoftAuthorization:
         body = answer.json_object() or {}
         if answer.status != 200:
             raise _refused(answer.status, body)
-        access_token = body.get("access_token")
-        expires_in = body.get("expires_in")
-        if isinstance(expires_in, str) and expires_in.isdigit():
-            expires_in = int(expires_in)  # the v1 endpoint answers it as a string
-        if (
-            not isinstance(access_token, str)
-            or not access_token
-            or isinstance(expires_in, bool)
-            or not isinstance(expires_in, int | float)
-            or expires_in <= 0
-            or str(body.get("token_type") or "Bearer").lower() != "bearer"
-        ):
+        issued = bearer_token(body)
+        if issued is None:
             raise AuthorizationProblem(
                 "unusable",
                 f"the token endpoint {_host(current.token_uri)} answered without a bearer "
@@ -192,8 +183,9 @@ class MicrosoftAuthorization:
         if isinstance(granted, str) and not grants_calendars(granted):
             raise AuthorizationProblem("expired", f"{CALENDAR_SCOPE} is no longer granted")
         renewed = dict(current.value)
+        access_token, expires_in = issued
         renewed["token"] = access_token
-        renewed["expiry"] = expiry_text(issued_at + timedelta(seconds=float(expires_in)))
+        renewed["expiry"] = expiry_text(issued_at + timedelta(seconds=expires_in))
         new_refresh = body.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
             renewed["refresh_token"] = new_refresh
