@@ -15,6 +15,7 @@ from exec_assistant.cli import (
     demo_command,
     doctor_command,
     followup_commands,
+    microsoft_account,
     prep_commands,
     slack_commands,
     usage_command,
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     cost_command,
     demo_command,
     doctor_command,
+    microsoft_account,
     slack_commands,
 )
 
