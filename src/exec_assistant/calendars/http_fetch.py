@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+from exec_assistant.calendars.watched import run_watched
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SLICE_SECONDS = 0.05
 _CHUNK = 64 * 1024
 UNREACHABLE_HINT = "Check the URL and your network; meetings already stored are kept as they are."
 _HEADERS = {
@@ -121,19 +121,15 @@ def fetch_remote(
     """The body of the calendar's answer, following up to 5 redirects, all within
     `timeout_seconds`; raises CalendarUnavailable, or Interrupted when `abort` is set."""
     download = _Download(remote, timeout_seconds, max_bytes)
-    worker = threading.Thread(target=download.run, name="calendar-download", daemon=True)
-    worker.start()
-    while not download.done.wait(_SLICE_SECONDS):
-        if abort is not None and abort.is_set():
-            download.cancel()
-            raise Interrupted(f"stopped reading calendar {remote.display}")
-        if time.monotonic() >= download.deadline:
-            download.cancel()
-            raise _too_slow(remote, timeout_seconds)
-    if download.error is not None:
-        raise download.error
-    assert download.body is not None
-    return download.body
+    return run_watched(
+        download.run,
+        cancel=download.cancel,
+        deadline=download.deadline,
+        abort=abort,
+        interrupted=lambda: Interrupted(f"stopped reading calendar {remote.display}"),
+        too_slow=lambda: _too_slow(remote, timeout_seconds),
+        name="calendar-download",
+    )
 
 
 def _too_slow(remote: RemoteLocation, timeout_seconds: float) -> CalendarUnavailable:
@@ -153,9 +149,6 @@ class _Download:
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
         self.max_bytes = max_bytes
-        self.done = threading.Event()
-        self.body: bytes | None = None
-        self.error: CalendarUnavailable | None = None
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self._cancelled = False
@@ -167,19 +160,17 @@ class _Download:
         if sock is not None:
             _shut(sock)
 
-    def run(self) -> None:
+    def run(self) -> bytes:
         try:
-            self.body = self._get()
-        except CalendarUnavailable as exc:
-            self.error = exc
+            return self._get()
+        except CalendarUnavailable:
+            raise
         except TimeoutError:
-            self.error = _too_slow(self.remote, self.timeout_seconds)
+            raise _too_slow(self.remote, self.timeout_seconds) from None
         except Exception as exc:  # whatever the network did, said in the user's terms
-            self.error = CalendarUnavailable(
+            raise CalendarUnavailable(
                 self.remote.display, f"unreachable ({_network_problem(exc)})", hint=UNREACHABLE_HINT
-            )
-        finally:
-            self.done.set()
+            ) from None
 
     def _fail(self, reason: str, hint: str | None = None) -> CalendarUnavailable:
         return CalendarUnavailable(self.remote.display, reason, hint=hint)
