@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
+from exec_assistant.calendars.google.source import GoogleCalendarSource, GoogleSourceOptions
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.calendars.locations import api_calendar
 from exec_assistant.domain.errors import ConfigError
@@ -45,6 +47,21 @@ def calendar_source(location: str, access: CalendarAccess) -> CalendarSource:
             default_zone=settings.zone,
             timeout_seconds=settings.http_timeout_seconds,
             max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
+            abort=access.abort,
+        )
+    if api.provider == "google":
+        return GoogleCalendarSource(
+            api.calendar,
+            options=GoogleSourceOptions(
+                default_zone=settings.zone,
+                timeout_seconds=settings.http_timeout_seconds,
+                max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
+                margin=timedelta(days=settings.calendar_sync_margin_days),
+                api_endpoint=settings.google_api_endpoint,
+            ),
+            credentials=access.credentials,
+            snapshots=access.snapshots,
+            clock=access.clock,
             abort=access.abort,
         )
     raise ConfigError(f"{api.provider} calendars cannot be read by this version", key="calendars")
