@@ -225,6 +225,9 @@ def _parse_when(value: dict[str, Any]) -> datetime:
     return moment.astimezone(UTC)
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass
 class _Stored:
     item: dict[str, Any]
@@ -439,8 +442,9 @@ class GoogleCalendarServer:
                 calendar.items[item["id"]] = _Stored(
                     item,
                     json.dumps(item, separators=(",", ":")),
-                    _parse_when(item["start"]),
-                    _parse_when(item["end"]),
+                    # Google's cancelled items need carry nothing but their id.
+                    _parse_when(item["start"]) if "start" in item else _NEVER,
+                    _parse_when(item["end"]) if "end" in item else _NEVER,
                     seq,
                 )
 
