@@ -226,6 +226,18 @@ def _parse_when(value: dict[str, Any]) -> datetime:
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+_ALWAYS = (_NEVER, datetime.max.replace(tzinfo=UTC))
+
+
+def _placed(item: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Where an item stands for timeMin/timeMax: a cancelled one that carries nothing but its
+    id (as Google's may) stands nowhere; one whose times do not parse, everywhere."""
+    if "start" not in item or "end" not in item:
+        return _NEVER, _NEVER
+    try:
+        return _parse_when(item["start"]), _parse_when(item["end"])
+    except (KeyError, TypeError, ValueError):
+        return _ALWAYS
 
 
 @dataclass
@@ -442,9 +454,7 @@ class GoogleCalendarServer:
                 calendar.items[item["id"]] = _Stored(
                     item,
                     json.dumps(item, separators=(",", ":")),
-                    # Google's cancelled items need carry nothing but their id.
-                    _parse_when(item["start"]) if "start" in item else _NEVER,
-                    _parse_when(item["end"]) if "end" in item else _NEVER,
+                    *_placed(item),
                     seq,
                 )
 

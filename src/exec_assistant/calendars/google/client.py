@@ -190,8 +190,10 @@ class GoogleCalendarApi:
                     ) from None
                 self._wait(attempt, None, exc.reason)
                 continue
-            except ValueError:  # googleapiclient's json.loads of a 2xx answer
+            except ValueError:  # not UTF-8: googleapiclient's decode of a 2xx answer
                 raise self._unreadable("its answer is not JSON") from None
+            if isinstance(answer, str):  # what googleapiclient returns for a non-JSON body
+                raise self._unreadable("its answer is not JSON")
             if not isinstance(answer, dict):
                 raise self._unreadable("its answer is not a JSON object")
             return answer
