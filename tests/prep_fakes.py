@@ -112,6 +112,9 @@ class RecordingChannel:
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._send("notes_request", meeting.meeting_id, key)
 
+    def notify(self, text: str, key: str) -> None:
+        self._send("notify", text, key)
+
     def kinds(self) -> list[str]:
         return [kind for kind, _ in self.sent]
 

@@ -57,6 +57,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from exec_assistant.slack.doctor import bot_scopes
+
 BOT_TOKEN = "xoxb-1-fake-bot-token"
 APP_TOKEN = "xapp-1-fake-app-token"
 
@@ -137,8 +139,11 @@ class SlackApiServer:
         team_id: str = "TFAKE001",
         channels: tuple[str, ...] = (),
         ws_url: str | None = None,
+        scopes: tuple[str, ...] | None = None,
     ) -> None:
         self.bot_token = bot_token
+        # What Slack sends in `x-oauth-scopes` on every Web API answer: the token's scopes.
+        self.scopes = scopes if scopes is not None else bot_scopes()
         self.app_token = app_token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -747,6 +752,7 @@ class SlackApiServer:
                     with server._state.lock:
                         server._state.calls.append(ApiCall(method, params, headers, verb))
                     status, extra, reply = server._handle(method, params, headers)
+                    extra = {"x-oauth-scopes": ",".join(server.scopes), **extra}
                     self._send(
                         status, "application/json; charset=utf-8", json.dumps(reply).encode(), extra
                     )

@@ -20,6 +20,7 @@ from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.clocks import SystemClock
 from exec_assistant.composition import AppStores, SlackSetup
 from exec_assistant.configuration import LoadedConfig, load_config
+from exec_assistant.context.sources import ContextSourceDeps
 from exec_assistant.deployment_settings import DeploymentSettings
 from exec_assistant.document_files import DocumentFolder
 from exec_assistant.domain.discovery import Executive
@@ -178,7 +179,16 @@ class AwsApp:
                 self,
                 _LazyChannel(lambda: self.channel),
                 self.clock,
-                providers=composition.build_providers(self, self.context_files),
+                context=composition.build_context(
+                    self,
+                    self.context_files,
+                    ContextSourceDeps(
+                        self.context_files,
+                        self.secrets,
+                        self.clock,
+                        aws_client=self.clients.client if self.clients else None,
+                    ),
+                ),
                 generator=generator,
                 generation_timeout=generation_timeout,
                 reminders=self.reminders,
@@ -284,6 +294,9 @@ class _LazyChannel:
 
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._resolve().ask_for_notes(meeting, key)
+
+    def notify(self, text: str, key: str) -> None:
+        self._resolve().notify(text, key)
 
 
 def build_aws(

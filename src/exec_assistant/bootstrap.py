@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -39,6 +39,7 @@ from exec_assistant.clocks import FixedClock, OffsetClock, SystemClock
 from exec_assistant.composition import SlackSetup as SlackSetup
 from exec_assistant.composition import slack_setup as slack_setup
 from exec_assistant.configuration import LoadedConfig, load_config
+from exec_assistant.context.sources import BuildsProvider, ContextSourceDeps, FileSource
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
@@ -53,10 +54,10 @@ from exec_assistant.ports import (
     ChatSessionRepository,
     ChatThreadRepository,
     Clock,
-    ContextProvider,
     DecisionRepository,
     DeliveryRepository,
     DocumentStore,
+    IntegrationDoctor,
     MeetingRepository,
     PrepEngine,
     PrepRun,
@@ -163,8 +164,18 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
     )
 
 
-def build_providers(local: LocalApp) -> dict[str, ContextProvider]:
-    return composition.build_providers(local, local.settings.context_path)
+def build_context(local: LocalApp, clock: Clock, secrets: SecretStore) -> composition.ContextSetup:
+    """The context sources context.yaml names; an AWS source uses the machine's AWS
+    credentials (the usual boto3 chain), asked for only when one is configured."""
+    deps = _context_deps(local, clock, secrets)
+    return composition.build_context(local, local.settings.context_path, deps)
+
+
+def _context_deps(local: LocalApp, clock: Clock, secrets: SecretStore) -> ContextSourceDeps:
+    from exec_assistant.aws_clients import AwsClients
+
+    aws = AwsClients()
+    return ContextSourceDeps(local.settings.context_path, secrets, clock, aws_client=aws.client)
 
 
 def build_clock(start: datetime | None, *, running: bool = True) -> Clock:
@@ -229,7 +240,7 @@ def build_prep_dependencies(
         local,
         with_outbox(local, channel, clock),
         clock,
-        providers=build_providers(local),
+        context=build_context(local, clock, secrets),
         generator=generator,
         generation_timeout=generation_timeout,
         answer_reviewer=build_answer_reviewer(local, clock, secrets),
@@ -413,3 +424,38 @@ def slack_webhook_dependencies(
         raise ConfigError("Slack is not configured", hint="Set SLACK_BOT_TOKEN.")
     prep = build_prep_dependencies(local, slack.channel, clock, secrets=secrets)
     return slack_dependencies(local, LazyClientEngine(local), prep, slack, secrets, clock)
+
+
+def build_doctors(local: LocalApp, clock: Clock, secrets: SecretStore) -> list[IntegrationDoctor]:
+    """A doctor for every configured integration: each calendar, each kind of context (its
+    file or its system), the action-item tracker, and Slack when any of it is set."""
+    from exec_assistant.calendars.doctor import CalendarReadDoctor, NoCalendarDoctor
+    from exec_assistant.context.file_doctor import FileContextDoctor
+    from exec_assistant.slack.doctor import SlackDoctor
+    from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, slack_secrets_present
+
+    settings = local.settings
+    doctors: list[IntegrationDoctor] = [
+        CalendarReadDoctor(source, clock, settings.lookahead_days)
+        for source in (local.calendar_sources() if settings.calendars else [])
+    ] or [NoCalendarDoctor()]
+    deps = _context_deps(local, clock, secrets)
+    context = composition.build_context(local, settings.context_path, deps)
+    for kind in ("budget", "big_rocks", "incidents", "staffing"):
+        config = context.sources.source_of(kind)
+        if isinstance(config, FileSource):
+            doctors.append(FileContextDoctor(kind, context.providers[kind], clock))
+            continue
+        doctor = cast(BuildsProvider, config).doctor(deps)
+        if doctor is not None:
+            doctors.append(doctor)
+    tracker = context.sources.tracker
+    if tracker is not None:
+        tracker_doctor = cast(BuildsProvider, tracker).doctor(deps)
+        if tracker_doctor is not None:
+            doctors.append(tracker_doctor)
+    if settings.slack_user_id or any(slack_secrets_present(secrets).values()):
+        doctors.append(
+            SlackDoctor(secrets.get(SLACK_BOT_TOKEN), clock, base_url=settings.slack_api_url)
+        )
+    return doctors

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from exec_assistant.configuration import LoadedConfig
 from exec_assistant.context.files import (
@@ -19,6 +19,13 @@ from exec_assistant.context.files import (
     BudgetContextProvider,
     IncidentsContextProvider,
     StaffingContextProvider,
+)
+from exec_assistant.context.sources import (
+    BuildsProvider,
+    ContextSourceDeps,
+    ContextSources,
+    FileSource,
+    load_context_sources,
 )
 from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.document_files import FileFolder
@@ -88,17 +95,42 @@ class AppStores(Protocol):
     def executive(self) -> Executive: ...
 
 
-def build_providers(app: AppStores, context_files: Path | FileFolder) -> dict[str, ContextProvider]:
-    """The context sources: the exported files in `context_files` (a folder, or the
-    documents under a prefix), and the decisions and history in the stores."""
-    return {
+@dataclass(frozen=True)
+class ContextSetup:
+    """The context sources of a runtime, as context.yaml configures them."""
+
+    providers: dict[str, ContextProvider]
+    timeouts: dict[str, float]
+    """The time limits context.yaml gives, by source; the others take the setting's."""
+    sources: ContextSources
+
+
+def build_context(
+    app: AppStores, context_files: Path | FileFolder, deps: ContextSourceDeps
+) -> ContextSetup:
+    """The context sources: each kind from the system context.yaml names (its exported file
+    in `context_files` by default), and the decisions and history in the stores.
+    ConfigError for a bad context.yaml, before any prep runs."""
+    sources = load_context_sources(context_files)
+    files: dict[str, ContextProvider] = {
         "budget": BudgetContextProvider(context_files),
         "big_rocks": BigRocksContextProvider(context_files),
         "incidents": IncidentsContextProvider(context_files),
         "staffing": StaffingContextProvider(context_files),
-        "decisions": DecisionsContextProvider(app.decisions),
-        "history": HistoryContextProvider(app.meetings, app.action_items, app.documents),
     }
+    providers: dict[str, ContextProvider] = {}
+    timeouts: dict[str, float] = {}
+    for kind, from_file in files.items():
+        config = sources.source_of(kind)
+        if isinstance(config, FileSource):
+            providers[kind] = from_file
+        else:
+            providers[kind] = cast(BuildsProvider, config).build(deps)
+        if "timeout_seconds" in config.model_fields_set:
+            timeouts[kind] = config.timeout_seconds
+    providers["decisions"] = DecisionsContextProvider(app.decisions)
+    providers["history"] = HistoryContextProvider(app.meetings, app.action_items, app.documents)
+    return ContextSetup(providers, timeouts, sources)
 
 
 def prep_dependencies(
@@ -106,7 +138,7 @@ def prep_dependencies(
     channel: ChatChannel,
     clock: Clock,
     *,
-    providers: dict[str, ContextProvider],
+    context: ContextSetup,
     generator: PackGenerator,
     generation_timeout: float,
     answer_reviewer: AnswerReviewer | None = None,
@@ -124,10 +156,11 @@ def prep_dependencies(
         rules=app.config.rules,
         executive=app.executive,
         channel=channel,
-        providers=providers,
+        providers=context.providers,
         generator=generator,
         clock=clock,
         provider_timeout=settings.provider_timeout_seconds,
+        provider_timeouts=context.timeouts,
         generation_timeout=generation_timeout,
         private_providers=tuple(settings.private_providers),
         answer_reviewer=answer_reviewer,

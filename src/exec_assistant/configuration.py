@@ -249,3 +249,19 @@ def load_config(config_dir: Path | FileFolder | None) -> LoadedConfig:
         )
     prices, price_sources = load_model_prices(config_dir)
     return LoadedConfig(catalog, rules, [*type_sources, *rule_sources, *price_sources], prices)
+
+
+def read_user_document(folder: Path | FileFolder | None, name: str) -> tuple[str, dict[str, Any]]:
+    """The user's YAML file `name` in `folder` as (where it was read, its mapping); ({}) when
+    there is no such file. ConfigError for a file that cannot be read or is not a mapping."""
+    document = _user(folder, name)
+    if document is None:
+        return "", {}
+    return document.source, document.data
+
+
+def validation_error(
+    exc: ValidationError, prefix: tuple[str | int, ...], source: str, data: dict[str, Any]
+) -> ConfigError:
+    """A ConfigError naming `source` and the key path of the first problem of `exc`."""
+    return _config_error(exc, prefix, [_Document(source, data)])

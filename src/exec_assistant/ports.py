@@ -357,6 +357,10 @@ class ChatChannel(Protocol):
         them on this channel)."""
         ...
 
+    def notify(self, text: str, key: str) -> None:
+        """A notice about no one meeting (a calendar's authorization has expired)."""
+        ...
+
 
 @dataclass(frozen=True)
 class GeneratedPack:

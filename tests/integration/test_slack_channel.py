@@ -320,3 +320,20 @@ def test_a_deleted_thread_is_started_again(
     new = threads.get("mtg_0001")
     assert new is not None and new.ts != "1600000000.000001"
     assert keys_in(slack.messages_in(new.channel, new.ts)) == ["k/tell"]
+
+
+def test_a_notice_about_no_meeting_is_a_message_of_its_own_in_the_dm_sent_once(
+    slack: SlackApiServer, threads: InMemoryChatThreadRepository
+) -> None:
+    text = (
+        "cannot read calendar google:primary: <!channel> expired\n"
+        "Run 'exec-assistant calendars add google'."
+    )
+    channel_on(slack, threads).notify(text, "calendar-authorization/google/e1")
+    # A restarted process sending it again finds it in the DM and posts nothing.
+    channel_on(slack, threads).notify(text, "calendar-authorization/google/e1")
+    [posted] = slack.messages_in(slack.dm_of(EXEC))
+    assert "thread_ts" not in posted
+    assert keys_in([posted]) == ["calendar-authorization/google/e1"]
+    assert "calendars add google" in str(posted["blocks"])
+    assert "&lt;!channel&gt;" in str(posted["blocks"])  # no one else is paged

@@ -46,3 +46,6 @@ class AnsweringChannel:
 
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._inner.ask_for_notes(meeting, key)
+
+    def notify(self, text: str, key: str) -> None:
+        self._inner.notify(text, key)

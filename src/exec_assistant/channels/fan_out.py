@@ -73,3 +73,6 @@ class FanOutChannel:
 
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._each(key, lambda c: c.ask_for_notes(meeting, key))
+
+    def notify(self, text: str, key: str) -> None:
+        self._each(key, lambda c: c.notify(text, key))

@@ -102,6 +102,10 @@ class OutboxChannel:
         )
         return None
 
+    def notify(self, text: str, key: str) -> None:
+        entry = {"kind": "notice", "key": key, "sent_at": self._clock.now().isoformat()}
+        self._emit(json.dumps({**entry, "text": text}, ensure_ascii=False))
+
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         self._write(
             "notes_request",

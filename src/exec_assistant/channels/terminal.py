@@ -247,6 +247,12 @@ class TerminalChannel:
         title.stylize("dim")
         self._console.print(Text.assemble(title, ": ", _line(text)))
 
+    def notify(self, text: str, key: str) -> None:
+        if self._compact_clock is not None:
+            self._stamped(_line(text))
+            return
+        self._console.print(_line(text))
+
     def ask_for_notes(self, meeting: Meeting, key: str) -> None:
         command = f"exec-assistant notes {meeting.meeting_id} FILE"
         if self._compact_clock is not None:

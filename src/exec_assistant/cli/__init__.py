@@ -13,6 +13,7 @@ from exec_assistant.cli import (
     calendar_commands,
     cost_command,
     demo_command,
+    doctor_command,
     followup_commands,
     prep_commands,
     slack_commands,
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     usage_command,
     cost_command,
     demo_command,
+    doctor_command,
     slack_commands,
 )
 

@@ -109,6 +109,21 @@ class CalendarUnavailable(ExecAssistantError):
         self.reason = reason
 
 
+class CalendarAuthorizationExpired(CalendarUnavailable):
+    """The calendar account's authorization can no longer be used (its refresh token was
+    refused or revoked): a person must authorize again; retrying does not help.
+
+    `episode` names this authorization (a digest of its refresh token), so the executive is
+    told once per dead authorization, not at every sync."""
+
+    def __init__(
+        self, location: str, reason: str, *, provider: str, episode: str, hint: str | None = None
+    ) -> None:
+        super().__init__(location, reason, hint=hint)
+        self.provider = provider
+        self.episode = episode
+
+
 class DataFolderError(ExecAssistantError):
     """The data folder cannot be used: not writable, locked, or from a newer version."""
 

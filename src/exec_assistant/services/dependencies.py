@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
@@ -44,6 +44,8 @@ class PrepDependencies:
     clock: Clock
     provider_timeout: float = 20.0
     """Seconds one context source may take."""
+    provider_timeouts: Mapping[str, float] = field(default_factory=dict)
+    """Seconds for the sources context.yaml gives a time limit of their own, by name."""
     generation_timeout: float = 600.0 - GENERATION_MARGIN_SECONDS
     """Seconds the pack generator may take before the offline pack is written instead."""
     private_providers: tuple[str, ...] = DEFAULT_PRIVATE_PROVIDERS

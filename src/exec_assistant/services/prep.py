@@ -426,7 +426,8 @@ class PrepSteps:
         if provider is None:
             result = ContextResult.unavailable(name, "no such source is configured")
         else:
-            result = gather_one(provider, self._context_request(meeting), deps.provider_timeout)
+            limit = deps.provider_timeouts.get(name, deps.provider_timeout)
+            result = gather_one(provider, self._context_request(meeting), limit)
         key = context_key(request.workflow_id, name)
         deps.documents.put(key, result.model_dump_json().encode(), "application/json")
         return ContextSourceRef(

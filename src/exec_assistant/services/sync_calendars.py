@@ -16,7 +16,11 @@ from exec_assistant.domain.discovery import (
     configuration_key,
     event_fingerprint,
 )
-from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
+from exec_assistant.domain.errors import (
+    CalendarAuthorizationExpired,
+    CalendarUnavailable,
+    Interrupted,
+)
 from exec_assistant.domain.identity import meeting_id_for, series_id_for
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import ACTIVE_STATUSES, CalendarState, Meeting, MeetingStatus
@@ -36,6 +40,14 @@ DOUBT_EMPTY_AFTER = 3
 calendar server that answers empty for a moment must not cancel the fortnight."""
 
 
+@dataclass(frozen=True)
+class ReauthorizationNeeded:
+    provider: str
+    episode: str
+    message: str
+    """What to tell the executive: the cause and the command that fixes it."""
+
+
 @dataclass
 class CalendarSyncResult:
     calendar_id: str
@@ -49,6 +61,8 @@ class CalendarSyncResult:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    reauthorize: ReauthorizationNeeded | None = None
+    """Its account must be authorized again (the executive is told once)."""
     seconds: float = 0.0
     held_back: bool = False
     """It came back empty where it held events before: its meetings were kept, unconfirmed."""
@@ -123,6 +137,9 @@ def sync_calendars(
                 observer,
             )
             report.changed_meetings.extend(changed)
+        except CalendarAuthorizationExpired as exc:
+            result.error = str(exc)
+            result.reauthorize = ReauthorizationNeeded(exc.provider, exc.episode, str(exc))
         except CalendarUnavailable as exc:
             result.error = str(exc)
         except Interrupted:

@@ -12,6 +12,7 @@ function on AWS.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,11 @@ def notes_request_key(meeting_id: str) -> str:
     return f"notes-request/{meeting_id}"
 
 
+def reauthorization_key(provider: str, episode: str) -> str:
+    """One request per dead authorization of an account."""
+    return f"calendar-authorization/{provider}/{episode}"
+
+
 def snooze_key(prep_id: str, until: datetime) -> str:
     """One re-ask per snooze: the prep and the time it was snoozed until."""
     return delivery_key(prep_id, f"Snoozed-{until:%Y%m%dT%H%M%SZ}")
@@ -109,6 +115,8 @@ class TickReport:
     """Meetings whose snoozed prep request was asked again now."""
     notes_requested: list[str] = field(default_factory=list)
     """Meetings whose notes were asked for now."""
+    reauthorization_asked: list[str] = field(default_factory=list)
+    """Calendar accounts (`google`, `microsoft`) the executive was asked to authorize again."""
     sync_error: str | None = None
     """Why the calendars could not be synced at all (the preps went ahead regardless)."""
 
@@ -173,6 +181,7 @@ class Ticker:
                 if observer:
                     observer.sync_failed(report.sync_error)
             else:
+                self._ask_to_reauthorize(report.sync, report)
                 for workflow_id in report.sync.superseded_workflows:
                     deps.engine.cancel(workflow_id)
                     report.cancelled.append(workflow_id)
@@ -357,6 +366,34 @@ class Ticker:
             return current.model_copy(update={"snoozed_until": None})
 
         sessions.update(session.session_id, clear)
+
+    def _ask_to_reauthorize(self, sync: SyncReport, report: TickReport) -> None:
+        """A calendar account whose authorization died: the executive told once per dead
+        authorization (its meetings are kept meanwhile), not at every sync."""
+        deps = self._deps
+        channel, deliveries = deps.channel, deps.deliveries
+        if channel is None or deliveries is None:
+            return
+        needed = {r.reauthorize.episode: r.reauthorize for r in sync.calendars if r.reauthorize}
+        for episode, what in needed.items():
+            key = reauthorization_key(what.provider, episode)
+            try:
+                sent = deliver_once(
+                    deliveries,
+                    deps.clock,
+                    key,
+                    f"calendar:{what.provider}",
+                    "reauthorization",
+                    functools.partial(channel.notify, what.message, key),
+                )
+            except Exception as exc:  # the channel is down: the next sync tries again
+                log.warning(
+                    "reauthorization request not sent",
+                    extra={"provider": what.provider, "error": type(exc).__name__},
+                )
+                continue
+            if sent:
+                report.reauthorization_asked.append(what.provider)
 
     def _ask_for_notes(self, now: datetime, report: TickReport) -> None:
         """Meetings that had a prep and ended within the last day, without notes yet (not

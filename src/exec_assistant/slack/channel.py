@@ -136,6 +136,10 @@ class SlackChatChannel:
         message = blocks.notes_request(meeting)
         self._post_in_thread(meeting, message, key, doing="asking for the notes")
 
+    def notify(self, text: str, key: str) -> None:
+        doing = "sending a notice"
+        self._post(self._dm_channel(doing), blocks.notice(text), key, None, doing=doing)
+
     # ---- beyond the port ----------------------------------------------------------------
 
     def post_notes_result(self, meeting: Meeting, result: NotesResult, *, accepted: bool) -> None:
