@@ -106,7 +106,7 @@ def test_a_revoked_authorization_keeps_the_stored_meetings_and_says_so_once(
         snapshots=InMemoryCalendarSnapshotRepository(),
     )
 
-    def run(now: datetime) -> list[str | None]:
+    def run(now: datetime) -> list[tuple[str | None, str | None]]:
         report = sync_calendars(
             [calendar_source("google:primary", access)],
             meetings,
@@ -117,9 +117,9 @@ def test_a_revoked_authorization_keeps_the_stored_meetings_and_says_so_once(
             now,
             14,
         )
-        return [c.error for c in report.calendars]
+        return [(c.error, c.reauthorize and c.reauthorize.provider) for c in report.calendars]
 
-    assert run(NOW) == [None]
+    assert run(NOW) == [(None, None)]
     before = meetings.list_between(NOW, NOW + timedelta(days=14))
     assert [m.title for m in before] == ["Exec staff", "Board prep"]
 
@@ -128,9 +128,12 @@ def test_a_revoked_authorization_keeps_the_stored_meetings_and_says_so_once(
     errors = run(NOW + timedelta(hours=2))
 
     assert errors == [
-        "cannot read calendar google:primary: the Google authorization expired or was "
-        "revoked\nRun `exec-assistant calendars add google --client-secrets FILE` to "
-        "authorize exec-assistant again; meetings already stored are kept as they are."
+        (
+            "cannot read calendar google:primary: the Google authorization expired or was "
+            "revoked\nRun `exec-assistant calendars add google --client-secrets FILE` to "
+            "authorize exec-assistant again; meetings already stored are kept as they are.",
+            "google",  # the executive is asked, once, to authorize again
+        )
     ]
     assert meetings.list_between(NOW, NOW + timedelta(days=14)) == before
 

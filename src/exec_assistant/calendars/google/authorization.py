@@ -8,6 +8,7 @@ comes out as the one message the executive can act on: connect the account again
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from exec_assistant.calendars.google.transport import BoundedHttp, TransportFailed
-from exec_assistant.domain.errors import CalendarUnavailable
+from exec_assistant.domain.errors import CalendarAuthorizationExpired, CalendarUnavailable
 from exec_assistant.ports import CredentialStore
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,15 @@ def not_connected(location: str, store: CredentialStore) -> CalendarUnavailable:
     )
 
 
-def authorization_lapsed(location: str) -> CalendarUnavailable:
-    """The one message for an authorization that no longer works, whatever the cause."""
-    return CalendarUnavailable(
+def authorization_lapsed(location: str, refresh_token: str) -> CalendarAuthorizationExpired:
+    """The one message for an authorization that no longer works, whatever the cause; its
+    episode is a digest of the refresh token, so the executive is told once per dead
+    authorization."""
+    return CalendarAuthorizationExpired(
         location,
         "the Google authorization expired or was revoked",
+        provider=PROVIDER,
+        episode=hashlib.sha256(refresh_token.encode()).hexdigest()[:16],
         hint=f"Run `{CONNECT_COMMAND}` to authorize exec-assistant again; {KEPT}.",
     )
 
@@ -100,7 +105,7 @@ class GoogleAuthorization:
                 "google authorization refused",
                 extra={"location": self._location, "error": _oauth_error(exc)},
             )
-            raise authorization_lapsed(self._location) from None
+            raise self.lapsed() from None
         except TransportError as exc:
             cause = exc.args[0] if exc.args else None
             reason = cause.reason if isinstance(cause, TransportFailed) else "no answer"
@@ -108,6 +113,9 @@ class GoogleAuthorization:
         except (TypeError, ValueError, KeyError):  # an answer that is not the token JSON
             raise sign_in_unavailable(self._location, "its answer cannot be read") from None
         log.info("google access token renewed", extra={"location": self._location})
+
+    def lapsed(self) -> CalendarAuthorizationExpired:
+        return authorization_lapsed(self._location, str(self.credentials().refresh_token))
 
     def save(self) -> None:
         """Store a renewed access token, unless the account was connected again meanwhile

@@ -26,11 +26,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from exec_assistant.calendars.event_fields import clean_text
-from exec_assistant.calendars.google.authorization import (
-    KEPT,
-    GoogleAuthorization,
-    authorization_lapsed,
-)
+from exec_assistant.calendars.google.authorization import KEPT, GoogleAuthorization
 from exec_assistant.calendars.google.transport import BoundedHttp, TransportFailed
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 from exec_assistant.retry_after import retry_after_seconds
@@ -176,7 +172,7 @@ class GoogleCalendarApi:
                     self._authorization.refresh(self._http)
                     continue
                 if error.status == 401:
-                    raise authorization_lapsed(self._location) from None
+                    raise self._authorization.lapsed() from None
                 if error.status == 410 and error.reason in _SYNC_TOKEN_REASONS:
                     raise SyncTokenExpired from None
                 if not error.throttled:
