@@ -846,6 +846,11 @@ class GoogleCalendarServer:
                 if failure is not None:
                     return self._misbehave(failure)
                 form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+                basic = self.headers.get("Authorization", "")
+                if basic.startswith("Basic "):  # RFC 6749 §2.3.1, as Google also takes
+                    pair = base64.b64decode(basic[6:]).decode()
+                    client_id, _, secret = pair.partition(":")
+                    form.update({"client_id": unquote(client_id), "client_secret": unquote(secret)})
                 status, answer = server.token(form)
                 self._json(status, answer, {"Cache-Control": "no-cache, no-store, max-age=0"})
 
