@@ -9,7 +9,6 @@ the connection's socket down, which ends whatever the worker was blocked on, and
 from __future__ import annotations
 
 import base64
-import contextlib
 import http.client
 import socket
 import ssl
@@ -18,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from exec_assistant.calendars.watched import run_watched
+from exec_assistant.calendars.watched import CancellableConnection, run_watched
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 
 MAX_REDIRECTS = 5
@@ -149,16 +148,8 @@ class _Download:
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
         self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            sock = self._socket
-        if sock is not None:
-            _shut(sock)
+        self._wire = CancellableConnection()
+        self.cancel = self._wire.cancel
 
     def run(self) -> bytes:
         try:
@@ -204,23 +195,7 @@ class _Download:
     def _connect(self, parts: SplitResult) -> http.client.HTTPConnection:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise self._fail(f"{_without_password(parts.geturl())} is not an http(s) URL")
-        # Each blocking step also ends by itself a little after the deadline (the socket's
-        # own timeout), so the worker stops even when a connect could not be cut short.
-        remaining = max(self.deadline - time.monotonic(), 0) + 1
-        connection: http.client.HTTPConnection
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=remaining, context=ssl.create_default_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
-        connection.connect()
-        with self._lock:
-            self._socket = connection.sock
-            cancelled = self._cancelled
-        if cancelled:
-            _shut(connection.sock)
-        return connection
+        return self._wire.connect(parts, self.deadline)
 
     def _next(self, url: str, response: http.client.HTTPResponse) -> str:
         location = response.getheader("Location")  # its body is not wanted: not read
@@ -270,11 +245,6 @@ def _cut_off(received: int, expected: int | None = None) -> str:
 
 def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
     return parts.scheme, parts.hostname, parts.port
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to stop
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _network_problem(exc: Exception) -> str:

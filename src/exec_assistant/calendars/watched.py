@@ -9,10 +9,15 @@ worker was blocked on) and raises.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
+from urllib.parse import SplitResult
 
 T = TypeVar("T")
 
@@ -59,3 +64,47 @@ def run_watched(
     if outcome.error is not None:
         raise outcome.error
     return outcome.value  # type: ignore[return-value]
+
+
+class CancellableConnection:
+    """Opens the worker's HTTP connections and lets the watching thread cut them: `cancel`
+    shuts the socket down, ending whatever the worker was blocked on, now or once the
+    connection it is making is made."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            sock = self._socket
+        if sock is not None:
+            _shut(sock)
+
+    def connect(self, parts: SplitResult, deadline: float) -> http.client.HTTPConnection:
+        """A connection to the http(s) host of `parts`; each blocking step also ends by
+        itself a little after `deadline` (the socket's own timeout), so the worker stops
+        even when a connect under way could not be cut short."""
+        assert parts.hostname is not None
+        remaining = max(deadline - time.monotonic(), 0) + 1
+        connection: http.client.HTTPConnection
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=remaining, context=ssl.create_default_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
+        connection.connect()
+        with self._lock:
+            self._socket = connection.sock
+            cancelled = self._cancelled
+        if cancelled:
+            _shut(connection.sock)
+        return connection
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed or never connected: nothing to stop
+        sock.shutdown(socket.SHUT_RDWR)

@@ -9,7 +9,6 @@ each request runs in a watched worker (calendars/watched.py) and is cut off at t
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import socket
 import ssl
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 import httplib2
 
 from exec_assistant.calendars.http_fetch import size_text
-from exec_assistant.calendars.watched import run_watched
+from exec_assistant.calendars.watched import CancellableConnection, run_watched
 from exec_assistant.domain.errors import Interrupted
 
 _CHUNK = 64 * 1024
@@ -107,16 +106,8 @@ class _Exchange:
         self.headers = {k.lower(): v for k, v in headers.items()}
         self.headers["accept-encoding"] = "gzip"
         self.http = http
-        self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            sock = self._socket
-        if sock is not None:
-            _shut(sock)
+        self._wire = CancellableConnection()
+        self.cancel = self._wire.cancel
 
     def run(self) -> tuple[httplib2.Response, bytes]:
         try:
@@ -142,23 +133,8 @@ class _Exchange:
         parts = self.parts
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TransportFailed(f"{parts.scheme}://{parts.netloc} is not an http(s) address")
-        # The socket's own timeout ends a blocked step a little after the deadline even
-        # where the cancel could not reach it (a connect under way).
-        timeout = max(self.http.seconds_left(), 0) + 1
-        connection: http.client.HTTPConnection
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        connection = self._wire.connect(parts, self.http.deadline)
         try:
-            connection.connect()
-            with self._lock:
-                self._socket = connection.sock
-                cancelled = self._cancelled
-            if cancelled:
-                _shut(connection.sock)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request(self.method, target, body=self.body, headers=self.headers)
             response = connection.getresponse()
@@ -209,8 +185,3 @@ def _too_large(limit: int, actual: int | None = None) -> str:
         f"an answer was larger than {size_text(limit)}{seen}; raise "
         "EXEC_ASSISTANT_CALENDAR_MAX_MB if that is real"
     )
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to stop
-        sock.shutdown(socket.SHUT_RDWR)
