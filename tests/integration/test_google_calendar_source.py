@@ -16,7 +16,7 @@ from exec_assistant.adapters.local.folder_document_store import FolderDocumentSt
 from exec_assistant.adapters.memory import InMemoryCredentialStore
 from exec_assistant.calendars.google.source import GoogleCalendarSource, GoogleSourceOptions
 from exec_assistant.clocks import FixedClock
-from exec_assistant.domain.errors import CalendarUnavailable
+from exec_assistant.domain.errors import CalendarAuthorizationExpired, CalendarUnavailable
 from exec_assistant.domain.models import ResponseStatus
 from exec_assistant.ports import CalendarFetch
 
@@ -380,6 +380,17 @@ def test_a_revoked_refresh_token_gives_one_message_to_connect_again(world: World
     )
     assert "exec-assistant calendars add google" in (caught.value.hint or "")
     assert "gcloud" not in str(caught.value)
+    # The same dead authorization is one episode (the executive is told once); a new one
+    # that dies too is another.
+    assert isinstance(caught.value, CalendarAuthorizationExpired)
+    with pytest.raises(CalendarAuthorizationExpired) as again:
+        world.fetch()
+    assert again.value.episode == caught.value.episode
+    world.store.save("google", {**world.google.authorization(), "expiry": "2000-01-01T00:00:00Z"})
+    world.google.revoke_refresh_tokens()
+    with pytest.raises(CalendarAuthorizationExpired) as later:
+        world.fetch()
+    assert later.value.episode != caught.value.episode
 
 
 def test_a_401_after_a_renewal_is_the_same_message(world: World) -> None:
