@@ -346,3 +346,15 @@ def test_an_unreadable_item_is_skipped_with_a_warning(
     assert read.warnings == [
         "skipped event 'Broken' (UID b@google.com): its start 'soon' is not a date and time"
     ]
+
+
+def test_pages_that_go_round_in_a_circle_are_refused(
+    google: GoogleCalendarServer, store: InMemoryCredentialStore
+) -> None:
+    calendar = source(google, store)
+    fetch(calendar)  # the identity is known: what follows are events.list answers
+    round_and_round = b'{"items": [], "nextPageToken": "again", "timeZone": "UTC"}'
+    for _ in range(2):
+        google.misbehave("garbage", body=round_and_round, content_type="application/json")
+    with pytest.raises(CalendarUnavailable, match="its pages go round in a circle"):
+        fetch(calendar)
