@@ -67,6 +67,8 @@ class _Failure:
     code: str
     message: str
     status: int
+    raw: bytes | None = None
+    """Not an error: this body, with 200, as a captive portal or a broken proxy answers."""
 
 
 @dataclass
@@ -171,6 +173,12 @@ class FakeBilling(LocalHttpServer):
             for _ in range(times):
                 queue.append(_Failure(code, message or code, status))
 
+    def garble(self, operation: str, body: bytes) -> None:
+        """The next call of `operation` is answered 200 with `body`."""
+        with self._state.lock:
+            queue = self._state.failures.setdefault(operation, deque())
+            queue.append(_Failure("", "", 200, body))
+
     def stall(self, operation: str, seconds: float) -> None:
         """Every call of `operation` is read, then answered `seconds` later."""
         with self._state.lock:
@@ -201,6 +209,8 @@ class FakeBilling(LocalHttpServer):
         if service is None:
             raise AwsError("UnknownOperationException", f"unknown target {target}")
         _check_signature(headers, service)
+        if failure is not None and failure.raw is not None:
+            return failure.raw
         if failure is not None:
             raise AwsError(failure.code, failure.message, failure.status)
         handlers = {
@@ -343,7 +353,7 @@ class FakeBilling(LocalHttpServer):
                 self._reply(200, answer, {})
 
             def _reply(self, status: int, body: Any, headers: dict[str, str]) -> None:
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
                 self.send_header("x-amzn-RequestId", "fake-request")

@@ -264,6 +264,29 @@ def test_a_budget_planned_by_month_credits_and_no_forecast_yet(billing: FakeBill
     assert (refunded["actual_to_date"], refunded["forecast"]) == (0, 0)
 
 
+def test_the_threshold_of_context_yaml_keeps_small_overruns_out_of_the_highlights(
+    billing: FakeBilling,
+) -> None:
+    billing.add_budget("Platform", limit=3000, actual=2860, forecast=3500)  # 16.7% over
+    billing.add_budget("Data", limit=500, actual=400, forecast=650)  # 30% over
+
+    result = fake_only(billing, over_budget_percent=20)()
+
+    assert [h.split(":")[0] for h in result.highlights] == ["Data"]
+    assert any(f.startswith("Platform: forecast $3.5k") for f in result.facts)
+
+
+def test_a_budget_in_another_currency_is_left_out_of_the_total(billing: FakeBilling) -> None:
+    billing.add_budget("Platform", limit=100, actual=50, forecast=90)
+    billing.add_budget("Berlin office", limit=100, actual=50, forecast=90, unit="EUR")
+    billing.cost(date(2026, 12, 2), EC2, 10.0)  # the bill is in USD
+
+    result = fake_only(billing)()
+
+    assert [c["name"] for c in result.data["cost_centers"]] == ["Platform"]
+    assert result.data["currency"] == "USD"
+
+
 def test_costs_grouped_by_a_tag_name_the_untagged(billing: FakeBilling) -> None:
     steady_month(billing)
 
@@ -375,8 +398,17 @@ def test_an_answer_that_is_not_the_documented_shape_is_refused(billing: FakeBill
 
 
 def test_a_peer_answering_html_is_refused_not_read_as_no_costs(billing: FakeBilling) -> None:
+    billing.garble("GetCostAndUsage", b"<html>captive portal</html>")
+
+    with pytest.raises(
+        ContextSourceUnavailable, match=r"^AWS answered GetCostAndUsage in an unexpected shape$"
+    ):
+        fake_only(billing)()
+
+
+def test_a_peer_answering_html_to_everything_is_refused(billing: FakeBilling) -> None:
     with canned_aws(200, b"<html>captive portal</html>") as portal:
-        clients = {"ce": portal.client("ce"), "budgets": billing.client("budgets")}
+        clients = {"ce": portal.client("ce"), "budgets": portal.client("budgets")}
         provider = AwsBudgetSource(account_id=ACCOUNT_ID).build(deps(Path(), clients))
 
         with pytest.raises(ContextSourceUnavailable, match=r"in an unexpected shape$"):

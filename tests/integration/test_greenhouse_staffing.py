@@ -404,6 +404,15 @@ def test_garbage_is_refused_not_read_as_no_reqs(
     assert reason(result) == "Greenhouse answered /v3/jobs in an unexpected shape"
 
 
+def test_a_page_too_large_to_be_a_page_is_refused(greenhouse: FakeGreenhouse, folder: Path) -> None:
+    row = b'{"id": 1, "name": "' + b"x" * 1000 + b'"},'
+    greenhouse.fail("departments", 200, body=b"[" + row * 9000 + b'{"id": 2}]')
+
+    result = gather_one(provider(greenhouse, folder), request(), 5)
+
+    assert reason(result) == ("Greenhouse answered more than 8 MB for one page of /v3/departments")
+
+
 def test_a_slow_greenhouse_is_named_before_the_prep_stops_waiting(
     greenhouse: FakeGreenhouse, folder: Path
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -280,11 +281,12 @@ def _named(listed: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[st
 
 
 def _currency(budgets: list[dict[str, Any]], cost_unit: str | None) -> str:
-    for b in budgets:
-        unit = _unit(b)
-        if unit:
-            return unit
-    return cost_unit or "USD"
+    """The bill's currency (Cost Explorer's unit), else the one most budgets are in: budgets
+    in another are left out, as their limits do not add up with the rest."""
+    if cost_unit:
+        return cost_unit
+    units = Counter(unit for b in budgets if (unit := _unit(b)))
+    return units.most_common(1)[0][0] if units else "USD"
 
 
 def _unit(b: Mapping[str, Any]) -> str | None:
