@@ -10,6 +10,7 @@ from rich.text import Text
 from typer.exceptions import Abort, Exit, TyperException
 
 from exec_assistant.cli import (
+    calendar_accounts,
     calendar_commands,
     cost_command,
     demo_command,
@@ -27,6 +28,7 @@ from exec_assistant.domain.text import without_passwords
 
 # The command modules register their commands on `app` when imported.
 COMMAND_MODULES = (
+    calendar_accounts,
     calendar_commands,
     prep_commands,
     followup_commands,
