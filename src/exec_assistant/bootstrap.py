@@ -452,19 +452,37 @@ def slack_webhook_dependencies(
     return slack_dependencies(local, LazyClientEngine(local), prep, slack, secrets, clock)
 
 
+GOOGLE_API_BASE = "https://www.googleapis.com/calendar/v3/"
+
+
 def build_doctors(local: LocalApp, clock: Clock, secrets: SecretStore) -> list[IntegrationDoctor]:
     """A doctor for every configured integration: each calendar, each kind of context (its
     file or its system), the action-item tracker, and Slack when any of it is set."""
-    from exec_assistant.calendars.doctor import CalendarReadDoctor, NoCalendarDoctor
+    from exec_assistant.calendars.doctor import (
+        CalendarAccountDoctor,
+        CalendarReadDoctor,
+        NoCalendarDoctor,
+    )
+    from exec_assistant.calendars.locations import api_calendar
     from exec_assistant.context.file_doctor import FileContextDoctor
     from exec_assistant.slack.doctor import SlackDoctor
     from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, slack_secrets_present
 
     settings = local.settings
-    doctors: list[IntegrationDoctor] = [
-        CalendarReadDoctor(source, clock, settings.lookahead_days)
-        for source in (local.calendar_sources(clock=clock) if settings.calendars else [])
-    ] or [NoCalendarDoctor()]
+    doctors: list[IntegrationDoctor] = []
+    for source in local.calendar_sources(clock=clock) if settings.calendars else []:
+        api = api_calendar(source.location)
+        if api is not None:
+            base = (
+                settings.google_api_endpoint or GOOGLE_API_BASE
+                if api.provider == "google"
+                else settings.microsoft_graph_endpoint
+            )
+            doctors.append(
+                CalendarAccountDoctor(source.location, local.credentials, clock, api_base=base)
+            )
+        doctors.append(CalendarReadDoctor(source, clock, settings.lookahead_days))
+    doctors = doctors or [NoCalendarDoctor()]
     deps = _context_deps(local, clock, secrets)
     context = composition.build_context(local, settings.context_path, deps)
     for kind in ("budget", "big_rocks", "incidents", "staffing"):

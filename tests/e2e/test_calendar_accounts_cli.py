@@ -81,3 +81,29 @@ def test_an_unknown_account_is_refused(tmp_path: Path) -> None:
     result = CliUser(tmp_path).run("calendars", "remove", "yahoo")
     assert result.returncode == 2
     assert "use google or microsoft" in result.stderr
+
+
+def test_doctor_checks_the_account_its_scopes_its_clock_and_the_read(
+    tmp_path: Path, google: GoogleCalendarServer
+) -> None:
+    user, env = _connected(tmp_path, google)
+    result = user.run("doctor", "--json", **env)
+    checks = {
+        (c["integration"], c["check"]): c["status"] for c in json.loads(result.stdout)["checks"]
+    }
+    assert checks[("google:primary", "credentials")] == "ok"
+    assert checks[("google:primary", "scopes")] == "ok"
+    assert checks[("google:primary", "clock")] == "ok"
+    assert checks[("google:primary", "reachable")] == "ok"
+
+
+def test_doctor_says_how_to_connect_an_account_that_is_not(
+    tmp_path: Path, google: GoogleCalendarServer
+) -> None:
+    user, env = _connected(tmp_path, google)
+    (user.data / "credentials" / "google.json").unlink()
+    result = user.run("doctor", "--json", **env)
+    assert result.returncode == 1
+    failed = [c for c in json.loads(result.stdout)["checks"] if c["status"] == "failed"]
+    assert failed[0]["check"] == "credentials"
+    assert "calendars add google" in failed[0]["fix"]
