@@ -51,6 +51,7 @@ from exec_assistant.ports import (
     ReminderScheduler,
     SecretStore,
     SeriesOverrideRepository,
+    TaskTracker,
 )
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.tick import TickDependencies, Ticker
@@ -178,10 +179,11 @@ def ticker_for(
     sync_every: timedelta | None = None,
     channel: ChatChannel | None = None,
     lookahead_days: int | None = None,
+    tracker: TaskTracker | None = None,
 ) -> Ticker:
     """The tick service over `sources`, `lookahead_days` ahead (None: the setting's). With
     `channel`, it also asks again after a snooze and asks for the notes once a prepared
-    meeting has ended."""
+    meeting has ended; with `tracker`, it keeps the accepted action items in step with it."""
     return Ticker(
         TickDependencies(
             meetings=app.meetings,
@@ -197,6 +199,8 @@ def ticker_for(
             channel=channel,
             sessions=app.chat_sessions if channel is not None else None,
             deliveries=app.deliveries if channel is not None else None,
+            tracker=tracker,
+            action_items=app.action_items if tracker is not None else None,
         ),
         sync_every=sync_every,
     )

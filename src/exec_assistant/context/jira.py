@@ -1,4 +1,4 @@
-"""Jira Cloud as a system of record: epics as big rocks.
+"""Jira Cloud as a system of record: epics as big rocks, and the tracker of action items.
 
     big_rocks:
       source: jira
@@ -10,6 +10,11 @@
       flagged_field: customfield_10021   # optional: Jira's "Flagged" marks an epic at risk
       risk_field: customfield_10050      # optional: the text of the risk
       statuses: {Blocked: off_track}     # optional: a workflow status, by name, as a status
+    action_items:
+      source: jira
+      base_url: https://northwind.atlassian.net
+      project: OPS
+      issue_type: Task
 
 The account is the secret store's JIRA_EMAIL and JIRA_API_TOKEN. A classic API token works
 on the site's address; one with scopes only through Atlassian's gateway: then base_url is
@@ -39,7 +44,7 @@ from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.context_rules import big_rocks
 from exec_assistant.domain.context_rules.big_rocks import BigRock, BigRocksHeader, RockStatus
 from exec_assistant.domain.text import plural
-from exec_assistant.ports import ContextProvider, SecretStore
+from exec_assistant.ports import ContextProvider, SecretStore, TaskTracker
 
 SOURCE_NAME = "Jira"
 """Where the rows came from, as facts say it ("Jira lists no big rocks.")."""
@@ -158,6 +163,26 @@ class JiraBigRocksSource(JiraSite):
 
     def build(self, deps: ContextSourceDeps) -> ContextProvider:
         return JiraBigRocksContextProvider(self, deps.secrets)
+
+
+class JiraTrackerSource(JiraSite):
+    """Accepted action items as issues of one project."""
+
+    source: Literal["jira"] = "jira"
+    project: str = Field(pattern=PROJECT_KEY.pattern)
+    issue_type: str = Field(default="Task", min_length=1, max_length=100)
+    labels: tuple[str, ...] = ("exec-assistant",)
+    """Put on every issue created (besides the one naming its item)."""
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_label(label) for label in value)
+
+    def build_tracker(self, deps: ContextSourceDeps) -> TaskTracker:
+        from exec_assistant.context.jira_tracker import JiraTaskTracker
+
+        return JiraTaskTracker(self, deps.secrets)
 
 
 def jql_string(value: str) -> str:
