@@ -44,7 +44,7 @@ from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.context_rules import big_rocks
 from exec_assistant.domain.context_rules.big_rocks import BigRock, BigRocksHeader, RockStatus
 from exec_assistant.domain.text import plural
-from exec_assistant.ports import ContextProvider, SecretStore, TaskTracker
+from exec_assistant.ports import ContextProvider, IntegrationDoctor, SecretStore, TaskTracker
 
 SOURCE_NAME = "Jira"
 """Where the rows came from, as facts say it ("Jira lists no big rocks.")."""
@@ -164,6 +164,11 @@ class JiraBigRocksSource(JiraSite):
     def build(self, deps: ContextSourceDeps) -> ContextProvider:
         return JiraBigRocksContextProvider(self, deps.secrets)
 
+    def doctor(self, deps: ContextSourceDeps) -> IntegrationDoctor | None:
+        from exec_assistant.context.jira_doctor import big_rocks_doctor
+
+        return big_rocks_doctor(self, deps)
+
 
 class JiraTrackerSource(JiraSite):
     """Accepted action items as issues of one project."""
@@ -183,6 +188,11 @@ class JiraTrackerSource(JiraSite):
         from exec_assistant.context.jira_tracker import JiraTaskTracker
 
         return JiraTaskTracker(self, deps.secrets)
+
+    def doctor(self, deps: ContextSourceDeps) -> IntegrationDoctor | None:
+        from exec_assistant.context.jira_doctor import tracker_doctor
+
+        return tracker_doctor(self, deps)
 
 
 def jql_string(value: str) -> str:
