@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from exec_assistant.domain.context import ContextRequest
 from exec_assistant.domain.models import (
     Attendee,
     CalendarEvent,
@@ -227,3 +228,18 @@ def rig_settings(tmp_path: Path, config: Path, calendar: Path, **more: Any) -> S
         }
     )
     return settings
+
+
+def context_request(**overrides: Any) -> ContextRequest:
+    """What a context source is asked for the leadership team's meeting of 1 December 2026,
+    as of noon UTC the day before; `overrides` change any field (scope, people, now)."""
+    fields: dict[str, Any] = {
+        "meeting_id": "m-1",
+        "series_id": "s-1",
+        "meeting_type": "staff_meeting",
+        "title": "Infrastructure Leadership Team",
+        "start": datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        "now": datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+        **overrides,
+    }
+    return ContextRequest(**fields)

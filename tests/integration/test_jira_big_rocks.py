@@ -16,9 +16,9 @@ from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.context.files import BigRocksContextProvider
 from exec_assistant.context.jira import JiraBigRocksContextProvider, JiraBigRocksSource
 from exec_assistant.context.jira_client import JiraUnavailable
-from exec_assistant.domain.context import ContextRequest
 from exec_assistant.services.context import gather_one
 
+from factories import context_request
 from jira_api import JiraApi
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "context"
@@ -26,17 +26,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 RISK = "customfield_10050"
 
 
-def request(**overrides: Any) -> ContextRequest:
-    fields: dict[str, Any] = {
-        "meeting_id": "m-1",
-        "series_id": "s-1",
-        "meeting_type": "staff_meeting",
-        "title": "Infrastructure Leadership Team",
-        "start": datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
-        "now": NOW,
-        **overrides,
-    }
-    return ContextRequest(**fields)
+request = context_request
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,20 @@ class FlakyTracker(InMemoryTaskTracker):
         return super().create(item, meeting)
 
 
+def tick_deps(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive, **more: Any
+) -> TickDependencies:
+    return TickDependencies(
+        meetings=InMemoryMeetingRepository(),
+        overrides=InMemorySeriesOverrideRepository(),
+        calendar_states=InMemoryCalendarStateRepository(),
+        catalog=catalog,
+        rules=rules,
+        executive=executive,
+        **more,
+    )
+
+
 @dataclass
 class Rig:
     ticker: Ticker
@@ -79,16 +94,13 @@ def rig(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Execut
 
             return CalendarFetch(self.calendar_id, "Test", list(calendar))
 
-    deps = TickDependencies(
-        meetings=InMemoryMeetingRepository(),
-        overrides=InMemorySeriesOverrideRepository(),
-        calendar_states=InMemoryCalendarStateRepository(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
+    deps = tick_deps(
+        catalog,
+        rules,
+        executive,
         engine=engine,
         clock=clock,
-        sources=lambda: [Calendar()],  # type: ignore[list-item]
+        sources=lambda: [Calendar()],
         tracker=tracker,
         action_items=items,
     )
@@ -149,16 +161,8 @@ def test_a_sync_on_its_own_leaves_the_tracker_alone(rig: Rig) -> None:
 def test_without_a_tracker_nothing_is_asked(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
-    deps = TickDependencies(
-        meetings=InMemoryMeetingRepository(),
-        overrides=InMemorySeriesOverrideRepository(),
-        calendar_states=InMemoryCalendarStateRepository(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
-        engine=RecordingEngine(),
-        clock=FixedClock(),
-        sources=lambda: [],
+    deps = tick_deps(
+        catalog, rules, executive, engine=RecordingEngine(), clock=FixedClock(), sources=list
     )
 
     assert Ticker(deps, sync_every=None).tick().items is None

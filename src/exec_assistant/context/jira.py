@@ -195,6 +195,21 @@ class JiraTrackerSource(JiraSite):
         return tracker_doctor(self, deps)
 
 
+@dataclass(frozen=True)
+class JiraConnection:
+    """How a section reaches its site: the account from the secret store, the section's
+    time limit per call, and the wait between attempts."""
+
+    site: JiraSite
+    secrets: SecretStore
+    pause: Callable[[float], None] = time.sleep
+
+    def open(self) -> JiraClient:
+        """A client of the site; JiraUnavailable naming a secret that is not set."""
+        account = jira_account(self.site.base_url, self.secrets)
+        return JiraClient(account, timeout_seconds=self.site.timeout_seconds, pause=self.pause)
+
+
 def jql_string(value: str) -> str:
     """A JQL string literal: "big-rock", with quotes and backslashes escaped."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -221,13 +236,11 @@ class JiraBigRocksContextProvider:
         pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._secrets = secrets
-        self._pause = pause
+        self._jira = JiraConnection(config, secrets, pause)
 
     def gather(self, request: ContextRequest) -> ContextResult:
         config = self._config
-        account = jira_account(config.base_url, self._secrets)
-        with JiraClient(account, timeout_seconds=config.timeout_seconds, pause=self._pause) as c:
+        with self._jira.open() as c:
             epics = [e for e in c.search(config.epics_jql(), config.epic_fields()) if _keyed(e)]
             children = child_progress(c, [e["key"] for e in epics])
         rocks = [rock_of(epic, children.counts.get(epic["key"]), config) for epic in epics]

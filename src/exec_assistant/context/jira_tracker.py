@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exec_assistant.context.jira import (
     ISSUE_KEY,
+    JiraConnection,
     JiraTrackerSource,
     browse_url,
     jql_string,
@@ -27,7 +28,6 @@ from exec_assistant.context.jira_client import (
     JiraClient,
     JiraRefused,
     JiraUnavailable,
-    jira_account,
     one_line,
 )
 from exec_assistant.domain.item_edits import plain_line
@@ -66,8 +66,7 @@ class JiraTaskTracker:
         pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._secrets = secrets
-        self._pause = pause
+        self._connection = JiraConnection(config, secrets, pause)
         self._client: JiraClient | None = None
         self._lock = threading.Lock()
         self._accounts: dict[str, str | None] = {}
@@ -122,10 +121,7 @@ class JiraTaskTracker:
     def _jira(self) -> JiraClient:
         with self._lock:
             if self._client is None:
-                account = jira_account(self._config.base_url, self._secrets)
-                self._client = JiraClient(
-                    account, timeout_seconds=self._config.timeout_seconds, pause=self._pause
-                )
+                self._client = self._connection.open()
             return self._client
 
     def _labelled(self, client: JiraClient, item: ActionItem) -> TrackedIssue | None:
