@@ -22,6 +22,7 @@ from exec_assistant.context.files import (
 )
 from exec_assistant.context.sources import (
     BuildsProvider,
+    BuildsTracker,
     ContextSourceDeps,
     ContextSources,
     FileSource,
@@ -132,6 +133,13 @@ def build_context(
     providers["decisions"] = DecisionsContextProvider(app.decisions)
     providers["history"] = HistoryContextProvider(app.meetings, app.action_items, app.documents)
     return ContextSetup(providers, timeouts, sources)
+
+
+def build_tracker(context_files: Path | FileFolder, deps: ContextSourceDeps) -> TaskTracker | None:
+    """The task tracker of context.yaml's `action_items` section, or None without one.
+    Building connects to nothing: a tracker that cannot be reached fails at its first sync."""
+    config = load_context_sources(context_files).tracker
+    return None if config is None else cast(BuildsTracker, config).build_tracker(deps)
 
 
 def prep_dependencies(

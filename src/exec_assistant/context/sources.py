@@ -7,7 +7,13 @@
       source: pagerduty
       service_ids: [PABC123]
     big_rocks:
-      source: file             # big_rocks.yaml in the context folder (the default)
+      source: jira             # epics of Jira Cloud (see context/jira.py)
+      base_url: https://northwind.atlassian.net
+      label: big-rock
+    action_items:              # accepted action items as issues of a tracker
+      source: jira
+      base_url: https://northwind.atlassian.net
+      project: OPS
 
 Every section is optional; a missing one reads its exported file, as the demo does. Each
 source is a pydantic model with `source` naming it; a bad key or value is a ConfigError
@@ -26,7 +32,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from exec_assistant.configuration import read_user_document, validation_error
 from exec_assistant.document_files import FileFolder
 from exec_assistant.domain.errors import ConfigError
-from exec_assistant.ports import Clock, ContextProvider, IntegrationDoctor, SecretStore
+from exec_assistant.ports import (
+    Clock,
+    ContextProvider,
+    IntegrationDoctor,
+    SecretStore,
+    TaskTracker,
+)
 
 CONTEXT_FILE = "context.yaml"
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -75,16 +87,37 @@ class FileSource(SourceConfig):
     source: Literal["file"] = "file"
 
 
-SECTIONS: dict[str, tuple[type[SourceConfig], ...]] = {
-    "budget": (FileSource,),
-    "big_rocks": (FileSource,),
-    "incidents": (FileSource,),
-    "staffing": (FileSource,),
-}
-"""The kinds of context, each with the sources it can come from."""
+class BuildsTracker(Protocol):
+    """What every tracker model (the `action_items` section) offers besides its settings."""
+
+    source: str
+
+    def build_tracker(self, deps: ContextSourceDeps) -> TaskTracker: ...
+
+    def doctor(self, deps: ContextSourceDeps) -> IntegrationDoctor | None: ...
+
+
+def sections() -> dict[str, tuple[type[SourceConfig], ...]]:
+    """The kinds of context, each with the sources it can come from. Read when asked: the
+    source modules subclass this module's SourceConfig."""
+    from exec_assistant.context.jira import JiraBigRocksSource
+
+    return {
+        "budget": (FileSource,),
+        "big_rocks": (FileSource, JiraBigRocksSource),
+        "incidents": (FileSource,),
+        "staffing": (FileSource,),
+    }
+
+
 TRACKER_SECTION = "action_items"
-TRACKERS: tuple[type[SourceConfig], ...] = ()
-"""Where accepted action items may be created as issues."""
+
+
+def trackers() -> tuple[type[SourceConfig], ...]:
+    """Where accepted action items may be created as issues."""
+    from exec_assistant.context.jira import JiraTrackerSource
+
+    return (JiraTrackerSource,)
 
 
 @dataclass(frozen=True)
@@ -104,7 +137,7 @@ class ContextSources:
 def load_context_sources(folder: Path | FileFolder) -> ContextSources:
     """context.yaml in the context folder; every kind from its file when there is none."""
     read_from, data = read_user_document(folder, CONTEXT_FILE)
-    choices = {**SECTIONS, TRACKER_SECTION: TRACKERS}
+    choices = {**sections(), TRACKER_SECTION: trackers()}
     unknown = [key for key in data if key not in choices]
     if unknown:
         raise ConfigError(
