@@ -230,16 +230,17 @@ def rig_settings(tmp_path: Path, config: Path, calendar: Path, **more: Any) -> S
     return settings
 
 
-def context_request(now: datetime, **overrides: Any) -> ContextRequest:
-    """What a context provider is asked at `now`, for an organisation-wide meeting the next
-    day unless `overrides` say otherwise (scope="people", people=(...) for a 1:1)."""
+def context_request(now: datetime | None = None, **overrides: Any) -> ContextRequest:
+    """What a context source is asked: by default for the leadership team's meeting of
+    1 December 2026 at 15:00 UTC, as of noon UTC the day before; with `now`, for the same
+    meeting the next day. `overrides` change any field (scope="people", people=(...))."""
     fields: dict[str, Any] = {
         "meeting_id": "m-1",
         "series_id": "s-1",
         "meeting_type": "staff_meeting",
         "title": "Infrastructure Leadership Team",
-        "start": now + timedelta(days=1),
-        "now": now,
+        "start": now + timedelta(days=1) if now else datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        "now": now or datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
         **overrides,
     }
     return ContextRequest(**fields)

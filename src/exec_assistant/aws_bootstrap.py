@@ -247,8 +247,9 @@ class AwsApp:
         return store
 
     def ticker(self, lookahead_days: int | None = None) -> Ticker:
-        """The calendar monitor's tick: sync, start and retry the preps, and (with Slack) ask
-        again after a snooze and ask for the notes after a meeting."""
+        """The calendar monitor's tick: sync, start and retry the preps, (with Slack) ask
+        again after a snooze and ask for the notes after a meeting, and (with a tracker in
+        context.yaml) keep the accepted action items in step with it."""
         channel = self.channel if self.slack is not None else None
         return composition.ticker_for(
             self,
@@ -257,6 +258,10 @@ class AwsApp:
             self.calendar_sources,
             channel=channel,
             lookahead_days=lookahead_days,
+            tracker=composition.build_tracker(
+                self.context_files,
+                ContextSourceDeps(self.context_files, self.secrets, self.clock),
+            ),
         )
 
     def store_notes(self, meeting: Meeting, text: str) -> None:

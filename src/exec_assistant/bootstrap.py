@@ -67,6 +67,7 @@ from exec_assistant.ports import (
     SecretStore,
     SeenEventRepository,
     SeriesOverrideRepository,
+    TaskTracker,
 )
 from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
 from exec_assistant.services.prep import PrepSteps
@@ -334,7 +335,14 @@ def build_ticker(
         sources,
         sync_every=sync_every,
         channel=channel,
+        tracker=build_tracker(local, clock, secret_store()),
     )
+
+
+def build_tracker(local: LocalApp, clock: Clock, secrets: SecretStore) -> TaskTracker | None:
+    """The task tracker context.yaml names (`action_items`), or None."""
+    deps = ContextSourceDeps(local.settings.context_path, secrets, clock)
+    return composition.build_tracker(local.settings.context_path, deps)
 
 
 @dataclass

@@ -21,7 +21,12 @@ from exec_assistant.context.files import (
     IncidentsContextProvider,
     StaffingContextProvider,
 )
-from exec_assistant.context.sources import BuildsProvider, ContextSourceDeps, FileSource
+from exec_assistant.context.sources import (
+    BuildsProvider,
+    BuildsTracker,
+    ContextSourceDeps,
+    FileSource,
+)
 from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.document_files import FileFolder
 from exec_assistant.domain.discovery import Executive
@@ -46,6 +51,7 @@ from exec_assistant.ports import (
     ReminderScheduler,
     SecretStore,
     SeriesOverrideRepository,
+    TaskTracker,
 )
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.tick import TickDependencies, Ticker
@@ -130,6 +136,13 @@ def build_context(
     return ContextSetup(providers, timeouts, sources)
 
 
+def build_tracker(context_files: Path | FileFolder, deps: ContextSourceDeps) -> TaskTracker | None:
+    """The task tracker of context.yaml's `action_items` section, or None without one.
+    Building connects to nothing: a tracker that cannot be reached fails at its first sync."""
+    config = load_context_sources(context_files).tracker
+    return None if config is None else cast(BuildsTracker, config).build_tracker(deps)
+
+
 def prep_dependencies(
     app: AppStores,
     channel: ChatChannel,
@@ -175,10 +188,11 @@ def ticker_for(
     sync_every: timedelta | None = None,
     channel: ChatChannel | None = None,
     lookahead_days: int | None = None,
+    tracker: TaskTracker | None = None,
 ) -> Ticker:
     """The tick service over `sources`, `lookahead_days` ahead (None: the setting's). With
     `channel`, it also asks again after a snooze and asks for the notes once a prepared
-    meeting has ended."""
+    meeting has ended; with `tracker`, it keeps the accepted action items in step with it."""
     return Ticker(
         TickDependencies(
             meetings=app.meetings,
@@ -194,6 +208,8 @@ def ticker_for(
             channel=channel,
             sessions=app.chat_sessions if channel is not None else None,
             deliveries=app.deliveries if channel is not None else None,
+            tracker=tracker,
+            action_items=app.action_items if tracker is not None else None,
         ),
         sync_every=sync_every,
     )

@@ -301,11 +301,15 @@ class TaskTracker(Protocol):
     def name(self) -> str: ...
 
     def create(self, item: ActionItem, meeting: Meeting | None) -> TrackedIssue:
-        """Create the item's issue (its owner as assignee, its due date); raises on failure."""
+        """Create the item's issue (its owner as assignee, its due date); raises on failure
+        (TrackerUnavailable when no request can succeed just now). An item whose issue was
+        created before, by a run that stopped before storing its key, gets that issue back:
+        never a second one."""
         ...
 
     def states(self, keys: Sequence[str]) -> dict[str, TrackedIssue]:
-        """The issues among `keys` that exist, by key, with whether each is done."""
+        """The issues among `keys` that exist, by key, with whether each is done; a key that
+        no longer exists is left out, not an error."""
         ...
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,21 +19,13 @@ from exec_assistant.context.files import (
 from exec_assistant.domain.context import ContextRequest
 from exec_assistant.ports import ContextProvider
 
+from factories import context_request
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "context"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def request(**overrides: Any) -> ContextRequest:
-    fields: dict[str, Any] = {
-        "meeting_id": "m-1",
-        "series_id": "s-1",
-        "meeting_type": "staff_meeting",
-        "title": "Infrastructure Leadership Team",
-        "start": datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
-        "now": NOW,
-        **overrides,
-    }
-    return ContextRequest(**fields)
+request = context_request
 
 
 def people(*emails: str) -> ContextRequest:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from exec_assistant.bootstrap import build_local, build_notes_reader, secret_store
+from exec_assistant.bootstrap import build_local, build_notes_reader, build_tracker, secret_store
 from exec_assistant.cli.common import (
     JsonOption,
     NowOption,
@@ -24,7 +24,14 @@ from exec_assistant.display_text import LINE_LIMIT, safe_text
 from exec_assistant.domain.errors import UsageError
 from exec_assistant.domain.text import plural
 from exec_assistant.domain.text_files import decode_text
-from exec_assistant.presentation import action_items_table, decisions_table, notes_report
+from exec_assistant.ports import Clock
+from exec_assistant.presentation import (
+    action_items_table,
+    decisions_table,
+    item_sync_lines,
+    notes_report,
+)
+from exec_assistant.services.action_item_sync import sync_action_items
 from exec_assistant.services.followup import list_action_items, list_decisions
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.notes import PARSER, NotesResult, process_notes
@@ -135,25 +142,70 @@ def actions(
         str | None, typer.Option(help="Only this person's items: a name, first name or email.")
     ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only items not done.")] = False,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="First sync with the tracker of context.yaml (Jira): accepted items get an "
+            "issue, and items whose issue is done are marked done. 'serve' does this by "
+            "itself.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     now: NowOption = None,
     runtime: RuntimeOption = Runtime.LOCAL,
 ) -> None:
-    """List action items across meetings, soonest due first; overdue ones are flagged."""
+    """List action items across meetings, soonest due first; overdue ones are flagged, and
+    an item's issue in the tracker is shown under its status."""
     settings, _ = load_command_settings(ctx)
-    today = make_clock(now, settings, running=False).now().astimezone(settings.zone).date()
+    clock = make_clock(now, settings, running=False)
+    today = clock.now().astimezone(settings.zone).date()
+    unavailable = None
+    if sync:
+        if runtime != Runtime.LOCAL:
+            raise UsageError(
+                "--sync works on the data folder (--runtime local)",
+                hint="On AWS the calendar monitor syncs the items at each of its runs.",
+            )
+        unavailable = _sync_items(settings, clock, to_stderr=as_json)
     with open_records(settings, runtime, "actions") as records:
         views = list_action_items(
             records.action_items, records.meetings, today, owner=owner, open_only=open_only
         )
     if as_json:
         print_json([_item_json(v) for v in views])
-        return
-    if not views:
+    elif not views:
         who = Text.assemble(" for '", safe_text(owner, limit=80), "'") if owner else ""
         ui.out.print(Text.assemble("No action items", who, "."))
-        return
-    ui.out.print(action_items_table(views, settings.zone, ui.out.width))
+    else:
+        ui.out.print(action_items_table(views, settings.zone, ui.out.width))
+    if unavailable is not None:
+        ui.err.print(Text.assemble(("error: ", "red"), safe_text(unavailable, limit=LINE_LIMIT)))
+        raise typer.Exit(1)
+
+
+def _sync_items(settings: Settings, clock: Clock, *, to_stderr: bool) -> str | None:
+    """The items' sync with the tracker, told line by line; why the tracker could not be
+    used, or None. Refused while 'serve' runs on the folder: two syncs at once could each
+    create an item's issue."""
+    local = build_local(settings, command="actions --sync", exclusive=True)
+    try:
+        tracker = build_tracker(local, clock, secret_store())
+        if tracker is None:
+            raise UsageError(
+                "--sync: no tracker is configured (context.yaml has no action_items section)",
+                hint=f"Add to {settings.context_path / 'context.yaml'}:\n"
+                "  action_items:\n    source: jira\n"
+                "    base_url: https://<site>.atlassian.net\n    project: OPS",
+            )
+        report = sync_action_items(local.action_items, local.meetings, tracker, clock)
+        texts = {i.item_id: i.text for i in local.action_items.list()}
+    finally:
+        local.close()
+    console = ui.err if to_stderr else ui.out
+    for line in item_sync_lines(report, texts):
+        console.print(line)
+    return report.unavailable
 
 
 def _item_json(view: Any) -> dict[str, Any]:
@@ -169,6 +221,8 @@ def _item_json(view: Any) -> dict[str, Any]:
         "meeting_id": item.meeting_id,
         "meeting_title": view.meeting.title if view.meeting else None,
         "source_line": item.source_line,
+        "tracker_key": item.tracker_key,
+        "tracker_url": item.tracker_url,
     }
 
 

@@ -7,7 +7,13 @@
       source: pagerduty
       service_ids: [PABC123]
     big_rocks:
-      source: file             # big_rocks.yaml in the context folder (the default)
+      source: jira             # epics of Jira Cloud (see context/jira.py)
+      base_url: https://northwind.atlassian.net
+      label: big-rock
+    action_items:              # accepted action items as issues of a tracker
+      source: jira
+      base_url: https://northwind.atlassian.net
+      project: OPS
 
 Every section is optional; a missing one reads its exported file, as the demo does. Each
 source is a pydantic model with `source` naming it; a bad key or value is a ConfigError
@@ -24,7 +30,13 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from exec_assistant.document_files import FileFolder
-from exec_assistant.ports import Clock, ContextProvider, IntegrationDoctor, SecretStore
+from exec_assistant.ports import (
+    Clock,
+    ContextProvider,
+    IntegrationDoctor,
+    SecretStore,
+    TaskTracker,
+)
 
 CONTEXT_FILE = "context.yaml"
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -71,3 +83,13 @@ class FileSource(SourceConfig):
     """The exported file in the context folder (budget.yaml, incidents.csv…)."""
 
     source: Literal["file"] = "file"
+
+
+class BuildsTracker(Protocol):
+    """What every tracker model (the `action_items` section) offers besides its settings."""
+
+    source: str
+
+    def build_tracker(self, deps: ContextSourceDeps) -> TaskTracker: ...
+
+    def doctor(self, deps: ContextSourceDeps) -> IntegrationDoctor | None: ...

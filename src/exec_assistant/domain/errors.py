@@ -267,3 +267,9 @@ class CredentialsRejected(SecretRotationFailed):
 class ProviderUnavailable(SecretRotationFailed):
     """The provider could not be reached, did not answer in time, or kept answering 429 or
     5xx: a later rotation may succeed."""
+
+
+class TrackerUnavailable(ExecAssistantError):
+    """The task tracker cannot be used at all just now (refused credentials, unreachable,
+    throttling past the wait allowed): every other request of the run would fail the same
+    way, so a sync stops at the first one and tries again next time."""

@@ -40,12 +40,12 @@ def parse_due(text: str | None, item_id: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ItemEditRefused(
-            f"action item {item_id}: '{_one_line(text)[:40]}' is not a date",
+            f"action item {item_id}: '{plain_line(text)[:40]}' is not a date",
             hint="Give the due date as YYYY-MM-DD (2026-12-09), or leave it empty.",
         ) from None
 
 
-def _one_line(text: str) -> str:
+def plain_line(text: str) -> str:
     """Whitespace runs (newlines included) as one space; control and formatting characters
     (ESC, right-to-left overrides) dropped."""
     kept = "".join(
@@ -60,7 +60,7 @@ def apply_edit(item: ActionItem, edit: ItemEdit) -> ActionItem:
     """The item as edited. Refused: empty text, text over 1,000 or an owner over 200
     characters, a due date more than a year before the notes were read or more than five
     years after (a typo such as 2206-12-09)."""
-    text = _one_line(edit.text)
+    text = plain_line(edit.text)
     if not text:
         raise ItemEditRefused(
             f"action item {item.item_id}: the text is empty",
@@ -72,7 +72,7 @@ def apply_edit(item: ActionItem, edit: ItemEdit) -> ActionItem:
             f"at most {ITEM_TEXT_LIMIT:,} are kept",
             hint="Shorten it to one line of what is to be done.",
         )
-    owner = _one_line(edit.owner or "") or None
+    owner = plain_line(edit.owner or "") or None
     if owner is not None and len(owner) > OWNER_LIMIT:
         raise ItemEditRefused(
             f"action item {item.item_id}: the owner has {len(owner):,} characters; "

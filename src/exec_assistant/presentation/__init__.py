@@ -10,6 +10,7 @@ from exec_assistant.presentation.fitted_table import TableColumn, fitted_table
 from exec_assistant.presentation.followup import (
     action_items_table,
     decisions_table,
+    item_sync_lines,
     notes_report,
 )
 from exec_assistant.presentation.meetings import (
@@ -36,6 +37,7 @@ __all__ = [
     "environment_variable",
     "fitted_table",
     "iso",
+    "item_sync_lines",
     "meeting_json",
     "meetings_table",
     "notes_report",

@@ -11,6 +11,7 @@ from rich.text import Text
 from exec_assistant.display_text import BLOCK_LIMIT, LINE_LIMIT, TITLE_LIMIT, safe_text
 from exec_assistant.domain.models import ActionItem, DecisionStatus, Meeting
 from exec_assistant.presentation.fitted_table import TableColumn, fitted_table
+from exec_assistant.services.action_item_sync import ItemSyncReport
 from exec_assistant.services.followup import ActionItemView, DecisionView
 from exec_assistant.services.notes import NotesResult
 
@@ -26,6 +27,15 @@ def _owner(item: ActionItem, *, flag_unresolved: str) -> Text:
         else:
             owner.stylize("yellow")
     return owner
+
+
+def _status(item: ActionItem) -> Text:
+    """open or done, and the item's issue in the tracker under it."""
+    status = Text(item.status.value)
+    if item.tracker_key:
+        status.append("\n")
+        status.append_text(safe_text(item.tracker_key, limit=40, style="dim"))
+    return status
 
 
 def _meeting_label(meeting: Meeting | None, meeting_id: str, zone: ZoneInfo) -> Text:
@@ -112,7 +122,7 @@ def action_items_table(views: Sequence[ActionItemView], zone: ZoneInfo, width: i
             TableColumn(
                 "Action item", [safe_text(v.item.text, limit=LINE_LIMIT) for v in views], wrap=True
             ),
-            TableColumn("Status", [Text(v.item.status.value) for v in views]),
+            TableColumn("Status", [_status(v.item) for v in views]),
             TableColumn(
                 "From",
                 [_meeting_label(v.meeting, v.item.meeting_id, zone) for v in views],
@@ -148,4 +158,39 @@ def decisions_table(views: Sequence[DecisionView], zone: ZoneInfo, width: int) -
             ),
         ],
         width,
+    )
+
+
+def item_sync_lines(report: ItemSyncReport, texts: dict[str, str]) -> list[Text]:
+    """What a sync with the tracker did: each issue created and each item it closed (with
+    the item's text, from `texts` by id), what was refused and why, and what waits."""
+    lines: list[Text] = []
+    for made in report.created:
+        lines.append(_item_line("created", made.key, texts.get(made.item_id, made.item_id)))
+    for closed in report.closed:
+        lines.append(_item_line("done   ", closed.key, texts.get(closed.item_id, closed.item_id)))
+    for failed in report.failed:
+        lines.append(
+            Text.assemble(
+                ("not synced ", "red"),
+                safe_text(texts.get(failed.item_id, failed.item_id), limit=80),
+                ": ",
+                safe_text(failed.reason, limit=LINE_LIMIT),
+            )
+        )
+    counts = [f"{len(report.created)} created", f"{len(report.closed)} closed"]
+    if report.failed:
+        counts.append(f"{len(report.failed)} not synced")
+    if report.waiting:
+        counts.append(f"{report.waiting} left for the next sync")
+    lines.append(Text(f"{report.tracker}: {', '.join(counts)}."))
+    return lines
+
+
+def _item_line(what: str, key: str, text: str) -> Text:
+    return Text.assemble(
+        (f"{what} ", "green"),
+        safe_text(key, limit=40, style="bold"),
+        "  ",
+        safe_text(text, limit=LINE_LIMIT),
     )

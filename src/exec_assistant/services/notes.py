@@ -310,8 +310,8 @@ def _failure(reader: NotesReader, exc: Exception) -> tuple[str, tuple[ModelCall,
 
 
 def _carry_over(found: list[ActionItem], earlier: list[ActionItem]) -> list[ActionItem]:
-    """Items of corrected notes that were there before keep their id and creation time, and
-    stay done if they were closed meanwhile."""
+    """Items of corrected notes that were there before keep their id, creation time and
+    tracker issue, and stay done if they were closed meanwhile."""
     before = {_normal(i.text): i for i in earlier}
     kept = []
     for item in found:
@@ -322,6 +322,8 @@ def _carry_over(found: list[ActionItem], earlier: list[ActionItem]) -> list[Acti
                     "item_id": old.item_id,
                     "created_at": old.created_at,
                     "status": ItemStatus.DONE if old.status == ItemStatus.DONE else item.status,
+                    "tracker_key": old.tracker_key,
+                    "tracker_url": old.tracker_url,
                 }
             )
         kept.append(item)

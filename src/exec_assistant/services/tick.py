@@ -5,6 +5,10 @@ With a chat channel, each tick also asks again the prep requests whose snooze ha
 and asks for the notes of meetings that had a prep and have just ended: each once, by its
 delivery key, so that a tick repeated after a restart sends nothing twice.
 
+With a task tracker (Jira), each tick that prepares also creates the issues of newly accepted
+action items, and reads back which issues are done every `ITEM_STATES_EVERY`; a tracker that
+fails is logged and tried again at the next tick, never stopping the preps.
+
 `serve` ticks every half minute, `sync` ticks once without starting anything, the demo ticks
 at each moment of its simulated fortnight; the same service would run as the CalendarMonitor
 function on AWS.
@@ -38,6 +42,7 @@ from exec_assistant.domain.models import (
 )
 from exec_assistant.domain.prep_steps import PrepRequest
 from exec_assistant.ports import (
+    ActionItemRepository,
     CalendarSource,
     CalendarStateRepository,
     ChatChannel,
@@ -48,7 +53,9 @@ from exec_assistant.ports import (
     PrepEngine,
     PrepRunState,
     SeriesOverrideRepository,
+    TaskTracker,
 )
+from exec_assistant.services.action_item_sync import ItemSyncReport, sync_action_items
 from exec_assistant.services.answers import submit_answers
 from exec_assistant.services.deliveries import deliver_once
 from exec_assistant.services.preps import prep_request as prep_request_of
@@ -77,6 +84,9 @@ class TickDependencies:
     """Where snoozed requests are asked again and notes asked for; None: neither is done."""
     sessions: ChatSessionRepository | None = None
     deliveries: DeliveryRepository | None = None
+    tracker: TaskTracker | None = None
+    """Where accepted action items become issues; None: they stay on this side."""
+    action_items: ActionItemRepository | None = None
 
 
 NOTES_REQUEST_WINDOW = timedelta(days=1)
@@ -85,6 +95,11 @@ SNOOZE_LOOKBACK = timedelta(days=8)
 """Sessions opened this long ago or less are looked at for an ended snooze (a prep waits a
 day at most for its answers)."""
 _ASKED_FOR_NOTES = PREPARED_STATUSES | IN_PROGRESS_STATUSES
+ITEM_STATES_EVERY = timedelta(minutes=15)
+"""How often a tick asks the tracker which issues are done (new issues are made every tick)."""
+ITEM_RETRY_AFTER = timedelta(minutes=5)
+"""How long ticks leave a tracker alone that could not be used (down, credentials refused):
+a tracker that hangs would otherwise hold every tick for its whole time limit."""
 
 
 def notes_request_key(meeting_id: str) -> str:
@@ -119,6 +134,8 @@ class TickReport:
     """Calendar accounts (`google`, `microsoft`) the executive was asked to authorize again."""
     sync_error: str | None = None
     """Why the calendars could not be synced at all (the preps went ahead regardless)."""
+    items: ItemSyncReport | None = None
+    """The action items' sync with the tracker, when one is configured."""
 
 
 class _NotSent(Exception):
@@ -148,6 +165,8 @@ class Ticker:
         self._sync_every = sync_every
         self._next_sync: datetime | None = None
         self._synced_once = False
+        self._next_item_states: datetime | None = None
+        self._items_resume_at: datetime | None = None
 
     def sync_due(self, now: datetime) -> bool:
         if not self._synced_once:
@@ -194,6 +213,7 @@ class Ticker:
             self._retry_failed(now, report, observer)
             self._reask_snoozed(now, report)
             self._ask_for_notes(now, report)
+            report.items = self._sync_items(now)
         if (
             report.started
             or report.retried
@@ -213,6 +233,27 @@ class Ticker:
                     "notes_requested": len(report.notes_requested),
                 },
             )
+        return report
+
+    def _sync_items(self, now: datetime) -> ItemSyncReport | None:
+        """New accepted items to the tracker; which issues are done, when that is due."""
+        deps = self._deps
+        if deps.tracker is None or deps.action_items is None:
+            return None
+        if self._items_resume_at is not None and now < self._items_resume_at:
+            return None
+        read_states = self._next_item_states is None or now >= self._next_item_states
+        try:
+            report = sync_action_items(
+                deps.action_items, deps.meetings, deps.tracker, deps.clock, read_states=read_states
+            )
+        except Exception as exc:  # the stores failed: the preps go on, the next tick retries
+            log.warning("action items not synced", extra={"error": type(exc).__name__})
+            return None
+        if report.unavailable is not None:
+            self._items_resume_at = now + ITEM_RETRY_AFTER
+        elif read_states:
+            self._next_item_states = now + ITEM_STATES_EVERY
         return report
 
     def _sync(self, now: datetime, accept_empty: bool, observer: SyncObserver | None) -> SyncReport:
