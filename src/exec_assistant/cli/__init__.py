@@ -15,6 +15,7 @@ from exec_assistant.cli import (
     demo_command,
     doctor_command,
     followup_commands,
+    google_account,
     microsoft_account,
     prep_commands,
     slack_commands,
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     cost_command,
     demo_command,
     doctor_command,
+    google_account,
     microsoft_account,
     slack_commands,
 )
