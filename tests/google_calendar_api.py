@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -387,6 +388,12 @@ class GoogleCalendarServer:
                 "redirect_uris": ["http://localhost"],
             }
         }
+
+    def client_secrets_file(self, folder: Path) -> Path:
+        """The client secrets JSON written where `calendars add google` is pointed at it."""
+        path = folder / "client_secret.json"
+        path.write_text(json.dumps(self.client_secrets()))
+        return path
 
     def authorization(
         self, *, expired: bool = False, scopes: Iterable[str] = (READ_SCOPE,)

@@ -3,7 +3,6 @@ consent page and token endpoint, driven by an HTTP client in the browser's place
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import urllib.request
@@ -68,9 +67,7 @@ def google() -> Iterator[GoogleCalendarServer]:
 
 @pytest.fixture
 def secrets_file(google: GoogleCalendarServer, tmp_path: Path) -> Path:
-    path = tmp_path / "client_secret.json"
-    path.write_text(json.dumps(google.client_secrets()))
-    return path
+    return google.client_secrets_file(tmp_path)
 
 
 def connect(

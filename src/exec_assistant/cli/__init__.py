@@ -16,6 +16,7 @@ from exec_assistant.cli import (
     demo_command,
     doctor_command,
     followup_commands,
+    google_account,
     microsoft_account,
     prep_commands,
     slack_commands,
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     cost_command,
     demo_command,
     doctor_command,
+    google_account,
     microsoft_account,
     slack_commands,
 )
