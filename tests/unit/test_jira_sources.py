@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from exec_assistant.context.jira import JiraBigRocksSource, JiraTrackerSource, jql_string
 from exec_assistant.context.configured import load_context_sources
+from exec_assistant.context.jira import JiraBigRocksSource, JiraTrackerSource, jql_string
 from exec_assistant.domain.errors import ConfigError
 
 
