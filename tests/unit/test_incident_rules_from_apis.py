@@ -3,10 +3,9 @@ what the rows leave out of the window (a read cut at its cap, a source that gave
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from exec_assistant.domain.context import ContextRequest
 from exec_assistant.domain.context_rules.incidents import (
     Coverage,
     CutOff,
@@ -14,20 +13,7 @@ from exec_assistant.domain.context_rules.incidents import (
     incidents_result,
 )
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-def request(**overrides: Any) -> ContextRequest:
-    fields: dict[str, Any] = {
-        "meeting_id": "m-1",
-        "series_id": "s-1",
-        "meeting_type": "reliability_review",
-        "title": "Reliability review",
-        "start": NOW + timedelta(days=1),
-        "now": NOW,
-        **overrides,
-    }
-    return ContextRequest(**fields)
+from incident_fixtures import NOW, request
 
 
 def incident(id: str, **more: Any) -> Incident:
