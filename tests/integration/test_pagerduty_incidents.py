@@ -284,6 +284,11 @@ def test_a_failing_pagerduty_is_asked_again_then_given_up(pagerduty: PagerDutyAp
             Fault.garbage(),
             "PagerDuty answered with something other than JSON (HTTP 200, text/html)",
         ),
+        (
+            # Not followed: the token would go wherever the redirect points.
+            Fault.answer_with(302, b"", {"Location": "https://elsewhere.example/"}),
+            "PagerDuty answered HTTP 302",
+        ),
         (Fault.answer_with(200, [1, 2]), "PagerDuty answered with something other than JSON"),
         (Fault.answer_with(200, b"[" * 100_000), "PagerDuty answered with something other than"),
         (
