@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import Field, StringConstraints, field_validator
 
-from exec_assistant.adapters.credentials.form_post import retry_after
+from exec_assistant.calendars.microsoft.graph_http import header_wait
 from exec_assistant.context.incident_api import (
     DEFAULT_MAX_INCIDENTS,
     MAX_INCIDENTS,
@@ -152,7 +152,7 @@ class PagerDutyReader(ApiReader):
 
     def wait_asked(self, headers: httpx.Headers) -> float | None:
         """PagerDuty's `ratelimit-reset` (seconds until the limit resets), else Retry-After."""
-        reset = retry_after(headers.get("ratelimit-reset"))
+        reset = header_wait(headers, "ratelimit-reset")
         return reset if reset is not None else super().wait_asked(headers)
 
     def row(self, raw: Any) -> Incident:

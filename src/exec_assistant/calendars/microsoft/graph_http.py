@@ -80,9 +80,14 @@ class Throttled(HttpFailed):
         kept answering so however long the waits)."""
 
 
+def header_wait(headers: httpx.Headers, name: str) -> float | None:
+    """The wait header `name` asks for (seconds, or an HTTP date), if any."""
+    return retry_after(headers.get(name))
+
+
 def retry_after_header(headers: httpx.Headers) -> float | None:
-    """The wait a `Retry-After` header asks for (seconds or an HTTP date), if any."""
-    return retry_after(headers.get("Retry-After"))
+    """The wait a `Retry-After` header asks for."""
+    return header_wait(headers, "Retry-After")
 
 
 class _NotSent(Exception):
