@@ -15,7 +15,10 @@ from pydantic import ValidationError
 from exec_assistant.configuration import read_user_document, validation_error
 from exec_assistant.context.aws_costs import AwsBudgetSource
 from exec_assistant.context.greenhouse import GreenhouseStaffingSource
+from exec_assistant.context.incident_sources import PagerDutyAndOpsgenieSource
 from exec_assistant.context.jira import JiraBigRocksSource, JiraTrackerSource
+from exec_assistant.context.opsgenie import OpsgenieSource
+from exec_assistant.context.pagerduty import PagerDutySource
 from exec_assistant.context.sources import CONTEXT_FILE, FileSource, SourceConfig
 from exec_assistant.document_files import FileFolder
 from exec_assistant.domain.errors import ConfigError
@@ -23,7 +26,7 @@ from exec_assistant.domain.errors import ConfigError
 SECTIONS: dict[str, tuple[type[SourceConfig], ...]] = {
     "budget": (FileSource, AwsBudgetSource),
     "big_rocks": (FileSource, JiraBigRocksSource),
-    "incidents": (FileSource,),
+    "incidents": (FileSource, PagerDutySource, OpsgenieSource, PagerDutyAndOpsgenieSource),
     "staffing": (FileSource, GreenhouseStaffingSource),
 }
 """The kinds of context, each with the sources it can come from."""

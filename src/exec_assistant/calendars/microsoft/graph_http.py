@@ -40,6 +40,9 @@ ATTEMPTS = 4
 FIRST_BACKOFF_SECONDS = 1.0
 _CHUNK = 64 * 1024
 _WATCH_SLICE_SECONDS = 0.05
+_CALENDAR_TOO_LARGE_FIX = (
+    "raise EXEC_ASSISTANT_CALENDAR_MAX_MB if the calendar really is that large"
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,22 @@ class HttpFailed(Exception):
 class Throttled(HttpFailed):
     """The server kept answering 429 or 5xx, or asked for a wait past the budget left."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, asked: float | None = None) -> None:
         super().__init__(reason)
         self.status = status
+        self.asked = asked
+        """The wait the server asked for when it was more than could be waited (None: it
+        kept answering so however long the waits)."""
+
+
+def header_wait(headers: httpx.Headers, name: str) -> float | None:
+    """The wait header `name` asks for (seconds, or an HTTP date), if any."""
+    return retry_after_seconds(headers.get(name))
+
+
+def retry_after_header(headers: httpx.Headers) -> float | None:
+    """The wait a `Retry-After` header asks for."""
+    return header_wait(headers, "Retry-After")
 
 
 class _NotSent(Exception):
@@ -86,7 +102,12 @@ class GraphHttp:
 
     `request_seconds` bounds each request, its whole answer included; `wait_budget_seconds`
     the waits between attempts, all requests together; `max_bytes` each answer's body.
-    Setting `abort` stops the next request and any wait, raising Interrupted.
+    Setting `abort` stops the next request and any wait, raising Interrupted. With a
+    `deadline` (a `time.monotonic()` instant) no request or wait goes on past it.
+
+    Other servers than Graph: `wait_asked` reads the wait an answer asks for (PagerDuty's
+    `ratelimit-reset`; the default reads `Retry-After`), `too_large_fix` says what to do about
+    an answer over `max_bytes`, and `run` names the work in messages ("this prep").
     """
 
     def __init__(
@@ -101,10 +122,18 @@ class GraphHttp:
         attempts: int = ATTEMPTS,
         first_backoff: float = FIRST_BACKOFF_SECONDS,
         pause: Callable[[float], None] | None = None,
+        deadline: float | None = None,
+        wait_asked: Callable[[httpx.Headers], float | None] = retry_after_header,
+        too_large_fix: str = _CALENDAR_TOO_LARGE_FIX,
+        run: str = "this sync",
     ) -> None:
         self._client = client
         self._request_seconds = request_seconds
         self._budget_left = wait_budget_seconds
+        self._deadline = deadline
+        self._wait_asked = wait_asked
+        self._too_large_fix = too_large_fix
+        self._run = run
         self._max_bytes = max_bytes
         self._abort = abort
         self._stopped = stopped
@@ -157,24 +186,42 @@ class GraphHttp:
                         answer.status,
                         f"it kept answering HTTP {answer.status} ({attempt} attempts)",
                     )
-                asked = retry_after_seconds(answer.headers.get("Retry-After"))
+                asked = self._wait_asked(answer.headers)
                 status, problem = answer.status, f"HTTP {answer.status}"
                 wait = asked if asked is not None else self._backoff(attempt)
-            if wait > self._budget_left:
-                left = max(self._budget_left, 0)
+            allowed = self._wait_allowed()
+            if wait > allowed:
+                left = _seconds(max(allowed, 0))
                 if status:
                     raise Throttled(
                         status,
                         f"it answered {problem} and asks to wait {wait:g} s, more than the "
-                        f"{left:g} s this sync may still wait",
+                        f"{left} s {self._run} may still wait",
+                        asked=wait,
                     )
+                if self._deadline is not None and self._deadline - time.monotonic() < wait:
+                    # Out of time rather than out of patience: what went wrong is the news.
+                    raise HttpFailed(problem + (f" ({attempt} attempts)" if attempt > 1 else ""))
                 raise HttpFailed(
                     f"{problem}; trying again after {wait:g} s would take more than the "
-                    f"{left:g} s this sync may still wait"
+                    f"{left} s {self._run} may still wait"
                 )
             self._budget_left -= wait
             self.waited += wait
             self._pause(wait)
+
+    def _wait_allowed(self) -> float:
+        if self._deadline is None:
+            return self._budget_left
+        return min(self._budget_left, self._deadline - time.monotonic())
+
+    def _seconds_for_request(self) -> float:
+        if self._deadline is None:
+            return self._request_seconds
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise HttpFailed(f"{self._run} ran out of time before asking")
+        return min(self._request_seconds, left)
 
     def _backoff(self, attempt: int) -> float:
         return float(self._first_backoff * 2 ** (attempt - 1))
@@ -194,7 +241,8 @@ class GraphHttp:
         *,
         retry_broken: bool,
     ) -> HttpAnswer:
-        deadline = time.monotonic() + self._request_seconds
+        seconds = self._seconds_for_request()
+        deadline = time.monotonic() + seconds
         watch: _Watchdog | None = None
         self.sent += 1
         try:
@@ -203,20 +251,24 @@ class GraphHttp:
                 url,
                 headers=dict(headers),
                 content=body,
-                timeout=httpx.Timeout(self._request_seconds),
+                timeout=httpx.Timeout(seconds),
             ) as response:
                 watch = _Watchdog(response, deadline, self._abort)
                 try:
                     data = self._read(response)
                 finally:
                     watch.stop()
+                if watch.expired or watch.aborted:
+                    # A body that ends with the connection (no length, not chunked) reads as
+                    # complete when the watchdog shuts the socket: it is not.
+                    raise httpx.ReadError("cut off by the watchdog")
                 return HttpAnswer(response.status_code, response.headers, data)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL):
             raise HttpFailed("the address is not an http(s) URL") from None
         except httpx.DecodingError:
             raise HttpFailed("the answer's compressed body cannot be read") from None
         except httpx.ConnectTimeout:
-            raise _NotSent(f"no connection within {self._request_seconds:g} s") from None
+            raise _NotSent(f"no connection within {_seconds(seconds)} s") from None
         except httpx.ConnectError as exc:
             untrusted = _tls_problem(exc)
             if untrusted:
@@ -226,7 +278,7 @@ class GraphHttp:
             if watch is not None and watch.aborted:
                 raise Interrupted(self._stopped) from None
             if (watch is not None and watch.expired) or isinstance(exc, httpx.TimeoutException):
-                reason = f"no complete answer within {self._request_seconds:g} s"
+                reason = f"no complete answer within {_seconds(seconds)} s"
             else:
                 reason = _network_problem(exc)
             if retry_broken:
@@ -236,12 +288,12 @@ class GraphHttp:
     def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > self._max_bytes:
-            raise HttpFailed(_too_large(self._max_bytes, int(declared)))
+            raise HttpFailed(_too_large(self._max_bytes, self._too_large_fix, int(declared)))
         data = bytearray()
         for piece in response.iter_bytes(_CHUNK):
             data += piece
             if len(data) > self._max_bytes:
-                raise HttpFailed(_too_large(self._max_bytes))
+                raise HttpFailed(_too_large(self._max_bytes, self._too_large_fix))
         return bytes(data)
 
 
@@ -284,12 +336,14 @@ class _Watchdog:
             return
 
 
-def _too_large(limit: int, actual: int | None = None) -> str:
+def _seconds(value: float) -> str:
+    """5 s, 0.5 s; 4.47 s reads 4.5 s: what is left of a deadline is never a round figure."""
+    return f"{round(value, 1):g}"
+
+
+def _too_large(limit: int, fix: str, actual: int | None = None) -> str:
     seen = f" (it is {size_text(actual)})" if actual is not None else ""
-    return (
-        f"an answer is larger than {size_text(limit)}{seen}; raise "
-        "EXEC_ASSISTANT_CALENDAR_MAX_MB if the calendar really is that large"
-    )
+    return f"an answer is larger than {size_text(limit)}{seen}; {fix}"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -1,6 +1,10 @@
 """Incidents: the lookback window's count by severity, open ones, time to resolve, postmortems.
 
-The same rules for any source of incidents (an export, PagerDuty).
+The same rules for any source of incidents (an export, PagerDuty, Opsgenie). What an API
+knows beyond an export (each incident's urgency and priority) adds a count by urgency and by
+priority; an export with `urgency` and `priority` columns gets the same. When the rows are
+not the whole window (a read stopped at its cap, or one of two sources failed) the facts say
+so, and what they cover.
 """
 
 from __future__ import annotations
@@ -45,13 +49,17 @@ class Incident(SourceRow):
     owner: str | None = None
     service: str | None = None
     customer_impact: str | None = None
+    urgency: str | None = None
+    """PagerDuty's high or low: whether it paged someone at once."""
+    priority: str | None = None
+    """The incident's priority as its system names it (P1…P5)."""
 
     @field_validator("severity", mode="before")
     @classmethod
     def _normalise_severity(cls, value: object) -> object:
         return value.replace(" ", "").upper() if isinstance(value, str) else value
 
-    @field_validator("status", mode="before")
+    @field_validator("status", "urgency", mode="before")
     @classmethod
     def _normalise_status(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -106,29 +114,62 @@ INCIDENT_RULES = IncidentRules()
 Postmortem = tuple[Incident, date]
 """An incident and the date its postmortem is due."""
 
+# Fields an export without them never had: left out of context.json when empty, so an export
+# reads into the same data as before they existed.
+_OPTIONAL_FIELDS = ("urgency", "priority")
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """A source whose read stopped at its cap: `read` incidents of `total` (None: of more,
+    the source did not say how many)."""
+
+    source: str
+    read: int
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the rows leave out of the window."""
+
+    cut_off: tuple[CutOff, ...] = ()
+    unavailable: tuple[tuple[str, str], ...] = ()
+    """Sources that gave nothing, each with why: ("Opsgenie", "the API key was refused")."""
+    read_from: tuple[str, ...] = ()
+    """The sources the rows came from, for saying whose facts these are."""
+
+
+WHOLE_WINDOW = Coverage()
+
 
 def incidents_result(
-    incidents: Sequence[Incident], request: ContextRequest, *, rules: IncidentRules = INCIDENT_RULES
+    incidents: Sequence[Incident],
+    request: ContextRequest,
+    *,
+    rules: IncidentRules = INCIDENT_RULES,
+    coverage: Coverage = WHOLE_WINDOW,
 ) -> ContextResult:
     """What happened in the request's lookback window (incidents started in it), for the
-    attendees' incidents in a 1:1 or all of them."""
+    attendees' incidents in a 1:1 or all of them; `coverage` says what the rows leave out."""
     recent = [i for i in incidents if within(i.started_at, request.now, request.lookback_days)]
     scope = scoped(recent, lambda incident: incident.owner or "", request)
     today = request.now.date()
-    data = incidents_data(scope, request)
+    data = incidents_data(scope, request) | coverage_data(coverage)
     if not scope:
         window = last_days(request.lookback_days)
-        return nothing_to_report(
+        result = nothing_to_report(
             PROVIDER,
             request,
             data,
             owned=f"None of the incidents in the {window} is owned by the attendees.",
             listed=f"No incidents in the {window}.",
         )
+        return result.model_copy(update={"facts": (*result.facts, *coverage_facts(coverage))})
     due, overdue = postmortems(scope, today)
     return context_result(
         PROVIDER,
-        facts=incident_facts(scope, due, overdue, request),
+        facts=(*incident_facts(scope, due, overdue, request), *coverage_facts(coverage)),
         highlights=(
             *(
                 incident_highlight(i, request.now)
@@ -175,7 +216,7 @@ def incident_facts(
     counts = severity_counts(incidents)
     facts = [
         f"{plural(len(incidents), 'incident')} in the {last_days(request.lookback_days)}: "
-        + ", ".join(f"{n} {severity}" for severity, n in counts.items())
+        + ", ".join(f"{n:,} {severity}" for severity, n in counts.items())
     ]
     still_open = [i for i in incidents if not i.resolved]
     if still_open:
@@ -193,6 +234,7 @@ def incident_facts(
             f"Mean time to resolve: {fixed(mean, 1)} h "
             f"across {plural(resolved, 'resolved incident')}"
         )
+    facts.extend(label_count_facts(incidents))
     if due:
         listed = ", ".join(f"{i.id} by {day(on, today)}" for i, on in due)
         facts.append(f"Postmortems due: {listed}")
@@ -205,6 +247,64 @@ def incident_facts(
 def severity_counts(incidents: Iterable[Incident]) -> dict[str, int]:
     """By severity, SEV1 first."""
     return dict(sorted(Counter(i.severity for i in incidents).items()))
+
+
+def urgency_counts(incidents: Iterable[Incident]) -> dict[str, int]:
+    """By urgency, high first; {} when no incident has one (an export without the column)."""
+    counts = Counter(i.urgency for i in incidents if i.urgency)
+    return dict(sorted(counts.items(), key=lambda item: (item[0] != "high", item[0])))
+
+
+def priority_counts(incidents: Iterable[Incident]) -> dict[str, int]:
+    """By priority, P1 first; {} when no incident has one."""
+    return dict(sorted(Counter(i.priority for i in incidents if i.priority).items()))
+
+
+def label_count_facts(incidents: Sequence[Incident]) -> list[str]:
+    """By urgency: 3 high, 1 low. By priority: 1 P1, 2 P2, 1 without a priority."""
+    facts = []
+    for name, counts, attribute in (
+        ("urgency", urgency_counts(incidents), "urgency"),
+        ("priority", priority_counts(incidents), "priority"),
+    ):
+        if not counts:
+            continue
+        without = sum(1 for i in incidents if not getattr(i, attribute))
+        parts = [f"{n:,} {label}" for label, n in counts.items()]
+        if without:
+            parts.append(f"{without:,} without {'an' if name == 'urgency' else 'a'} {name}")
+        facts.append(f"By {name}: {', '.join(parts)}")
+    return facts
+
+
+def coverage_facts(coverage: Coverage) -> list[str]:
+    """ "Only the 1,000 most recent of 4,210 PagerDuty incidents in the window were read: the
+    figures above cover those"; "Incidents from Opsgenie are missing, the figures are
+    PagerDuty's alone: Opsgenie refused the API key"."""
+    facts = []
+    for cut in coverage.cut_off:
+        of = f"{cut.total:,}" if cut.total is not None else "more"
+        facts.append(
+            f"Only the {cut.read:,} most recent of {of} {cut.source} incidents in the window "
+            "were read: the figures above cover those"
+        )
+    for source, reason in coverage.unavailable:
+        others = [s for s in coverage.read_from if s != source]
+        whose = f"{' and '.join(others)}'s alone" if others else "incomplete"
+        facts.append(f"Incidents from {source} are missing, the figures are {whose}: {reason}")
+    return facts
+
+
+def coverage_data(coverage: Coverage) -> dict[str, Any]:
+    """Nothing for a whole window: an export's data stays as it was."""
+    data: dict[str, Any] = {}
+    if coverage.cut_off:
+        data["cut_off"] = [
+            {"source": cut.source, "read": cut.read, "total": cut.total} for cut in coverage.cut_off
+        ]
+    if coverage.unavailable:
+        data["unavailable"] = dict(coverage.unavailable)
+    return data
 
 
 def mean_hours_to_resolve(incidents: Iterable[Incident]) -> float | None:
@@ -262,5 +362,18 @@ def incidents_data(incidents: Sequence[Incident], request: ContextRequest) -> di
         "postmortems": [
             {"id": i.id, "due": on.isoformat(), "overdue": on < today} for i, on in (*overdue, *due)
         ],
-        "incidents": [i.model_dump(mode="json") for i in incidents],
+        **(
+            {"by_urgency": urgency_counts(incidents), "by_priority": priority_counts(incidents)}
+            if any(i.urgency or i.priority for i in incidents)
+            else {}
+        ),
+        "incidents": [_dumped(i) for i in incidents],
     }
+
+
+def _dumped(incident: Incident) -> dict[str, Any]:
+    data = incident.model_dump(mode="json")
+    for name in _OPTIONAL_FIELDS:
+        if data[name] is None:
+            del data[name]
+    return data
