@@ -29,6 +29,8 @@ _SECRET = re.compile(
     r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$"
 )
 """A secret's ARN or its name (Secrets Manager takes either)."""
+_WEB_URL = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
+"""The deployment's public address: https, a host, no path."""
 _OPTIONAL = (
     "sessions_s3_bucket",
     "slack_bot_token_arn",
@@ -36,6 +38,8 @@ _OPTIONAL = (
     "calendar_api_type",
     "calendar_api_endpoint",
     "calendar_oauth_secret_arn",
+    "integrations_secret_arn",
+    "web_url",
     "kms_key_id",
     "state_machine_arn",
     "reminder_function_arn",
@@ -67,6 +71,14 @@ class DeploymentSettings(BaseSettings):
     calendar_api_type: str | None = None
     calendar_api_endpoint: str | None = None
     calendar_oauth_secret_arn: str | None = None
+    """The calendar's authorization (the `exec-assistant/calendar` secret), and before the
+    first connection the OAuth client's registration."""
+    integrations_secret_arn: str | None = None
+    """The systems of record's tokens (the `exec-assistant/integrations` secret):
+    PAGERDUTY_API_TOKEN, JIRA_API_TOKEN, … as its JSON keys."""
+    web_url: str | None = None
+    """The deployment's public address (`https://<CloudFront domain or own domain>`): where
+    the calendar's consent comes back to."""
     kms_key_id: str | None = None
     """The customer-managed key every document is encrypted with; None: the bucket's default."""
     state_machine_arn: str | None = None
@@ -126,7 +138,19 @@ class DeploymentSettings(BaseSettings):
     def _role(cls, value: str | None) -> str | None:
         return _optional(value, _ROLE_ARN, "an IAM role ARN")
 
-    @field_validator("slack_bot_token_arn", "slack_signing_secret_arn", "calendar_oauth_secret_arn")
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return _checked(value.strip().rstrip("/"), _WEB_URL, "an https address with no path")
+
+    @field_validator(
+        "slack_bot_token_arn",
+        "slack_signing_secret_arn",
+        "calendar_oauth_secret_arn",
+        "integrations_secret_arn",
+    )
     @classmethod
     def _secret(cls, value: str | None) -> str | None:
         return _optional(value, _SECRET, "a secret's ARN or name (A-Z a-z 0-9 / _ + = . @ -)")
