@@ -17,7 +17,15 @@ from pulumi_program import DeclaredResource, Deployment
 
 def build(parts: StandIns) -> None:
     compute = Compute(
-        "compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets)
+        "compute",
+        ComputeArgs(
+            parts.stack,
+            parts.keys,
+            parts.network,
+            parts.storage,
+            parts.secrets,
+            web_url=parts.web_url,
+        ),
     )
     Orchestration(
         "orchestration", OrchestrationArgs(parts.stack, parts.keys, parts.storage, compute)
