@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from exec_assistant.domain.context import ContextRequest
 from exec_assistant.domain.models import (
     Attendee,
     CalendarEvent,
@@ -227,3 +228,18 @@ def rig_settings(tmp_path: Path, config: Path, calendar: Path, **more: Any) -> S
         }
     )
     return settings
+
+
+def context_request(now: datetime, **overrides: Any) -> ContextRequest:
+    """What a context provider is asked at `now`, for an organisation-wide meeting the next
+    day unless `overrides` say otherwise (scope="people", people=(...) for a 1:1)."""
+    fields: dict[str, Any] = {
+        "meeting_id": "m-1",
+        "series_id": "s-1",
+        "meeting_type": "staff_meeting",
+        "title": "Infrastructure Leadership Team",
+        "start": now + timedelta(days=1),
+        "now": now,
+        **overrides,
+    }
+    return ContextRequest(**fields)

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from exec_assistant import composition
+from exec_assistant.adapters.aws.secrets_manager import CALENDAR_SECRET_ID
+from exec_assistant.adapters.aws.secrets_manager_credentials import SecretsManagerCredentialStore
+from exec_assistant.adapters.calendar_snapshots import DocumentCalendarSnapshotRepository
 from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.aws_clients import AwsClients, aws_secrets, seen_events
-from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.clocks import SystemClock
 from exec_assistant.composition import AppStores, SlackSetup
 from exec_assistant.configuration import LoadedConfig, load_config
@@ -35,6 +37,7 @@ from exec_assistant.ports import (
     ChatSessionRepository,
     ChatThreadRepository,
     Clock,
+    CredentialStore,
     DecisionRepository,
     DeliveryRepository,
     DocumentStore,
@@ -213,17 +216,35 @@ class AwsApp:
         return reader
 
     def calendar_sources(self) -> list[CalendarSource]:
-        """The configured calendars (EXEC_ASSISTANT_CALENDARS: iCalendar URLs)."""
-        settings = self.settings
-        return [
-            IcsCalendarSource(
-                location,
-                default_zone=settings.zone,
-                timeout_seconds=settings.http_timeout_seconds,
-                max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
-            )
-            for location in dict.fromkeys(settings.calendars)
-        ]
+        """The configured calendars (EXEC_ASSISTANT_CALENDARS: iCalendar URLs, `google:…`,
+        `microsoft:…`); an account's authorization is the calendar secret's
+        (CALENDAR_OAUTH_SECRET_ARN), and each API calendar's snapshot a document."""
+        # Only the calendar monitor reads calendars: the others start without the API clients.
+        from exec_assistant.calendars.sources import CalendarAccess, calendar_source
+
+        access = CalendarAccess(
+            self.settings,
+            self.clock,
+            self.calendar_credentials,
+            DocumentCalendarSnapshotRepository(self.documents),
+        )
+        return [calendar_source(loc, access) for loc in dict.fromkeys(self.settings.calendars)]
+
+    @property
+    def calendar_credentials(self) -> CredentialStore:
+        """The calendar secret, as the store of the account's authorization."""
+
+        def build() -> CredentialStore:
+            if self.clients is None:
+                raise ConfigError(
+                    "a calendar API needs AWS clients",
+                    hint="Build the app with build_aws (the Lambda functions do).",
+                )
+            secret_id = self.deployment.calendar_oauth_secret_arn or CALENDAR_SECRET_ID
+            return SecretsManagerCredentialStore(self.clients.client("secretsmanager"), secret_id)
+
+        store: CredentialStore = self._once("calendar_credentials", build)
+        return store
 
     def ticker(self, lookahead_days: int | None = None) -> Ticker:
         """The calendar monitor's tick: sync, start and retry the preps, and (with Slack) ask

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from exec_assistant import composition, model_builders
+from exec_assistant.adapters.calendar_snapshots import DocumentCalendarSnapshotRepository
 from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
@@ -29,7 +30,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteSeenEventRepository,
     SqliteSeriesOverrideRepository,
 )
-from exec_assistant.calendars.ics import IcsCalendarSource
+from exec_assistant.calendars.sources import CalendarAccess, calendar_source
 from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
 from exec_assistant.channels.fan_out import FanOutChannel
@@ -48,12 +49,14 @@ from exec_assistant.model_builders import build_pack_generator
 from exec_assistant.ports import (
     ActionItemRepository,
     AnswerReviewer,
+    CalendarSnapshotRepository,
     CalendarSource,
     CalendarStateRepository,
     ChatChannel,
     ChatSessionRepository,
     ChatThreadRepository,
     Clock,
+    CredentialStore,
     DecisionRepository,
     DeliveryRepository,
     DocumentStore,
@@ -94,6 +97,9 @@ class LocalApp:
     calendar_states: CalendarStateRepository
     chat_threads: ChatThreadRepository
     documents: DocumentStore
+    credentials: CredentialStore
+    """The calendar accounts' authorizations (the OS keyring, or 0600 files)."""
+    calendar_snapshots: CalendarSnapshotRepository
     _database: SqliteDatabase = field(repr=False)
     closed: bool = field(default=False, init=False)
 
@@ -102,7 +108,10 @@ class LocalApp:
         return Executive(self.settings.user_email, self.settings.zone)
 
     def calendar_sources(
-        self, locations: Sequence[str] = (), abort: threading.Event | None = None
+        self,
+        locations: Sequence[str] = (),
+        abort: threading.Event | None = None,
+        clock: Clock | None = None,
     ) -> list[CalendarSource]:
         """The calendars given, or the configured ones; ConfigError when there are none."""
         chosen = list(locations) or self.settings.calendars
@@ -112,16 +121,14 @@ class LocalApp:
                 hint="Pass --calendar PATH_OR_URL, or set EXEC_ASSISTANT_CALENDARS, or list "
                 "them under 'calendars:' in settings.yaml in your config folder.",
             )
-        return [
-            IcsCalendarSource(
-                location,
-                default_zone=self.settings.zone,
-                timeout_seconds=self.settings.http_timeout_seconds,
-                max_bytes=int(self.settings.calendar_max_mb * 1024 * 1024),
-                abort=abort,
-            )
-            for location in dict.fromkeys(chosen)
-        ]
+        access = CalendarAccess(
+            self.settings,
+            clock or SystemClock(),
+            self.credentials,
+            self.calendar_snapshots,
+            abort=abort,
+        )
+        return [calendar_source(location, access) for location in dict.fromkeys(chosen)]
 
     def seen_events(self, clock: Clock) -> SeenEventRepository:
         """The chat events already handled (a retried Slack event is handled once)."""
@@ -147,6 +154,7 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
     except BaseException:
         data.release()
         raise
+    documents = FolderDocumentStore(data.path)
     return LocalApp(
         settings=settings,
         config=config,
@@ -159,9 +167,27 @@ def build_local(settings: Settings, *, command: str, exclusive: bool) -> LocalAp
         deliveries=SqliteDeliveryRepository(db),
         calendar_states=SqliteCalendarStateRepository(db),
         chat_threads=SqliteChatThreadRepository(db),
-        documents=FolderDocumentStore(data.path),
+        documents=documents,
+        credentials=local_credential_store(settings),
+        calendar_snapshots=DocumentCalendarSnapshotRepository(documents),
         _database=db,
     )
+
+
+def local_credential_store(settings: Settings) -> CredentialStore:
+    """Where this machine keeps calendar authorizations: the OS keyring when there is one
+    (or when asked for), else 0600 files in the data folder's `credentials/`."""
+    from exec_assistant.adapters.credentials.file_store import FileCredentialStore
+    from exec_assistant.adapters.credentials.keyring_store import (
+        KeyringCredentialStore,
+        keyring_usable,
+    )
+
+    if settings.credential_store == "keyring" or (
+        settings.credential_store == "auto" and keyring_usable()
+    ):
+        return KeyringCredentialStore()
+    return FileCredentialStore(settings.data_dir / "credentials")
 
 
 def build_context(local: LocalApp, clock: Clock, secrets: SecretStore) -> composition.ContextSetup:
@@ -299,7 +325,7 @@ def build_ticker(
     def sources() -> Sequence[CalendarSource]:
         if not calendars and not local.settings.calendars:
             return []
-        return local.calendar_sources(calendars, abort)
+        return local.calendar_sources(calendars, abort, clock)
 
     return composition.ticker_for(
         local,
@@ -426,19 +452,37 @@ def slack_webhook_dependencies(
     return slack_dependencies(local, LazyClientEngine(local), prep, slack, secrets, clock)
 
 
+GOOGLE_API_BASE = "https://www.googleapis.com/calendar/v3/"
+
+
 def build_doctors(local: LocalApp, clock: Clock, secrets: SecretStore) -> list[IntegrationDoctor]:
     """A doctor for every configured integration: each calendar, each kind of context (its
     file or its system), the action-item tracker, and Slack when any of it is set."""
-    from exec_assistant.calendars.doctor import CalendarReadDoctor, NoCalendarDoctor
+    from exec_assistant.calendars.doctor import (
+        CalendarAccountDoctor,
+        CalendarReadDoctor,
+        NoCalendarDoctor,
+    )
+    from exec_assistant.calendars.locations import api_calendar
     from exec_assistant.context.file_doctor import FileContextDoctor
     from exec_assistant.slack.doctor import SlackDoctor
     from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, slack_secrets_present
 
     settings = local.settings
-    doctors: list[IntegrationDoctor] = [
-        CalendarReadDoctor(source, clock, settings.lookahead_days)
-        for source in (local.calendar_sources() if settings.calendars else [])
-    ] or [NoCalendarDoctor()]
+    doctors: list[IntegrationDoctor] = []
+    for source in local.calendar_sources(clock=clock) if settings.calendars else []:
+        api = api_calendar(source.location)
+        if api is not None:
+            base = (
+                settings.google_api_endpoint or GOOGLE_API_BASE
+                if api.provider == "google"
+                else settings.microsoft_graph_endpoint
+            )
+            doctors.append(
+                CalendarAccountDoctor(source.location, local.credentials, clock, api_base=base)
+            )
+        doctors.append(CalendarReadDoctor(source, clock, settings.lookahead_days))
+    doctors = doctors or [NoCalendarDoctor()]
     deps = _context_deps(local, clock, secrets)
     context = composition.build_context(local, settings.context_path, deps)
     for kind in ("budget", "big_rocks", "incidents", "staffing"):

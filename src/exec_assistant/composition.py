@@ -14,19 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from exec_assistant.configuration import LoadedConfig
+from exec_assistant.context.configured import ContextSources, load_context_sources
 from exec_assistant.context.files import (
     BigRocksContextProvider,
     BudgetContextProvider,
     IncidentsContextProvider,
     StaffingContextProvider,
 )
-from exec_assistant.context.sources import (
-    BuildsProvider,
-    ContextSourceDeps,
-    ContextSources,
-    FileSource,
-    load_context_sources,
-)
+from exec_assistant.context.sources import BuildsProvider, ContextSourceDeps, FileSource
 from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.document_files import FileFolder
 from exec_assistant.domain.discovery import Executive
@@ -126,7 +121,9 @@ def build_context(
             providers[kind] = from_file
         else:
             providers[kind] = cast(BuildsProvider, config).build(deps)
-        if "timeout_seconds" in config.model_fields_set:
+        if not isinstance(config, FileSource) or "timeout_seconds" in config.model_fields_set:
+            # A system's provider gives up a little before its own limit, to say what was
+            # slow: the prep waits that long for it.
             timeouts[kind] = config.timeout_seconds
     providers["decisions"] = DecisionsContextProvider(app.decisions)
     providers["history"] = HistoryContextProvider(app.meetings, app.action_items, app.documents)

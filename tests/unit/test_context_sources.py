@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from exec_assistant.context.sources import FileSource, load_context_sources
+from exec_assistant.context.configured import load_context_sources
+from exec_assistant.context.sources import FileSource
 from exec_assistant.domain.errors import ConfigError
 
 
@@ -68,3 +69,25 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_line(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         load_context_sources(tmp_path)
     assert str(path) in (caught.value.source or "")
+
+
+def test_the_systems_of_record_are_sources_of_their_kind(tmp_path: Path) -> None:
+    from exec_assistant.context.aws_costs import AwsBudgetSource
+    from exec_assistant.context.greenhouse import GreenhouseStaffingSource
+
+    _write(
+        tmp_path,
+        "budget:\n  source: aws\n  over_budget_percent: 5\n"
+        "staffing:\n  source: greenhouse\n  user_id: 4080123\n",
+    )
+    sources = load_context_sources(tmp_path)
+    assert isinstance(sources.source_of("budget"), AwsBudgetSource)
+    assert isinstance(sources.source_of("staffing"), GreenhouseStaffingSource)
+    assert isinstance(sources.source_of("incidents"), FileSource)
+
+
+def test_a_system_is_not_a_source_of_another_kind(tmp_path: Path) -> None:
+    _write(tmp_path, "incidents:\n  source: greenhouse\n")
+    with pytest.raises(ConfigError) as caught:
+        load_context_sources(tmp_path)
+    assert "'greenhouse' is not a source of incidents" in str(caught.value)

@@ -28,23 +28,32 @@ class DocumentCalendarSnapshotRepository:
 
     def __init__(self, documents: DocumentStore) -> None:
         self._documents = documents
+        self._read: dict[str, tuple[bytes, CalendarSnapshot]] = {}
+        """The last snapshot read or written per location, with its document: the same
+        document read again is not parsed again (10,000 events take a tenth of a second)."""
 
     def get(self, location: str) -> CalendarSnapshot | None:
         body = self._documents.get(snapshot_key(location))
         if body is None:
+            self._read.pop(location, None)
             return None
+        known = self._read.get(location)
+        if known is not None and known[0] == body:
+            return known[1]  # snapshots are frozen: sharing one is safe
         try:
             snapshot = CalendarSnapshot.model_validate_json(body)
         except ValidationError:
             return None
-        return snapshot if snapshot.location == location else None
+        if snapshot.location != location:
+            return None
+        self._read[location] = (body, snapshot)
+        return snapshot
 
     def put(self, snapshot: CalendarSnapshot) -> None:
-        self._documents.put(
-            snapshot_key(snapshot.location),
-            snapshot.model_dump_json().encode(),
-            content_type="application/json",
-        )
+        body = snapshot.model_dump_json().encode()
+        self._documents.put(snapshot_key(snapshot.location), body, content_type="application/json")
+        self._read[snapshot.location] = (body, snapshot)
 
     def delete(self, location: str) -> None:
+        self._read.pop(location, None)
         self._documents.delete(snapshot_key(location))

@@ -9,7 +9,6 @@ the connection's socket down, which ends whatever the worker was blocked on, and
 from __future__ import annotations
 
 import base64
-import contextlib
 import http.client
 import socket
 import ssl
@@ -18,11 +17,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+from exec_assistant.calendars.watched import CancellableConnection, run_watched
 from exec_assistant.domain.errors import CalendarUnavailable, Interrupted
 
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SLICE_SECONDS = 0.05
 _CHUNK = 64 * 1024
 UNREACHABLE_HINT = "Check the URL and your network; meetings already stored are kept as they are."
 _HEADERS = {
@@ -121,19 +120,15 @@ def fetch_remote(
     """The body of the calendar's answer, following up to 5 redirects, all within
     `timeout_seconds`; raises CalendarUnavailable, or Interrupted when `abort` is set."""
     download = _Download(remote, timeout_seconds, max_bytes)
-    worker = threading.Thread(target=download.run, name="calendar-download", daemon=True)
-    worker.start()
-    while not download.done.wait(_SLICE_SECONDS):
-        if abort is not None and abort.is_set():
-            download.cancel()
-            raise Interrupted(f"stopped reading calendar {remote.display}")
-        if time.monotonic() >= download.deadline:
-            download.cancel()
-            raise _too_slow(remote, timeout_seconds)
-    if download.error is not None:
-        raise download.error
-    assert download.body is not None
-    return download.body
+    return run_watched(
+        download.run,
+        cancel=download.cancel,
+        deadline=download.deadline,
+        abort=abort,
+        interrupted=lambda: Interrupted(f"stopped reading calendar {remote.display}"),
+        too_slow=lambda: _too_slow(remote, timeout_seconds),
+        name="calendar-download",
+    )
 
 
 def _too_slow(remote: RemoteLocation, timeout_seconds: float) -> CalendarUnavailable:
@@ -153,33 +148,20 @@ class _Download:
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
         self.max_bytes = max_bytes
-        self.done = threading.Event()
-        self.body: bytes | None = None
-        self.error: CalendarUnavailable | None = None
-        self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
-        self._cancelled = False
+        self._wire = CancellableConnection()
+        self.cancel = self._wire.cancel
 
-    def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            sock = self._socket
-        if sock is not None:
-            _shut(sock)
-
-    def run(self) -> None:
+    def run(self) -> bytes:
         try:
-            self.body = self._get()
-        except CalendarUnavailable as exc:
-            self.error = exc
+            return self._get()
+        except CalendarUnavailable:
+            raise
         except TimeoutError:
-            self.error = _too_slow(self.remote, self.timeout_seconds)
+            raise _too_slow(self.remote, self.timeout_seconds) from None
         except Exception as exc:  # whatever the network did, said in the user's terms
-            self.error = CalendarUnavailable(
+            raise CalendarUnavailable(
                 self.remote.display, f"unreachable ({_network_problem(exc)})", hint=UNREACHABLE_HINT
-            )
-        finally:
-            self.done.set()
+            ) from None
 
     def _fail(self, reason: str, hint: str | None = None) -> CalendarUnavailable:
         return CalendarUnavailable(self.remote.display, reason, hint=hint)
@@ -213,23 +195,7 @@ class _Download:
     def _connect(self, parts: SplitResult) -> http.client.HTTPConnection:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise self._fail(f"{_without_password(parts.geturl())} is not an http(s) URL")
-        # Each blocking step also ends by itself a little after the deadline (the socket's
-        # own timeout), so the worker stops even when a connect could not be cut short.
-        remaining = max(self.deadline - time.monotonic(), 0) + 1
-        connection: http.client.HTTPConnection
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=remaining, context=ssl.create_default_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
-        connection.connect()
-        with self._lock:
-            self._socket = connection.sock
-            cancelled = self._cancelled
-        if cancelled:
-            _shut(connection.sock)
-        return connection
+        return self._wire.connect(parts, self.deadline)
 
     def _next(self, url: str, response: http.client.HTTPResponse) -> str:
         location = response.getheader("Location")  # its body is not wanted: not read
@@ -279,11 +245,6 @@ def _cut_off(received: int, expected: int | None = None) -> str:
 
 def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
     return parts.scheme, parts.hostname, parts.port
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to stop
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _network_problem(exc: Exception) -> str:

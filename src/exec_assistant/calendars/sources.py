@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from exec_assistant.calendars.ics import IcsCalendarSource
 from exec_assistant.calendars.locations import api_calendar
-from exec_assistant.calendars.microsoft import MicrosoftCalendarSource
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.ports import (
     CalendarSnapshotRepository,
@@ -48,7 +48,27 @@ def calendar_source(location: str, access: CalendarAccess) -> CalendarSource:
             max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
             abort=access.abort,
         )
+    # Each API's client is imported only where one of its calendars is configured.
+    if api.provider == "google":
+        from exec_assistant.calendars.google.source import GoogleCalendarSource, GoogleSourceOptions
+
+        return GoogleCalendarSource(
+            api.calendar,
+            options=GoogleSourceOptions(
+                default_zone=settings.zone,
+                timeout_seconds=settings.http_timeout_seconds,
+                max_bytes=int(settings.calendar_max_mb * 1024 * 1024),
+                margin=timedelta(days=settings.calendar_sync_margin_days),
+                api_endpoint=settings.google_api_endpoint,
+            ),
+            credentials=access.credentials,
+            snapshots=access.snapshots,
+            clock=access.clock,
+            abort=access.abort,
+        )
     if api.provider == "microsoft":
+        from exec_assistant.calendars.microsoft import MicrosoftCalendarSource
+
         return MicrosoftCalendarSource(
             api.calendar,
             settings=settings,
@@ -57,4 +77,4 @@ def calendar_source(location: str, access: CalendarAccess) -> CalendarSource:
             snapshots=access.snapshots,
             abort=access.abort,
         )
-    raise ConfigError(f"{api.provider} calendars cannot be read by this version", key="calendars")
+    raise ConfigError(f"{api.provider!r} is not a calendar provider", key="calendars")

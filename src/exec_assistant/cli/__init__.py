@@ -10,11 +10,13 @@ from rich.text import Text
 from typer.exceptions import Abort, Exit, TyperException
 
 from exec_assistant.cli import (
+    calendar_accounts,
     calendar_commands,
     cost_command,
     demo_command,
     doctor_command,
     followup_commands,
+    microsoft_account,
     prep_commands,
     slack_commands,
     usage_command,
@@ -26,6 +28,7 @@ from exec_assistant.domain.text import without_passwords
 
 # The command modules register their commands on `app` when imported.
 COMMAND_MODULES = (
+    calendar_accounts,
     calendar_commands,
     prep_commands,
     followup_commands,
@@ -33,6 +36,7 @@ COMMAND_MODULES = (
     cost_command,
     demo_command,
     doctor_command,
+    microsoft_account,
     slack_commands,
 )
 

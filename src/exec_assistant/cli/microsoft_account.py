@@ -4,9 +4,12 @@ see which calendars the account has."""
 from __future__ import annotations
 
 import threading
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
+from exec_assistant.bootstrap import local_credential_store
 from exec_assistant.calendars.locations import PRIMARY
 from exec_assistant.calendars.microsoft.device_sign_in import (
     ConnectedAccount,
@@ -14,6 +17,7 @@ from exec_assistant.calendars.microsoft.device_sign_in import (
     connect_microsoft_account,
 )
 from exec_assistant.calendars.microsoft.source import HttpClientFactory, default_http_client
+from exec_assistant.cli.common import calendars_add_app, load_command_settings, ui
 from exec_assistant.display_text import safe_markup, safe_text
 from exec_assistant.ports import CredentialStore
 from exec_assistant.settings import Settings
@@ -92,3 +96,20 @@ def show_connected(console: Console, account: ConnectedAccount) -> None:
         mark = " (the account's own)" if calendar.default else ""
         owner = f", of {calendar.owner}" if calendar.owner and not calendar.default else ""
         console.print(safe_text(f"      {calendar.name}{mark}{owner}", limit=200))
+
+
+@calendars_add_app.command("microsoft", help=HELP)
+def add_microsoft(
+    ctx: typer.Context,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            metavar="ID",
+            help="The app registration's Application (client) ID "
+            "(default: EXEC_ASSISTANT_MICROSOFT_CLIENT_ID).",
+        ),
+    ] = None,
+) -> None:
+    settings, _ = load_command_settings(ctx)
+    add_microsoft_account(settings, local_credential_store(settings), ui.out, client_id=client_id)

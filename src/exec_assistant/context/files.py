@@ -102,10 +102,24 @@ class StaffingContextProvider(_FileContextProvider):
     file_name = "staffing.yaml"
 
     def gather(self, request: ContextRequest) -> ContextResult:
+        header, teams = self.read()
+        return staffing.staffing_result(header, teams, request, source=self.file_name)
+
+    def read(
+        self, *, reqs_from_file: bool = True
+    ) -> tuple[staffing.StaffingHeader, list[staffing.Team]]:
+        """The export's header and teams. Without `reqs_from_file` every team's `open_reqs`
+        is left empty, whatever the file says (or if it says nothing), for the applicant
+        tracking system to fill: the HRIS export keeps headcount, attrition and on-call."""
         document = _load_yaml(self.path)
         header = _validate(staffing.StaffingHeader, document, self.path, "")
-        teams = _parse_list(staffing.Team, document, "teams", self.path)
-        return staffing.staffing_result(header, teams, request, source=self.file_name)
+        teams = document.get("teams")
+        if not reqs_from_file and isinstance(teams, list):
+            document = {
+                **document,
+                "teams": [{**t, "open_reqs": []} if isinstance(t, dict) else t for t in teams],
+            }
+        return header, _parse_list(staffing.Team, document, "teams", self.path)
 
 
 # --- Shared: reading and validating ----------------------------------------------------------

@@ -256,6 +256,17 @@ class DocumentsUnavailable(ExecAssistantError):
         self.reason = reason
 
 
+class ContextSourceUnavailable(ExecAssistantError):
+    """A system of record gave no context: refused, unreachable, too slow, or answering in a
+    shape it should not. `reason` is what a prep pack says after "unavailable:" (a few words,
+    never a secret's value); `fix` is what `doctor` tells the user to do about it."""
+
+    def __init__(self, reason: str, *, fix: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
 class EventNotPublished(ExecAssistantError):
     """An event the deployment runs on (MeetingPrepRequired) was refused by its event bus."""
 

@@ -12,7 +12,6 @@ wire only.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import socket
@@ -20,10 +19,10 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from exec_assistant.retry_after import retry_after_seconds
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 10.0
@@ -159,7 +158,7 @@ class FormPoster:
                 ) from None
             except (OSError, http.client.HTTPException):
                 raise PostFailed("the connection broke before a whole answer came") from None
-            return response.status, retry_after(response.getheader("Retry-After")), data
+            return response.status, retry_after_seconds(response.getheader("Retry-After")), data
         finally:
             connection.close()
 
@@ -187,21 +186,6 @@ class FormPoster:
             data += piece
             if len(data) > MAX_ANSWER_BYTES:
                 raise PostFailed(f"the answer is larger than {MAX_ANSWER_BYTES // 1024} KB")
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        when = parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-    return None
 
 
 def _json_object(data: bytes) -> dict[str, Any]:

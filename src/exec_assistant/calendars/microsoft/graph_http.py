@@ -31,9 +31,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from exec_assistant.adapters.credentials.form_post import retry_after
 from exec_assistant.calendars.http_fetch import size_text
 from exec_assistant.domain.errors import Interrupted
+from exec_assistant.retry_after import retry_after_seconds
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 ATTEMPTS = 4
@@ -157,7 +157,7 @@ class GraphHttp:
                         answer.status,
                         f"it kept answering HTTP {answer.status} ({attempt} attempts)",
                     )
-                asked = retry_after(answer.headers.get("Retry-After"))
+                asked = retry_after_seconds(answer.headers.get("Retry-After"))
                 status, problem = answer.status, f"HTTP {answer.status}"
                 wait = asked if asked is not None else self._backoff(attempt)
             if wait > self._budget_left:

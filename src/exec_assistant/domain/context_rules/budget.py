@@ -1,11 +1,13 @@
-"""Budget: forecast against budget per cost centre; every overrun is worth a question.
+"""Budget: forecast against budget per cost centre; an overrun beyond the threshold (any, by
+default) is worth a question.
 
-The same rules for any source of cost centres (a finance export, AWS Cost Explorer).
+The same rules for any source of cost centres (a finance export, AWS Budgets).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -56,11 +58,41 @@ class BudgetHeader(SourceRow):
     as_of: date | None = None
 
 
+@dataclass(frozen=True)
+class BudgetRules:
+    """When a cost centre's forecast needs the meeting's attention."""
+
+    over_budget_percent: float = 0.0
+    """A forecast over budget by more than this share of the budget: 0 flags every overrun;
+    10 flags $1.2M against $1.0M (20% over) but not $1.05M (5% over). A centre with no
+    budget to take a share of is flagged by any spend over it."""
+
+    def needs_attention(self, center: CostCenter) -> bool:
+        return exceeds(
+            center.variance, center.variance_pct, floor=0, percent=self.over_budget_percent
+        )
+
+
+BUDGET_RULES = BudgetRules()
+
+
+def exceeds(change: float, share: float | None, *, floor: float, percent: float) -> bool:
+    """A change worth the meeting's attention: more than `floor`, and more than `percent` of
+    what it is measured against (`share`, in percent), or any change past the floor when
+    there was nothing to take a share of (`share` None)."""
+    return change > floor and (share is None or share > percent)
+
+
 def budget_result(
-    header: BudgetHeader, centers: Sequence[CostCenter], request: ContextRequest, *, source: str
+    header: BudgetHeader,
+    centers: Sequence[CostCenter],
+    request: ContextRequest,
+    *,
+    source: str,
+    rules: BudgetRules = BUDGET_RULES,
 ) -> ContextResult:
-    """Facts for the total and each cost centre; overruns, largest first, as highlights and
-    questions.
+    """Facts for the total and each cost centre; the overruns that need attention, largest
+    first, as highlights and questions.
 
     `source` names where the rows came from, for "budget.yaml lists no cost centres.".
     """
@@ -74,7 +106,7 @@ def budget_result(
             owned="Nothing in the budget is owned by the attendees.",
             listed=f"{source} lists no cost centres.",
         )
-    over = sorted((c for c in scope if c.variance > 0), key=lambda c: -c.variance)
+    over = sorted((c for c in scope if rules.needs_attention(c)), key=lambda c: -c.variance)
     return context_result(
         PROVIDER,
         facts=(

@@ -50,3 +50,24 @@ def context_result(
         questions=tuple(one_line(question) for question in questions),
         data=data,
     )
+
+
+def extended(
+    result: ContextResult,
+    *,
+    facts: Iterable[str] = (),
+    highlights: Iterable[str] = (),
+    questions: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+) -> ContextResult:
+    """`result` with more sentences after its own (one line each) and more figures in its data:
+    what an API adds to the rows it shares with a file (a cloud account's spend beside its
+    budgets)."""
+    return result.model_copy(
+        update={
+            "facts": (*result.facts, *(one_line(fact) for fact in facts)),
+            "highlights": (*result.highlights, *(one_line(h) for h in highlights)),
+            "questions": (*result.questions, *(one_line(q) for q in questions)),
+            "data": {**result.data, **(data or {})},
+        }
+    )

@@ -5,7 +5,7 @@ The same rules for any source of teams (a staffing export, an HR system).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -196,3 +196,18 @@ def team_fact(team: Team) -> str:
 
 def _stage(req: OpenReq) -> str:
     return f", at {status_text(req.stage)}" if req.stage else ""
+
+
+def reqs_outside_teams_fact(
+    counts: Mapping[str, int], *, source: str, teams_from: str, listed: int = 8
+) -> str:
+    """Open reqs an applicant-tracking system holds for no team of the export, by where they
+    sit, most first: "Greenhouse lists 3 open reqs outside the teams in staffing.yaml:
+    Sales (2), Legal (1)"."""
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    shown = ", ".join(f"{name} ({count})" for name, count in ranked[:listed])
+    more = f" and {len(ranked) - listed} more" if len(ranked) > listed else ""
+    return (
+        f"{source} lists {plural(sum(counts.values()), 'open req')} outside the teams in "
+        f"{teams_from}: {shown}{more}"
+    )
