@@ -8,6 +8,7 @@ The product's own settings (the executive's zone, address, Slack user, the model
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,7 @@ _SECRET = re.compile(
 """A secret's ARN or its name (Secrets Manager takes either)."""
 _WEB_URL = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
 """The deployment's public address: https, a host, no path."""
+_API_ENDPOINT = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 _OPTIONAL = (
     "sessions_s3_bucket",
     "slack_bot_token_arn",
@@ -68,8 +70,11 @@ class DeploymentSettings(BaseSettings):
     meeting_types_config_s3_key: str = "config/" + MEETING_TYPES_FILE_NAME
     slack_bot_token_arn: str | None = None
     slack_signing_secret_arn: str | None = None
-    calendar_api_type: str | None = None
+    calendar_api_type: Literal["google", "microsoft", "ics"] | None = None
+    """The executive's calendar account, whose primary calendar the monitor syncs (`ics`:
+    none, only EXEC_ASSISTANT_CALENDARS)."""
     calendar_api_endpoint: str | None = None
+    """That account's API address, when not the provider's own."""
     calendar_oauth_secret_arn: str | None = None
     """The calendar's authorization (the `exec-assistant/calendar` secret), and before the
     first connection the OAuth client's registration."""
@@ -144,6 +149,18 @@ class DeploymentSettings(BaseSettings):
         if value is None:
             return None
         return _checked(value.strip().rstrip("/"), _WEB_URL, "an https address with no path")
+
+    @field_validator("calendar_api_type", mode="before")
+    @classmethod
+    def _api_type(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("calendar_api_endpoint")
+    @classmethod
+    def _api_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return _checked(value.strip().rstrip("/"), _API_ENDPOINT, "an https address")
 
     @field_validator(
         "slack_bot_token_arn",

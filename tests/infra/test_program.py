@@ -333,8 +333,33 @@ def test_only_the_calendar_monitor_is_given_the_calendar_feeds(artifacts: Path) 
     assert given == {"exec-assistant-dev-calendar-monitor": (feed, True)}
 
 
+def test_calendars_of_the_connected_account_may_be_named_beside_the_feeds(
+    artifacts: Path,
+) -> None:
+    calendars = ["https://calendar.example.com/x.ics", "google:team@group.calendar.google.com"]
+    deployment = run_stack(
+        "dev",
+        artifacts,
+        {
+            "exec-assistant:calendarUrls": json.dumps(calendars),
+            "exec-assistant:calendarApiType": "google",
+        },
+    )
+    monitor = deployment.one("aws:lambda/function:Function", "calendar-monitor")
+    variables = monitor["environment"]["value"]["variables"]
+    assert variables["EXEC_ASSISTANT_CALENDARS"] == ",".join(calendars)
+    assert variables["CALENDAR_API_TYPE"] == "google"
+
+
 @pytest.mark.parametrize(
-    "value", ['["ftp://calendar.example.com/x.ics"]', "[]", '["https://a/x.ics,https://b"]']
+    "value",
+    [
+        '["ftp://calendar.example.com/x.ics"]',
+        "[]",
+        '["https://a/x.ics,https://b"]',
+        '["google:a,google:b"]',
+        '["google:\\u001b[31m"]',
+    ],
 )
 def test_a_bad_calendar_feed_stops_the_preview_without_echoing_it(
     artifacts: Path, value: str

@@ -476,3 +476,130 @@ def test_a_microsoft_account_connects_as_a_public_client(
         assert "client_secret" not in grant
         stored = rig.credentials.load("microsoft") or {}
         assert stored["provider"] == "microsoft" and "client_secret" not in stored
+
+
+# --- the deployed function: its environment, the calendar secret on moto -----------------
+
+
+@pytest.fixture
+def calendar_secret(aws: AwsEndpoint, oauth: OAuthTokenServer) -> Iterator[str]:
+    """The calendar secret as an operator leaves it before the first connection: the OAuth
+    client's registration (here naming the local consent page and token endpoint)."""
+    client = aws.client("secretsmanager")
+    name = f"exec-assistant/calendar-{uuid.uuid4().hex[:8]}"
+    registration = {
+        "provider": "google",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "auth_uri": oauth.authorize_uri,
+        "token_uri": oauth.token_uri,
+    }
+    client.create_secret(Name=name, SecretString=json.dumps(registration))
+    yield name
+    client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+def _deployed(
+    aws: AwsEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    secret: str | None,
+    web_url: str | None = WEB,
+) -> Handler:
+    """The handler as the deployed function makes it, from the environment the
+    infrastructure gives it (function_environment.py)."""
+    from exec_assistant.handlers.calendar_oauth import environment_consent_app
+
+    for name, value in aws.sdk_environment("secrets_manager", "dynamodb").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", aws.region)
+    monkeypatch.setenv("DOCUMENTS_S3_BUCKET", "exec-assistant-documents-123456789012")
+    monkeypatch.setenv("STATE_TABLE", table)
+    for name, value in (("CALENDAR_OAUTH_SECRET_ARN", secret), ("WEB_URL", web_url)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return make_handler(environment_consent_app)
+
+
+def test_the_deployed_function_stores_the_authorization_in_the_calendar_secret(
+    aws: AwsEndpoint,
+    state_table: StateTable,
+    calendar_secret: str,
+    oauth: OAuthTokenServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exec_assistant.adapters.credentials.oauth_refresh import OAuthRefreshRenewal
+    from exec_assistant.clocks import SystemClock
+
+    handler = _deployed(aws, monkeypatch, state_table.name, calendar_secret)
+    rig = Rig(handler, oauth, InMemoryCredentialStore(), state_table.client, state_table.name)
+    done = rig.connect()
+    assert done["statusCode"] == 200, done["body"]
+    value = aws.client("secretsmanager").get_secret_value(SecretId=calendar_secret)
+    stored = json.loads(value["SecretString"])
+    access, refresh = oauth.issued
+    assert stored["provider"] == "google"
+    assert (stored["token"], stored["refresh_token"]) == (access, refresh)
+    assert (stored["client_id"], stored["client_secret"]) == (CLIENT_ID, CLIENT_SECRET)
+    assert stored["auth_uri"] == oauth.authorize_uri  # the operator's key, kept
+    assert stored["expiry"].endswith("Z")
+    # What the calendar monitor and the secret's rotation renew.
+    assert OAuthRefreshRenewal(FormPoster(), SystemClock()).holds(stored)
+
+
+def test_the_deployed_functions_calls_are_the_ones_its_role_allows(
+    aws: AwsEndpoint,
+    state_table: StateTable,
+    calendar_secret: str,
+    oauth: OAuthTokenServer,
+    consent_operations: OperationLog,
+) -> None:
+    from exec_assistant.adapters.aws.secrets_manager_credentials import (
+        SecretsManagerCredentialStore,
+    )
+
+    scope = uuid.uuid4().hex
+    clients = AwsClients(consent_operations.session_for(KEY, aws, scope), endpoint_url=aws.url)
+    store = SecretsManagerCredentialStore(clients.client("secretsmanager"), calendar_secret)
+    app = consent_app(
+        store,
+        clients,
+        state_table=state_table.name,
+        web_url=WEB,
+        microsoft_authority="https://login.microsoftonline.com/common",
+    )
+    rig = Rig(make_handler(lambda: app), oauth, store, state_table.client, state_table.name)
+    assert rig.connect()["statusCode"] == 200
+    targets = MotoTargets(
+        {STATE.environment_variable: state_table.name},
+        "no-bucket",
+        "",
+        "",
+        "",
+        secrets={"calendar": calendar_secret},
+    )
+    calls = {call.operation for call in consent_operations.of(KEY) if call.scope == scope}
+    assert {"GetSecretValue", "PutSecretValue", "PutItem", "GetItem", "DeleteItem"} <= calls
+    assert refused_calls(consent_operations, targets, scope) == []
+
+
+@pytest.mark.parametrize("missing", ["CALENDAR_OAUTH_SECRET_ARN", "WEB_URL"])
+def test_a_function_without_its_secret_or_address_says_which(
+    aws: AwsEndpoint,
+    state_table: StateTable,
+    monkeypatch: pytest.MonkeyPatch,
+    missing: str,
+) -> None:
+    from exec_assistant.domain.errors import ConfigError
+
+    handler = _deployed(
+        aws,
+        monkeypatch,
+        state_table.name,
+        None if missing == "CALENDAR_OAUTH_SECRET_ARN" else "exec-assistant/calendar",
+        None if missing == "WEB_URL" else WEB,
+    )
+    with pytest.raises(ConfigError, match=missing):
+        handler({"connect": "google"}, Context())
