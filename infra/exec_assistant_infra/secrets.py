@@ -28,7 +28,7 @@ region under the same names, and the dr stack reads those replicas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,11 +190,7 @@ def check_slack_credentials(value: object, key: str) -> None:
     credentials = check_json_object(value, key)
     if credentials is None:
         return
-    unknown = sorted(set(credentials) - set(SLACK_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{key} has unknown key(s) {', '.join(unknown)}; the keys are {', '.join(SLACK_KEYS)}"
-        )
+    refuse_unknown_keys(credentials, SLACK_KEYS, key)
     for required in REQUIRED_SLACK_KEYS:
         given = credentials.get(required)
         if not isinstance(given, str) or not given.strip():
@@ -207,12 +203,16 @@ def check_integration_tokens(value: object, key: str) -> None:
     tokens = check_json_object(value, key)
     if tokens is None:
         return
-    unknown = sorted(set(tokens) - set(INTEGRATION_SECRET_NAMES))
-    if unknown:
-        shown = ", ".join(name[:40] for name in unknown[:5])
-        raise ConfigError(
-            f"{key} has unknown key(s) {shown}; the keys are {', '.join(INTEGRATION_SECRET_NAMES)}"
-        )
+    refuse_unknown_keys(tokens, INTEGRATION_SECRET_NAMES, key)
     for name, token in tokens.items():
         if not isinstance(token, str) or not token.strip():
             raise ConfigError(f"{key}: {name} is not a non-blank string")
+
+
+def refuse_unknown_keys(value: Mapping[str, Any], known: Sequence[str], key: str) -> None:
+    """A ConfigError naming the keys of `value` that are not `known` (a misspelt one is
+    named, not ignored); never a value."""
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        shown = ", ".join(name[:40] for name in unknown[:5])
+        raise ConfigError(f"{key} has unknown key(s) {shown}; the keys are {', '.join(known)}")

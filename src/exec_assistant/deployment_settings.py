@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from exec_assistant.domain.errors import ConfigError
@@ -33,6 +33,10 @@ _SECRET = re.compile(
 _WEB_URL = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
 """The deployment's public address: https, a host, no path."""
 _API_ENDPOINT = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_ADDRESSES = {
+    "web_url": (_WEB_URL, "an https address with no path"),
+    "calendar_api_endpoint": (_API_ENDPOINT, "an https address"),
+}
 _OPTIONAL = (
     "sessions_s3_bucket",
     "slack_bot_token_arn",
@@ -143,24 +147,16 @@ class DeploymentSettings(BaseSettings):
     def _role(cls, value: str | None) -> str | None:
         return _optional(value, _ROLE_ARN, "an IAM role ARN")
 
-    @field_validator("web_url")
-    @classmethod
-    def _web_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return _checked(value.strip().rstrip("/"), _WEB_URL, "an https address with no path")
-
     @field_validator("calendar_api_type", mode="before")
     @classmethod
     def _api_type(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("calendar_api_endpoint")
+    @field_validator("web_url", "calendar_api_endpoint")
     @classmethod
-    def _api_endpoint(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return _checked(value.strip().rstrip("/"), _API_ENDPOINT, "an https address")
+    def _address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern, what = _ADDRESSES[str(info.field_name)]
+        return None if value is None else _checked(value.strip().rstrip("/"), pattern, what)
 
     @field_validator(
         "slack_bot_token_arn",

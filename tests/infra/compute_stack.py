@@ -15,8 +15,8 @@ from infra.compute_stand_ins import StandIns, run_under_mocks, settings_with_art
 from pulumi_program import DeclaredResource, Deployment
 
 
-def build(parts: StandIns) -> None:
-    compute = Compute(
+def compute(parts: StandIns) -> Compute:
+    return Compute(
         "compute",
         ComputeArgs(
             parts.stack,
@@ -27,8 +27,12 @@ def build(parts: StandIns) -> None:
             web_url=parts.web_url,
         ),
     )
+
+
+def build(parts: StandIns) -> None:
+    functions = compute(parts)
     Orchestration(
-        "orchestration", OrchestrationArgs(parts.stack, parts.keys, parts.storage, compute)
+        "orchestration", OrchestrationArgs(parts.stack, parts.keys, parts.storage, functions)
     )
 
 

@@ -15,7 +15,7 @@ from exec_assistant.workflows.spec import MEETING_PREP
 from exec_assistant_infra.access import GRANTS, WILDCARD_ONLY_ACTIONS
 from exec_assistant_infra.compute import MissingArtifact
 from exec_assistant_infra.orchestration import LOG_DELIVERY_ACTIONS, SAMPLING_ACTIONS
-from infra.compute_stack import declared, function, function_policy, policy
+from infra.compute_stack import compute, declared, function, function_policy, policy
 from infra.compute_stand_ins import run_under_mocks, settings_with_artifacts
 
 from pulumi_program import Deployment, package_artifacts
@@ -233,21 +233,10 @@ def test_a_missing_archive_fails_the_preview_naming_it_and_make_package(
 
 
 def _compute(parts: object) -> None:
-    from exec_assistant_infra.compute import Compute, ComputeArgs
     from infra.compute_stand_ins import StandIns
 
     assert isinstance(parts, StandIns)
-    Compute(
-        "compute",
-        ComputeArgs(
-            parts.stack,
-            parts.keys,
-            parts.network,
-            parts.storage,
-            parts.secrets,
-            web_url=parts.web_url,
-        ),
-    )
+    compute(parts)
 
 
 def test_every_state_of_the_workflow_is_answered_by_a_function_with_grants() -> None:
@@ -265,6 +254,16 @@ DOCUMENTS = "arn:aws:s3:::exec-assistant-documents-123456789012"
 
 def _by_sid(deployment: Deployment, key: str) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in function_policy(deployment, key)}
+
+
+def _granted(deployment: Deployment, action: str, resource: str | None = None) -> set[str]:
+    """The functions granted `action` (on `resource`, when given)."""
+    return {
+        e.key
+        for e in FUNCTIONS
+        for s in function_policy(deployment, e.key)
+        if action in s["Action"] and (resource is None or resource in s["Resource"])
+    }
 
 
 def test_the_calendar_consent_may_use_the_state_table_and_store_the_calendar_secret_only(
@@ -331,20 +330,9 @@ def test_only_the_two_functions_that_store_an_authorization_may_put_a_secret_val
     artifacts: Path,
 ) -> None:
     deployment = declared(artifacts)
-    writers = {
-        e.key
-        for e in FUNCTIONS
-        for s in function_policy(deployment, e.key)
-        if "secretsmanager:PutSecretValue" in s["Action"]
-    }
+    writers = _granted(deployment, "secretsmanager:PutSecretValue")
     assert writers == {"calendar_monitor", "calendar_oauth", "secret_rotation"}
-    deletes = {
-        e.key
-        for e in FUNCTIONS
-        for s in function_policy(deployment, e.key)
-        if "s3:DeleteObject" in s["Action"]
-    }
-    assert deletes == {"calendar_monitor"}
+    assert _granted(deployment, "s3:DeleteObject") == {"calendar_monitor"}
 
 
 def test_the_calendar_monitor_gets_the_calendar_api_settings(artifacts: Path) -> None:
@@ -400,12 +388,7 @@ def test_the_systems_of_record_branches_read_the_integrations_secret_only(
     artifacts: Path,
 ) -> None:
     deployment = declared(artifacts)
-    readers = {
-        e.key
-        for e in FUNCTIONS
-        for s in function_policy(deployment, e.key)
-        if s.get("Sid") == "Secrets" and INTEGRATIONS in s["Resource"]
-    }
+    readers = _granted(deployment, "secretsmanager:GetSecretValue", INTEGRATIONS)
     assert readers == {
         "calendar_monitor",
         "incidents_context",

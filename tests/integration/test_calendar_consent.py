@@ -22,12 +22,13 @@ from exec_assistant.adapters.aws.tables import STATE
 from exec_assistant.adapters.credentials.form_post import FormPoster
 from exec_assistant.adapters.memory import InMemoryCredentialStore
 from exec_assistant.aws_clients import AwsClients
-from exec_assistant.domain.errors import ConsentNotConfigured
+from exec_assistant.domain.errors import ConsentNotConfigured, SecretUnavailable
 from exec_assistant.handlers.calendar_oauth import KEY, consent_app, make_handler
 from exec_assistant.handlers.runtime import BadEvent, Handler
 from exec_assistant.ports import CredentialStore
 
 from dynamo_tables import dynamodb_tables
+from lambda_front import InvocationContext
 from moto_server import AwsEndpoint
 from oauth_token_server import OAuthTokenServer
 from operation_log import MotoTargets, OperationLog, refused_calls
@@ -39,13 +40,9 @@ CLIENT_SECRET = "GOCSPX-fake-client-secret"
 COOKIE = "__Host-calendar-consent"
 
 
-@dataclass(frozen=True)
-class Context:
-    remaining_ms: int = 30_000
-    aws_request_id: str = "req-consent"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+def context() -> InvocationContext:
+    """The runtime's context of one invocation: 30 s, as API Gateway allows."""
+    return InvocationContext("exec-assistant-calendar-oauth", timeout_seconds=30)
 
 
 @dataclass
@@ -73,14 +70,14 @@ class Rig:
     table: str
 
     def connect_link(self, provider: str = "google") -> str:
-        answer = self.handler({"connect": provider}, Context())
+        answer = self.handler({"connect": provider}, context())
         return str(answer["start_url"])
 
     def get(self, url: str, browser: Browser, **event: Any) -> dict[str, Any]:
         """The browser's GET of one of the function's pages, as API Gateway hands it over."""
         parts = urlsplit(url)
         response: dict[str, Any] = self.handler(
-            api_event(parts.path, parts.query, browser.cookies, **event), Context()
+            api_event(parts.path, parts.query, browser.cookies, **event), context()
         )
         browser.keep(response)
         return response
@@ -392,7 +389,7 @@ def test_a_hostile_query_gets_a_plain_400_page_that_echoes_nothing(
     rig: Rig, path: str, query: str
 ) -> None:
     before = len(rig.items())
-    response = rig.handler(api_event(path, query, {}), Context())
+    response = rig.handler(api_event(path, query, {}), context())
     assert response["statusCode"] == 400
     body = response["body"]
     assert "<script" not in body and "alert" not in body and "AAAAAAAAAA" not in body
@@ -419,7 +416,7 @@ def test_a_duplicated_state_or_code_is_refused(rig: Rig) -> None:
     ("method", "path"), [("POST", "/oauth/calendar/callback"), ("GET", "/oauth/other")]
 )
 def test_another_method_or_path_is_not_found(rig: Rig, method: str, path: str) -> None:
-    response = rig.handler(api_event(path, "", {}, method=method), Context())
+    response = rig.handler(api_event(path, "", {}, method=method), context())
     assert response["statusCode"] == 404
 
 
@@ -427,16 +424,16 @@ def test_an_operator_asking_for_an_unknown_provider_is_refused_naming_the_field(
     rig: Rig,
 ) -> None:
     with pytest.raises(BadEvent, match="connect"):
-        rig.handler({"connect": "yahoo"}, Context())
+        rig.handler({"connect": "yahoo"}, context())
     with pytest.raises(BadEvent):
-        rig.handler({"connect": "google", "extra": 1}, Context())
+        rig.handler({"connect": "google", "extra": 1}, context())
 
 
 def test_a_link_for_a_provider_without_an_oauth_client_is_refused_with_the_fix(
     rig: Rig,
 ) -> None:
     with pytest.raises(ConsentNotConfigured) as refused:
-        rig.handler({"connect": "microsoft"}, Context())
+        rig.handler({"connect": "microsoft"}, context())
     assert "client_id" in str(refused.value)
 
 
@@ -602,4 +599,39 @@ def test_a_function_without_its_secret_or_address_says_which(
         None if missing == "WEB_URL" else WEB,
     )
     with pytest.raises(ConfigError, match=missing):
-        handler({"connect": "google"}, Context())
+        handler({"connect": "google"}, context())
+
+
+class RefusingStore(InMemoryCredentialStore):
+    """The calendar secret refusing the write (a grant or the key missing)."""
+
+    def save(self, provider: str, authorization: Mapping[str, Any]) -> None:
+        raise SecretUnavailable("exec-assistant/calendar", "access denied")
+
+
+def test_a_secret_that_refuses_the_write_gets_a_503_page_and_the_log_the_cause(
+    aws: AwsEndpoint, state_table: StateTable, oauth: OAuthTokenServer
+) -> None:
+    store = RefusingStore()
+    InMemoryCredentialStore.save(
+        store,
+        "google",
+        {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "auth_uri": oauth.authorize_uri,
+            "token_uri": oauth.token_uri,
+        },
+    )
+    app = consent_app(
+        store,
+        AwsClients(aws.session(), endpoint_url=aws.url),
+        state_table=state_table.name,
+        web_url=WEB,
+        microsoft_authority="https://login.microsoftonline.com/common",
+    )
+    rig = Rig(make_handler(lambda: app), oauth, store, state_table.client, state_table.name)
+    done = rig.connect()
+    assert done["statusCode"] == 503
+    assert "could not reach its own records; nothing was stored" in done["body"]
+    assert "exec-assistant/calendar" not in done["body"] and "access denied" not in done["body"]

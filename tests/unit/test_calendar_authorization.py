@@ -24,6 +24,7 @@ from exec_assistant.domain.errors import (
     ConsentFailed,
     ConsentLinkInvalid,
     ConsentNotConfigured,
+    SecretUnavailable,
 )
 from exec_assistant.ports import IssuedTokens
 from exec_assistant.services.calendar_authorization import (
@@ -410,3 +411,39 @@ def test_a_microsoft_client_with_a_secret_is_refused_it_could_not_renew(rig: Rig
 def test_an_unknown_provider_is_refused_naming_those_that_can_connect(rig: Rig) -> None:
     with pytest.raises(ConsentNotConfigured, match="google or microsoft"):
         rig.consent.invite("yahoo")
+
+
+class RefusingStore(InMemoryCredentialStore):
+    """A credential store that refuses the next save (the secret's key, say)."""
+
+    refusals = 0
+
+    def save(self, provider: str, authorization: Mapping[str, Any]) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise SecretUnavailable("exec-assistant/calendar", "access denied")
+        super().save(provider, authorization)
+
+
+def test_a_store_that_refuses_leaves_the_link_usable(rig: Rig) -> None:
+    store = RefusingStore()
+    store.save("google", GOOGLE_CLIENT)
+    store.refusals = 1
+    consent = CalendarConsent(
+        store,
+        InMemoryConsentRepository(),
+        rig.exchange,
+        rig.clock,
+        web_url=WEB,
+        providers={"google": GOOGLE},
+    )
+    ticket = parse_qs(urlsplit(consent.invite("google").start_url).query)["ticket"][0]
+    first = consent.start(ticket)
+    state = query_of(first.location)["state"]
+    with pytest.raises(SecretUnavailable):
+        consent.finish(ConsentCallback(state, "4/0code", None), first.browser_key, 1e12)
+    assert store.load("google") == GOOGLE_CLIENT
+    second = consent.start(ticket)
+    state = query_of(second.location)["state"]
+    consent.finish(ConsentCallback(state, "4/0code", None), second.browser_key, 1e12)
+    assert (store.load("google") or {})["refresh_token"] == "1//refresh"

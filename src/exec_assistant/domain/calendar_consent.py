@@ -101,6 +101,7 @@ class ConsentProvider:
 
 
 GOOGLE_READ_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
+"""Read the calendars, change nothing."""
 
 GOOGLE = ConsentProvider(
     name="google",
@@ -115,6 +116,11 @@ GOOGLE = ConsentProvider(
 )
 
 
+MICROSOFT_CALENDAR_SCOPE = "Calendars.Read"
+MICROSOFT_SCOPES = (MICROSOFT_CALENDAR_SCOPE, "offline_access")
+"""Read-only: the calendars, and a refresh token to go on reading them."""
+
+
 def microsoft(authority: str) -> ConsentProvider:
     """Microsoft's identity platform at `authority` (`https://login.microsoftonline.com/common`
     or one tenant's). The app registration is a public client (no secret): the calendar
@@ -125,7 +131,7 @@ def microsoft(authority: str) -> ConsentProvider:
         display_name="Microsoft 365",
         authorization_endpoint=f"{base}/oauth2/v2.0/authorize",
         token_endpoint=f"{base}/oauth2/v2.0/token",
-        scopes=("Calendars.Read", "offline_access"),
+        scopes=MICROSOFT_SCOPES,
         parameters=(("prompt", "consent"), ("response_mode", "query")),
         client_secret_required=False,
         identity_scopes=("offline_access",),

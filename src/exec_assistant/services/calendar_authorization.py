@@ -250,7 +250,7 @@ class CalendarConsent:
                 reason="scope_not_granted",
                 hint=OPEN_AGAIN + " Tick the calendar box this time.",
             )
-        self._spend_invitation(consent)
+        invitation = self._spend_invitation(consent)
         authorization: dict[str, Any] = {
             "provider": provider.name,
             "token": tokens.access_token,
@@ -264,7 +264,12 @@ class CalendarConsent:
             authorization["client_secret"] = registration.client_secret
         if registration.auth_uri:
             authorization["auth_uri"] = registration.auth_uri
-        self._credentials.save(provider.name, authorization)
+        try:
+            self._credentials.save(provider.name, authorization)
+        except Exception:
+            # Not connected after all: the link works again, for its hour.
+            self._pending.add(invitation)
+            raise
         log.info("calendar account connected", extra={"provider": provider.name})
         return CalendarConnected(provider.name, provider.display_name)
 
@@ -286,13 +291,14 @@ class CalendarConsent:
         given = digest(browser_key) if browser_key is not None and is_token(browser_key) else ""
         if not given or not hmac.compare_digest(given, expected):
             raise ConsentLinkInvalid(
-                "This sign-in was started in another browser.",
+                "This sign-in was started in another browser, or another one has been "
+                "started since.",
                 reason="other_browser",
                 hint="Open the connect link again in the browser you sign in with.",
             )
         return consent
 
-    def _spend_invitation(self, consent: PendingConsent) -> None:
+    def _spend_invitation(self, consent: PendingConsent) -> PendingConsent:
         """The connect link, spent by the first consent that completes: it was valid when
         this consent began."""
         taken = (
@@ -307,6 +313,7 @@ class CalendarConsent:
                 reason="ticket_spent",
                 hint=ASK_FOR_A_LINK,
             )
+        return taken
 
     def _provider(self, name: str) -> ConsentProvider:
         provider = self._providers.get(name)

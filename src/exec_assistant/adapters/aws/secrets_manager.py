@@ -33,12 +33,11 @@ INTEGRATION_SECRET_NAMES = (
     "OPSGENIE_API_KEY",
     "JIRA_EMAIL",
     "JIRA_API_TOKEN",
-    "GREENHOUSE_API_KEY",
     "GREENHOUSE_CLIENT_ID",
     "GREENHOUSE_CLIENT_SECRET",
 )
 """Each a key of the integrations secret, read by that name, as locally from the environment
-(Greenhouse's Harvest v1 takes an API key, v3 an OAuth client)."""
+(README, "Systems of record": which source reads which)."""
 
 SLACK_USER_ID = "SLACK_USER_ID"
 """The executive's Slack member id, as the Slack secret holds it."""
