@@ -200,6 +200,14 @@ class MotoTargets:
     event_bus: str = "default"
     function_names: Mapping[str, str] = field(default_factory=dict)
     """The functions' names by key, when the test names them its own way."""
+    secrets: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "slack": "slack-secret",
+            "calendar": "calendar-secret",
+            "integrations": "integrations-secret",
+        }
+    )
+    """The secrets' ids (as the calls name them) by the grants' SecretKey."""
 
 
 def policy_of(key: str, targets: MotoTargets) -> list[dict[str, Any]]:
@@ -214,7 +222,7 @@ def policy_of(key: str, targets: MotoTargets) -> list[dict[str, Any]]:
         partition="aws",
         tables={variable: _table_arn(table) for variable, table in targets.tables.items()},
         documents_bucket=f"arn:aws:s3:::{targets.bucket}",
-        secrets={"slack": "slack-secret", "calendar": "calendar-secret"},
+        secrets=dict(targets.secrets),
         key="key",
         secrets_key="key",
         state_machine=targets.state_machine_arn,

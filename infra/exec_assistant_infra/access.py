@@ -31,7 +31,7 @@ from exec_assistant_infra.policy_documents import Statement, allow
 
 ModelRole = Literal["pack", "summary"]
 """The pack model (`modelId`) or the model of summaries and notes (`contextModelId`)."""
-SecretKey = Literal["slack", "calendar"]
+SecretKey = Literal["slack", "calendar", "integrations"]
 
 GET, QUERY, PUT, UPDATE, DELETE = (
     "dynamodb:GetItem",
@@ -41,7 +41,8 @@ GET, QUERY, PUT, UPDATE, DELETE = (
     "dynamodb:DeleteItem",
 )
 BATCH_GET, CONDITION_CHECK = "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"
-GET_OBJECT, PUT_OBJECT = "s3:GetObject", "s3:PutObject"
+GET_OBJECT, PUT_OBJECT, DELETE_OBJECT = "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
+GET_SECRET, PUT_SECRET = "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"
 
 TASK_TOKEN_ACTIONS = (
     "states:SendTaskSuccess",
@@ -49,6 +50,8 @@ TASK_TOKEN_ACTIONS = (
     "states:SendTaskHeartbeat",
 )
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+COST_EXPLORER_ACTIONS = ("ce:GetCostAndUsage", "ce:GetCostForecast")
+VIEW_BUDGETS = "budgets:ViewBudget"
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
 ENI_MANAGE_ACTIONS = (
     "ec2:DeleteNetworkInterface",
@@ -61,6 +64,11 @@ WILDCARD_ONLY_ACTIONS: Mapping[str, str] = {
         "the task token names no resource: Step Functions authorises it on `*` only",
     ),
     **dict.fromkeys(XRAY_ACTIONS, "X-Ray has no resource-level permissions"),
+    **dict.fromkeys(
+        COST_EXPLORER_ACTIONS,
+        "Cost Explorer's cost and forecast reads have no resource-level permissions: they "
+        "read the account's bill",
+    ),
     **dict.fromkeys(
         ENI_DESCRIBE_ACTIONS,
         "EC2 Describe* actions have no resource-level permissions; Lambda calls them for the "
@@ -96,8 +104,11 @@ class FunctionGrants:
     tables: tuple[TableGrant, ...] = ()
     documents: tuple[ObjectGrant, ...] = (CONFIG,)
     secrets: tuple[SecretKey, ...] = ()
-    secret_actions: tuple[str, ...] = ("secretsmanager:GetSecretValue",)
+    secret_actions: tuple[str, ...] = (GET_SECRET,)
     """What it does with `secrets` (a rotation also describes, puts and moves stages)."""
+    writes_secrets: tuple[SecretKey, ...] = ()
+    """Among `secrets`, those it also puts a new value in (PutSecretValue): a calendar
+    authorization stored or renewed."""
     executions: tuple[str, ...] = ()
     """states: actions: StartExecution on the machine, the others on its executions."""
     task_tokens: bool = False
@@ -107,6 +118,8 @@ class FunctionGrants:
     """scheduler: actions on the reminder group's schedules (with iam:PassRole of the
     scheduler's role for the ones that create or update one)."""
     models: tuple[ModelRole, ...] = ()
+    reads_costs: bool = False
+    """Cost Explorer's costs and forecast, and the account's budgets (AWS Budgets)."""
     invokes_itself: bool = False
     """lambda:InvokeFunction on its own `live` alias (the Slack webhook's lazy listeners)."""
     posts_to_slack: bool = True
@@ -144,6 +157,16 @@ _CONTEXT_BRANCH = FunctionGrants(
 )
 """A context branch reads the meeting and its files under config/context/ and writes its
 facts to the prep's temp/ folder."""
+_FROM_SYSTEMS_OF_RECORD = FunctionGrants(
+    tables=_CONTEXT_BRANCH.tables,
+    documents=_CONTEXT_BRANCH.documents,
+    secrets=("integrations",),
+)
+"""A context branch that may read an API (PagerDuty, Opsgenie, Jira, Greenhouse) with the
+tokens of the integrations secret, as context.yaml configures it."""
+CALENDAR_SNAPSHOTS = ObjectGrant("sessions/calendars/", (GET_OBJECT, PUT_OBJECT, DELETE_OBJECT))
+"""What each API calendar's last sync held (adapters/calendar_snapshots.py): read and
+replaced at every sync, deleted when the calendar is no longer configured."""
 _TO_SLACK: tuple[SecretKey, ...] = ("slack",)
 _MEETING_WRITE = (QUERY, PUT, DELETE, BATCH_GET, CONDITION_CHECK)
 """A meeting is read by its id (a query on its hash key), written with a condition on its
@@ -166,7 +189,11 @@ GRANTS: dict[str, FunctionGrants] = {
             _t(_X, GET, QUERY, PUT, UPDATE, indexes=("kind-pk-index",)),
             _IDEMPOTENT,
         ),
-        secrets=_TO_SLACK,
+        documents=(CONFIG, CALENDAR_SNAPSHOTS),
+        # The calendar's authorization (a renewed access token is saved back), and the
+        # tracker's tokens for the action items' sync.
+        secrets=("slack", "calendar", "integrations"),
+        writes_secrets=("calendar",),
         executions=("states:DescribeExecution", "states:StopExecution"),
         publishes_prep_events=True,
         schedules=("scheduler:DeleteSchedule",),
@@ -207,10 +234,12 @@ GRANTS: dict[str, FunctionGrants] = {
         tables=(_t(_M, *_MEETING_WRITE), _t(_S, GET, PUT), _t(_X, GET, PUT)),
         secrets=_TO_SLACK,
     ),
-    "budget_context": _CONTEXT_BRANCH,
-    "big_rocks_context": _CONTEXT_BRANCH,
-    "incidents_context": _CONTEXT_BRANCH,
-    "staffing_context": _CONTEXT_BRANCH,
+    "budget_context": FunctionGrants(
+        tables=_CONTEXT_BRANCH.tables, documents=_CONTEXT_BRANCH.documents, reads_costs=True
+    ),
+    "big_rocks_context": _FROM_SYSTEMS_OF_RECORD,
+    "incidents_context": _FROM_SYSTEMS_OF_RECORD,
+    "staffing_context": _FROM_SYSTEMS_OF_RECORD,
     "decisions_context": FunctionGrants(
         tables=(
             _t(_M, QUERY),
@@ -268,6 +297,15 @@ GRANTS: dict[str, FunctionGrants] = {
         documents=(CONFIG, ObjectGrant("meetings/", (GET_OBJECT, PUT_OBJECT))),
         secrets=_TO_SLACK,
         models=("summary",),
+    ),
+    "calendar_oauth": FunctionGrants(
+        # The connect links and consents in flight: written, read, spent (a conditional
+        # delete).
+        tables=(_t(_X, GET, PUT, DELETE),),
+        documents=(),
+        secrets=("calendar",),
+        writes_secrets=("calendar",),
+        posts_to_slack=False,
     ),
     "secret_rotation": FunctionGrants(
         # Both secrets: the Slack one is rotated only on stacks with slackTokenRotation, and
@@ -413,6 +451,14 @@ def _service_statements(
                 sid="Secrets",
             )
         )
+    if grants.writes_secrets:
+        found.append(
+            allow(
+                [PUT_SECRET],
+                [targets.secrets[name] for name in grants.writes_secrets],
+                sid="SecretWrites",
+            )
+        )
     machine = targets.state_machine
     starts = [a for a in grants.executions if a == "states:StartExecution"]
     on_executions = [a for a in grants.executions if a != "states:StartExecution"]
@@ -452,6 +498,10 @@ def _service_statements(
                 ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], arns, sid="Models"
             )
         )
+    if grants.reads_costs:
+        found.append(allow(COST_EXPLORER_ACTIONS, ["*"], sid="CostExplorer"))
+        budgets = f"arn:{targets.partition}:budgets::{targets.account_id}:budget/*"
+        found.append(allow([VIEW_BUDGETS], [budgets], sid="Budgets"))
     if grants.invokes_itself:
         found.append(allow(["lambda:InvokeFunction"], [targets.own_alias], sid="InvokeItself"))
     if targets.dead_letter_queue is not None:
@@ -472,7 +522,7 @@ def _kms_statements(grants: FunctionGrants, targets: AccessTargets) -> list[Stat
         by_service.setdefault("s3", set()).add("kms:GenerateDataKey")
     if grants.secrets:
         by_service.setdefault("secretsmanager", set()).add("kms:Decrypt")
-        if "secretsmanager:PutSecretValue" in grants.secret_actions:
+        if PUT_SECRET in grants.secret_actions or grants.writes_secrets:
             by_service["secretsmanager"].add("kms:GenerateDataKey")
     if targets.dead_letter_queue is not None:
         by_service.setdefault("sqs", set()).update({"kms:GenerateDataKey", "kms:Decrypt"})

@@ -1,7 +1,10 @@
-"""The executive's iCalendar feeds on AWS: a secret config value (a feed's private address is
-a credential), given to the calendar monitor alone as EXEC_ASSISTANT_CALENDARS.
+"""The executive's calendars on AWS: a secret config value (a feed's private address is a
+credential), given to the calendar monitor alone as EXEC_ASSISTANT_CALENDARS. iCalendar
+feeds, and calendars of the connected account beside its primary one (`google:<id>`,
+`microsoft:<id>`; see calendarApiType):
 
-    pulumi config set --secret exec-assistant:calendarUrls '["https://…/basic.ics"]'
+    pulumi config set --secret exec-assistant:calendarUrls \
+        '["https://…/basic.ics", "google:team@group.calendar.google.com"]'
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from exec_assistant.calendars.locations import api_calendar
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.stack_settings import PROJECT
 
@@ -38,11 +42,21 @@ def checked_urls(value: object) -> list[str] | None:
     for position, item in enumerate(items, 1):
         url = str(item).strip() if isinstance(item, str) else ""
         parts = urlsplit(url)
+        if _api_calendar(url) and "," not in url:
+            urls.append(url)
+            continue
         if parts.scheme not in ("https", "http") or not parts.netloc or "," in url:
             # Never echo the value: the address is the credential.
             raise ConfigError(
-                f"{key}: entry {position} is not an http(s) URL without commas; "
-                "give a JSON list of iCalendar URLs"
+                f"{key}: entry {position} is not an http(s) URL or a google:/microsoft: "
+                "calendar without commas; give a JSON list of calendars"
             )
         urls.append(url)
     return urls
+
+
+def _api_calendar(location: str) -> bool:
+    try:
+        return api_calendar(location) is not None
+    except ValueError:
+        return False

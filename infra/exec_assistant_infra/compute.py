@@ -57,6 +57,8 @@ class SecretsLike(Protocol):
     def slack(self) -> aws.secretsmanager.Secret: ...
     @property
     def calendar(self) -> aws.secretsmanager.Secret: ...
+    @property
+    def integrations(self) -> aws.secretsmanager.Secret: ...
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class ComputeArgs:
     network: NetworkLike | None
     storage: StorageLike
     secrets: SecretsLike
+    web_url: pulumi.Input[str] | None = None
+    """The deployment's public address (the edge's), where the calendar consent returns."""
 
 
 class MissingArtifact(pulumi.RunError):
@@ -147,6 +151,8 @@ class Compute(pulumi.ComponentResource):
             documents_bucket=args.storage.documents_bucket.bucket,
             key_arn=key_arn,
             slack_secret_arn=args.secrets.slack.arn,
+            calendar_secret_arn=args.secrets.calendar.arn,
+            integrations_secret_arn=args.secrets.integrations.arn,
             state_machine_arn=stack.state_machine_arn,
             event_bus_name="default",
             schedule_group=schedule_group_name(stack),
@@ -158,6 +164,9 @@ class Compute(pulumi.ComponentResource):
             executive_email=settings.executive_email,
             slack_user_id=settings.slack_user_id,
             calendars=calendar_urls(),
+            calendar_api_type=settings.calendar_api_type,
+            calendar_api_endpoint=settings.calendar_api_endpoint,
+            web_url=args.web_url,
         )
         # A secret read rather than made (the DR stack's replicas) is under another key.
         secrets_key = pulumi.Output.all(args.secrets.slack.kms_key_id, key_arn).apply(
@@ -175,7 +184,11 @@ class Compute(pulumi.ComponentResource):
                 partition=stack.partition,
                 tables={variable: table.arn for variable, table in tables.items()},
                 documents_bucket=args.storage.documents_bucket.arn,
-                secrets={"slack": args.secrets.slack.arn, "calendar": args.secrets.calendar.arn},
+                secrets={
+                    "slack": args.secrets.slack.arn,
+                    "calendar": args.secrets.calendar.arn,
+                    "integrations": args.secrets.integrations.arn,
+                },
                 key=key_arn,
                 secrets_key=secrets_key,
                 state_machine=stack.state_machine_arn,

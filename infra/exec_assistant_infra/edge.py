@@ -1,5 +1,10 @@
-"""The public edge: the HTTP API Slack calls, and the CloudFront distribution in front of it
-and of the static assets of the web pages.
+"""The public edge: the HTTP API Slack and the executive's browser call, and the CloudFront
+distribution in front of it and of the static assets of the web pages.
+
+The API's routes: `POST /slack/events` (the Slack webhook), and `GET /oauth/calendar/start`
+and `GET /oauth/calendar/callback` (the calendar consent: connecting the executive's calendar
+account, whose callback address is `<web_url>/oauth/calendar/callback`). The edge is made
+before the functions, which are given its address, and `serve` routes them once they exist.
 
 Slack's request URL: with a domain of one's own (`domainName` + `certificateArn`) it is
 `https://<domain>/slack/events` through CloudFront, a name that outlives the API and is served
@@ -8,9 +13,9 @@ TLS 1.2 only, whereas CloudFront's default `*.cloudfront.net` certificate lets v
 negotiate older versions.
 
 CloudFront's behaviours: `/assets/*` from the assets bucket (cached); everything else,
-`/slack/*` and `/api/*` named explicitly, from the API, uncached, every viewer header but Host
-passed on (Slack's signature headers among them), because the web pages are rendered by the
-API's functions.
+`/slack/*`, `/api/*` and `/oauth/*` named explicitly, from the API, uncached, every viewer
+header but Host passed on (Slack's signature headers and the consent's cookie among them),
+because the web pages are rendered by the API's functions.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from exec_assistant.domain.calendar_consent import CALLBACK_PATH, START_PATH
 from exec_assistant_infra.component_inputs import ComputeInput, KeysInput, StorageInput
 from exec_assistant_infra.policy_documents import document, service_principal_allow
 from exec_assistant_infra.private_bucket import AccessLogging, BucketEncryption, private_bucket
@@ -29,7 +35,10 @@ from exec_assistant_infra.stack import StackContext
 
 SLACK_EVENTS_PATH = "/slack/events"
 SLACK_ROUTE_KEY = f"POST {SLACK_EVENTS_PATH}"
-API_PATH_PATTERNS = ("/slack/*", "/api/*")
+CONSENT_ROUTES = {"calendar-consent-start": START_PATH, "calendar-consent-callback": CALLBACK_PATH}
+"""The calendar consent's routes (GET), by logical name."""
+CONSENT_FUNCTION = "calendar_oauth"
+API_PATH_PATTERNS = ("/slack/*", "/api/*", "/oauth/*")
 ASSETS_PATH_PATTERN = "/assets/*"
 """The assets bucket holds its objects under `assets/`, as the path names them."""
 
@@ -82,7 +91,6 @@ class EdgeArgs:
     stack: StackContext
     keys: KeysInput
     storage: StorageInput
-    compute: ComputeInput
 
 
 class Edge(pulumi.ComponentResource):
@@ -91,6 +99,8 @@ class Edge(pulumi.ComponentResource):
     assets_bucket: aws.s3.Bucket
     slack_request_url: pulumi.Output[str]
     web_url: pulumi.Output[str]
+    calendar_consent_callback_url: pulumi.Output[str]
+    routes: dict[str, aws.apigatewayv2.Route]
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("exec-assistant:edge:Edge", name, None, opts)
@@ -128,7 +138,8 @@ class Edge(pulumi.ComponentResource):
             tags=stack.tags(),
             opts=child,
         )
-        self.slack_route = self._slack_route(args.compute.aliases["slack_webhook"], child)
+        self._child = child
+        self.routes = {}
 
         self.assets_bucket, assets_settings = private_bucket(
             "assets",
@@ -184,44 +195,70 @@ class Edge(pulumi.ComponentResource):
             self.slack_request_url = self.api.api_endpoint.apply(
                 lambda endpoint: endpoint + SLACK_EVENTS_PATH
             )
+        self.calendar_consent_callback_url = self.web_url.apply(lambda url: url + CALLBACK_PATH)
         self.register_outputs(
             {
                 "api_endpoint": self.api.api_endpoint,
                 "slack_request_url": self.slack_request_url,
                 "web_url": self.web_url,
+                "calendar_consent_callback_url": self.calendar_consent_callback_url,
                 "distribution_id": self.distribution.id,
                 "assets_bucket": self.assets_bucket.bucket,
             }
         )
 
-    def _slack_route(
-        self, webhook: aws.lambda_.Alias, child: pulumi.ResourceOptions
-    ) -> aws.apigatewayv2.Route:
-        integration = aws.apigatewayv2.Integration(
-            "slack-webhook-integration",
+    def serve(self, compute: ComputeInput) -> None:
+        """The routes to the functions' `live` aliases: Slack's events to the webhook, the
+        calendar consent's two pages to its function. Each function may be invoked by the
+        API for its own routes only."""
+        webhook = compute.aliases["slack_webhook"]
+        integration = self._integration("slack-webhook", webhook)
+        self.slack_invoke_permission = self._permission(
+            "slack-webhook-from-api", webhook, f"*{SLACK_EVENTS_PATH}"
+        )
+        self.slack_route = self._route("slack-events-route", integration, SLACK_ROUTE_KEY)
+        consent = compute.aliases[CONSENT_FUNCTION]
+        consent_integration = self._integration("calendar-consent", consent)
+        for name, path in CONSENT_ROUTES.items():
+            self._permission(f"{name}-from-api", consent, f"GET{path}")
+            self._route(f"{name}-route", consent_integration, f"GET {path}")
+
+    def _integration(self, logical: str, alias: aws.lambda_.Alias) -> aws.apigatewayv2.Integration:
+        return aws.apigatewayv2.Integration(
+            f"{logical}-integration",
             api_id=self.api.id,
             integration_type="AWS_PROXY",
             integration_method="POST",
-            integration_uri=webhook.arn,
+            integration_uri=alias.arn,
             payload_format_version="2.0",
-            opts=child,
+            opts=self._child,
         )
-        self.slack_invoke_permission = aws.lambda_.Permission(
-            "slack-webhook-from-api",
+
+    def _permission(
+        self, name: str, alias: aws.lambda_.Alias, method_and_path: str
+    ) -> aws.lambda_.Permission:
+        return aws.lambda_.Permission(
+            name,
             action="lambda:InvokeFunction",
-            function=webhook.function_name,
-            qualifier=webhook.name,
+            function=alias.function_name,
+            qualifier=alias.name,
             principal="apigateway.amazonaws.com",
-            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*{SLACK_EVENTS_PATH}"),
-            opts=child,
+            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/{method_and_path}"),
+            opts=self._child,
         )
-        return aws.apigatewayv2.Route(
-            "slack-events-route",
+
+    def _route(
+        self, name: str, integration: aws.apigatewayv2.Integration, route_key: str
+    ) -> aws.apigatewayv2.Route:
+        route = aws.apigatewayv2.Route(
+            name,
             api_id=self.api.id,
-            route_key=SLACK_ROUTE_KEY,
+            route_key=route_key,
             target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
-            opts=child,
+            opts=self._child,
         )
+        self.routes[route_key] = route
+        return route
 
     def _security_headers(
         self, stack: StackContext, child: pulumi.ResourceOptions

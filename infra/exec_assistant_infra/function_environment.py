@@ -5,7 +5,8 @@ Every function builds the same app over the tables, the documents bucket and its
 every function is given those. The rest follows its grants: the Slack secret to those that
 talk to Slack, the state machine to those that start, stop or inspect executions or complete
 a wait, the Scheduler's group and role to those that schedule or cancel reminders, the model
-to the two that run agents.
+to the two that run agents, the calendar's settings and secret to the two that read or store
+its authorization, the integrations secret to those that read the systems of record.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class EnvironmentValues:
     documents_bucket: pulumi.Input[str]
     key_arn: pulumi.Input[str]
     slack_secret_arn: pulumi.Input[str]
+    calendar_secret_arn: pulumi.Input[str]
+    integrations_secret_arn: pulumi.Input[str]
     state_machine_arn: str
     event_bus_name: str
     schedule_group: str
@@ -45,6 +48,10 @@ class EnvironmentValues:
     slack_user_id: str | None = None
     calendars: pulumi.Input[str] | None = None
     """The iCalendar feeds (a secret), for the calendar monitor."""
+    calendar_api_type: str = "ics"
+    calendar_api_endpoint: str | None = None
+    web_url: pulumi.Input[str] | None = None
+    """The deployment's public address, for the calendar consent's callback."""
 
 
 def function_environment(
@@ -57,8 +64,18 @@ def function_environment(
     env[f"{ENV_PREFIX}TIMEZONE"] = values.timezone
     if values.executive_email:
         env[f"{ENV_PREFIX}USER_EMAIL"] = values.executive_email
-    if key == "calendar_monitor" and values.calendars is not None:
-        env[f"{ENV_PREFIX}CALENDARS"] = values.calendars
+    if key == "calendar_monitor":
+        if values.calendars is not None:
+            env[f"{ENV_PREFIX}CALENDARS"] = values.calendars
+        env["CALENDAR_API_TYPE"] = values.calendar_api_type
+        if values.calendar_api_endpoint:
+            env["CALENDAR_API_ENDPOINT"] = values.calendar_api_endpoint
+    if "calendar" in grants.writes_secrets:
+        env["CALENDAR_OAUTH_SECRET_ARN"] = values.calendar_secret_arn
+    if "integrations" in grants.secrets:
+        env["INTEGRATIONS_SECRET_ARN"] = values.integrations_secret_arn
+    if key == "calendar_oauth" and values.web_url is not None:
+        env["WEB_URL"] = values.web_url
     if "slack" in grants.secrets:
         env["SLACK_BOT_TOKEN_ARN"] = values.slack_secret_arn
         if values.slack_user_id:

@@ -44,10 +44,14 @@ def build(stack: StackContext) -> None:
     network = Network("network", NetworkArgs(stack, keys)) if stack.settings.vpc else None
     storage = Storage("storage", StorageArgs(stack, keys))
     secrets = Secrets("secrets", SecretsArgs(stack, keys))
-    compute = Compute("compute", ComputeArgs(stack, keys, network, storage, secrets))
+    # The edge first: the calendar consent function is given its address.
+    edge = Edge("edge", EdgeArgs(stack, keys, storage))
+    compute = Compute(
+        "compute", ComputeArgs(stack, keys, network, storage, secrets, web_url=edge.web_url)
+    )
+    edge.serve(compute)
     orchestration = Orchestration("orchestration", OrchestrationArgs(stack, keys, storage, compute))
     keys.attach_policy(compute)
-    edge = Edge("edge", EdgeArgs(stack, keys, storage, compute))
     monitoring = Monitoring(
         "monitoring", MonitoringArgs(stack, keys, storage, compute, orchestration, edge)
     )
@@ -61,5 +65,8 @@ def build(stack: StackContext) -> None:
     pulumi.export("documents_bucket", storage.documents_bucket.bucket)
     pulumi.export("slack_secret_arn", secrets.slack.arn)
     pulumi.export("calendar_secret_arn", secrets.calendar.arn)
+    pulumi.export("calendar_consent_callback_url", edge.calendar_consent_callback_url)
+    pulumi.export("calendar_consent_function", compute.functions["calendar_oauth"].name)
+    pulumi.export("integrations_secret_arn", secrets.integrations.arn)
     pulumi.export("alarm_topic_arn", monitoring.alarm_topic.arn)
     pulumi.export("tables", {key: table.name for key, table in storage.tables.items()})

@@ -1,5 +1,6 @@
-"""The Slack and calendar credentials in Secrets Manager, encrypted with the deployment's key
-and, when the stack replicates to the DR region, replicated there.
+"""The Slack and calendar credentials and the systems of record's tokens in Secrets Manager,
+encrypted with the deployment's key and, when the stack replicates to the DR region,
+replicated there.
 
 Their values are never in the program or in the state in plain text. Either set them as secret
 stack config, a JSON object each:
@@ -13,20 +14,33 @@ or leave the config unset and put the values after the first deployment:
 
     aws secretsmanager put-secret-value --secret-id exec-assistant/slack --secret-string '{...}'
 
+The integrations secret holds the tokens of PagerDuty, Opsgenie, Jira and Greenhouse, each
+under the name the product reads it by (`integrationsCredentials`, or put by hand):
+
+    {"PAGERDUTY_API_TOKEN": "...", "JIRA_EMAIL": "...", "JIRA_API_TOKEN": "..."}
+
+The calendar secret is written by the calendar consent route once the executive connects an
+account (docs/runbook.md); before that it holds the OAuth client only.
+
 The dr stack makes no secrets of its own: production replicates its secrets into the DR
 region under the same names, and the dr stack reads those replicas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from exec_assistant.adapters.aws.secrets_manager import CALENDAR_SECRET_ID, SLACK_SECRET_ID
+from exec_assistant.adapters.aws.secrets_manager import (
+    CALENDAR_SECRET_ID,
+    INTEGRATION_SECRET_NAMES,
+    INTEGRATIONS_SECRET_ID,
+    SLACK_SECRET_ID,
+)
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.stack_settings import PROJECT
 from exec_assistant_infra.keys import Keys
@@ -34,6 +48,7 @@ from exec_assistant_infra.stack import StackContext
 
 SLACK_CREDENTIALS = "slackCredentials"
 CALENDAR_CREDENTIALS = "calendarCredentials"
+INTEGRATIONS_CREDENTIALS = "integrationsCredentials"
 SLACK_KEYS = ("bot_token", "app_token", "signing_secret", "user_id")
 """The specification's JSON keys of the Slack secret (what the functions read)."""
 REQUIRED_SLACK_KEYS = ("bot_token", "signing_secret")
@@ -50,12 +65,13 @@ class SecretsArgs:
 class Secrets(pulumi.ComponentResource):
     slack: aws.secretsmanager.Secret
     calendar: aws.secretsmanager.Secret
+    integrations: aws.secretsmanager.Secret
     values: dict[str, aws.secretsmanager.SecretVersion]
-    """The versions the stack's config gave ("slack", "calendar"); a secret without one is
-    written by hand after the first deploy."""
+    """The versions the stack's config gave ("slack", "calendar", "integrations"); a secret
+    without one is written by hand after the first deploy."""
     replicas_of_primary: bool
-    """True in the dr stack: `slack` and `calendar` are production's replicas, read, not made
-    here (their values, rotation and key are production's)."""
+    """True in the dr stack: the secrets are production's replicas, read, not made here
+    (their values, rotation and key are production's)."""
 
     def __init__(
         self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
@@ -81,7 +97,20 @@ class Secrets(pulumi.ComponentResource):
             config_key=CALENDAR_CREDENTIALS,
             check=check_json_object,
         )
-        self.register_outputs({"slack_arn": self.slack.arn, "calendar_arn": self.calendar.arn})
+        self.integrations = self._secret(
+            "integrations",
+            secret_name(stack, INTEGRATIONS_SECRET_ID),
+            "Systems of record API tokens (PagerDuty, Opsgenie, Jira, Greenhouse)",
+            config_key=INTEGRATIONS_CREDENTIALS,
+            check=check_integration_tokens,
+        )
+        self.register_outputs(
+            {
+                "slack_arn": self.slack.arn,
+                "calendar_arn": self.calendar.arn,
+                "integrations_arn": self.integrations.arn,
+            }
+        )
 
     def _secret(
         self,
@@ -161,12 +190,29 @@ def check_slack_credentials(value: object, key: str) -> None:
     credentials = check_json_object(value, key)
     if credentials is None:
         return
-    unknown = sorted(set(credentials) - set(SLACK_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{key} has unknown key(s) {', '.join(unknown)}; the keys are {', '.join(SLACK_KEYS)}"
-        )
+    refuse_unknown_keys(credentials, SLACK_KEYS, key)
     for required in REQUIRED_SLACK_KEYS:
         given = credentials.get(required)
         if not isinstance(given, str) or not given.strip():
             raise ConfigError(f"{key} has no {required}")
+
+
+def check_integration_tokens(value: object, key: str) -> None:
+    """The integrations secret's JSON: only the names the product reads, each a string (a
+    misspelt `PAGERDUTY_TOKEN` is named, not ignored). Never quotes a value."""
+    tokens = check_json_object(value, key)
+    if tokens is None:
+        return
+    refuse_unknown_keys(tokens, INTEGRATION_SECRET_NAMES, key)
+    for name, token in tokens.items():
+        if not isinstance(token, str) or not token.strip():
+            raise ConfigError(f"{key}: {name} is not a non-blank string")
+
+
+def refuse_unknown_keys(value: Mapping[str, Any], known: Sequence[str], key: str) -> None:
+    """A ConfigError naming the keys of `value` that are not `known` (a misspelt one is
+    named, not ignored); never a value."""
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        shown = ", ".join(name[:40] for name in unknown[:5])
+        raise ConfigError(f"{key} has unknown key(s) {shown}; the keys are {', '.join(known)}")

@@ -19,6 +19,7 @@ from exec_assistant.adapters.aws.secrets_manager_credentials import SecretsManag
 from exec_assistant.adapters.calendar_snapshots import DocumentCalendarSnapshotRepository
 from exec_assistant.agents.offline import OfflinePackGenerator
 from exec_assistant.aws_clients import AwsClients, aws_secrets, seen_events
+from exec_assistant.calendars.locations import API_PROVIDERS, PRIMARY, api_calendar
 from exec_assistant.clocks import SystemClock
 from exec_assistant.composition import AppStores, SlackSetup
 from exec_assistant.configuration import LoadedConfig, load_config
@@ -217,18 +218,20 @@ class AwsApp:
 
     def calendar_sources(self) -> list[CalendarSource]:
         """The configured calendars (EXEC_ASSISTANT_CALENDARS: iCalendar URLs, `google:…`,
-        `microsoft:…`); an account's authorization is the calendar secret's
-        (CALENDAR_OAUTH_SECRET_ARN), and each API calendar's snapshot a document."""
+        `microsoft:…`, and the account CALENDAR_API_TYPE names: see `monitored_calendars`);
+        an account's authorization is the calendar secret's (CALENDAR_OAUTH_SECRET_ARN), and
+        each API calendar's snapshot a document."""
         # Only the calendar monitor reads calendars: the others start without the API clients.
         from exec_assistant.calendars.sources import CalendarAccess, calendar_source
 
+        settings, locations = monitored_calendars(self.settings, self.deployment)
         access = CalendarAccess(
-            self.settings,
+            settings,
             self.clock,
             self.calendar_credentials,
             DocumentCalendarSnapshotRepository(self.documents),
         )
-        return [calendar_source(loc, access) for loc in dict.fromkeys(self.settings.calendars)]
+        return [calendar_source(loc, access) for loc in locations]
 
     @property
     def calendar_credentials(self) -> CredentialStore:
@@ -323,6 +326,35 @@ class _LazyChannel:
 
     def notify(self, text: str, key: str) -> None:
         self._resolve().notify(text, key)
+
+
+def monitored_calendars(
+    settings: Settings, deployment: DeploymentSettings
+) -> tuple[Settings, list[str]]:
+    """The calendars the calendar monitor syncs, and the settings it reads them with.
+
+    EXEC_ASSISTANT_CALENDARS as configured; with CALENDAR_API_TYPE `google` or `microsoft`,
+    that account's primary calendar too, unless a calendar of that account is named already
+    (`google:team@…` says which); CALENDAR_API_ENDPOINT, when set, is that API's address."""
+    locations = list(dict.fromkeys(settings.calendars))
+    provider = deployment.calendar_api_type or "ics"
+    if provider not in API_PROVIDERS:
+        return settings, locations
+    if not any(_provider_of(location) == provider for location in locations):
+        locations.append(f"{provider}:{PRIMARY}")
+    endpoint = deployment.calendar_api_endpoint
+    if endpoint:
+        field = "google_api_endpoint" if provider == "google" else "microsoft_graph_endpoint"
+        settings = settings.model_copy(update={field: endpoint})
+    return settings, locations
+
+
+def _provider_of(location: str) -> str | None:
+    try:
+        api = api_calendar(location)
+    except ValueError:  # refused, naming it, when its source is made
+        return None
+    return api.provider if api is not None else None
 
 
 def build_aws(

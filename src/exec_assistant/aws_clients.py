@@ -83,8 +83,8 @@ class FallbackSecretStore:
 
 
 def aws_secrets(deployment: DeploymentSettings, clients: AwsClients, clock: Clock) -> SecretStore:
-    """Slack's token and signing secret from Secrets Manager (fetched once per 5 minutes),
-    the rest from the environment."""
+    """Slack's token and signing secret, and the systems of record's tokens, from Secrets
+    Manager (fetched once per 5 minutes); the rest from the environment."""
     from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 
     arns = {
@@ -93,11 +93,18 @@ def aws_secrets(deployment: DeploymentSettings, clients: AwsClients, clock: Cloc
     }
     named = {name: arn for name, arn in arns.items() if arn}
     environment = EnvSecretStore(os.environ)
-    if not named:
+    integrations = deployment.integrations_secret_arn
+    if not named and not integrations:
         return environment
-    from exec_assistant.adapters.aws.secrets_manager import SecretRef, SecretsManagerSecretStore
+    from exec_assistant.adapters.aws.secrets_manager import (
+        SecretRef,
+        SecretsManagerSecretStore,
+        integration_refs,
+    )
 
     refs = {name: SecretRef(arn, SLACK_SECRET_KEYS[name]) for name, arn in named.items()}
+    if integrations:
+        refs.update(integration_refs(integrations))
     store = SecretsManagerSecretStore(clients.client("secretsmanager"), refs, clock)
     return FallbackSecretStore(store, list(refs), environment)
 

@@ -8,8 +8,9 @@ The product's own settings (the executive's zone, address, Slack user, the model
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from exec_assistant.domain.errors import ConfigError
@@ -29,6 +30,13 @@ _SECRET = re.compile(
     r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$"
 )
 """A secret's ARN or its name (Secrets Manager takes either)."""
+_WEB_URL = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?$")
+"""The deployment's public address: https, a host, no path."""
+_API_ENDPOINT = re.compile(r"^https://[A-Za-z0-9.-]{1,253}(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_ADDRESSES = {
+    "web_url": (_WEB_URL, "an https address with no path"),
+    "calendar_api_endpoint": (_API_ENDPOINT, "an https address"),
+}
 _OPTIONAL = (
     "sessions_s3_bucket",
     "slack_bot_token_arn",
@@ -36,6 +44,8 @@ _OPTIONAL = (
     "calendar_api_type",
     "calendar_api_endpoint",
     "calendar_oauth_secret_arn",
+    "integrations_secret_arn",
+    "web_url",
     "kms_key_id",
     "state_machine_arn",
     "reminder_function_arn",
@@ -64,9 +74,20 @@ class DeploymentSettings(BaseSettings):
     meeting_types_config_s3_key: str = "config/" + MEETING_TYPES_FILE_NAME
     slack_bot_token_arn: str | None = None
     slack_signing_secret_arn: str | None = None
-    calendar_api_type: str | None = None
+    calendar_api_type: Literal["google", "microsoft", "ics"] | None = None
+    """The executive's calendar account, whose primary calendar the monitor syncs (`ics`:
+    none, only EXEC_ASSISTANT_CALENDARS)."""
     calendar_api_endpoint: str | None = None
+    """That account's API address, when not the provider's own."""
     calendar_oauth_secret_arn: str | None = None
+    """The calendar's authorization (the `exec-assistant/calendar` secret), and before the
+    first connection the OAuth client's registration."""
+    integrations_secret_arn: str | None = None
+    """The systems of record's tokens (the `exec-assistant/integrations` secret):
+    PAGERDUTY_API_TOKEN, JIRA_API_TOKEN, … as its JSON keys."""
+    web_url: str | None = None
+    """The deployment's public address (`https://<CloudFront domain or own domain>`): where
+    the calendar's consent comes back to."""
     kms_key_id: str | None = None
     """The customer-managed key every document is encrypted with; None: the bucket's default."""
     state_machine_arn: str | None = None
@@ -126,7 +147,23 @@ class DeploymentSettings(BaseSettings):
     def _role(cls, value: str | None) -> str | None:
         return _optional(value, _ROLE_ARN, "an IAM role ARN")
 
-    @field_validator("slack_bot_token_arn", "slack_signing_secret_arn", "calendar_oauth_secret_arn")
+    @field_validator("calendar_api_type", mode="before")
+    @classmethod
+    def _api_type(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("web_url", "calendar_api_endpoint")
+    @classmethod
+    def _address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern, what = _ADDRESSES[str(info.field_name)]
+        return None if value is None else _checked(value.strip().rstrip("/"), pattern, what)
+
+    @field_validator(
+        "slack_bot_token_arn",
+        "slack_signing_secret_arn",
+        "calendar_oauth_secret_arn",
+        "integrations_secret_arn",
+    )
     @classmethod
     def _secret(cls, value: str | None) -> str | None:
         return _optional(value, _SECRET, "a secret's ARN or name (A-Z a-z 0-9 / _ + = . @ -)")

@@ -1,5 +1,5 @@
 """The Lambda functions of the AWS deployment: one per handler module, as the specification
-lists them, plus the four it needs that it does not name (marked `in_spec=False`).
+lists them, plus the five it needs that it does not name (marked `in_spec=False`).
 
 The one list that the state machine's renderer (which function answers which state), the
 packaging (one archive per function) and the infrastructure program (memory, timeouts,
@@ -155,6 +155,16 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         memory_mb=1024,
         timeout_seconds=300,
         trigger="S3 meetings/{id}/notes.md upload, or Slack",
+    ),
+    LambdaFunction(
+        "calendar_oauth",
+        "Connects the executive's calendar account: the connect link an operator asks for "
+        "(a direct invocation), the consent's start and its callback, which stores the "
+        "authorization in the calendar secret.",
+        trigger="API Gateway GET /oauth/calendar/start and /oauth/calendar/callback",
+        # Its routes are public: a flood of requests is held to a few instances.
+        reserved_concurrency=2,
+        in_spec=False,
     ),
     LambdaFunction(
         "secret_rotation",

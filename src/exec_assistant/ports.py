@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from exec_assistant.domain.calendar_consent import ConsentStage, PendingConsent
 from exec_assistant.domain.calendar_sync import CalendarSnapshot
 from exec_assistant.domain.context import ContextRequest, ContextResult
 from exec_assistant.domain.follow_ups import FollowUp
@@ -273,6 +274,43 @@ class CredentialStore(Protocol):
     def save(self, provider: str, authorization: Mapping[str, Any]) -> None: ...
 
     def delete(self, provider: str) -> None: ...
+
+
+class ConsentRepository(Protocol):
+    """The pending steps of connecting a calendar account on AWS (connect links given out,
+    consents in flight), by stage and digest, each until its `expires_at`."""
+
+    def add(self, pending: PendingConsent) -> None: ...
+
+    def get(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        """The step, unless it was spent or had expired by `valid_at`."""
+        ...
+
+    def take(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        """Spend the step: it is returned to one caller only, however many ask at once (one
+        atomic step); None when it is unknown, spent, or had expired by `valid_at`."""
+        ...
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """A token endpoint's answer to an authorization code."""
+
+    access_token: str
+    expires_in: float
+    refresh_token: str | None
+    scope: str | None
+    """The granted scopes as it answered them (space-separated); None when it left them out."""
+
+
+class AuthorizationCodeExchange(Protocol):
+    def exchange(
+        self, provider: str, token_endpoint: str, fields: Mapping[str, str], deadline: float
+    ) -> IssuedTokens:
+        """POST the grant's `fields` to the token endpoint by `deadline` (time.monotonic);
+        ConsentExchangeFailed when no usable answer comes (`provider` names it in the
+        message)."""
+        ...
 
 
 class IntegrationDoctor(Protocol):

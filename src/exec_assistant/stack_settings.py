@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -38,13 +39,14 @@ INTERFACE_ENDPOINTS = (
     "scheduler",
 )
 """The specification's interface endpoints, and Scheduler's (the reminders use it)."""
-SECRET_KEYS = ("slackCredentials", "calendarCredentials", "calendarUrls")
+SECRET_KEYS = ("slackCredentials", "calendarCredentials", "integrationsCredentials", "calendarUrls")
 """Config keys set with `pulumi config set --secret`: the infrastructure reads them itself, as
 secrets; they are not settings."""
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 """Free of charge, and always made when the functions are in a VPC."""
 
 DeploymentConfig = Literal["canary", "linear", "all-at-once"]
+CalendarApiType = Literal["google", "microsoft", "ics"]
 
 # \Z, not $: `$` admits a trailing newline, which a YAML block scalar gives.
 _PREFIX = re.compile(r"[a-z][a-z0-9-]{2,30}[a-z0-9]\Z")
@@ -132,6 +134,13 @@ class StackSettings(BaseModel):
     """An ACM certificate in us-east-1 for `domain_name`; TLS 1.2+ needs one."""
     meetings_per_month: int = Field(default=100, ge=0, le=MAX_MEETINGS_PER_MONTH)
     """For the cost estimate only."""
+    calendar_api_type: CalendarApiType = "ics"
+    """The executive's calendar account: `google` or `microsoft` (its primary calendar is
+    read through the API, once connected: docs/runbook.md), or `ics` (the feeds of
+    `calendarUrls` only)."""
+    calendar_api_endpoint: str | None = Field(default=None, max_length=300)
+    """The calendar API's base address when it is not the provider's own (a proxy, a
+    sovereign cloud's Graph): `https://…`."""
     slack_token_rotation: bool = False
     """The Slack app has token rotation on and the Slack secret holds its `refresh_token`,
     `client_id` and `client_secret`: the secret is then rotated every 4 hours (rotating tokens
@@ -196,6 +205,18 @@ class StackSettings(BaseModel):
         if not _REGION.match(value):
             raise ValueError(f"{value!r} is not an AWS region (for example us-east-1)")
         return value
+
+    @field_validator("calendar_api_endpoint")
+    @classmethod
+    def _api_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "an https address without a query (for example https://graph.microsoft.com/v1.0)"
+            )
+        return value.rstrip("/")
 
     @field_validator("alarm_email", "executive_email")
     @classmethod

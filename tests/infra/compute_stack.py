@@ -15,12 +15,24 @@ from infra.compute_stand_ins import StandIns, run_under_mocks, settings_with_art
 from pulumi_program import DeclaredResource, Deployment
 
 
-def build(parts: StandIns) -> None:
-    compute = Compute(
-        "compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets)
+def compute(parts: StandIns) -> Compute:
+    return Compute(
+        "compute",
+        ComputeArgs(
+            parts.stack,
+            parts.keys,
+            parts.network,
+            parts.storage,
+            parts.secrets,
+            web_url=parts.web_url,
+        ),
     )
+
+
+def build(parts: StandIns) -> None:
+    functions = compute(parts)
     Orchestration(
-        "orchestration", OrchestrationArgs(parts.stack, parts.keys, parts.storage, compute)
+        "orchestration", OrchestrationArgs(parts.stack, parts.keys, parts.storage, functions)
     )
 
 

@@ -39,6 +39,7 @@ class StandInStorage:
 class StandInSecrets:
     slack: aws.secretsmanager.Secret
     calendar: aws.secretsmanager.Secret
+    integrations: aws.secretsmanager.Secret
 
 
 @dataclass
@@ -51,10 +52,15 @@ class StandInNetwork:
 @dataclass
 class StandIns:
     stack: StackContext
+    web_url: str
     keys: StandInKeys
     storage: StandInStorage
     secrets: StandInSecrets
     network: StandInNetwork | None = field(default=None)
+
+
+WEB_URL = "https://d-distribution.cloudfront.net"
+"""The edge's address, as the program gives it to Compute."""
 
 
 def stand_ins(settings: StackSettings) -> StandIns:
@@ -73,6 +79,7 @@ def stand_ins(settings: StackSettings) -> StandIns:
     secrets = StandInSecrets(
         aws.secretsmanager.Secret("slack", name=f"{settings.name_prefix}/slack"),
         aws.secretsmanager.Secret("calendar", name=f"{settings.name_prefix}/calendar"),
+        aws.secretsmanager.Secret("integrations", name=f"{settings.name_prefix}/integrations"),
     )
     network = None
     if settings.vpc:
@@ -85,6 +92,7 @@ def stand_ins(settings: StackSettings) -> StandIns:
         network = StandInNetwork(vpc, subnets, group)
     return StandIns(
         stack,
+        WEB_URL,
         StandInKeys(aws.kms.Key("key")),
         StandInStorage(tables, bucket),
         secrets,

@@ -196,7 +196,8 @@ def declare_edge_monitoring_recovery(
     outputs: dict[str, Any] = {}
 
     def build(context: StackContext, inputs: StandIns) -> None:
-        edge = Edge("edge", EdgeArgs(context, inputs.keys, inputs.storage, inputs.compute))
+        edge = Edge("edge", EdgeArgs(context, inputs.keys, inputs.storage))
+        edge.serve(inputs.compute)
         Monitoring(
             "monitoring",
             MonitoringArgs(
@@ -209,5 +210,8 @@ def declare_edge_monitoring_recovery(
         )
         edge.slack_request_url.apply(lambda url: outputs.update(slack_request_url=url))
         edge.web_url.apply(lambda url: outputs.update(web_url=url))
+        edge.calendar_consent_callback_url.apply(
+            lambda url: outputs.update(calendar_consent_callback_url=url)
+        )
 
     return Declared(declare(stack, build, overrides), outputs)

@@ -4,6 +4,7 @@ checks, function by function."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,10 @@ from exec_assistant.workflows.spec import MEETING_PREP
 from exec_assistant_infra.access import GRANTS, WILDCARD_ONLY_ACTIONS
 from exec_assistant_infra.compute import MissingArtifact
 from exec_assistant_infra.orchestration import LOG_DELIVERY_ACTIONS, SAMPLING_ACTIONS
-from infra.compute_stack import declared, function, function_policy, policy
+from infra.compute_stack import compute, declared, function, function_policy, policy
 from infra.compute_stand_ins import run_under_mocks, settings_with_artifacts
 
-from pulumi_program import package_artifacts
+from pulumi_program import Deployment, package_artifacts
 
 ASYNCHRONOUS = {"calendar_monitor", "prep_trigger", "reminder", "post_meeting", "slack_webhook"}
 ROLES_TYPE = "aws:iam/rolePolicy:RolePolicy"
@@ -232,15 +233,172 @@ def test_a_missing_archive_fails_the_preview_naming_it_and_make_package(
 
 
 def _compute(parts: object) -> None:
-    from exec_assistant_infra.compute import Compute, ComputeArgs
     from infra.compute_stand_ins import StandIns
 
     assert isinstance(parts, StandIns)
-    Compute(
-        "compute", ComputeArgs(parts.stack, parts.keys, parts.network, parts.storage, parts.secrets)
-    )
+    compute(parts)
 
 
 def test_every_state_of_the_workflow_is_answered_by_a_function_with_grants() -> None:
     assert set(GRANTS) == set(BY_KEY), "each function of lambda_functions.FUNCTIONS has grants"
     assert MEETING_PREP.tasks()
+
+
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:exec-assistant/{}-AbCdEf"
+CALENDAR, SLACK, INTEGRATIONS = (
+    SECRET_ARN.format(n) for n in ("calendar", "slack", "integrations")
+)
+STATE_TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/exec-assistant-state"
+DOCUMENTS = "arn:aws:s3:::exec-assistant-documents-123456789012"
+
+
+def _by_sid(deployment: Deployment, key: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in function_policy(deployment, key)}
+
+
+def _granted(deployment: Deployment, action: str, resource: str | None = None) -> set[str]:
+    """The functions granted `action` (on `resource`, when given)."""
+    return {
+        e.key
+        for e in FUNCTIONS
+        for s in function_policy(deployment, e.key)
+        if action in s["Action"] and (resource is None or resource in s["Resource"])
+    }
+
+
+def test_the_calendar_consent_may_use_the_state_table_and_store_the_calendar_secret_only(
+    artifacts: Path,
+) -> None:
+    statements = _by_sid(declared(artifacts, vpc=False), "calendar_oauth")
+    assert set(statements) == {
+        "OwnLogGroup",
+        "Traces",
+        "Table0",
+        "Secrets",
+        "SecretWrites",
+        "KeyViaSecretsmanager",
+    }
+    assert sorted(statements["Table0"]["Action"]) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    ]
+    assert statements["Table0"]["Resource"] == [STATE_TABLE]
+    assert statements["Secrets"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert statements["Secrets"]["Resource"] == [CALENDAR]
+    assert statements["SecretWrites"]["Action"] == ["secretsmanager:PutSecretValue"]
+    assert statements["SecretWrites"]["Resource"] == [CALENDAR]
+    assert statements["KeyViaSecretsmanager"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_the_calendar_consent_is_given_the_web_address_and_the_calendar_secret(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts)
+    variables = function(deployment, "calendar_oauth")["environment"]["variables"]
+    assert variables["WEB_URL"] == "https://d-distribution.cloudfront.net"
+    assert variables["CALENDAR_OAUTH_SECRET_ARN"] == CALENDAR
+    assert "SLACK_BOT_TOKEN_ARN" not in variables
+    # API Gateway calls it synchronously: a failure is the page's, not a dead letter.
+    assert function(deployment, "calendar_oauth").get("deadLetterConfig") is None
+    given = {
+        e.key
+        for e in FUNCTIONS
+        if "WEB_URL" in function(deployment, e.key)["environment"]["variables"]
+    }
+    assert given == {"calendar_oauth"}
+
+
+def test_the_calendar_monitor_saves_renewed_tokens_and_keeps_calendar_snapshots(
+    artifacts: Path,
+) -> None:
+    statements = _by_sid(declared(artifacts, vpc=False), "calendar_monitor")
+    assert statements["Secrets"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert statements["Secrets"]["Resource"] == [SLACK, CALENDAR, INTEGRATIONS]
+    # The calendar's authorization is written back; Slack's and the trackers' never.
+    assert statements["SecretWrites"]["Action"] == ["secretsmanager:PutSecretValue"]
+    assert statements["SecretWrites"]["Resource"] == [CALENDAR]
+    snapshots = f"{DOCUMENTS}/sessions/calendars/*"
+    assert statements["DocumentsDeleteObject"]["Resource"] == [snapshots]
+    assert snapshots in statements["DocumentsGetObject"]["Resource"]
+    assert snapshots in statements["DocumentsPutObject"]["Resource"]
+    assert statements["DocumentsListBucket"]["Resource"] == [DOCUMENTS]
+    assert statements["KeyViaSecretsmanager"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_only_the_two_functions_that_store_an_authorization_may_put_a_secret_value(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts)
+    writers = _granted(deployment, "secretsmanager:PutSecretValue")
+    assert writers == {"calendar_monitor", "calendar_oauth", "secret_rotation"}
+    assert _granted(deployment, "s3:DeleteObject") == {"calendar_monitor"}
+
+
+def test_the_calendar_monitor_gets_the_calendar_api_settings(artifacts: Path) -> None:
+    default = function(declared(artifacts), "calendar_monitor")["environment"]["variables"]
+    assert default["CALENDAR_API_TYPE"] == "ics"
+    assert "CALENDAR_API_ENDPOINT" not in default
+    assert default["CALENDAR_OAUTH_SECRET_ARN"] == CALENDAR
+    assert default["INTEGRATIONS_SECRET_ARN"] == INTEGRATIONS
+    google = function(
+        declared(
+            artifacts,
+            calendarApiType="google",
+            calendarApiEndpoint="https://calendar-proxy.example.com/calendar/v3/",
+        ),
+        "calendar_monitor",
+    )["environment"]["variables"]
+    assert google["CALENDAR_API_TYPE"] == "google"
+    assert google["CALENDAR_API_ENDPOINT"] == "https://calendar-proxy.example.com/calendar/v3"
+    settings = DeploymentSettings(
+        **{k.lower(): v for k, v in google.items() if k.lower() in DeploymentSettings.model_fields}
+    )
+    assert settings.calendar_api_type == "google"
+    assert settings.calendar_oauth_secret_arn == CALENDAR
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"calendarApiType": "outlook"},
+        {"calendarApiEndpoint": "http://calendar-proxy.example.com"},
+        {"calendarApiEndpoint": "https://proxy.example.com/?key=abc"},
+    ],
+)
+def test_a_calendar_api_setting_the_monitor_cannot_use_is_refused(
+    artifacts: Path, values: dict[str, str]
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        settings_with_artifacts(artifacts, **values)
+
+
+def test_the_budget_branch_reads_costs_and_budgets_and_no_secret(artifacts: Path) -> None:
+    statements = _by_sid(declared(artifacts, vpc=False), "budget_context")
+    assert statements["CostExplorer"]["Action"] == ["ce:GetCostAndUsage", "ce:GetCostForecast"]
+    assert statements["CostExplorer"]["Resource"] == ["*"]
+    assert statements["Budgets"]["Action"] == ["budgets:ViewBudget"]
+    assert statements["Budgets"]["Resource"] == ["arn:aws:budgets::123456789012:budget/*"]
+    assert "Secrets" not in statements
+
+
+def test_the_systems_of_record_branches_read_the_integrations_secret_only(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts)
+    readers = _granted(deployment, "secretsmanager:GetSecretValue", INTEGRATIONS)
+    assert readers == {
+        "calendar_monitor",
+        "incidents_context",
+        "big_rocks_context",
+        "staffing_context",
+    }
+    for key in ("incidents_context", "big_rocks_context", "staffing_context"):
+        statements = _by_sid(deployment, key)
+        assert statements["Secrets"]["Resource"] == [INTEGRATIONS]
+        assert "SecretWrites" not in statements and "CostExplorer" not in statements
+        variables = function(deployment, key)["environment"]["variables"]
+        assert variables["INTEGRATIONS_SECRET_ARN"] == INTEGRATIONS
+        assert "CALENDAR_OAUTH_SECRET_ARN" not in variables

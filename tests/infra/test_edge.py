@@ -1,5 +1,6 @@
-"""The public edge as an auditor reads it: Slack's one route, its throttling and access logs,
-CloudFront's origins, TLS and security headers, and a private assets bucket."""
+"""The public edge as an auditor reads it: Slack's route and the calendar consent's two, the
+throttling and access logs, CloudFront's origins, TLS and security headers, and a private
+assets bucket."""
 
 from __future__ import annotations
 
@@ -39,11 +40,9 @@ def deployment(prod: Declared) -> Deployment:
     return prod.deployment
 
 
-def test_slack_events_is_the_one_route_and_reaches_the_webhooks_live_alias(
-    deployment: Deployment,
-) -> None:
-    route = deployment.one(ROUTE)
-    integration = deployment.one(INTEGRATION)
+def test_slack_events_reaches_the_webhooks_live_alias(deployment: Deployment) -> None:
+    route = deployment.one(ROUTE, "slack-events-route")
+    integration = deployment.one(INTEGRATION, "slack-webhook-integration")
     assert route["routeKey"] == "POST /slack/events"
     assert route["target"] == f"integrations/{integration.outputs['id']}"
     assert integration["integrationType"] == "AWS_PROXY"
@@ -61,6 +60,58 @@ def test_only_api_gateway_on_the_slack_route_may_invoke_the_webhook(
     assert permission["sourceArn"] == f"{api.outputs['executionArn']}/*/*/slack/events"
     assert permission["function"] == "exec-assistant-slack-webhook"
     assert permission["qualifier"] == "live"
+
+
+def test_the_api_has_slacks_route_and_the_calendar_consents_two_and_no_other(
+    deployment: Deployment,
+) -> None:
+    routes = {r["routeKey"]: r for r in deployment.of_type(ROUTE)}
+    assert sorted(routes) == [
+        "GET /oauth/calendar/callback",
+        "GET /oauth/calendar/start",
+        "POST /slack/events",
+    ]
+    consent = deployment.one(INTEGRATION, "calendar-consent-integration")
+    assert (
+        consent["integrationUri"]
+        == deployment.one("aws:lambda/alias:Alias", "alias-calendar_oauth").outputs["arn"]
+    )
+    assert consent["payloadFormatVersion"] == "2.0"
+    for key in ("GET /oauth/calendar/start", "GET /oauth/calendar/callback"):
+        assert routes[key]["target"] == f"integrations/{consent.outputs['id']}"
+        # Public: the policy pack admits these by name (the ticket and the state are their
+        # credentials), as it admits Slack's.
+        assert routes[key].get("authorizationType", "NONE") == "NONE"
+
+
+def test_the_consent_function_may_be_invoked_by_the_api_for_its_two_pages_only(
+    deployment: Deployment,
+) -> None:
+    execution = deployment.one(API).outputs["executionArn"]
+    permissions = {
+        p.name: p
+        for p in deployment.of_type(PERMISSION)
+        if p["function"] == "exec-assistant-calendar-oauth"
+    }
+    assert {name: p["sourceArn"] for name, p in permissions.items()} == {
+        "calendar-consent-start-from-api": f"{execution}/*/GET/oauth/calendar/start",
+        "calendar-consent-callback-from-api": f"{execution}/*/GET/oauth/calendar/callback",
+    }
+    assert all(p["qualifier"] == "live" for p in permissions.values())
+    assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions.values())
+
+
+def test_the_consents_callback_is_at_the_web_address(prod: Declared) -> None:
+    distribution = prod.deployment.one(DISTRIBUTION)
+    assert prod.outputs["calendar_consent_callback_url"] == (
+        f"https://{distribution.outputs['domainName']}/oauth/calendar/callback"
+    )
+    behaviours = {b["pathPattern"]: b for b in distribution["orderedCacheBehaviors"]}
+    oauth = behaviours["/oauth/*"]
+    assert oauth["targetOriginId"] == "api"
+    assert oauth["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # disabled
+    # Every viewer header but Host: the consent's cookie reaches the function.
+    assert oauth["originRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
 def test_the_stage_deploys_itself_and_throttles_by_the_stack_settings() -> None:
@@ -189,6 +240,7 @@ def test_with_a_domain_cloudfront_answers_on_it_with_tls_1_2_and_slack_calls_it(
     assert declared.outputs == {
         "slack_request_url": "https://assistant.example.com/slack/events",
         "web_url": "https://assistant.example.com",
+        "calendar_consent_callback_url": "https://assistant.example.com/oauth/calendar/callback",
     }
 
 

@@ -164,10 +164,18 @@ def test_a_role_trust_policy_and_inline_policies_are_checked() -> None:
 
 def test_every_unscoped_action_is_one_aws_authorises_only_on_star() -> None:
     services = {action.split(":")[0] for action in UNSCOPED_ACTIONS}
-    assert services == {"states", "xray", "ec2", "logs"}
+    assert services == {"states", "xray", "ec2", "logs", "ce"}
     assert not any("*" in action or action.lower() == "iam:passrole" for action in UNSCOPED_ACTIONS)
     document = policy(allow(sorted(UNSCOPED_ACTIONS), "*"))
     assert messages(ROLE_POLICY, {"policy": document}) == []
+
+
+def test_budgets_are_read_on_the_accounts_budgets_not_on_star() -> None:
+    # ViewBudget has a resource type (budget): unlike Cost Explorer's reads, it is scoped.
+    everything = policy(allow("budgets:ViewBudget", "*"))
+    assert rules(ROLE_POLICY, {"policy": everything}) == {"iam-least-privilege"}
+    scoped = policy(allow("budgets:ViewBudget", "arn:aws:budgets::123456789012:budget/*"))
+    assert messages(ROLE_POLICY, {"policy": scoped}) == []
 
 
 # --- managed policy attachments ----------------------------------------------------------
@@ -279,9 +287,18 @@ def test_a_lambda_permission_names_its_caller(change: dict[str, Any], complaint:
     assert any(complaint in message for message in found), found
 
 
-def test_only_the_slack_webhook_route_may_be_unauthenticated() -> None:
+def test_only_the_slack_webhook_and_the_calendar_consent_may_be_unauthenticated() -> None:
     route = "aws:apigatewayv2/route:Route"
     assert messages(route, {"apiId": "a", "routeKey": "POST /slack/events"}) == []
+    assert messages(route, {"routeKey": "GET /oauth/calendar/start"}) == []
+    assert messages(route, {"routeKey": "GET /oauth/calendar/callback"}) == []
+    # Only the method and path that are admitted.
+    assert rules(route, {"routeKey": "POST /oauth/calendar/callback"}) == {
+        "api-routes-authenticated"
+    }
+    assert rules(route, {"routeKey": "GET /oauth/calendar/{proxy+}"}) == {
+        "api-routes-authenticated"
+    }
     assert messages(route, {"routeKey": "GET /api/meetings", "authorizationType": "JWT"}) == []
     assert rules(route, {"routeKey": "GET /api/meetings"}) == {"api-routes-authenticated"}
     assert rules(route, {"routeKey": "$default", "authorizationType": "NONE"}) == {

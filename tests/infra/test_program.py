@@ -15,6 +15,7 @@ from exec_assistant.lambda_functions import FUNCTIONS
 from exec_assistant.stack_settings import STACKS, settings_of_stack_file
 from exec_assistant_infra.compute import MissingArtifact
 from exec_assistant_policies.catalog import check_resources
+from exec_assistant_policies.public_access import PUBLIC_ROUTES
 from infra.iam_statements import as_list, statements
 
 from pulumi_program import INFRA, Deployment, package_artifacts, run_stack
@@ -262,8 +263,15 @@ def test_nothing_is_public(deployment: Deployment) -> None:
         assert permission["principal"] != "*"
         assert permission.get("sourceArn"), permission.name
     assert not deployment.of_type("aws:lambda/functionUrl:FunctionUrl")
-    routes = [r["routeKey"] for r in deployment.of_type("aws:apigatewayv2/route:Route")]
-    assert routes == ["POST /slack/events"]
+    routes = {r["routeKey"]: r for r in deployment.of_type("aws:apigatewayv2/route:Route")}
+    # Slack's webhook and the calendar consent's two pages, each without an authorizer and
+    # each named in the policy pack with what authenticates its callers instead.
+    assert sorted(routes) == [
+        "GET /oauth/calendar/callback",
+        "GET /oauth/calendar/start",
+        "POST /slack/events",
+    ]
+    assert set(routes) <= set(PUBLIC_ROUTES)
 
 
 def test_the_policy_pack_finds_nothing_to_refuse(deployment: Deployment) -> None:
@@ -325,8 +333,33 @@ def test_only_the_calendar_monitor_is_given_the_calendar_feeds(artifacts: Path) 
     assert given == {"exec-assistant-dev-calendar-monitor": (feed, True)}
 
 
+def test_calendars_of_the_connected_account_may_be_named_beside_the_feeds(
+    artifacts: Path,
+) -> None:
+    calendars = ["https://calendar.example.com/x.ics", "google:team@group.calendar.google.com"]
+    deployment = run_stack(
+        "dev",
+        artifacts,
+        {
+            "exec-assistant:calendarUrls": json.dumps(calendars),
+            "exec-assistant:calendarApiType": "google",
+        },
+    )
+    monitor = deployment.one("aws:lambda/function:Function", "calendar-monitor")
+    variables = monitor["environment"]["value"]["variables"]
+    assert variables["EXEC_ASSISTANT_CALENDARS"] == ",".join(calendars)
+    assert variables["CALENDAR_API_TYPE"] == "google"
+
+
 @pytest.mark.parametrize(
-    "value", ['["ftp://calendar.example.com/x.ics"]', "[]", '["https://a/x.ics,https://b"]']
+    "value",
+    [
+        '["ftp://calendar.example.com/x.ics"]',
+        "[]",
+        '["https://a/x.ics,https://b"]',
+        '["google:a,google:b"]',
+        '["google:\\u001b[31m"]',
+    ],
 )
 def test_a_bad_calendar_feed_stops_the_preview_without_echoing_it(
     artifacts: Path, value: str

@@ -1,5 +1,5 @@
-"""The Slack and calendar secrets: names, key, replication, and values that come only from
-secret stack config and stay secret on their way to the engine."""
+"""The Slack, calendar and integrations secrets: names, key, replication, and values that come
+only from secret stack config and stay secret on their way to the engine."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def prod() -> Deployment:
     return run_components("prod", _secrets)
 
 
-def test_the_two_secrets_have_the_specifications_names_and_the_deployments_key(
+def test_the_secrets_have_the_specifications_names_and_the_deployments_key(
     prod: Deployment,
 ) -> None:
     key_arn = prod.one("aws:kms/key:Key", "key").outputs["arn"]
@@ -48,11 +48,12 @@ def test_the_two_secrets_have_the_specifications_names_and_the_deployments_key(
     assert {name: s["name"] for name, s in secrets.items()} == {
         "slack": "exec-assistant/slack",
         "calendar": "exec-assistant/calendar",
+        "integrations": "exec-assistant/integrations",
     }
     assert all(s["kmsKeyId"] == key_arn for s in secrets.values())
 
 
-def test_a_replicating_stack_replicates_both_to_the_dr_region_under_the_replica_key(
+def test_a_replicating_stack_replicates_each_to_the_dr_region_under_the_replica_key(
     prod: Deployment,
 ) -> None:
     replica_key_arn = prod.one("aws:kms/key:Key", "replica-key").outputs["arn"]
@@ -64,6 +65,7 @@ def test_a_stack_that_does_not_replicate_keeps_its_secrets_in_its_region() -> No
     dev = run_components("dev", _secrets)
     assert sorted(s["name"] for s in dev.of_type(SECRET)) == [
         "exec-assistant-dev/calendar",
+        "exec-assistant-dev/integrations",
         "exec-assistant-dev/slack",
     ]
     assert all(not s.get("replicas") for s in dev.of_type(SECRET))
@@ -144,10 +146,42 @@ def test_calendar_credentials_must_be_a_json_object() -> None:
 def test_the_dr_stack_reads_productions_replicas_and_makes_no_secret_of_its_own() -> None:
     deployment = run_components("dr", _secrets)
     secrets = {s.name: s.read_id for s in deployment.of_type(SECRET)}
-    assert secrets == {"slack": "exec-assistant/slack", "calendar": "exec-assistant/calendar"}
+    assert secrets == {
+        "slack": "exec-assistant/slack",
+        "calendar": "exec-assistant/calendar",
+        "integrations": "exec-assistant/integrations",
+    }
     assert deployment.of_type(VERSION) == []
 
 
 def test_credentials_given_to_the_dr_stack_are_refused_not_ignored() -> None:
     with pytest.raises(ConfigError, match="slackCredentials is set in the dr stack"):
         run_components("dr", _secrets, _with(slackCredentials=SLACK))
+
+
+INTEGRATIONS = {"PAGERDUTY_API_TOKEN": "u+pd-token", "JIRA_EMAIL": "exec@example.com"}
+
+
+def test_integration_tokens_become_the_integrations_secrets_value_as_a_secret() -> None:
+    deployment = run_components("dev", _secrets, _with(integrationsCredentials=INTEGRATIONS))
+    (version,) = deployment.of_type(VERSION)
+    assert version.name == "integrations-value"
+    assert is_rpc_secret(version["secretString"])
+    assert json.loads(unwrap_rpc_secret(version["secretString"])) == INTEGRATIONS
+    plain = [text for resource in deployment for text in _plain_strings(resource.inputs)]
+    assert not [text for text in plain if "u+pd-token" in text]
+
+
+def test_a_misspelt_integration_token_is_named_and_no_value_is_quoted() -> None:
+    with pytest.raises(ConfigError, match=r"unknown key.*PAGERDUTY_TOKEN") as error:
+        run_components(
+            "dev", _secrets, _with(integrationsCredentials={"PAGERDUTY_TOKEN": "u+pd-token"})
+        )
+    assert "u+pd-token" not in str(error.value)
+    assert "PAGERDUTY_API_TOKEN" in str(error.value)
+
+
+@pytest.mark.parametrize("token", ["", " ", 42, None])
+def test_an_integration_token_that_is_not_a_string_stops_the_preview(token: object) -> None:
+    with pytest.raises(ConfigError, match="JIRA_API_TOKEN is not a non-blank string"):
+        run_components("dev", _secrets, _with(integrationsCredentials={"JIRA_API_TOKEN": token}))

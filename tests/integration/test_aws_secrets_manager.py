@@ -1,5 +1,6 @@
-"""Slack and calendar credentials from Secrets Manager (moto on 127.0.0.1): read once per TTL,
-absent is None, and a secret that cannot be read is named, never shown."""
+"""Slack and calendar credentials and the systems of record's tokens from Secrets Manager (moto
+on 127.0.0.1): read once per TTL, absent is None, and a secret that cannot be read is named,
+never shown."""
 
 from __future__ import annotations
 
@@ -103,6 +104,55 @@ def test_the_spec_names_the_secrets_by_default() -> None:
     assert refs[SLACK_BOT_TOKEN] == SecretRef("exec-assistant/slack", "bot_token")
     assert refs[SLACK_SIGNING_SECRET] == SecretRef("exec-assistant/slack", "signing_secret")
     assert refs[CALENDAR_OAUTH] == SecretRef("exec-assistant/calendar", None)
+    assert refs["PAGERDUTY_API_TOKEN"] == SecretRef(
+        "exec-assistant/integrations", "PAGERDUTY_API_TOKEN"
+    )
+
+
+def test_the_systems_of_records_tokens_are_read_by_name_from_the_integrations_secret(
+    aws: AwsEndpoint, secrets: CountingClient
+) -> None:
+    integrations = _secret(
+        aws,
+        json.dumps(
+            {
+                "PAGERDUTY_API_TOKEN": "u+pd-token",
+                "JIRA_EMAIL": "exec@example.com",
+                "JIRA_API_TOKEN": "ATATT3x-jira",
+                "GREENHOUSE_CLIENT_ID": "gh-client",
+            }
+        ),
+    )
+    refs = deployment_secret_refs(_secret(aws, "{}"), integrations_secret_id=integrations)
+    store = SecretsManagerSecretStore(secrets.client, refs, SimulatedClock(T0))
+
+    assert store.get("PAGERDUTY_API_TOKEN") == "u+pd-token"
+    assert store.get("JIRA_EMAIL") == "exec@example.com"
+    assert store.get("JIRA_API_TOKEN") == "ATATT3x-jira"
+    assert store.get("GREENHOUSE_CLIENT_ID") == "gh-client"
+    assert store.get("OPSGENIE_API_KEY") is None
+    assert secrets.calls == [integrations]  # one read for all of them
+
+
+def test_a_deployments_functions_read_the_integrations_secret_it_names(
+    aws: AwsEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exec_assistant.aws_clients import AwsClients, aws_secrets
+    from exec_assistant.deployment_settings import DeploymentSettings
+
+    integrations = _secret(aws, json.dumps({"PAGERDUTY_API_TOKEN": "u+pd-token"}))
+    monkeypatch.setenv("PAGERDUTY_API_TOKEN", "from-the-environment")
+    clients = AwsClients(aws.session(), endpoint_url=aws.url)
+    deployment = DeploymentSettings(
+        documents_s3_bucket="exec-assistant-documents", integrations_secret_arn=integrations
+    )
+    store = aws_secrets(deployment, clients, SimulatedClock(T0))
+    assert store.get("PAGERDUTY_API_TOKEN") == "u+pd-token"
+    # Without the secret named, the environment's (as on one machine).
+    unnamed = DeploymentSettings(documents_s3_bucket="exec-assistant-documents")
+    assert aws_secrets(unnamed, clients, SimulatedClock(T0)).get("PAGERDUTY_API_TOKEN") == (
+        "from-the-environment"
+    )
 
 
 def test_a_secret_is_fetched_once_per_ttl_and_a_rotated_value_is_seen_after_it(

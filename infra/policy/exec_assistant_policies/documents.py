@@ -44,6 +44,12 @@ UNSCOPED_ACTIONS: Mapping[str, str] = {
     "logs:PutResourcePolicy": "CloudWatch Logs resource policies are account-wide",
     "logs:DescribeResourcePolicies": "CloudWatch Logs resource policies are account-wide",
     "logs:DescribeLogGroups": "listing log groups supports no resource-level permissions",
+    # The budget context reads the account's bill: Cost Explorer's cost and forecast queries
+    # have no resource type in the Service Authorization Reference (only cost categories,
+    # anomaly monitors and the like do). Budgets' ViewBudget has one and is granted on the
+    # account's budgets, not here.
+    "ce:GetCostAndUsage": "Cost Explorer's cost queries support no resource-level permissions",
+    "ce:GetCostForecast": "Cost Explorer's forecasts support no resource-level permissions",
 }
 """Actions AWS only authorises on `"Resource": "*"`: the only ones an Allow may grant there."""
 

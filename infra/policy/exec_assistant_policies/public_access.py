@@ -1,5 +1,6 @@
 """Nothing public: no public bucket ACL, no ingress from the internet, no Lambda reachable but
-through the API, no unauthenticated API route but the Slack webhook, no plain HTTP at the edge."""
+through the API, no unauthenticated API route but the Slack webhook and the calendar consent's
+two pages, no plain HTTP at the edge."""
 
 from __future__ import annotations
 
@@ -131,6 +132,20 @@ PUBLIC_ROUTES: Mapping[str, str] = {
         " an HMAC-SHA256 of the timestamp and body with the app's signing secret) and the"
         " webhook answers 401 to a bad signature or a timestamp older than five minutes"
     ),
+    # The executive's browser holds no AWS credentials either: these two are the OAuth
+    # consent's redirect and redirect-back, which the provider's consent page must reach.
+    "GET /oauth/calendar/start": (
+        "a browser opens it with a connect link's ticket: 256 random bits an operator made by"
+        " invoking the function with AWS credentials, valid an hour and spent by the first"
+        " calendar connected with it; without a live ticket the route redirects nowhere and"
+        " stores nothing"
+    ),
+    "GET /oauth/calendar/callback": (
+        "it acts only on a state the start route made (256 random bits, valid 10 minutes,"
+        " spent by the first callback that shows it) coming back with the cookie set on the"
+        " same browser, and exchanges the code with PKCE's verifier, which never left the"
+        " function; anything else gets a plain 400 page and stores nothing"
+    ),
 }
 """API routes allowed without an authorizer, each with what authenticates its callers instead."""
 
@@ -142,7 +157,7 @@ def _route_violations(resource_type: str, props: Props) -> list[str]:
         return []
     return [
         f"route {route!r} has no authorizer; only {', '.join(sorted(PUBLIC_ROUTES))} may be"
-        " unauthenticated (it verifies the caller's signature itself)"
+        " unauthenticated (each checks its caller itself)"
     ]
 
 
@@ -150,7 +165,8 @@ API_ROUTES_AUTHENTICATED = ResourceRule(
     name="api-routes-authenticated",
     description=(
         "Every API route has an authorizer, except the allow-listed Slack webhook, which"
-        " verifies Slack's request signature itself."
+        " verifies Slack's request signature itself, and the calendar consent's two pages,"
+        " which act only on the single-use ticket and state the deployment made."
     ),
     resource_types=frozenset({"aws:apigatewayv2/route:Route"}),
     check=_route_violations,

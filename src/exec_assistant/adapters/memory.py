@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from exec_assistant.domain.calendar_consent import ConsentStage, PendingConsent
 from exec_assistant.domain.calendar_sync import CalendarSnapshot
 from exec_assistant.domain.documents import validate_key
 from exec_assistant.domain.models import (
@@ -359,3 +360,24 @@ class InMemoryCredentialStore:
 
     def delete(self, provider: str) -> None:
         self._items.pop(provider, None)
+
+
+class InMemoryConsentRepository:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], PendingConsent] = {}
+        self._lock = threading.Lock()
+
+    def add(self, pending: PendingConsent) -> None:
+        with self._lock:
+            self._items[(pending.stage.value, pending.digest)] = pending
+
+    def get(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        pending = self._items.get((stage.value, digest))
+        return pending if pending is not None and pending.expires_at > valid_at else None
+
+    def take(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        with self._lock:
+            pending = self.get(stage, digest, valid_at)
+            if pending is not None:
+                del self._items[(stage.value, digest)]
+            return pending

@@ -129,6 +129,40 @@ class SignInFailed(ExecAssistantError):
     registration refused): nothing was stored."""
 
 
+class ConsentFailed(SignInFailed):
+    """Connecting a calendar account through the deployment's web address stopped; nothing
+    was stored. The message and hint are what the executive's browser shows (never a value
+    from the request or the provider); `reason` is a short code for the log; `status` the
+    HTTP status of the page."""
+
+    status = 400
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class ConsentLinkInvalid(ConsentFailed):
+    """The link or the callback is not one this deployment gave, was used already, has
+    expired, or came back to another browser."""
+
+
+class ConsentDeclined(ConsentFailed):
+    """The provider answered the consent with an error (the executive declined, say)."""
+
+
+class ConsentNotConfigured(ConsentFailed):
+    """The deployment has no usable OAuth client for the provider."""
+
+    status = 503
+
+
+class ConsentExchangeFailed(ConsentFailed):
+    """The token endpoint gave no usable answer to the authorization code."""
+
+    status = 502
+
+
 class DataFolderError(ExecAssistantError):
     """The data folder cannot be used: not writable, locked, or from a newer version."""
 

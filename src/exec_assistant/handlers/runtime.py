@@ -9,6 +9,7 @@ the error name Step Functions' Retry and Catch match (`ChannelRefused` among the
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +38,10 @@ logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
+BODY_LOGGERS = ("botocore", "botocore.endpoint", "botocore.parsers")
+"""botocore's loggers that write whole requests and answers at DEBUG: a secret's value among
+them (PutSecretValue's parameters, GetSecretValue's answer)."""
+
 _Model = TypeVar("_Model", bound=BaseModel)
 _App = TypeVar("_App")
 
@@ -63,6 +68,14 @@ def parse_event(model: type[_Model], data: Any, function: str) -> _Model:
             f"{function}: not a {model.__name__}: {'; '.join(problems)}",
             hint="Invoke the function with the input its trigger sends.",
         ) from None
+
+
+def quiet_request_bodies() -> None:
+    """botocore's request and answer bodies kept out of the log, even when the function's
+    log level is DEBUG (AWS_LAMBDA_LOG_LEVEL): for the functions that read or write a
+    secret's value."""
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def once(build: Callable[[], _App]) -> Callable[[], _App]:

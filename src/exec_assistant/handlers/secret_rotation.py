@@ -7,7 +7,6 @@ token endpoints. Its errors name the secret and the step, never a value.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,15 +21,13 @@ from exec_assistant.handlers.runtime import (
     function_handler,
     logger,
     parse_event,
+    quiet_request_bodies,
 )
 from exec_assistant.lambda_functions import BY_KEY
 from exec_assistant.ports import Clock
 from exec_assistant.services.secret_rotation import SecretRotation
 
 KEY = "secret_rotation"
-BODY_LOGGERS = ("botocore", "botocore.endpoint", "botocore.parsers")
-"""botocore's loggers that write whole requests and answers at DEBUG: here, the secret's
-value (PutSecretValue's parameters, GetSecretValue's answer)."""
 ANSWER_MARGIN_SECONDS = 5.0
 """Kept from the function's remaining time for Secrets Manager's own calls after the
 provider's answer, and for the error to get out before the runtime ends the invocation."""
@@ -62,10 +59,7 @@ def rotation_app(
     from exec_assistant.adapters.credentials.slack_tokens import SLACK_API_URL, SlackTokenRenewal
     from exec_assistant.clocks import SystemClock
 
-    # The function's log level may be DEBUG (AWS_LAMBDA_LOG_LEVEL); the secret's value must
-    # not reach the log even then.
-    for name in BODY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
+    quiet_request_bodies()
     poster = FormPoster(
         connect_timeout=connect_timeout or CONNECT_TIMEOUT_SECONDS,
         read_timeout=read_timeout or READ_TIMEOUT_SECONDS,

@@ -1,7 +1,9 @@
 """The small records on DynamoDB, one table (`exec-assistant-state`) keyed by a prefixed id:
 series overrides (`override#<series id>`), deliveries (`delivery#<key>`), chat threads
-(`thread#<topic>`), calendar states (`calendar#<calendar id>`) and seen chat events
-(`seen#<event id>`, deleted by the table's time to live some time after they expire).
+(`thread#<topic>`), calendar states (`calendar#<calendar id>`), seen chat events
+(`seen#<event id>`) and the pending steps of connecting a calendar account
+(`consent#<stage>#<digest>`); the last two are deleted by the table's time to live some time
+after they expire.
 
 Reads by key are strongly consistent; `SeriesOverrideRepository.all` and
 `ChatThreadRepository.find` go through global indexes (eventually consistent).
@@ -31,6 +33,7 @@ from exec_assistant.adapters.aws.dynamodb_table import (
     text,
 )
 from exec_assistant.adapters.aws.tables import STATE
+from exec_assistant.domain.calendar_consent import ConsentStage, PendingConsent
 from exec_assistant.domain.models import CalendarState, ChatThread, Delivery
 
 if TYPE_CHECKING:  # the ports import the whole domain; the Slack webhook's cold start uses this
@@ -182,3 +185,41 @@ class DynamoSeenEventRepository:
         except LostRace:
             return False
         return True
+
+
+class DynamoConsentRepository:
+    """Each pending step an item with its expiry (Unix seconds, the table's time to live):
+    `take` is one conditional delete, so of two callbacks with the same state one gets it.
+    An expired item that DynamoDB has not purged yet counts as absent."""
+
+    def __init__(self, client: DynamoClient, table_name: str = STATE.default_name) -> None:
+        self._records = _Records(client, table_name, "consent", "the pending consent")
+
+    def add(self, pending: PendingConsent) -> None:
+        self._records.put_model(
+            _consent_id(pending.stage, pending.digest),
+            pending,
+            expires_at=n(int(pending.expires_at.timestamp())),
+        )
+
+    def get(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        pending = self._records.get_model(_consent_id(stage, digest), PendingConsent)
+        return pending if pending is not None and pending.expires_at > valid_at else None
+
+    def take(self, stage: ConsentStage, digest: str, valid_at: datetime) -> PendingConsent | None:
+        item = self._records.table.take(
+            {"pk": s(self._records.pk(_consent_id(stage, digest)))},
+            {
+                "ConditionExpression": "attribute_exists(pk) AND expires_at > :valid_at",
+                "ExpressionAttributeValues": {":valid_at": n(int(valid_at.timestamp()))},
+            },
+        )
+        if item is None:
+            return None
+        pending = PendingConsent.model_validate_json(text(item, "body") or "")
+        # The condition is to the second; the record's own instant decides.
+        return pending if pending.expires_at > valid_at else None
+
+
+def _consent_id(stage: ConsentStage, digest: str) -> str:
+    return f"{stage.value}#{digest}"

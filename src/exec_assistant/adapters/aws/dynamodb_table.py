@@ -274,6 +274,21 @@ class DynamoTable:
                 raise
             raise refusal from error
 
+    def take(self, key: Item, condition: dict[str, Any]) -> Item | None:
+        """Delete the item if the condition (ConditionExpression and its values) holds, and
+        return it as it was: of callers taking the same item at once, one gets it; None
+        when the condition fails."""
+        try:
+            answer = self.client.delete_item(
+                TableName=self.name, Key=key, ReturnValues="ALL_OLD", **condition
+            )
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return None
+            raise
+        found = answer.get("Attributes")
+        return dict(found) if found else None
+
     def transact(self, writes: Sequence[Write]) -> None:
         """The writes in one transaction per chunk of DynamoDB's limits (100 actions, 4 MB):
         each chunk is stored whole or not at all, but a failure in a later chunk leaves the

@@ -25,6 +25,20 @@ SLACK_SECRET_ID = "exec-assistant/slack"
 CALENDAR_SECRET_ID = "exec-assistant/calendar"
 """The spec's calendar API credentials, read whole."""
 
+INTEGRATIONS_SECRET_ID = "exec-assistant/integrations"
+"""The systems of record's tokens: a JSON object keyed by the names the context sources and
+the tracker ask for (`INTEGRATION_SECRET_NAMES`)."""
+INTEGRATION_SECRET_NAMES = (
+    "PAGERDUTY_API_TOKEN",
+    "OPSGENIE_API_KEY",
+    "JIRA_EMAIL",
+    "JIRA_API_TOKEN",
+    "GREENHOUSE_CLIENT_ID",
+    "GREENHOUSE_CLIENT_SECRET",
+)
+"""Each a key of the integrations secret, read by that name, as locally from the environment
+(README, "Systems of record": which source reads which)."""
+
 SLACK_USER_ID = "SLACK_USER_ID"
 """The executive's Slack member id, as the Slack secret holds it."""
 CALENDAR_OAUTH = "CALENDAR_OAUTH"
@@ -50,10 +64,12 @@ def deployment_secret_refs(
     *,
     signing_secret_id: str | None = None,
     calendar_secret_id: str | None = CALENDAR_SECRET_ID,
+    integrations_secret_id: str | None = INTEGRATIONS_SECRET_ID,
 ) -> dict[str, SecretRef]:
     """The names the code asks for, in the spec's secrets: `slack_secret_id` is
     SLACK_BOT_TOKEN_ARN's secret, `signing_secret_id` SLACK_SIGNING_SECRET_ARN's (the same
     secret unless given), `calendar_secret_id` CALENDAR_OAUTH_SECRET_ARN's (None: no calendar
+    API), `integrations_secret_id` INTEGRATIONS_SECRET_ARN's (None: no system of record's
     API)."""
     signing = signing_secret_id or slack_secret_id
     refs = {
@@ -64,7 +80,14 @@ def deployment_secret_refs(
     }
     if calendar_secret_id:
         refs[CALENDAR_OAUTH] = SecretRef(calendar_secret_id, None)
+    if integrations_secret_id:
+        refs.update(integration_refs(integrations_secret_id))
     return refs
+
+
+def integration_refs(secret_id: str) -> dict[str, SecretRef]:
+    """Each integration's token, under its own name, as a key of the secret `secret_id`."""
+    return {name: SecretRef(secret_id, name) for name in INTEGRATION_SECRET_NAMES}
 
 
 @dataclass(frozen=True)

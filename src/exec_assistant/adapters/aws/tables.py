@@ -173,7 +173,8 @@ STATE = TableDefinition(
     holds=(
         "series overrides (pk override#<series id>), deliveries (delivery#<key>), chat"
         " threads (thread#<topic>), calendar states (calendar#<calendar id>), seen chat"
-        " events (seen#<event id>, gone after their expires_at)"
+        " events (seen#<event id>) and pending calendar consents (consent#<stage>#<digest>),"
+        " the last two gone after their expires_at"
     ),
 )
 

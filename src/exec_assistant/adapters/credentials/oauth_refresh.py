@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from exec_assistant.adapters.credentials.form_post import FormPoster, JsonAnswer, PostFailed
+from exec_assistant.domain.authorized_user import expiry_text as expiry_text
+from exec_assistant.domain.authorized_user import scope_name as scope_name
 from exec_assistant.domain.errors import CredentialsRejected, ProviderUnavailable, RotationRefused
 from exec_assistant.domain.secret_rotation import RotationScope
 from exec_assistant.ports import Clock
@@ -202,24 +204,12 @@ def _check_granted(asked: list[str], granted: object, token_uri: str, scope: Rot
         )
 
 
-def scope_name(scope: str) -> str:
-    """`https://graph.microsoft.com/Calendars.Read` and `Calendars.Read` as one name
-    (Microsoft answers either form)."""
-    return scope.rstrip("/").rsplit("/", 1)[-1].lower()
-
-
 def _scopes(value: object) -> list[str]:
     if isinstance(value, str):
         return value.split()
     if isinstance(value, list):
         return [str(item) for item in value if str(item).strip()]
     return []
-
-
-def expiry_text(when: datetime) -> str:
-    """UTC without an offset and with a Z: what google-auth writes and reads back (and the
-    calendar sources read)."""
-    return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def parse_expiry(value: object) -> datetime | None:

@@ -21,6 +21,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from exec_assistant.calendars.google.transport import BoundedHttp, TransportFailed
+from exec_assistant.domain.calendar_consent import GOOGLE, GOOGLE_READ_SCOPE
 from exec_assistant.domain.errors import CalendarAuthorizationExpired, CalendarUnavailable
 from exec_assistant.ports import CredentialStore
 
@@ -28,13 +29,13 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "google"
 """The authorization's name in the credential store."""
-READ_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
+READ_SCOPE = GOOGLE_READ_SCOPE
 """The scope `calendars add google` asks for: read the calendars, change nothing."""
 READING_SCOPES = frozenset({READ_SCOPE, "https://www.googleapis.com/auth/calendar"})
 """Either lets the source read events."""
 CONNECT_COMMAND = "exec-assistant calendars add google --client-secrets FILE"
 KEPT = "meetings already stored are kept as they are"
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GOOGLE_TOKEN_URI = GOOGLE.token_endpoint
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 

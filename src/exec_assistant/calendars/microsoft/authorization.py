@@ -28,11 +28,12 @@ from exec_assistant.adapters.credentials.oauth_refresh import (
     scope_name,
 )
 from exec_assistant.calendars.microsoft.graph_http import GraphHttp, HttpFailed
+from exec_assistant.domain.calendar_consent import MICROSOFT_CALENDAR_SCOPE, MICROSOFT_SCOPES
 from exec_assistant.ports import Clock, CredentialStore
 
 PROVIDER = "microsoft"
-CALENDAR_SCOPE = "Calendars.Read"
-SCOPES = (CALENDAR_SCOPE, "offline_access")
+CALENDAR_SCOPE = MICROSOFT_CALENDAR_SCOPE
+SCOPES = MICROSOFT_SCOPES
 """Read-only: the calendars, and a refresh token to go on reading them."""
 EXPIRY_MARGIN = timedelta(minutes=1)
 """A token with less left than this is renewed first: it would not outlive the sync."""
