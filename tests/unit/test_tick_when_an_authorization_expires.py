@@ -38,6 +38,30 @@ class ExpiredAccount:
         )
 
 
+def _ticker(
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    sources: list[CalendarSource],
+    channel: RecordingChannel,
+    meetings: InMemoryMeetingRepository | None = None,
+) -> Ticker:
+    deps = TickDependencies(
+        meetings=meetings or InMemoryMeetingRepository(),
+        overrides=InMemorySeriesOverrideRepository(),
+        calendar_states=InMemoryCalendarStateRepository(),
+        catalog=catalog,
+        rules=rules,
+        executive=executive,
+        engine=RecordingEngine(),
+        clock=FixedClock(),
+        sources=lambda: sources,
+        channel=channel,
+        deliveries=InMemoryDeliveryRepository(),
+    )
+    return Ticker(deps, sync_every=timedelta(hours=2))
+
+
 def test_the_executive_is_asked_once_per_dead_authorization(
     catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
 ) -> None:
@@ -57,20 +81,7 @@ def test_the_executive_is_asked_once_per_dead_authorization(
     account = ExpiredAccount()
     channel = RecordingChannel()
     sources: list[CalendarSource] = [account]
-    deps = TickDependencies(
-        meetings=meetings,
-        overrides=InMemorySeriesOverrideRepository(),
-        calendar_states=InMemoryCalendarStateRepository(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
-        engine=RecordingEngine(),
-        clock=FixedClock(),
-        sources=lambda: sources,
-        channel=channel,
-        deliveries=InMemoryDeliveryRepository(),
-    )
-    ticker = Ticker(deps, sync_every=timedelta(hours=2))
+    ticker = _ticker(catalog, rules, executive, sources, channel, meetings)
 
     first = ticker.tick(sync=True)
     again = ticker.tick(sync=True)
@@ -91,19 +102,6 @@ def test_a_channel_that_is_down_is_tried_again_at_the_next_sync(
 ) -> None:
     channel = RecordingChannel(failures=1)
     sources: list[CalendarSource] = [ExpiredAccount()]
-    deps = TickDependencies(
-        meetings=InMemoryMeetingRepository(),
-        overrides=InMemorySeriesOverrideRepository(),
-        calendar_states=InMemoryCalendarStateRepository(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
-        engine=RecordingEngine(),
-        clock=FixedClock(),
-        sources=lambda: sources,
-        channel=channel,
-        deliveries=InMemoryDeliveryRepository(),
-    )
-    ticker = Ticker(deps, sync_every=timedelta(hours=2))
+    ticker = _ticker(catalog, rules, executive, sources, channel)
     assert ticker.tick(sync=True).reauthorization_asked == []
     assert ticker.tick(sync=True).reauthorization_asked == ["google"]
