@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -184,11 +184,41 @@ def local_credential_store(settings: Settings) -> CredentialStore:
         keyring_usable,
     )
 
-    if settings.credential_store == "keyring" or (
-        settings.credential_store == "auto" and keyring_usable()
-    ):
-        return KeyringCredentialStore()
-    return FileCredentialStore(settings.data_dir / "credentials")
+    def choose() -> CredentialStore:
+        if settings.credential_store == "keyring" or (
+            settings.credential_store == "auto" and keyring_usable()
+        ):
+            return KeyringCredentialStore()
+        return FileCredentialStore(settings.data_dir / "credentials")
+
+    return _ChosenOnFirstUse(choose)
+
+
+class _ChosenOnFirstUse:
+    """A CredentialStore decided when first used: finding out whether the OS has a keyring
+    takes a quarter of a second, which a command that reads no API calendar should not pay."""
+
+    def __init__(self, choose: Callable[[], CredentialStore]) -> None:
+        self._choose = choose
+        self._store: CredentialStore | None = None
+
+    def _chosen(self) -> CredentialStore:
+        if self._store is None:
+            self._store = self._choose()
+        return self._store
+
+    @property
+    def location(self) -> str:
+        return self._chosen().location
+
+    def load(self, provider: str) -> dict[str, Any] | None:
+        return self._chosen().load(provider)
+
+    def save(self, provider: str, authorization: Mapping[str, Any]) -> None:
+        self._chosen().save(provider, authorization)
+
+    def delete(self, provider: str) -> None:
+        self._chosen().delete(provider)
 
 
 def build_context(local: LocalApp, clock: Clock, secrets: SecretStore) -> composition.ContextSetup:
