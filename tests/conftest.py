@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,16 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("COLUMNS", "240")
+    # A command run in-process sets up the product's logging (its own handler, no
+    # propagation): every test starts from the logger as Python gives it, so that caplog
+    # sees what the code logs whatever ran before on this worker.
+    product = logging.getLogger("exec_assistant")
+    handlers, level, propagate = list(product.handlers), product.level, product.propagate
+    product.propagate = True
     yield
+    product.handlers[:] = handlers
+    product.setLevel(level)
+    product.propagate = propagate
 
 
 @pytest.fixture(scope="session")
