@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from exec_assistant.slack.turns import SlackDependencies
+    from exec_assistant.web.site import WebSite
     from exec_assistant.workflows.dbos_engine import DbosClientEngine, DbosPrepEngine, Timer
 
 
@@ -541,3 +542,14 @@ def build_doctors(local: LocalApp, clock: Clock, secrets: SecretStore) -> list[I
             SlackDoctor(secrets.get(SLACK_BOT_TOKEN), clock, base_url=settings.slack_api_url)
         )
     return doctors
+
+
+def build_web_site(local: LocalApp, runtime: PrepRuntime, secrets: SecretStore) -> WebSite:
+    """The web page of `serve`: the data folder's stores, the running preps' engine."""
+    return composition.web_site(
+        local,
+        runtime.engine,
+        runtime.clock,
+        calendars_configured=bool(local.settings.calendars),
+        notes_reader=lambda: build_notes_reader(local, runtime.clock, secrets),
+    )

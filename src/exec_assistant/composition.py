@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from exec_assistant.services.follow_ups import FollowUps
     from exec_assistant.slack.channel import SlackChatChannel
     from exec_assistant.slack.turns import SlackDependencies
+    from exec_assistant.web.site import WebSite
 
 
 class AppStores(Protocol):
@@ -306,4 +307,33 @@ def slack_dependencies(
         notes_handoff=notes_handoff,
         private_providers=tuple(settings.private_providers),
         download_seconds=settings.http_timeout_seconds,
+    )
+
+
+def web_site(
+    app: AppStores,
+    engine: PrepEngine,
+    clock: Clock,
+    *,
+    calendars_configured: bool,
+    notes_reader: Callable[[], NotesReader | None],
+) -> WebSite:
+    """What the web page reads and changes: the stores of `app`, the engine of its preps."""
+    from exec_assistant.web.site import WebSite
+
+    return WebSite(
+        meetings=app.meetings,
+        sessions=app.chat_sessions,
+        action_items=app.action_items,
+        decisions=app.decisions,
+        overrides=app.overrides,
+        documents=app.documents,
+        catalog=app.config.catalog,
+        rules=app.config.rules,
+        executive=app.executive,
+        clock=clock,
+        engine=engine,
+        calendars_configured=calendars_configured,
+        notes_reader=notes_reader,
+        private_providers=tuple(app.settings.private_providers),
     )

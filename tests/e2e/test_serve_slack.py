@@ -129,7 +129,7 @@ def test_serve_refuses_a_way_of_serving_slack_it_has_no_credentials_for(
     result = user.run("serve", "--socket-mode", **env)
     assert result.returncode == 2 and "--socket-mode needs SLACK_APP_TOKEN" in result.stderr
     unconfigured = {k: "" for k in env if k.startswith(("SLACK", "EXEC_ASSISTANT_SLACK"))}
-    result = user.run("serve", "--http-port", "0", **unconfigured)
+    result = user.run("serve", "--socket-mode", **unconfigured)
     assert result.returncode == 2
     assert "Slack is not configured" in result.stderr and "slack manifest" in result.stderr
     assert "Traceback" not in result.stderr

@@ -24,7 +24,7 @@ from exec_assistant.bootstrap import (
     slack_setup,
     slack_webhook_dependencies,
 )
-from exec_assistant.cli.slack_serving import SlackServing, serving_slack
+from exec_assistant.cli.serving import Serving, serving_requests
 from exec_assistant.domain.models import Meeting, MeetingStatus
 from exec_assistant.handlers.slack_webhook import make_handler
 from exec_assistant.ports import PrepRunState
@@ -216,10 +216,11 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
             runtime.engine.launch()
             stack.callback(runtime.engine.shutdown)
             serving = (
-                SlackServing(http_port=0) if socket is None else SlackServing(socket_mode=True)
+                Serving(http_port=0) if socket is None else Serving(socket_mode=True)
             )
-            served = stack.enter_context(serving_slack(serving, local, runtime, slack, secrets))
-            port = int(served.url.rsplit(":", 1)[1].split("/")[0]) if served.url else 0
+            served = stack.enter_context(serving_requests(serving, local, runtime, slack, secrets))
+            url = served.slack_url
+            port = int(url.rsplit(":", 1)[1].split("/")[0]) if url else 0
             return SlackRig(local, runtime, slack, api, port, calendar, clock)
 
         yield make

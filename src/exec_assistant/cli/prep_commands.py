@@ -39,7 +39,7 @@ from exec_assistant.cli.common import (
     ui,
 )
 from exec_assistant.cli.runtimes import Runtime, RuntimeOption, aws_app, aws_errors
-from exec_assistant.cli.slack_serving import SlackServing, serving_slack
+from exec_assistant.cli.serving import Serving, serving_requests
 from exec_assistant.cli.views import print_prep, print_sync
 from exec_assistant.display_text import TITLE_LIMIT, safe_markup, safe_text
 from exec_assistant.domain.errors import (
@@ -355,8 +355,9 @@ def serve(
             "--http-port",
             min=0,
             max=65535,
-            help="Take Slack's requests (events, buttons, /prep) at POST /slack/events on "
-            "this port. Needs SLACK_SIGNING_SECRET.",
+            help="Serve the web page on this port (a sign-in link is printed), and Slack's "
+            "requests (events, buttons, /prep) at POST /slack/events when Slack is set up "
+            "(then SLACK_SIGNING_SECRET is needed). 0: a free port.",
         ),
     ] = None,
     host: Annotated[
@@ -387,7 +388,7 @@ def serve(
     settings, _ = load_command_settings(ctx)
     clock = make_clock(now, settings)
     answers_file = AnswersFile(answers) if answers else None
-    serving = SlackServing(http_port=http_port, host=host, socket_mode=socket_mode)
+    serving = Serving(http_port=http_port, host=host, socket_mode=socket_mode)
     local = build_local(settings, command="serve", exclusive=True)
     stop = threading.Event()
 
@@ -431,7 +432,7 @@ def serve(
                         "No calendars configured (EXEC_ASSISTANT_CALENDARS): preparing the "
                         "meetings already stored."
                     )
-            with _slack_served(serving, local, runtime, slack, secrets, events):
+            with _served(serving, local, runtime, slack, secrets, events):
                 _serve_until_stopped(local, runtime, stop, events)
         if events:
             events.emit("stopped")
@@ -446,46 +447,54 @@ def serve(
 
 
 @contextmanager
-def _slack_served(
-    serving: SlackServing,
+def _served(
+    serving: Serving,
     local: LocalApp,
     runtime: PrepRuntime,
     slack: SlackSetup | None,
     secrets: SecretStore,
     events: _JsonEvents | None,
 ) -> Iterator[None]:
-    """Slack served as asked, and said so; with Slack configured but not served, a word on
-    what that leaves out."""
-    if slack is None:
-        yield
-        return
+    """The web page and Slack served as asked, and said so; with Slack configured but not
+    served, a word on what that leaves out."""
     if not serving.wanted:
-        if events:
-            events.emit("slack", sending=True, serving=False)
-        else:
-            ui.out.print(
-                "Slack: messages go to your DM; its buttons and /prep need --http-port or "
-                "--socket-mode.",
-                markup=False,
-                highlight=False,
-            )
+        if slack is not None:
+            if events:
+                events.emit("slack", sending=True, serving=False)
+            else:
+                _say(
+                    "Slack: messages go to your DM; its buttons and /prep need --http-port or "
+                    "--socket-mode."
+                )
         yield
         return
-    with serving_slack(serving, local, runtime, slack, secrets) as served:
+    with serving_requests(serving, local, runtime, slack, secrets) as served:
         if events:
-            events.emit(
-                "slack", sending=True, serving=True, url=served.url, socket_mode=served.socket_mode
-            )
+            if served.sign_in_url:
+                events.emit("web", sign_in_url=served.sign_in_url)
+            if slack is not None:
+                events.emit(
+                    "slack",
+                    sending=True,
+                    serving=True,
+                    url=served.slack_url,
+                    socket_mode=served.socket_mode,
+                )
         else:
+            if served.sign_in_url:
+                _say(f"Web page: open {served.sign_in_url} to sign in (the link works once).")
             ways = []
-            if served.url:
-                ways.append(f"POST {served.url}")
+            if served.slack_url:
+                ways.append(f"POST {served.slack_url}")
             if served.socket_mode:
                 ways.append("Socket Mode")
-            ui.out.print(
-                f"Slack: taking requests at {' and '.join(ways)}.", markup=False, highlight=False
-            )
+            if ways:
+                _say(f"Slack: taking requests at {' and '.join(ways)}.")
         yield
+
+
+def _say(line: str) -> None:
+    ui.out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 class _JsonEvents:

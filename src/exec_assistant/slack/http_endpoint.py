@@ -180,23 +180,9 @@ def _head_deadline_protocol(head_seconds: float) -> type[H11Protocol]:
     return HeadDeadlineProtocol
 
 
-def run_http_endpoint(
-    asgi_app: ASGIApp,
-    host: str,
-    port: int,
-    stop: threading.Event,
-    *,
-    head_seconds: float = HEAD_SECONDS,
-) -> RunningEndpoint:
-    """Serve `asgi_app` on host:port (0: a free port, see `.port`) on a daemon thread, and
-    return once it accepts connections. Setting `stop` stops it within a fraction of a
-    second when idle (a request still running is given a second more). A port already in
-    use is a ConfigError naming it.
-
-    No limit on connections: uvicorn counts idle ones toward it, so a few dozen that never
-    finish their headers would turn every Slack request away with 503. Instead each
-    connection must send a request's head within `head_seconds`, and its body within
-    BODY_SECONDS."""
+def bind_http_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (0: a free port); a port already in use is a
+    ConfigError naming it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -210,6 +196,29 @@ def run_http_endpoint(
             hint="Choose another port with --http-port, or stop what is using it.",
         ) from None
     sock.listen(128)
+    return sock
+
+
+def run_http_endpoint(
+    asgi_app: ASGIApp,
+    host: str,
+    port: int,
+    stop: threading.Event,
+    *,
+    head_seconds: float = HEAD_SECONDS,
+    sock: socket.socket | None = None,
+) -> RunningEndpoint:
+    """Serve `asgi_app` on host:port (0: a free port, see `.port`), or on `sock` bound by
+    `bind_http_socket`, on a daemon thread, and return once it accepts connections. Setting
+    `stop` stops it within a fraction of a second when idle (a request still running is
+    given a second more). A port already in use is a ConfigError naming it.
+
+    No limit on connections: uvicorn counts idle ones toward it, so a few dozen that never
+    finish their headers would turn every Slack request away with 503. Instead each
+    connection must send a request's head within `head_seconds`, and its body within
+    BODY_SECONDS."""
+    if sock is None:
+        sock = bind_http_socket(host, port)
     bound_port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         asgi_app,

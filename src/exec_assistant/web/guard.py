@@ -1,0 +1,150 @@
+"""What every request passes before a page sees it: the security headers on every response,
+a Host this server answers to, no state-changing request from another Origin, and a session
+for everything but the sign-in and the public assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from exec_assistant.ports import Clock
+from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+"""No inline script or style at all: markup that slipped through escaping still cannot run."""
+
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_PATH = "/sign-in"
+
+
+@dataclass(frozen=True)
+class GuardRules:
+    public_paths: frozenset[str]
+    """Paths served without a session (the sign-in and its callback)."""
+    public_prefixes: tuple[str, ...]
+    """Path prefixes served without a session (the assets)."""
+    cross_origin_paths: frozenset[str]
+    """Paths other servers post to, which check their own signature (Slack's events)."""
+    allowed_hosts: frozenset[str] | None
+    """Host headers answered; None: any (behind API Gateway, which sets it). Locally the
+    loopback names only, so a page that rebinds its own name to 127.0.0.1 gets nothing."""
+
+
+def loopback_hosts(port: int) -> frozenset[str]:
+    names = ("127.0.0.1", "localhost", "[::1]")
+    return frozenset({f"{name}:{port}" for name in names} | ({*names} if port == 80 else set()))
+
+
+class WebGuard:
+    """ASGI middleware in front of the whole app (Slack's route included)."""
+
+    def __init__(
+        self, app: ASGIApp, *, cookies: SessionCookies, clock: Clock, rules: GuardRules
+    ) -> None:
+        self._app = app
+        self._cookies = cookies
+        self._clock = clock
+        self._rules = rules
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        send = _with_security_headers(send, cache=not _is_asset(scope, self._rules))
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        connection = HTTPConnection(scope)
+        path: str = scope["path"]
+        headers = connection.headers
+        hosts = self._rules.allowed_hosts
+        if hosts is not None and headers.get("host", "").lower() not in hosts:
+            return PlainTextResponse("unknown host", status_code=421)
+        method: str = scope["method"]
+        crossing = method not in SAFE_METHODS and path not in self._rules.cross_origin_paths
+        if crossing and not _same_origin(headers):
+            return PlainTextResponse(
+                "refused: this form was not sent from this site", status_code=403
+            )
+        session = self._cookies.read(connection.cookies.get(SESSION_COOKIE), self._clock.now())
+        scope.setdefault("state", {})["session"] = session
+        if session is not None or self._is_public(path):
+            return None
+        if method in SAFE_METHODS:
+            target = _relative_target(scope)
+            where = SIGN_IN_PATH if target == "/" else f"{SIGN_IN_PATH}?next={quote(target)}"
+            return RedirectResponse(where, status_code=303)
+        return PlainTextResponse("sign in first", status_code=403)
+
+    def _is_public(self, path: str) -> bool:
+        return (
+            path in self._rules.public_paths
+            or path in self._rules.cross_origin_paths
+            or path.startswith(self._rules.public_prefixes)
+        )
+
+
+def _is_asset(scope: Scope, rules: GuardRules) -> bool:
+    return str(scope["path"]).startswith(rules.public_prefixes)
+
+
+def _same_origin(headers: Headers) -> bool:
+    """The request came from a page of this site: its Origin (or, without one, its Referer)
+    names this host, and the browser does not call it cross-site. A client that sends
+    neither (a script, curl) is left to the CSRF token every form carries."""
+    if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    host = headers.get("host", "").lower()
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc.lower() == host
+    referer = headers.get("referer")
+    return referer is None or urlsplit(referer).netloc.lower() == host
+
+
+def _relative_target(scope: Scope) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    return str(scope["path"]) + (f"?{query}" if query else "")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site, never another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
+def _with_security_headers(send: Send, *, cache: bool) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for name, value in SECURITY_HEADERS.items():
+                headers[name] = value
+            if not cache:
+                headers["cache-control"] = "no-store"
+        await send(message)
+
+    return sending
