@@ -215,9 +215,7 @@ def make_rig(tmp_path: Path) -> Iterator[RigFactory]:
             )
             runtime.engine.launch()
             stack.callback(runtime.engine.shutdown)
-            serving = (
-                Serving(http_port=0) if socket is None else Serving(socket_mode=True)
-            )
+            serving = Serving(http_port=0) if socket is None else Serving(socket_mode=True)
             served = stack.enter_context(serving_requests(serving, local, runtime, slack, secrets))
             url = served.slack_url
             port = int(url.rsplit(":", 1)[1].split("/")[0]) if url else 0

@@ -10,7 +10,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from exec_assistant.display_text import visible
 from exec_assistant.web.cookies import Session, SessionCookies
+
+
+def _shown(value: Any) -> Any:
+    """Every string a template prints, its control characters and right-to-left overrides
+    shown as escapes (a title cannot reverse the text after it); escaped as HTML after."""
+    return visible(value, multiline=True) if isinstance(value, str) else value
+
 
 NAVIGATION = (
     ("fortnight", "/", "Fortnight"),
@@ -33,6 +41,7 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_shown,
         )
         self._env.filters["when"] = self.when
         self._env.filters["time"] = self.time_of_day

@@ -1,0 +1,151 @@
+"""Nothing of the web page is readable without a session; sign-in links work once; forms
+need this session's CSRF token and this site's Origin; every response carries the security
+headers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from factories import stored_meeting
+from web_pages import BASE_URL, NOW, WebRig, web_rig
+
+from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
+from exec_assistant.web.guard import SECURITY_HEADERS, safe_next
+from exec_assistant.web.viewer import LOCAL_VIEWER
+
+
+@pytest.fixture
+def rig() -> WebRig:
+    rig = web_rig()
+    rig.site.meetings.put(stored_meeting("Budget review <b>", start=NOW + timedelta(hours=3)))
+    return rig
+
+
+def test_without_a_session_every_page_redirects_to_the_sign_in(rig: WebRig) -> None:
+    browser = rig.browser()
+    answer = browser.get("/")
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    answer = browser.get("/meetings/mtg_x?tab=pack")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=/meetings/mtg_x%3Ftab%3Dpack"
+    page = browser.get("/sign-in")
+    assert page.status_code == 200
+    assert "Open the sign-in link" in page.text and "Budget review" not in page.text
+
+
+def test_the_sign_in_link_opens_a_session_once(rig: WebRig) -> None:
+    token = rig.links.issue()
+    browser = rig.browser()
+    answer = browser.get(f"/sign-in?token={token}&next=/commitments")
+    assert answer.status_code == 303 and answer.headers["location"] == "/commitments"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    page = browser.get("/")
+    assert page.status_code == 200 and "Budget review &lt;b&gt;" in page.text
+
+    again = rig.browser().get(f"/sign-in?token={token}")
+    assert again.status_code == 403
+    assert "was used already" in again.text and SESSION_COOKIE not in again.headers.get(
+        "set-cookie", ""
+    )
+
+
+@pytest.mark.parametrize("token", ["", "wrong", "x" * 5000, "%00", "<script>"])
+def test_a_wrong_sign_in_token_is_refused(rig: WebRig, token: str) -> None:
+    rig.links.issue()
+    answer = rig.browser().get("/sign-in", params={"token": token})
+    assert answer.status_code == 403
+    assert "set-cookie" not in answer.headers
+    assert "<script>" not in answer.text
+
+
+def test_a_sign_in_never_sends_the_browser_to_another_site(rig: WebRig) -> None:
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example", "/x\r\nSet"):
+        assert safe_next(target) == "/"
+        answer = rig.browser().get("/sign-in", params={"token": rig.links.issue(), "next": target})
+        assert answer.headers["location"] == "/"
+    assert safe_next("/decisions?q=budget") == "/decisions?q=budget"
+
+
+def test_an_altered_or_expired_or_foreign_cookie_is_no_session(rig: WebRig) -> None:
+    browser = rig.signed_in()
+    value = browser.cookies[SESSION_COOKIE]
+    payload, signature = value.split(".")
+    other_key, _ = SessionCookies(b"o" * 32).issue(LOCAL_VIEWER, NOW)
+    expired, _ = rig.cookies.issue(LOCAL_VIEWER, NOW - timedelta(days=8))
+    forgeries = (f"{payload}x.{signature}", f"{payload}.{signature[:-2]}AA", "a.b", "...")
+    for forged in (*forgeries, other_key, expired):
+        stranger = rig.browser()
+        stranger.cookies.set(SESSION_COOKIE, forged)
+        assert stranger.get("/").status_code == 303, forged
+    assert browser.get("/").status_code == 200
+
+
+def test_a_form_without_this_sessions_csrf_token_is_refused(rig: WebRig) -> None:
+    browser = rig.signed_in()
+    headers = {"origin": BASE_URL}
+    assert browser.post("/sign-out", data={}, headers=headers).status_code == 403
+    assert browser.post("/sign-out", data={"csrf": "x"}, headers=headers).status_code == 403
+    other = rig.signed_in()
+    stolen = rig.csrf(other)
+    assert browser.post("/sign-out", data={"csrf": stolen}, headers=headers).status_code == 403
+    answer = browser.post("/sign-out", data={"csrf": rig.csrf(browser)}, headers=headers)
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    assert 'ea_session=""' in answer.headers["set-cookie"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"origin": "http://127.0.0.1:9999"},
+        {"referer": "https://evil.example/page"},
+        {"origin": BASE_URL, "sec-fetch-site": "cross-site"},
+    ],
+)
+def test_a_form_sent_from_another_origin_is_refused(rig: WebRig, headers: dict[str, str]) -> None:
+    browser = rig.signed_in()
+    answer = browser.post("/sign-out", data={"csrf": rig.csrf(browser)}, headers=headers)
+    assert answer.status_code == 403
+    assert "not sent from this site" in answer.text
+
+
+def test_a_post_without_a_session_is_refused_not_redirected(rig: WebRig) -> None:
+    answer = rig.browser().post("/sign-out", data={}, headers={"origin": BASE_URL})
+    assert answer.status_code == 403
+
+
+def test_a_host_name_this_server_is_not_is_refused(rig: WebRig) -> None:
+    """A page whose own name resolves to 127.0.0.1 (DNS rebinding) reads nothing."""
+    browser = rig.signed_in()
+    answer = browser.get("/", headers={"host": "evil.example:8765"})
+    assert answer.status_code == 421
+    assert browser.get("/", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_every_response_carries_the_security_headers(rig: WebRig) -> None:
+    browser = rig.signed_in()
+    answers = [
+        browser.get("/"),
+        browser.get("/assets/app.css"),
+        browser.get("/no-such-page"),
+        rig.browser().get("/"),
+        rig.browser().get("/sign-in?token=bad"),
+        browser.post("/sign-out", headers={"origin": "https://evil.example"}),
+    ]
+    for answer in answers:
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers.get(name) == value, (answer.url, name)
+    csp = SECURITY_HEADERS["content-security-policy"]
+    assert "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+    assert answers[0].headers["cache-control"] == "no-store"
+    assert "no-store" not in answers[1].headers.get("cache-control", "")
+
+
+def test_the_pages_carry_no_inline_script_or_style(rig: WebRig) -> None:
+    page = rig.signed_in().get("/").text
+    assert "<script>" not in page and " style=" not in page and "<style" not in page
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", page)
