@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from prep_fakes import RecordingEngine
 from starlette.testclient import TestClient
 
 from exec_assistant.adapters.memory import (
@@ -26,6 +25,8 @@ from exec_assistant.web.guard import loopback_hosts
 from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.viewer import Role, Viewer
+
+from prep_fakes import RecordingEngine
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/New_York")

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cli_user import CliUser
-from test_serve_slack import leadership_soon
+from factories import LEADERS, stamp, vevent
 
 LINK = re.compile(r"Web page: open (http://127\.0\.0\.1:\d+)/sign-in\?token=(\S+) to sign in")
 
@@ -22,6 +24,20 @@ LINK = re.compile(r"Web page: open (http://127\.0\.0\.1:\d+)/sign-in\?token=(\S+
 @pytest.fixture
 def user(tmp_path: Path) -> CliUser:
     return CliUser(tmp_path)
+
+
+def leadership_soon(user: CliUser) -> Path:
+    start = datetime.now(UTC) + timedelta(minutes=110)
+    return user.calendar(
+        vevent(
+            "lt@test",
+            "Leadership team",
+            stamp(start),
+            stamp(start + timedelta(hours=1)),
+            tz=None,
+            attendees=LEADERS,
+        )
+    )
 
 
 def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -85,8 +101,6 @@ def test_serve_json_names_the_sign_in_link(user: CliUser) -> None:
 
 
 def test_serve_refuses_a_port_in_use_naming_it(user: CliUser) -> None:
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)

@@ -4,14 +4,14 @@ the executive, skipped and cancelled ones folded away, private ones kept from de
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import timedelta
-
-from factories import stored_meeting
-from web_pages import DELEGATE, NOW, web_rig
+from html import unescape
 
 from exec_assistant.domain.identity import prep_id_for, session_id_for
 from exec_assistant.domain.models import ChatSession, MeetingStatus
+
+from factories import stored_meeting
+from web_pages import DELEGATE, NOW, web_rig
 
 
 def _text(html: str) -> str:

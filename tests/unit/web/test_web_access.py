@@ -8,12 +8,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from factories import stored_meeting
-from web_pages import BASE_URL, NOW, WebRig, web_rig
 
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import SECURITY_HEADERS, safe_next
 from exec_assistant.web.viewer import LOCAL_VIEWER
+
+from factories import stored_meeting
+from web_pages import BASE_URL, NOW, WebRig, web_rig
 
 
 @pytest.fixture

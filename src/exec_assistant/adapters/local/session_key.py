@@ -34,7 +34,7 @@ def session_key(folder: Path) -> bytes:
             out.write(key)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, path)
+        partial.replace(path)
     except OSError as exc:
         raise DataFolderError(
             f"cannot write the web page's session key {path}: {exc.strerror or exc}",
