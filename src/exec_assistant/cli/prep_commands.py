@@ -382,8 +382,10 @@ def serve(
     resume on the next start.
 
     Questions are shown here; answer them with 'exec-assistant answer' from another terminal
-    (or give --answers with a file of answers by meeting). With Slack configured, they go to
-    your Slack DM too; with --http-port or --socket-mode, you answer there.
+    (or give --answers with a file of answers by meeting). With --http-port, the web page
+    serves the fortnight, the packs, the notes, the commitments and the decisions on this
+    machine: open the sign-in link it prints. With Slack configured, questions go to your
+    Slack DM too; with --http-port or --socket-mode, you answer there.
     """
     settings, _ = load_command_settings(ctx)
     clock = make_clock(now, settings)

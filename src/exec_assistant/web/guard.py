@@ -72,6 +72,17 @@ class WebGuard:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
+        if scope["path"] not in self._rules.cross_origin_paths:  # Slack's route bounds its own
+            length = Headers(scope=scope).get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > BODY_LIMIT_BYTES):
+                await _too_large()(scope, receive, send)
+                return
+            if length is None and scope["method"] not in SAFE_METHODS:
+                body = await _read_at_most(receive, BODY_LIMIT_BYTES)
+                if body is None:
+                    await _too_large()(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
         await self._app(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> Response | None:
@@ -103,6 +114,48 @@ class WebGuard:
             or path in self._rules.cross_origin_paths
             or path.startswith(self._rules.public_prefixes)
         )
+
+
+BODY_LIMIT_BYTES = 3 * 1024 * 1024
+"""The largest request body a page takes (a form with pasted or uploaded notes)."""
+
+
+def _too_large() -> Response:
+    return PlainTextResponse(
+        f"refused: the form is larger than {BODY_LIMIT_BYTES // (1024 * 1024)} MB",
+        status_code=413,
+        headers={"connection": "close"},
+    )
+
+
+async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
+    """A body sent without a length (chunked), read whole; None once it passes `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def receiving() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receiving
 
 
 def _is_asset(scope: Scope, rules: GuardRules) -> bool:

@@ -5,12 +5,13 @@ headers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
-from exec_assistant.web.guard import SECURITY_HEADERS, safe_next
+from exec_assistant.web.guard import BODY_LIMIT_BYTES, SECURITY_HEADERS, safe_next
 from exec_assistant.web.viewer import LOCAL_VIEWER
 
 from factories import stored_meeting
@@ -150,3 +151,21 @@ def test_the_pages_carry_no_inline_script_or_style(rig: WebRig) -> None:
     page = rig.signed_in().get("/").text
     assert "<script>" not in page and " style=" not in page and "<style" not in page
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", page)
+
+
+def test_a_form_larger_than_the_limit_is_refused_before_it_is_read(rig: WebRig) -> None:
+    browser = rig.signed_in()
+    headers = {"origin": BASE_URL, "content-type": "application/x-www-form-urlencoded"}
+    huge = b"csrf=" + rig.csrf(browser).encode() + b"&notes=" + b"x" * (BODY_LIMIT_BYTES + 1)
+    answer = browser.post("/sign-out", content=huge, headers=headers)
+    assert answer.status_code == 413 and "larger than 3 MB" in answer.text
+
+    def chunks(body: bytes) -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    answer = browser.post("/sign-out", content=chunks(huge), headers=headers)
+    assert answer.status_code == 413
+    small = b"csrf=" + rig.csrf(browser).encode()
+    answer = browser.post("/sign-out", content=chunks(small), headers=headers)
+    assert answer.status_code == 303
