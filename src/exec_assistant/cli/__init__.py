@@ -23,6 +23,7 @@ from exec_assistant.cli import (
     usage_command,
 )
 from exec_assistant.cli.common import app, ui
+from exec_assistant.cli.help_text import rewrap_help
 from exec_assistant.display_text import safe_text
 from exec_assistant.domain.errors import ExecAssistantError
 from exec_assistant.domain.text import without_passwords
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
     microsoft_account,
     slack_commands,
 )
+rewrap_help(app)
 
 
 def main(argv: list[str] | None = None) -> int:
