@@ -42,7 +42,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,6 +49,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from local_http import FakeApiHandler
 
 GOOGLE_CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
 
@@ -303,56 +304,32 @@ class OAuthTokenServer:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(FakeApiHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if parts.path != "/authorize":
-                    self._page(404, "Not found")
+                    self.reply(404, {}, _page("Not found"))
                     return
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 status, text = server._authorize(query)
                 if status != 302:
-                    self._page(status, text)
+                    self.reply(status, {}, _page(text))
                     return
-                self.send_response(302)
-                self.send_header("Location", text)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def _page(self, status: int, text: str) -> None:
-                data = f"<!doctype html><title>Error</title><p>{text}</p>".encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.redirect(text)
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                fields = self.form()
                 if self.path != "/token":
-                    self._reply(404, {}, {"error": "not_found"})
+                    self.reply(404, {}, {"error": "not_found"})
                     return
-                fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
                 answer = server._grant(fields)
                 if answer is None:
                     server._stopping.wait(60)
                     return
-                self._reply(*answer)
-
-            def _reply(self, status: int, headers: dict[str, str], body: Any) -> None:
-                is_page = isinstance(body, str)
-                data = body.encode() if is_page else json.dumps(body).encode()
-                self.send_response(status)
-                kind = "text/html" if is_page else "application/json"
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(*answer)
 
         return Handler
+
+
+def _page(text: str) -> str:
+    return f"<!doctype html><title>Error</title><p>{text}</p>"

@@ -9,13 +9,23 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from exec_assistant.slack.secrets import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
+from exec_assistant.slack.secrets import (
+    SLACK_BOT_TOKEN,
+    SLACK_CLIENT_ID,
+    SLACK_CLIENT_SECRET,
+    SLACK_SIGNING_SECRET,
+)
 
 if TYPE_CHECKING:
     from exec_assistant.deployment_settings import DeploymentSettings
     from exec_assistant.ports import Clock, SecretStore, SeenEventRepository
 
-SLACK_SECRET_KEYS = {SLACK_BOT_TOKEN: "bot_token", SLACK_SIGNING_SECRET: "signing_secret"}
+SLACK_SECRET_KEYS = {
+    SLACK_BOT_TOKEN: "bot_token",
+    SLACK_SIGNING_SECRET: "signing_secret",
+    SLACK_CLIENT_ID: "client_id",
+    SLACK_CLIENT_SECRET: "client_secret",
+}
 """The JSON keys of the spec's `exec-assistant/slack` secret, by the names the code asks for."""
 
 ATTEMPTS = 3
@@ -83,13 +93,17 @@ class FallbackSecretStore:
 
 
 def aws_secrets(deployment: DeploymentSettings, clients: AwsClients, clock: Clock) -> SecretStore:
-    """Slack's token and signing secret, and the systems of record's tokens, from Secrets
-    Manager (fetched once per 5 minutes); the rest from the environment."""
+    """Slack's token, signing secret and app credentials, and the systems of record's
+    tokens, from Secrets Manager (fetched once per 5 minutes); the rest from the
+    environment."""
     from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 
     arns = {
         SLACK_BOT_TOKEN: deployment.slack_bot_token_arn,
         SLACK_SIGNING_SECRET: deployment.slack_signing_secret_arn,
+        # The app's credentials, for the web page's sign-in, beside the bot token.
+        SLACK_CLIENT_ID: deployment.slack_bot_token_arn,
+        SLACK_CLIENT_SECRET: deployment.slack_bot_token_arn,
     }
     named = {name: arn for name, arn in arns.items() if arn}
     environment = EnvSecretStore(os.environ)

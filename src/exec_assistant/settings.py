@@ -155,6 +155,7 @@ def _shown(value: object) -> str:
 
 
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_TEAM_ID = re.compile(r"T[A-Z0-9]{2,}")
 
 
 def _slack_user_id(value: str) -> str:
@@ -300,6 +301,21 @@ class Settings(BaseSettings):
     slack_max_body_kb: int = Field(
         default=1024, ge=1, le=10240, description="a Slack request larger than this is refused"
     )
+    slack_team_id: str | None = Field(
+        default=None,
+        description="the Slack workspace id (e.g. T0123ABCD) whose accounts may sign in to the "
+        "web page on AWS (none: any workspace's)",
+    )
+    web_delegates: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Slack member ids of the delegates who may sign in to the web page on AWS, "
+        "comma-separated in the env",
+    )
+    web_delegates_see_private: bool = Field(
+        default=False,
+        description="whether those delegates see meetings of a private type (1:1s, interview "
+        "debriefs) on the web page",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -312,7 +328,9 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _SettingsFileSource(settings_cls))
 
-    @field_validator("calendars", "private_providers", "slack_allowed_users", mode="before")
+    @field_validator(
+        "calendars", "private_providers", "slack_allowed_users", "web_delegates", mode="before"
+    )
     @classmethod
     def _split_calendars(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -326,10 +344,22 @@ class Settings(BaseSettings):
             return None
         return _slack_user_id(value)
 
-    @field_validator("slack_allowed_users")
+    @field_validator("slack_allowed_users", "web_delegates")
     @classmethod
     def _slack_users(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(_slack_user_id(v) for v in value if v.strip()))
+
+    @field_validator("slack_team_id")
+    @classmethod
+    def _slack_team(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _SLACK_TEAM_ID.fullmatch(value.strip()):
+            raise ValueError(
+                f"{_shown(value)} is not a Slack workspace id (T0123ABCD, say): open Slack in "
+                "a browser, it is the part of the address after /client/"
+            )
+        return value.strip()
 
     @field_validator("user_email")
     @classmethod

@@ -155,6 +155,28 @@ def test_a_deployments_functions_read_the_integrations_secret_it_names(
     )
 
 
+def test_the_web_sign_in_reads_the_slack_apps_credentials_from_the_slack_secret(
+    aws: AwsEndpoint,
+) -> None:
+    from exec_assistant.aws_clients import AwsClients, aws_secrets
+    from exec_assistant.deployment_settings import DeploymentSettings
+    from exec_assistant.slack.secrets import SLACK_CLIENT_ID, SLACK_CLIENT_SECRET
+
+    slack = _secret(
+        aws, json.dumps(SLACK | {"client_id": "2141029472.691", "client_secret": "e1b9e11d"})
+    )
+    clients = AwsClients(aws.session(), endpoint_url=aws.url)
+    deployment = DeploymentSettings(
+        documents_s3_bucket="exec-assistant-documents", slack_bot_token_arn=slack
+    )
+
+    store = aws_secrets(deployment, clients, SimulatedClock(T0))
+
+    assert store.get(SLACK_CLIENT_ID) == "2141029472.691"
+    assert store.get(SLACK_CLIENT_SECRET) == "e1b9e11d"
+    assert deployment_secret_refs(slack)[SLACK_CLIENT_ID] == SecretRef(slack, "client_id")
+
+
 def test_a_secret_is_fetched_once_per_ttl_and_a_rotated_value_is_seen_after_it(
     aws: AwsEndpoint, secrets: CountingClient
 ) -> None:

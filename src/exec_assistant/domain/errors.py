@@ -125,8 +125,9 @@ class CalendarAuthorizationExpired(CalendarUnavailable):
 
 
 class SignInFailed(ExecAssistantError):
-    """Connecting a calendar account did not complete (declined, the code expired, the app
-    registration refused): nothing was stored."""
+    """Signing in did not complete: connecting a calendar account (declined, the code
+    expired, the app registration refused: nothing was stored), or signing in to the web page
+    with Slack (no session was started)."""
 
 
 class ConsentFailed(SignInFailed):
@@ -161,6 +162,47 @@ class ConsentExchangeFailed(ConsentFailed):
     """The token endpoint gave no usable answer to the authorization code."""
 
     status = 502
+
+
+class WebSignInFailed(SignInFailed):
+    """Signing in to the web page with Slack stopped; no session was started. The message and
+    hint are what the browser shows (never a token, a code or a state); `reason` is a short
+    code for the log; `status` the HTTP status of the page."""
+
+    status = 400
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class WebSignInStateInvalid(WebSignInFailed):
+    """The callback's state is missing, is not the one this browser was given, has expired,
+    or was used already."""
+
+
+class WebSignInDeclined(WebSignInFailed):
+    """Slack answered the sign-in with an error (the person cancelled, say)."""
+
+
+class WebSignInNotConfigured(WebSignInFailed):
+    """Slack refused the deployment's own app: its client id, secret or redirect address."""
+
+    status = 503
+
+
+class WebSignInUnavailable(WebSignInFailed):
+    """Slack gave no usable answer: no answer in time, an error status, a page that is not
+    Slack's JSON, or an identity token that does not verify."""
+
+    status = 502
+
+
+class WebSignInRefused(WebSignInFailed):
+    """The person signed in with Slack is not the executive nor a delegate on the list (or
+    is in another workspace)."""
+
+    status = 403
 
 
 class DataFolderError(ExecAssistantError):

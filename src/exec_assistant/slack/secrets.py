@@ -14,6 +14,10 @@ SLACK_SIGNING_SECRET = "SLACK_SIGNING_SECRET"
 SLACK_APP_TOKEN = "SLACK_APP_TOKEN"
 """The app-level token (xapp-…, connections:write) for Socket Mode only."""
 SLACK_SECRET_NAMES = (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN)
+SLACK_CLIENT_ID = "SLACK_CLIENT_ID"
+"""The Slack app's Client ID: the web page's sign-in with Slack (OpenID Connect) on AWS."""
+SLACK_CLIENT_SECRET = "SLACK_CLIENT_SECRET"
+"""The Slack app's Client Secret, for the same."""
 
 
 def slack_secrets_present(secrets: SecretStore) -> dict[str, bool]:

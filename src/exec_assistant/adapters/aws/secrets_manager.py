@@ -15,13 +15,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from exec_assistant.domain.errors import SecretUnavailable
 from exec_assistant.ports import Clock
-from exec_assistant.slack.secrets import SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET
+from exec_assistant.slack.secrets import (
+    SLACK_APP_TOKEN,
+    SLACK_BOT_TOKEN,
+    SLACK_CLIENT_ID,
+    SLACK_CLIENT_SECRET,
+    SLACK_SIGNING_SECRET,
+)
 
 log = logging.getLogger(__name__)
 
 SLACK_SECRET_ID = "exec-assistant/slack"
 """The spec's Slack secret: a JSON object with `bot_token`, `signing_secret`, `app_token`,
-`user_id`."""
+`user_id`, and the app's `client_id` and `client_secret` (the web page's sign-in with Slack,
+and token rotation)."""
 CALENDAR_SECRET_ID = "exec-assistant/calendar"
 """The spec's calendar API credentials, read whole."""
 
@@ -76,6 +83,8 @@ def deployment_secret_refs(
         SLACK_BOT_TOKEN: SecretRef(slack_secret_id, "bot_token"),
         SLACK_APP_TOKEN: SecretRef(slack_secret_id, "app_token"),
         SLACK_USER_ID: SecretRef(slack_secret_id, "user_id"),
+        SLACK_CLIENT_ID: SecretRef(slack_secret_id, "client_id"),
+        SLACK_CLIENT_SECRET: SecretRef(slack_secret_id, "client_secret"),
         SLACK_SIGNING_SECRET: SecretRef(signing, "signing_secret"),
     }
     if calendar_secret_id:
