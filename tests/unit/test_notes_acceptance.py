@@ -16,13 +16,14 @@ from exec_assistant.adapters.memory import (
 from exec_assistant.context.store import DecisionsContextProvider, HistoryContextProvider
 from exec_assistant.domain.context import ContextRequest
 from exec_assistant.domain.discovery import Executive, assess_event
-from exec_assistant.domain.item_edits import ItemEditRefused, parse_due
+from exec_assistant.domain.item_edits import ItemEditRefused, ItemEditsRefused, parse_due
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import ActionItem, ItemStatus, Meeting, MeetingStatus
 from exec_assistant.services.conversation import ItemEdit, accept_notes, edit_notes_items
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.followup import list_action_items, list_decisions
-from exec_assistant.services.notes import NotesRefused, NotesResult, process_notes
+from exec_assistant.services.notes import NotesRefused, NotesResult, NotesTooEarly, process_notes
+from exec_assistant.services.notes_review import notes_under_review
 from exec_assistant.services.prep import open_items_for
 
 from factories import ME, event, person
@@ -205,6 +206,47 @@ def test_an_edit_of_another_meetings_item_or_twice_the_same_is_refused(rig: Rig)
     same = ItemEdit(items[0].item_id, "x", None, None)
     with pytest.raises(ItemEditRefused, match="twice"):
         edit_notes_items(rig.items, rig.meeting_now.meeting_id, [same, same])
+
+
+def test_every_refused_edit_is_told_at_once_by_item(rig: Rig) -> None:
+    runbook, offsite = _proposed(rig)
+    edits = [
+        ItemEdit(runbook.item_id, " ", None, None),
+        ItemEdit(offsite.item_id, "Book it", None, date(2206, 12, 9)),
+    ]
+    with pytest.raises(ItemEditsRefused, match=r"the text is empty \(and 1 more item\)") as refused:
+        edit_notes_items(rig.items, rig.meeting_now.meeting_id, edits)
+    assert list(refused.value.reasons) == [runbook.item_id, offsite.item_id]
+    assert "not plausible" in refused.value.reasons[offsite.item_id].message
+    assert rig.items.list(meeting_id=rig.meeting_now.meeting_id) == [runbook, offsite]
+
+
+def test_accepting_with_edits_applies_them_first_or_accepts_nothing(rig: Rig) -> None:
+    runbook, _ = _proposed(rig)
+    meeting_id = rig.meeting_now.meeting_id
+    bad = [ItemEdit(runbook.item_id, "", None, None)]
+    with pytest.raises(ItemEditRefused):
+        accept_notes(rig.meetings, rig.items, rig.decisions, meeting_id, NOW, edits=bad)
+    assert not any(i.accepted for i in rig.items.list(meeting_id=meeting_id))
+    assert not any(d.accepted for d in rig.decisions.list(meeting_id=meeting_id))
+    good = [ItemEdit(runbook.item_id, "Draft the runbook v2", None, None)]
+    accepted = accept_notes(rig.meetings, rig.items, rig.decisions, meeting_id, NOW, edits=good)
+    assert "Draft the runbook v2" in [i.text for i in accepted.action_items]
+    assert "Draft the runbook v2" in rig.listed()
+
+
+def test_proposed_decisions_without_items_are_under_review(rig: Rig) -> None:
+    rig.give(rig.meeting_now, "## Decisions\n- Decision: keep the vendor\n", proposed=True)
+    review = notes_under_review(
+        rig.meetings, rig.items, rig.decisions, rig.documents, rig.meeting_now.meeting_id
+    )
+    assert review.proposed and review.action_items == []
+
+
+def test_notes_before_the_meeting_are_refused_as_too_early(rig: Rig) -> None:
+    later = rig.meeting(NOW + timedelta(days=7), "r-3")
+    with pytest.raises(NotesTooEarly, match="has not started yet"):
+        rig.give(later, NOTES, proposed=True)
 
 
 def test_due_dates_are_read_as_iso_dates_or_refused() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,6 +19,20 @@ DUE_AFTER_LIMIT = timedelta(days=5 * 366)
 
 class ItemEditRefused(ExecAssistantError):
     exit_code = 2
+
+
+class ItemEditsRefused(ItemEditRefused):
+    """Edits of several items refused at once, each reason by item id, so that a form can
+    show each beside its item. The message is the first reason's ("... (and 2 more items)")."""
+
+    def __init__(self, reasons: Mapping[str, ItemEditRefused]) -> None:
+        if not reasons:
+            raise ValueError("ItemEditsRefused needs at least one reason")
+        first = next(iter(reasons.values()))
+        more = len(reasons) - 1
+        tail = f" (and {more} more item{'s' if more != 1 else ''})" if more else ""
+        super().__init__(first.message + tail, hint=first.hint)
+        self.reasons = dict(reasons)
 
 
 @dataclass(frozen=True)

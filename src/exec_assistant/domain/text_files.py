@@ -13,7 +13,7 @@ import re
 
 from exec_assistant.domain.errors import ExecAssistantError
 
-__all__ = ["UnreadableTextFile", "decode_text"]
+__all__ = ["UnreadableTextFile", "decode_text", "refuse_control_characters"]
 
 _SAVE_AS_UTF8 = "save it as UTF-8"
 _SAVE_AS_TEXT = "save it as plain text (.txt) or Markdown (.md), in UTF-8"
@@ -152,7 +152,10 @@ def _not_utf8(data: bytes) -> str:
     return _windows_1252(data)
 
 
-def _refuse_control_characters(text: str, name: str) -> None:
+def refuse_control_characters(text: str, name: str) -> None:
+    """UnreadableTextFile for text that holds a NUL, or of which more than 1 character in 20
+    (and more than 8) is a control code: what `decode_text` refuses once it has the text, for
+    text that came without bytes to decode (a paste)."""
     if (nul := text.find("\x00")) >= 0:
         line = text.count("\n", 0, nul) + 1
         raise UnreadableTextFile(name, f"is not text: it contains NUL characters, from line {line}")
@@ -200,5 +203,5 @@ def decode_text(data: bytes, name: str) -> str:
                 text = _not_utf8(data)
     # Some tools write the mark twice; a second one is no part of the text either.
     text = text.lstrip("\ufeff")
-    _refuse_control_characters(text, name)
+    refuse_control_characters(text, name)
     return text

@@ -51,6 +51,10 @@ class NotesRefused(ExecAssistantError):
     exit_code = 2
 
 
+class NotesTooEarly(NotesRefused):
+    """Notes for a meeting that has not started, given without `force`."""
+
+
 @dataclass(frozen=True)
 class NotesResult:
     meeting: Meeting
@@ -115,7 +119,7 @@ def check_notes_given(meeting: Meeting, text: str, now: datetime, *, force: bool
             hint="Notes are taken for meetings that took place.",
         )
     if meeting.start > now and not force:
-        raise NotesRefused(
+        raise NotesTooEarly(
             f"meeting {meeting.meeting_id} ({meeting.title}) has not started yet: it starts "
             f"{meeting.start:%Y-%m-%d %H:%M} UTC",
             hint="Give its notes after it, or pass --force to store them now.",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exec_assistant.domain.documents import meeting_document
-from exec_assistant.domain.item_edits import ItemEdit, ItemEditRefused, apply_edit
+from exec_assistant.domain.item_edits import ItemEdit, ItemEditRefused, ItemEditsRefused, apply_edit
 from exec_assistant.domain.models import ActionItem, Decision, Meeting, MeetingStatus
 from exec_assistant.ports import (
     ActionItemRepository,
@@ -20,6 +20,7 @@ from exec_assistant.ports import (
 )
 from exec_assistant.services.meetings import find_meeting
 from exec_assistant.services.notes import FOLLOWUP_JSON, NotesRefused, NotesResult, close_matching
+from exec_assistant.services.pack_documents import NOTES_MD
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,23 @@ def accept_notes(
     decisions: DecisionRepository,
     meeting_id: str,
     now: datetime,
+    *,
+    edits: Sequence[ItemEdit] = (),
 ) -> NotesAcceptance:
     """Accept the meeting's proposed items and decisions: from now on the lists, the packs
     and the context sources show them, and the earlier items they mark done are closed.
-    Accepting again changes nothing. Refused for a meeting whose notes were not given."""
+    Accepting again changes nothing. Refused for a meeting whose notes were not given.
+
+    `edits` (the review form as the executive left it) are applied first, as
+    `edit_notes_items` applies them: when one is refused, nothing is stored or accepted."""
     meeting = find_meeting(meetings, meeting_id)
     if meeting.status != MeetingStatus.COMPLETED:
         raise NotesRefused(
             f"meeting {meeting.meeting_id} ({meeting.title}) has no notes to accept yet",
             hint="Give its notes first (in its thread, or: exec-assistant notes).",
         )
+    if edits:
+        edit_notes_items(action_items, meeting.meeting_id, edits)
     items = action_items.list(meeting_id=meeting.meeting_id)
     found = decisions.list(meeting_id=meeting.meeting_id)
     fresh_items = [i.model_copy(update={"accepted": True}) for i in items if not i.accepted]
@@ -89,10 +97,12 @@ def edit_notes_items(
     items stored, in the order of the edits. An edited item keeps whether it was accepted.
 
     Refused (and nothing stored): an item that is not one of this meeting's, the same item
-    twice, empty text, a due date that cannot be meant (see `apply_edit`)."""
+    twice, empty text, a due date that cannot be meant (see `apply_edit`). Every item's
+    refusal is told at once (ItemEditsRefused, by item id), not only the first one's."""
     stored = {i.item_id: i for i in action_items.list(meeting_id=meeting_id)}
     seen: set[str] = set()
     changed: list[ActionItem] = []
+    refused: dict[str, ItemEditRefused] = {}
     for edit in edits:
         item = stored.get(edit.item_id)
         if item is None:
@@ -103,7 +113,12 @@ def edit_notes_items(
         if edit.item_id in seen:
             raise ItemEditRefused(f"action item {edit.item_id} is edited twice")
         seen.add(edit.item_id)
-        changed.append(apply_edit(item, edit))
+        try:
+            changed.append(apply_edit(item, edit))
+        except ItemEditRefused as exc:
+            refused[edit.item_id] = exc
+    if refused:
+        raise ItemEditsRefused(refused)
     if changed:
         action_items.put_many(changed)
     log.info("action items edited", extra={"meeting_id": meeting_id, "count": len(changed)})
@@ -128,11 +143,35 @@ def notes_under_review(
         except (ValueError, AttributeError):
             summary = ""  # an unreadable summary is left out, the items still shown
     items = action_items.list(meeting_id=meeting.meeting_id)
+    found = decisions.list(meeting_id=meeting.meeting_id)
     return NotesResult(
         meeting=meeting,
         summary=summary,
-        decisions=decisions.list(meeting_id=meeting.meeting_id),
+        decisions=found,
         action_items=items,
         closed_elsewhere=[],
-        proposed=any(not i.accepted for i in items),
+        proposed=any(not i.accepted for i in items) or any(not d.accepted for d in found),
     )
+
+
+@dataclass(frozen=True)
+class NotesReview:
+    result: NotesResult
+    """What the notes produced, as it stands now."""
+    notes: str | None
+    """The notes as given (their lines are the ones items cite); None before any were."""
+
+
+def review_notes(
+    meetings: MeetingRepository,
+    action_items: ActionItemRepository,
+    decisions: DecisionRepository,
+    documents: DocumentStore,
+    meeting_id: str,
+) -> NotesReview:
+    """The meeting's notes beside what they produced: for a page that shows each item's
+    source line."""
+    result = notes_under_review(meetings, action_items, decisions, documents, meeting_id)
+    stored = documents.get(meeting_document(result.meeting.meeting_id, NOTES_MD))
+    notes = stored.decode("utf-8", errors="replace") if stored is not None else None
+    return NotesReview(result, notes)

@@ -25,7 +25,7 @@ from exec_assistant.domain.notes.model import (
     ExtractedDecision,
     NotesExtraction,
 )
-from exec_assistant.domain.notes.outline import blocks
+from exec_assistant.domain.notes.outline import blocks, source_lines
 from exec_assistant.domain.notes.owners import resolve_owner
 from exec_assistant.domain.notes.summary import summary
 
@@ -36,6 +36,7 @@ __all__ = [
     "parse_notes",
     "resolve_due",
     "resolve_owner",
+    "source_lines",
 ]
 
 

@@ -319,7 +319,7 @@ class _Outline:
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
-def _lines(text: str) -> list[str]:
+def source_lines(text: str) -> list[str]:
     """The lines as an editor numbers them: LF, CRLF and a lone CR each end one.
 
     str.splitlines() would also break at form feeds, U+2028 and other separators, and the
@@ -342,7 +342,7 @@ def _normalised(raw: str) -> str:
 
 def blocks(text: str) -> list[Block]:
     outline = _Outline()
-    for number, raw in enumerate(_lines(text), start=1):
+    for number, raw in enumerate(source_lines(text), start=1):
         outline.feed(number, _normalised(raw))
     outline.close()
     return outline.blocks
