@@ -66,3 +66,22 @@ def test_url_and_socket_mode_are_exclusive() -> None:
         render_manifest(url="https://a.example", socket_mode=True)
     with pytest.raises(UsageError, match="either --url"):
         render_manifest()
+
+
+def test_the_web_page_on_aws_adds_sign_in_with_slack() -> None:
+    manifest = render_manifest(
+        url="https://a.example", web_url="https://assistant.example.com/some/page"
+    )
+    assert manifest["oauth_config"]["redirect_urls"] == [
+        "https://assistant.example.com/sign-in/slack/callback"
+    ]
+    assert manifest["oauth_config"]["scopes"]["user"] == ["openid", "profile", "email"]
+    with pytest.raises(UsageError, match="--web-url 'http://a.example' is not an https URL"):
+        render_manifest(url="https://a.example", web_url="http://a.example")
+
+
+def test_the_manifests_redirect_is_the_path_the_web_page_serves() -> None:
+    from exec_assistant.slack.manifest import SIGN_IN_CALLBACK
+    from exec_assistant.web.slack_sign_in import CALLBACK_PATH
+
+    assert SIGN_IN_CALLBACK == CALLBACK_PATH

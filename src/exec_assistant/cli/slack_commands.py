@@ -27,12 +27,20 @@ def slack_manifest(
         bool,
         typer.Option("--socket-mode", help="For `serve --socket-mode`: no public URL needed."),
     ] = False,
+    web_url: Annotated[
+        str | None,
+        typer.Option(
+            "--web-url",
+            help="The web page's public https address on AWS (WEB_URL): adds Sign in with "
+            "Slack (its redirect URL and the openid, profile and email user scopes).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
 ) -> None:
     """Print the Slack app manifest: paste it at api.slack.com/apps → Create New App → From a
     manifest."""
     from exec_assistant.slack.manifest import manifest_yaml, render_manifest
 
-    manifest = render_manifest(url=url, socket_mode=socket_mode)
+    manifest = render_manifest(url=url, socket_mode=socket_mode, web_url=web_url)
     # Plain output, not Rich: the text must paste exactly (Rich would read [..] as markup).
     typer.echo(json.dumps(manifest, indent=2) if as_json else manifest_yaml(manifest), nl=False)

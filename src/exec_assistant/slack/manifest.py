@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import yaml
 
@@ -20,9 +20,21 @@ def manifest_template() -> dict[str, Any]:
     return data
 
 
+def _https_base(url: str, option: str) -> str:
+    """`https://host[:port]` of an https URL, or a UsageError naming `option`."""
+    parts = _https_parts(url, option)
+    return urlunsplit(("https", parts.netloc, "", "", ""))
+
+
 def request_url(url: str) -> str:
     """Where Slack sends requests: `https://host` gets /slack/events; a URL that names a
     path keeps it. Only https (Slack refuses http request URLs), with a host."""
+    parts = _https_parts(url, "--url")
+    path = parts.path if parts.path not in ("", "/") else SLACK_EVENTS_PATH
+    return urlunsplit(("https", parts.netloc, path, parts.query, ""))
+
+
+def _https_parts(url: str, option: str) -> SplitResult:
     value = url.strip()
     try:
         parts = urlsplit(value)
@@ -37,19 +49,31 @@ def request_url(url: str) -> str:
         or any(ch.isspace() or not ch.isprintable() for ch in value)
     ):
         raise UsageError(
-            f"--url {value[:80]!r} is not an https URL; Slack sends requests only to https, "
-            "e.g. --url https://assistant.example.com (or use --socket-mode)"
+            f"{option} {value[:80]!r} is not an https URL; Slack sends requests only to "
+            f"https, e.g. {option} https://assistant.example.com"
+            + (" (or use --socket-mode)" if option == "--url" else "")
         )
-    path = parts.path if parts.path not in ("", "/") else SLACK_EVENTS_PATH
-    return urlunsplit(("https", parts.netloc, path, parts.query, ""))
+    return parts
 
 
-def render_manifest(*, url: str | None = None, socket_mode: bool = False) -> dict[str, Any]:
+SIGN_IN_SCOPES = ["openid", "profile", "email"]
+SIGN_IN_CALLBACK = "/sign-in/slack/callback"
+"""Where Slack sends the browser back after Sign in with Slack (web.slack_sign_in)."""
+
+
+def render_manifest(
+    *, url: str | None = None, socket_mode: bool = False, web_url: str | None = None
+) -> dict[str, Any]:
     """The manifest with every request URL set to `url`, or for Socket Mode: socket mode on
-    and no request URL anywhere (Slack sends everything over the WebSocket)."""
+    and no request URL anywhere (Slack sends everything over the WebSocket). With `web_url`
+    (the web page on AWS), Sign in with Slack too: its redirect URL and user scopes."""
     if socket_mode == (url is not None):
         raise UsageError("give either --url https://… or --socket-mode")
     manifest = manifest_template()
+    if web_url is not None:
+        base = _https_base(web_url, "--web-url")
+        manifest["oauth_config"]["redirect_urls"] = [base + SIGN_IN_CALLBACK]
+        manifest["oauth_config"]["scopes"]["user"] = list(SIGN_IN_SCOPES)
     settings = manifest["settings"]
     commands = manifest["features"]["slash_commands"]
     if socket_mode:
