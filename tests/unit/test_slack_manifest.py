@@ -76,7 +76,7 @@ def test_the_web_page_on_aws_adds_sign_in_with_slack() -> None:
         "https://assistant.example.com/sign-in/slack/callback"
     ]
     assert manifest["oauth_config"]["scopes"]["user"] == ["openid", "profile", "email"]
-    with pytest.raises(UsageError, match="--web-url 'http://a.example' is not an https URL"):
+    with pytest.raises(UsageError, match=r"--web-url 'http://a\.example' is not an https URL"):
         render_manifest(url="https://a.example", web_url="http://a.example")
 
 
