@@ -103,11 +103,13 @@ def demo_user(folder: Path) -> CliUser:
 
 def demo_data(user: CliUser) -> str:
     """The demo's data folder, made by the real CLI, and a calendar file of the meetings
-    added beside it. Returns EXEC_ASSISTANT_CALENDARS for `serve`: the demo's calendar and
-    that file. Both are needed: a sync cancels the stored meetings of a configured calendar
-    that are no longer in it (the demo's stay as they are only if the demo's calendar is
-    configured; the added ones live in a calendar of their own)."""
-    user.ok("demo", "--json")
+    added beside it. Returns EXEC_ASSISTANT_CALENDARS for `serve`: the calendar the demo
+    synced and that file. Both: a sync cancels the stored meetings of a configured calendar
+    that are no longer in it, and a calendar is known by its file's path, so the demo's
+    meetings stand only with the very file it read configured, and the added ones live in a
+    calendar of their own."""
+    demo = user.json("demo")
+    [synced] = demo["sync"]["calendars"]
     extra = user.tmp / "added.ics"
     extra.write_text(
         calendar_text(
@@ -118,7 +120,7 @@ def demo_data(user: CliUser) -> str:
             name="Added for the browser tests",
         )
     )
-    return ",".join([str(ROOT / "examples" / "calendar.ics"), str(extra)])
+    return ",".join([synced["location"], str(extra)])
 
 
 class ServedSite:

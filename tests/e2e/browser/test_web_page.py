@@ -148,6 +148,15 @@ def test_without_a_session_cookie_a_page_sends_to_the_sign_in(
         look_at(stranger, "sign-in")
 
 
+def test_signing_out_ends_the_session_in_this_browser(page: Page, site: ServedSite) -> None:
+    page.goto(site.url("/"))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(site.url("/sign-in"))
+    expect(heading(page)).to_have_text("Sign in")
+    page.goto(site.url("/"))
+    expect(page).to_have_url(site.url("/sign-in"))
+
+
 # The Meeting page: the pack, the questions, reclassify, skip, the notes template
 
 
@@ -319,40 +328,62 @@ def test_the_notes_of_a_meeting_that_ended_are_reviewed_edited_accepted_and_owed
 def test_an_item_marked_done_on_commitments_leaves_the_open_ones(
     page: Page, site: ServedSite
 ) -> None:
-    item = "Priya to get a cardinality report"
-    page.goto(site.url("/commitments"))
+    item = "cardinality report for the top 20 custom metrics"
+    page.goto(site.url("/"))
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Commitments").click()
     found(page)
     expect(heading(page)).to_have_text("Commitments")
-    look_at(page, "commitments")
-    owed = page.get_by_role("row").filter(has_text=item)
+    priya = page.get_by_role("region", name=re.compile("^Priya Raman"))
+    owed = priya.get_by_role("listitem").filter(has_text=item)
     expect(owed).to_have_count(1)
-    owed.get_by_role("button", name="Mark done").click()
-    expect(page).to_have_url(re.compile(r"/commitments"))
-    expect(page.get_by_role("row").filter(has_text=item)).to_have_count(0)
+    expect(owed).to_contain_text("Due Monday 07 December 2026")
+    look_at(page, "commitments")
+    owed.get_by_role("button", name=re.compile("^Mark done")).click()
+    expect(page.get_by_role("status")).to_contain_text("Marked done")
+    expect(heading(page)).to_have_text("Commitments")
+    expect(page.get_by_role("listitem").filter(has_text=item)).to_have_count(0)
+
+
+@LIST_PAGES
+def test_a_persons_page_shows_what_they_owe(page: Page, site: ServedSite) -> None:
+    page.goto(site.url("/commitments"))
+    found(page)
+    page.get_by_role("link", name="Priya Raman", exact=True).first.click()
+    found(page)
+    expect(heading(page)).to_have_text("Priya Raman")
+    owes = page.get_by_role("region", name="What Priya Raman owes")
+    expect(owes.get_by_role("listitem").first).to_be_visible()
+    look_at(page, "person")
 
 
 @LIST_PAGES
 def test_the_decisions_are_searched_and_link_to_their_line_of_the_notes(
     page: Page, site: ServedSite
 ) -> None:
-    page.goto(site.url("/decisions"))
+    decided = "need a load-test sign-off from SRE"
+    page.goto(site.url("/"))
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Decisions").click()
     found(page)
     expect(heading(page)).to_have_text("Decisions")
-    search = page.get_by_role("searchbox")
+    search = page.get_by_role("searchbox", name="Search the decisions")
     search.fill("load-test")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/decisions\?(.*&)?q=load-test"))
-    expect(page.get_by_text("need a load-test sign-off from SRE")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("notes", re.I)).first).to_be_visible()
+    hit = page.get_by_role("main").get_by_role("listitem")
+    expect(hit).to_have_count(1)
+    expect(hit).to_contain_text(decided)
+    expect(hit).to_contain_text("Jordan / Priya 1:1")
+    source = hit.get_by_role("link", name=re.compile(r"^line \d+ of the notes$"))
+    expect(source).to_have_attribute("href", re.compile(r"^/meetings/mtg_\w+/notes#line-\d+$"))
     look_at(page, "decisions")
 
 
 @LIST_PAGES
-def test_the_usage_page_shows_tokens_and_cost_by_day_and_meeting_type(
-    page: Page, site: ServedSite
-) -> None:
+def test_the_usage_page_shows_what_the_models_cost(page: Page, site: ServedSite) -> None:
     page.goto(site.url("/"))
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Usage").click()
     found(page)
     expect(heading(page)).to_have_text("Usage")
+    # The demo's packs and notes come from the offline generator: nothing to pay.
+    expect(page.get_by_role("heading", name=re.compile("^No model calls yet"))).to_be_visible()
     look_at(page, "usage")
