@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -87,20 +88,38 @@ def signed_in(browser: Browser, site: ServedSite) -> SignedIn:
 @pytest.fixture
 def page(browser: Browser, signed_in: SignedIn) -> Iterator[Page]:
     """A desktop-sized page of a browser signed in with the module's link."""
-    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in.state)  # type: ignore[arg-type]
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _page(browser, signed_in.state)
 
 
 @pytest.fixture
 def stranger(browser: Browser, site: ServedSite) -> Iterator[Page]:
     """A page of a browser that never signed in."""
-    context = browser.new_context(viewport=DESKTOP)
+    yield from _page(browser, None)
+
+
+def _page(browser: Browser, state: dict[str, Any] | None) -> Iterator[Page]:
+    """A page whose console must stay clean: a script error, or anything the Content
+    Security Policy blocked (an inline script or style), fails the test that showed it."""
+    context = browser.new_context(viewport=DESKTOP, storage_state=state)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text} ({page.url})")
+            if message.type == "error" and not _refused_on_purpose(message.text)
+            else None
+        ),
+    )
     try:
-        yield context.new_page()
+        yield page
     finally:
         context.close()
+    assert problems == [], "the browser reported:\n" + "\n".join(problems)
+
+
+def _refused_on_purpose(text: str) -> bool:
+    """The refusals the tests ask for (a used sign-in link answers 403)."""
+    return "status of 403" in text

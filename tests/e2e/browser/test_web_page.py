@@ -15,6 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 from browser_harness import (
     LEFT_WAITING,
     TO_RECLASSIFY,
+    TO_SKIP,
     WAITING_FOR_ANSWERS,
     WAITING_FOR_KEYBOARD,
     ServedSite,
@@ -38,6 +39,8 @@ QUESTIONS = (
     "Which risks or escalations should the leadership team discuss?",
     "Any decisions you want the team to make in this meeting?",
 )
+DECIDED_WITH_ELENA = "the storage tiering cutover moves to the week of 11 January"
+EDITED_ITEM = "Send the revised cutover runbook to the SRE and storage leads"
 ELENA_NOTES = """# 1:1 Jordan / Elena — Wed 2026-12-02
 
 ## Storage tiering cutover
@@ -163,11 +166,14 @@ def test_signing_out_ends_the_session_in_this_browser(page: Page, site: ServedSi
 @MEETING_PAGE
 def test_a_prepared_meeting_shows_its_pack(page: Page, site: ServedSite) -> None:
     open_meeting(page, site, PIR)
-    expect(page.get_by_role("heading", name="Agenda")).to_be_visible()
-    expect(page.get_by_text("Incident summary and customer impact")).to_be_visible()
-    expect(page.get_by_text("10 min").first).to_be_visible()
+    agenda = page.get_by_role("region", name="Agenda")
+    expect(
+        agenda.get_by_role("heading", name="Incident summary and customer impact")
+    ).to_be_visible()
+    expect(agenda.get_by_text("10 min").first).to_be_visible()
     expect(page.get_by_role("heading", name="Questions to ask")).to_be_visible()
     expect(page.get_by_role("heading", name="Background")).to_be_visible()
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
     look_at(page, "meeting-pack")
 
 
@@ -180,6 +186,7 @@ def test_answering_the_prep_questions_continues_the_prep_until_the_pack_shows(
     waiting.get_by_role("link", name="Answer 3 prep questions").click()
     found(page)
     expect(heading(page)).to_contain_text(WAITING_FOR_ANSWERS.title)
+    expect(page.get_by_role("heading", name="No pack yet")).to_be_visible()
     answers = (
         "Land the storage tiering cutover",
         "On-call load in SRE after INC-2291",
@@ -188,14 +195,18 @@ def test_answering_the_prep_questions_continues_the_prep_until_the_pack_shows(
     for question, answer in zip(QUESTIONS, answers, strict=True):
         page.get_by_label(question).fill(answer)
     look_at(page, "meeting-questions")
-    page.get_by_role("button", name="Send the answers").click()
+    page.get_by_role("button", name="Send answers", exact=True).click()
     # The answers resume the prep waiting in DBOS; the pack is written a moment later.
-    reload_until(page, lambda: page.get_by_role("heading", name="Agenda"))
-    expect(page.get_by_text(answers[0]).first).to_be_visible()
+    reload_until(page, lambda: page.get_by_role("heading", name="Agenda", exact=True))
+    your_prep = page.get_by_role("region", name="Agenda")
+    for answer in answers:
+        expect(your_prep.get_by_text(answer).first).to_be_visible()
     expect(page.get_by_label(QUESTIONS[0])).to_have_count(0)
     look_at(page, "meeting-answered")
     page.goto(site.url("/"))
-    expect(meeting_on_fortnight(page, WAITING_FOR_ANSWERS.title)).to_contain_text("Pack ready")
+    done = meeting_on_fortnight(page, WAITING_FOR_ANSWERS.title)
+    expect(done).to_contain_text("Pack ready")
+    expect(done.get_by_role("link", name="Answer 3 prep questions")).to_have_count(0)
 
 
 @MEETING_PAGE
@@ -206,9 +217,9 @@ def test_the_answers_form_is_reached_and_sent_with_the_keyboard_alone_with_a_vis
     first = page.get_by_label(QUESTIONS[0])
     expect(first).to_be_visible()
     target = first.get_attribute("id")
-    page.locator("body").focus()
+    page.goto(page.url)  # from the top of the page, as it is opened
     unfocused: list[str] = []
-    for _ in range(80):
+    for _ in range(60):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
         if focused["tag"] in ("a", "button") and not focused["outlined"]:
@@ -222,10 +233,10 @@ def test_the_answers_form_is_reached_and_sent_with_the_keyboard_alone_with_a_vis
         page.keyboard.type(answer)
         page.keyboard.press("Tab")
     focused = page.evaluate(FOCUSED)
-    assert focused["tag"] == "button", f"after the last answer, Tab reached {focused}"
+    assert focused["text"] == "Send answers", f"after the last answer, Tab reached {focused}"
     assert focused["outlined"], f"the submit button shows no focus outline: {focused}"
     page.keyboard.press("Enter")
-    reload_until(page, lambda: page.get_by_role("heading", name="Agenda"))
+    reload_until(page, lambda: page.get_by_role("heading", name="Agenda", exact=True))
     expect(page.get_by_text("Keyboard priorities").first).to_be_visible()
 
 
@@ -249,36 +260,43 @@ def test_a_meeting_reclassified_for_its_series_shows_its_new_type(
 ) -> None:
     open_meeting(page, site, TO_RECLASSIFY.title)
     page.get_by_label("Meeting type").select_option(label="Vendor")
-    page.get_by_role("button", name="Reclassify").click()
+    page.get_by_role("button", name="Change the type").click()
+    found(page)
     expect(heading(page)).to_contain_text(TO_RECLASSIFY.title)
-    expect(page.get_by_text("Vendor").first).to_be_visible()
+    expect(page.get_by_label("Meeting type")).to_have_value("vendor_meeting")
     look_at(page, "meeting-reclassified")
     page.goto(site.url("/"))
-    expect(meeting_on_fortnight(page, TO_RECLASSIFY.title)).to_contain_text("Vendor")
+    row = meeting_on_fortnight(page, TO_RECLASSIFY.title)
+    expect(row).to_contain_text("Vendor")
+    expect(row).not_to_contain_text("General")
 
 
 @MEETING_PAGE
 def test_a_skipped_meeting_is_folded_away_on_the_fortnight(page: Page, site: ServedSite) -> None:
-    title = "Coffee with Tom (new EM)"
-    open_meeting(page, site, title)
-    page.get_by_role("button", name="Skip").click()
+    open_meeting(page, site, TO_SKIP.title)
+    page.get_by_label("Skip this meeting").fill("Moved to the offsite")
+    page.get_by_role("button", name="Skip this meeting").click()
+    found(page)
     expect(page.get_by_text("Skipped").first).to_be_visible()
     page.goto(site.url("/"))
-    friday = page.get_by_role("region", name="Friday 11 December 2026")
-    expect(friday.get_by_role("link", name=title)).to_be_hidden()
-    friday.get_by_text("skipped or cancelled").click()
-    expect(friday.get_by_role("link", name=title)).to_be_visible()
+    thursday = page.get_by_role("region", name="Thursday 10 December 2026")
+    skipped = thursday.get_by_role("link", name=TO_SKIP.title, include_hidden=True)
+    expect(skipped).to_be_hidden()
+    thursday.get_by_text("1 skipped or cancelled").click()
+    expect(skipped).to_be_visible()
+    expect(thursday).to_contain_text("Moved to the offsite")
 
 
 @MEETING_PAGE
 def test_the_notes_template_downloads_with_the_meetings_title(page: Page, site: ServedSite) -> None:
     open_meeting(page, site, PIR)
     with page.expect_download() as download:
-        page.get_by_role("link", name="notes template").click()
+        page.get_by_role("link", name="Download the notes template").click()
     saved = download.value
     assert saved.suggested_filename.endswith(".md")
     text = saved.path().read_text(encoding="utf-8")
-    assert PIR in text and "## Action Items" in text
+    assert text.startswith(f"# {PIR}")
+    assert "## Decisions" in text
 
 
 # The notes, then the lists: Commitments, a person, Decisions, Usage
@@ -291,37 +309,60 @@ def test_the_notes_of_a_meeting_that_ended_are_reviewed_edited_accepted_and_owed
     page.goto(site.url("/"))
     meeting_on_fortnight(page, ELENA).get_by_role("link", name="Give the notes").click()
     found(page)
-    expect(heading(page)).to_contain_text(ELENA)
-    if "/notes" not in page.url:
-        page.get_by_role("link", name="Give the notes").click()
-        found(page)
-    page.get_by_label("Notes").fill(ELENA_NOTES)
-    look_at(page, "notes-paste")
-    page.get_by_role("button", name="Read the notes").click()
-    # The review: what was found, beside the notes, each item's line highlighted.
-    expect(
-        page.get_by_text("the storage tiering cutover moves to the week of 11 January")
-    ).to_be_visible()
-    expect(page.locator("mark").filter(has_text="Send the revised cutover runbook")).to_be_visible()
-    item = page.get_by_label("Text").first
-    expect(item).to_have_value(re.compile("Send the revised cutover runbook"))
-    item.fill("Send the revised cutover runbook to the SRE and storage leads")
-    look_at(page, "notes-review")
-    page.get_by_role("button", name="Accept").click()
-    expect(page.get_by_text("Accepted").first).to_be_visible()
-    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Commitments").click()
+    page.get_by_role("link", name="Notes", exact=True).click()
     found(page)
-    expect(heading(page)).to_have_text("Commitments")
+    expect(heading(page)).to_have_text(f"Notes: {ELENA}")
+    page.get_by_label("Paste the notes").fill(ELENA_NOTES)
+    look_at(page, "notes-give")
+    page.get_by_role("button", name="Read the notes").click()
+    found(page)
+    # The review: what the notes say, beside the notes, each item's line highlighted.
+    expect(page.get_by_text("Not accepted yet")).to_be_visible()
+    expect(page.get_by_text(DECIDED_WITH_ELENA).first).to_be_visible()
+    first = page.get_by_role("group", name=re.compile(r"^Action item 1\b"))
+    text = first.get_by_label("What is to be done")
+    expect(text).to_have_value(re.compile("^Send the revised cutover runbook"))
+    source = first.get_by_role("link", name=re.compile(r"^line \d+$"))
+    line = page.locator(str(source.get_attribute("href")))
+    expect(line).to_contain_text("Send the revised cutover runbook")
+    notes = page.get_by_role("region", name="The notes, line by line")
+    uncited = notes.get_by_role("listitem").filter(has_text="Elena walked through the cutover")
+    assert highlighted(line, uncited), "the action item's line of the notes is not highlighted"
+    text.fill(EDITED_ITEM)
+    first.get_by_label("Due").fill("2026-12-10")
+    look_at(page, "notes-review")
+    page.get_by_role("button", name="Accept these items and decisions").click()
+    found(page)
+    expect(page.get_by_text("The items and decisions are accepted")).to_be_visible()
+    look_at(page, "notes-accepted")
+    # What was accepted is owed on Commitments, by owner, as edited.
+    page.get_by_role("link", name="Commitments", exact=True).first.click()
+    found(page)
+    elena = page.get_by_role("region", name=re.compile("^Elena Park"))
+    owed = elena.get_by_role("listitem").filter(has_text=EDITED_ITEM)
+    expect(owed).to_contain_text("Due Thursday 10 December 2026")
     expect(
-        page.get_by_text("Send the revised cutover runbook to the SRE and storage leads")
+        page.get_by_role("listitem").filter(has_text="Reopen the Senior Storage")
     ).to_be_visible()
-    expect(page.get_by_text("Reopen the Senior Storage Engineer req")).to_be_visible()
-    page.get_by_role("link", name="Elena Park").first.click()
-    expect(heading(page)).to_contain_text("Elena Park")
-    expect(
-        page.get_by_text("Send the revised cutover runbook to the SRE and storage leads")
-    ).to_be_visible()
-    look_at(page, "person")
+    elena.get_by_role("link", name="Elena Park").click()
+    found(page)
+    expect(heading(page)).to_have_text("Elena Park")
+    owes = page.get_by_role("region", name="What Elena Park owes")
+    expect(owes.get_by_role("listitem").filter(has_text=EDITED_ITEM)).to_have_count(1)
+    # The decision is found on Decisions, and leads back to its line of the notes.
+    page.goto(site.url("/decisions?q=tiering"))
+    hit = page.get_by_role("main").get_by_role("listitem").filter(has_text=DECIDED_WITH_ELENA)
+    hit.get_by_role("link", name=re.compile(r"^line \d+ of the notes$")).click()
+    found(page)
+    expect(page).to_have_url(re.compile(r"/notes#line-\d+$"))
+    target = page.locator(":target")
+    expect(target).to_contain_text(DECIDED_WITH_ELENA)
+
+
+def highlighted(line: Locator, other: Locator) -> bool:
+    """Whether `line` is set apart from `other` by its background (the highlight)."""
+    background = "e => getComputedStyle(e).backgroundColor"
+    return bool(line.evaluate(background) != other.evaluate(background))
 
 
 @LIST_PAGES
