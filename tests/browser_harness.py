@@ -64,23 +64,16 @@ LEFT_WAITING = ExtraMeeting(
     "security-lt@e2e.test", "Security leadership team", "20261203T100000", "20261203T104500"
 )
 """One no test answers: the fortnight shows it waiting whatever ran before."""
+TWO = (LEADERS[0], LEADERS[1])
 TO_RECLASSIFY = ExtraMeeting(
-    "offsite@e2e.test",
-    "Offsite planning",
-    "20261208T100000",
-    "20261208T110000",
-    (LEADERS[0], LEADERS[1]),
+    "offsite@e2e.test", "Offsite planning", "20261208T100000", "20261208T110000", TWO
 )
 """A general meeting next week, its prep not due yet."""
-WAITING = (WAITING_FOR_ANSWERS, WAITING_FOR_KEYBOARD, LEFT_WAITING)
 TO_SKIP = ExtraMeeting(
-    "logistics@e2e.test",
-    "Offsite logistics",
-    "20261210T110000",
-    "20261210T113000",
-    (LEADERS[0], LEADERS[2]),
+    "logistics@e2e.test", "Offsite logistics", "20261210T110000", "20261210T113000", TWO
 )
 """Another, on a day with nothing skipped yet."""
+WAITING = (WAITING_FOR_ANSWERS, WAITING_FOR_KEYBOARD, LEFT_WAITING)
 EXTRA_MEETINGS = (*WAITING, TO_RECLASSIFY, TO_SKIP)
 
 

@@ -108,7 +108,7 @@ def _page(browser: Browser, state: dict[str, Any] | None) -> Iterator[Page]:
     page.on(
         "console",
         lambda message: (
-            problems.append(f"console: {message.text} ({page.url})")
+            problems.append(f"console: {message.text} ({message.location.get('url') or page.url})")
             if message.type == "error" and not _refused_on_purpose(message.text)
             else None
         ),

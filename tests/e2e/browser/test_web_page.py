@@ -73,6 +73,14 @@ def found(page: Page) -> None:
     assert shown != "That did not work", f"{page.url}: {page.locator('main').inner_text()}"
 
 
+def by_navigation(page: Page, site: ServedSite, name: str) -> None:
+    """From the fortnight, the page of that name in every page's navigation."""
+    page.goto(site.url("/"))
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name=name).click()
+    found(page)
+    expect(heading(page)).to_have_text(name)
+
+
 def open_meeting(page: Page, site: ServedSite, title: str) -> None:
     """From the fortnight, the meeting's page, as a person gets there."""
     page.goto(site.url("/"))
@@ -370,10 +378,7 @@ def test_an_item_marked_done_on_commitments_leaves_the_open_ones(
     page: Page, site: ServedSite
 ) -> None:
     item = "cardinality report for the top 20 custom metrics"
-    page.goto(site.url("/"))
-    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Commitments").click()
-    found(page)
-    expect(heading(page)).to_have_text("Commitments")
+    by_navigation(page, site, "Commitments")
     priya = page.get_by_role("region", name=re.compile("^Priya Raman"))
     owed = priya.get_by_role("listitem").filter(has_text=item)
     expect(owed).to_have_count(1)
@@ -402,10 +407,7 @@ def test_the_decisions_are_searched_and_link_to_their_line_of_the_notes(
     page: Page, site: ServedSite
 ) -> None:
     decided = "need a load-test sign-off from SRE"
-    page.goto(site.url("/"))
-    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Decisions").click()
-    found(page)
-    expect(heading(page)).to_have_text("Decisions")
+    by_navigation(page, site, "Decisions")
     search = page.get_by_role("searchbox", name="Search the decisions")
     search.fill("load-test")
     search.press("Enter")
@@ -421,10 +423,7 @@ def test_the_decisions_are_searched_and_link_to_their_line_of_the_notes(
 
 @LIST_PAGES
 def test_the_usage_page_shows_what_the_models_cost(page: Page, site: ServedSite) -> None:
-    page.goto(site.url("/"))
-    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Usage").click()
-    found(page)
-    expect(heading(page)).to_have_text("Usage")
+    by_navigation(page, site, "Usage")
     # The demo's packs and notes come from the offline generator: nothing to pay.
     expect(page.get_by_role("heading", name=re.compile("^No model calls yet"))).to_be_visible()
     look_at(page, "usage")
