@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class CliUser:
-    def __init__(self, tmp: Path, columns: int = 200) -> None:
+    def __init__(
+        self, tmp: Path, columns: int = 200, environment: Mapping[str, str] | None = None
+    ) -> None:
+        """`environment`: what the commands inherit (this process's environment unless given)."""
         self.tmp = tmp
         self.data = tmp / "data"
         self.env = {
-            **os.environ,
+            **(os.environ if environment is None else environment),
             "EXEC_ASSISTANT_USER_EMAIL": EXEC,
             "EXEC_ASSISTANT_TIMEZONE": "America/New_York",
             "EXEC_ASSISTANT_CONTEXT_DIR": str(ROOT / "examples" / "context"),
