@@ -348,6 +348,22 @@ def test_a_follow_up_answered_twice_is_taken_once(reviewed: WebRig) -> None:
     assert len(reviewed.engine.delivered) == 1
 
 
+def test_the_answers_sent_again_while_a_follow_up_waits_do_not_answer_it(
+    reviewed: WebRig,
+) -> None:
+    meeting_id, request = asking(reviewed)
+    browser = reviewed.client()
+    page = browser.get(f"/meetings/{meeting_id}").text
+    form = {"csrf": csrf_of(page), "round": "1", "action": "answer", "answer-2": "the incident"}
+    first = browser.post(f"/meetings/{meeting_id}/answers", data=form, follow_redirects=False)
+    again = browser.post(f"/meetings/{meeting_id}/answers", data=form, follow_redirects=False)
+    assert first.status_code == 303 and again.status_code == 409
+    assert "are in already" in text_of(again.text)
+    session = session_of(reviewed, request)
+    assert session.pending_follow_up is not None  # still waits for its answer
+    assert reviewed.engine.delivered == []
+
+
 # --- reclassify and skip ----------------------------------------------------------------------
 
 
