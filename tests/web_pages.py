@@ -121,6 +121,17 @@ def ask(deps: PrepDependencies, request: PrepRequest) -> None:
     steps.attach_wait_token(WaitForAnswers(session_id=note.session_id, task_token=WAIT_TOKEN))
 
 
+def send_form(browser: TestClient, meeting_id: str, action: str, **fields: str) -> Any:
+    """Post a form of the meeting page (`type`, `skip`, `answers`) with the CSRF token the
+    page carries now; the answer as it comes, redirects not followed."""
+    page = browser.get(f"/meetings/{meeting_id}")
+    return browser.post(
+        f"/meetings/{meeting_id}/{action}",
+        data={"csrf": csrf_of(page.text), **fields},
+        follow_redirects=False,
+    )
+
+
 def csrf_of(page: str) -> str:
     """The CSRF token the page's forms carry."""
     found = _CSRF.search(page)

@@ -8,103 +8,51 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from exec_assistant.adapters.local.env_secrets import EnvSecretStore
-from exec_assistant.bootstrap import (
-    LocalApp,
-    PrepRuntime,
-    build_local,
-    build_runtime,
-    build_web_site,
-)
-from exec_assistant.channels.outbox import OutboxChannel
-from exec_assistant.clocks import SystemClock
-from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.bootstrap import build_web_site
+from exec_assistant.domain.models import MeetingStatus
 from exec_assistant.services.preps import start_prep
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SessionCookies
 from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
 
-from factories import LEADERS, calendar_text, rig_settings, stamp, vevent
+from local_prep_rig import LocalPrepRig, leadership_prep
 from web_pages import csrf_of, text_of
 
 
 @dataclass
 class Served:
-    local: LocalApp
-    runtime: PrepRuntime
+    rig: LocalPrepRig
     browser: TestClient
-
-    def meeting(self) -> Meeting:
-        now = datetime.now(UTC)
-        found = self.local.meetings.list_between(now - timedelta(days=1), now + timedelta(days=2))
-        return found[0]
-
-    def wait_for(self, status: MeetingStatus, seconds: float = 20) -> Meeting:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            meeting = self.meeting()
-            if meeting.status == status:
-                return meeting
-            time.sleep(0.05)
-        raise AssertionError(f"meeting still {self.meeting().status}, expected {status}")
+    """Signed in to the page `serve` would serve in front of the rig's prep."""
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    config = tmp_path / "config"
-    config.mkdir()
-    # A wait long enough that only the page's answers end it.
-    (config / "notification_rules.yaml").write_text("response_timeout_hours: 0.05\n")
-    start = datetime.now(UTC) + timedelta(minutes=110)  # prep due now, no final reminder
-    calendar = tmp_path / "calendar.ics"
-    calendar.write_text(
-        calendar_text(
-            vevent(
-                "lt@test",
-                "Leadership team",
-                stamp(start),
-                stamp(start + timedelta(minutes=60)),
-                tz=None,
-                attendees=LEADERS,
-            )
-        )
-    )
-    local = build_local(rig_settings(tmp_path, config, calendar), command="test", exclusive=True)
-    clock = SystemClock()
-    runtime = build_runtime(
-        local, OutboxChannel(tmp_path / "outbox.jsonl", clock), clock, pause=lambda s: None
-    )
-    runtime.engine.launch()
-    try:
-        assert runtime.ticker.tick(sync=True, prepare=False).sync is not None
+    with leadership_prep(tmp_path) as rig:
         links = OneTimeLinks()
         app = build_web_app(
-            build_web_site(local, runtime, EnvSecretStore({})),
+            build_web_site(rig.local, rig.runtime, EnvSecretStore({})),
             LinkSignIn(links),
             SessionCookies(b"s" * 32),
             WebServing(),
         )
         browser = TestClient(app, base_url="http://testserver")
         assert browser.get(f"/sign-in?token={links.issue()}", follow_redirects=False).is_redirect
-        yield Served(local, runtime, browser)
-    finally:
-        runtime.engine.shutdown()
-        local.close()
+        yield Served(rig, browser)
 
 
 def test_answers_given_on_the_page_resume_the_dbos_prep_and_the_page_shows_its_pack(
     served: Served,
 ) -> None:
-    workflow_id = start_prep(
-        served.local.meetings, served.runtime.engine, served.meeting()
-    ).workflow_id
-    meeting = served.wait_for(MeetingStatus.NOTIFIED)
+    rig = served.rig
+    workflow_id = start_prep(rig.local.meetings, rig.runtime.engine, rig.meeting()).workflow_id
+    meeting = rig.wait_for(MeetingStatus.NOTIFIED)
     browser, page_path = served.browser, f"/meetings/{meeting.meeting_id}"
 
     page = browser.get(page_path)
@@ -139,7 +87,7 @@ def test_answers_given_on_the_page_resume_the_dbos_prep_and_the_page_shows_its_p
     assert stages[-1] == "ready", stages
     assert "asking" not in stages
 
-    outcome = served.runtime.engine.result(workflow_id)
+    outcome = rig.runtime.engine.result(workflow_id)
     assert outcome.outcome == "done" and outcome.answered is True
     page = browser.get(page_path)
     text = text_of(page.text)

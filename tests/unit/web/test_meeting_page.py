@@ -33,7 +33,7 @@ from prep_fakes import (
     run_to_pack,
     store_meeting,
 )
-from web_pages import DELEGATE, WAIT_TOKEN, WebRig, ask, csrf_of, text_of, web_rig
+from web_pages import DELEGATE, WAIT_TOKEN, WebRig, ask, csrf_of, send_form, text_of, web_rig
 
 PRIORITIES = "What are your top priorities for the team this week?"
 RISKS = "Which risks or escalations should the leadership team discuss?"
@@ -372,11 +372,7 @@ def test_reclassify_changes_the_series_type_and_restarts_the_waiting_prep(rig: W
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}")
     assert '<option value="leadership_team" selected>Leadership team</option>' in page.text
-    sent = browser.post(
-        f"/meetings/{meeting_id}/type",
-        data={"csrf": csrf_of(page.text), "meeting_type": "qbr"},
-        follow_redirects=False,
-    )
+    sent = send_form(browser, meeting_id, "type", meeting_type="qbr")
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/meetings/{meeting_id}?done=restarted"
     stored = rig.meeting(meeting_id)
@@ -391,12 +387,7 @@ def test_reclassify_changes_the_series_type_and_restarts_the_waiting_prep(rig: W
 def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: WebRig) -> None:
     meeting_id = prepared(rig)
     browser = rig.client()
-    page = browser.get(f"/meetings/{meeting_id}")
-    sent = browser.post(
-        f"/meetings/{meeting_id}/type",
-        data={"csrf": csrf_of(page.text), "meeting_type": "<b>board</b>"},
-        follow_redirects=False,
-    )
+    sent = send_form(browser, meeting_id, "type", meeting_type="<b>board</b>")
     assert sent.status_code == 422
     assert "unknown meeting type '<b>board</b>'" in text_of(sent.text)
     assert "Known types:" in text_of(sent.text)
@@ -408,12 +399,7 @@ def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: WebRi
 def test_skip_stops_the_prep_says_why_and_offers_nothing_more(rig: WebRig) -> None:
     meeting_id, _ = asking(rig)
     browser = rig.client()
-    page = browser.get(f"/meetings/{meeting_id}")
-    sent = browser.post(
-        f"/meetings/{meeting_id}/skip",
-        data={"csrf": csrf_of(page.text), "reason": "Travelling <that> day\x1b"},
-        follow_redirects=False,
-    )
+    sent = send_form(browser, meeting_id, "skip", reason="Travelling <that> day\x1b")
     assert sent.headers["location"] == f"/meetings/{meeting_id}?done=skipped"
     stored = rig.meeting(meeting_id)
     assert stored.status == MeetingStatus.SKIPPED
@@ -434,9 +420,7 @@ def test_skipping_a_meeting_whose_notes_are_in_is_refused(rig: WebRig) -> None:
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}")
     assert "Skip this meeting" not in page.text
-    sent = browser.post(
-        f"/meetings/{meeting_id}/skip", data={"csrf": csrf_of(page.text)}, follow_redirects=False
-    )
+    sent = send_form(browser, meeting_id, "skip")
     assert sent.status_code == 409 and "there is nothing to skip" in text_of(sent.text)
 
 
@@ -498,11 +482,7 @@ def test_a_delegate_sees_other_meetings_but_is_not_offered_private_types(rig: We
     page = delegate.get(f"/meetings/{meeting_id}")
     assert page.status_code == 200 and "Infrastructure Leadership Team" in page.text
     assert 'value="qbr"' in page.text and 'value="one_on_one"' not in page.text
-    sent = delegate.post(
-        f"/meetings/{meeting_id}/type",
-        data={"csrf": csrf_of(page.text), "meeting_type": "one_on_one"},
-        follow_redirects=False,
-    )
+    sent = send_form(delegate, meeting_id, "type", meeting_type="one_on_one")
     assert sent.status_code == 403
     assert rig.meeting(meeting_id).meeting_type == "leadership_team"
 
@@ -572,11 +552,7 @@ def test_answers_to_questions_that_changed_meanwhile_are_refused(rig: WebRig) ->
     meeting_id, request = asking(rig)
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}").text
-    browser.post(
-        f"/meetings/{meeting_id}/type",
-        data={"csrf": csrf_of(page), "meeting_type": "qbr"},
-        follow_redirects=False,
-    )
+    send_form(browser, meeting_id, "type", meeting_type="qbr")
     stale = {"csrf": csrf_of(page), "round": "1", "action": "answer", "answer-1": "Plan"}
     sent = browser.post(f"/meetings/{meeting_id}/answers", data=stale, follow_redirects=False)
     assert sent.status_code == 409
