@@ -1,18 +1,26 @@
-"""The web app on in-memory fakes, driven in-process through Starlette's TestClient: a site
-built on a prep's stores, a browser signed in (with the one-time link, or as any viewer), and
-what a test reads from a page (its CSRF token, its text)."""
+"""The web page's ASGI app on in-memory stores, and browsers (TestClient) signed in to it."""
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
-from starlette.types import ASGIApp
 
-from exec_assistant.adapters.memory import InMemorySeriesOverrideRepository
+from exec_assistant.adapters.memory import (
+    InMemoryActionItemRepository,
+    InMemoryChatSessionRepository,
+    InMemoryDecisionRepository,
+    InMemoryDocumentStore,
+    InMemoryMeetingRepository,
+    InMemorySeriesOverrideRepository,
+)
+from exec_assistant.clocks import FixedClock
+from exec_assistant.configuration import load_config
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import Meeting
@@ -22,47 +30,104 @@ from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.prep import PrepSteps
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
+from exec_assistant.web.guard import loopback_hosts
 from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.viewer import Role, Viewer
 
-from prep_fakes import FixedClock, RecordingEngine, make_deps
+from prep_fakes import RecordingEngine, make_deps
 
-DELEGATE = Viewer(user_id="U0DELEGATE", name="Sam Rivera", role=Role.DELEGATE, sees_private=False)
-"""A chief of staff who may not see meetings of a private type."""
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+ZONE = ZoneInfo("America/New_York")
+KEY = b"k" * 32
+BASE_URL = "http://127.0.0.1:8765"
+DELEGATE = Viewer(
+    user_id="U_COS", name="Sam (chief of staff)", role=Role.DELEGATE, sees_private=False
+)
+
+
+@dataclass
+class WebRig:
+    site: WebSite
+    links: OneTimeLinks = field(default_factory=OneTimeLinks)
+    cookies: SessionCookies = field(default_factory=lambda: SessionCookies(KEY))
+    serving: WebServing = field(
+        default_factory=lambda: WebServing(allowed_hosts=loopback_hosts(8765))
+    )
+
+    def app(self) -> object:
+        return build_web_app(self.site, LinkSignIn(self.links), self.cookies, self.serving)
+
+    def browser(self) -> TestClient:
+        """A browser that has not signed in."""
+        return TestClient(self.app(), base_url=BASE_URL, follow_redirects=False)  # type: ignore[arg-type]
+
+    def signed_in(self) -> TestClient:
+        """A browser signed in with the one-time link, as the executive."""
+        client = self.browser()
+        answer = client.get(f"/sign-in?token={self.links.issue()}")
+        assert answer.status_code == 303, answer.text
+        return client
+
+    def signed_in_as(self, viewer: Viewer) -> TestClient:
+        """A browser with a session for `viewer` (as the AWS sign-in would give)."""
+        client = self.browser()
+        value, _ = self.cookies.issue(viewer, self.site.clock.now())
+        client.cookies.set(SESSION_COOKIE, value)
+        return client
+
+    def csrf(self, client: TestClient) -> str:
+        session = self.cookies.read(client.cookies.get(SESSION_COOKIE), self.site.clock.now())
+        assert session is not None
+        return self.cookies.csrf_token(session)
+
+
+def web_site(*, now: datetime = NOW, calendars_configured: bool = True) -> WebSite:
+    config = load_config(None)
+    return WebSite(
+        meetings=InMemoryMeetingRepository(),
+        sessions=InMemoryChatSessionRepository(),
+        action_items=InMemoryActionItemRepository(),
+        decisions=InMemoryDecisionRepository(),
+        overrides=InMemorySeriesOverrideRepository(),
+        documents=InMemoryDocumentStore(),
+        catalog=config.catalog,
+        rules=config.rules,
+        executive=Executive("jordan@northwind.example", ZONE),
+        clock=FixedClock(now),
+        engine=RecordingEngine(),
+        calendars_configured=calendars_configured,
+    )
+
+
+def web_rig(**site: object) -> WebRig:
+    return WebRig(web_site(**site))  # type: ignore[arg-type]
+
+
+# --- a site in front of a prep ---------------------------------------------------------------
+
 WAIT_TOKEN = "wf-token"
-
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass
-class WebRig:
-    """The app over the stores of `deps`, with an engine that records what it is asked."""
+class PrepWebRig:
+    """The app over the stores of a prep's dependencies (`deps`), so that the prep's own
+    steps (`ask`, `run_to_pack`) set up what a page shows; its engine records what the page
+    asks of it."""
 
     deps: PrepDependencies
-    site: WebSite
     engine: RecordingEngine
-    links: OneTimeLinks
-    cookies: SessionCookies
-    app: ASGIApp
+    web: WebRig
 
     @property
-    def clock(self) -> FixedClock:
-        assert isinstance(self.deps.clock, FixedClock)
-        return self.deps.clock
+    def site(self) -> WebSite:
+        return self.web.site
 
     def client(self, viewer: Viewer | None = None) -> TestClient:
-        """A browser signed in: with the one-time link `serve` prints (the executive), or
-        with a session cookie issued to `viewer`."""
-        client = TestClient(self.app, base_url="http://testserver")
-        if viewer is None:
-            signed = client.get(f"/sign-in?token={self.links.issue()}", follow_redirects=False)
-            assert signed.status_code == 303, signed.text
-        else:
-            value, _ = self.cookies.issue(viewer, self.clock.now())
-            client.cookies.set(SESSION_COOKIE, value)
-        return client
+        """A browser signed in: with the one-time link (the executive), or as `viewer`."""
+        return self.web.signed_in() if viewer is None else self.web.signed_in_as(viewer)
 
     def meeting(self, meeting_id: str) -> Meeting:
         found = self.deps.meetings.get(meeting_id)
@@ -70,20 +135,19 @@ class WebRig:
         return found
 
 
-def web_rig(
+def prep_web_rig(
     catalog: MeetingTypeCatalog,
     rules: NotificationRules,
     executive: Executive,
     *,
     deps: PrepDependencies | None = None,
     follow_ups: bool = False,
-    **site: Any,
-) -> WebRig:
-    """The app on in-memory fakes; with `follow_ups`, the answers given on the page are
-    reviewed as `serve` reviews them (by `deps.answer_reviewer`)."""
+) -> PrepWebRig:
+    """With `follow_ups`, the answers given on a page are reviewed as `serve` reviews them
+    (by `deps.answer_reviewer`)."""
     deps = deps or make_deps(catalog, rules, executive)
     engine = RecordingEngine()
-    web_site = WebSite(
+    site = WebSite(
         meetings=deps.meetings,
         sessions=deps.sessions,
         action_items=deps.action_items,
@@ -97,19 +161,8 @@ def web_rig(
         engine=engine,
         calendars_configured=True,
         follow_ups=FollowUps(deps) if follow_ups else None,
-        **site,
     )
-    links = OneTimeLinks()
-    cookies = SessionCookies(b"k" * 32)
-    app = build_web_app(web_site, LinkSignIn(links), cookies, WebServing())
-    return WebRig(deps, web_site, engine, links, cookies, app)
-
-
-def with_site(rig: WebRig, **changes: Any) -> WebRig:
-    """The same stores and engine behind a site changed in `changes`."""
-    site = replace(rig.site, **changes)
-    app = build_web_app(site, LinkSignIn(rig.links), rig.cookies, WebServing())
-    return replace(rig, site=site, app=app)
+    return PrepWebRig(deps, engine, WebRig(site))
 
 
 def ask(deps: PrepDependencies, request: PrepRequest) -> None:

@@ -33,7 +33,16 @@ from prep_fakes import (
     run_to_pack,
     store_meeting,
 )
-from web_pages import DELEGATE, WAIT_TOKEN, WebRig, ask, csrf_of, send_form, text_of, web_rig
+from web_pages import (
+    DELEGATE,
+    WAIT_TOKEN,
+    PrepWebRig,
+    ask,
+    csrf_of,
+    prep_web_rig,
+    send_form,
+    text_of,
+)
 
 PRIORITIES = "What are your top priorities for the team this week?"
 RISKS = "Which risks or escalations should the leadership team discuss?"
@@ -42,31 +51,33 @@ HOSTILE = '<script>alert("x")</script> {{ 7*7 }} \x1b[2J \u202eevil'
 
 
 @pytest.fixture
-def rig(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> WebRig:
-    return web_rig(catalog, rules, executive)
+def rig(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> PrepWebRig:
+    return prep_web_rig(catalog, rules, executive)
 
 
-def asking(rig: WebRig, title: str = "Infrastructure Leadership Team") -> tuple[str, PrepRequest]:
+def asking(
+    rig: PrepWebRig, title: str = "Infrastructure Leadership Team"
+) -> tuple[str, PrepRequest]:
     """A leadership-team prep that asked its three questions and waits for the answers."""
     meeting, request = store_meeting(rig.deps, title=title)
     ask(rig.deps, request)
     return meeting.meeting_id, request
 
 
-def prepared(rig: WebRig, title: str = "Infrastructure Leadership Team") -> str:
+def prepared(rig: PrepWebRig, title: str = "Infrastructure Leadership Team") -> str:
     meeting, request = store_meeting(rig.deps, title=title)
     run_to_pack(rig.deps, request, {"1": "Close the capacity plan", "2": "The checkout outage"})
     return meeting.meeting_id
 
 
-def session_of(rig: WebRig, request: PrepRequest) -> ChatSession:
+def session_of(rig: PrepWebRig, request: PrepRequest) -> ChatSession:
     found = rig.deps.sessions.get(session_id_for(request.prep_id))
     assert found is not None
     return found
 
 
 def post_answers(
-    rig: WebRig, meeting_id: str, browser: TestClient | None = None, /, **fields: str
+    rig: PrepWebRig, meeting_id: str, browser: TestClient | None = None, /, **fields: str
 ) -> Any:
     """Send the page's form of answers (as shown: its round and turn) with `fields`."""
     browser = browser or rig.client()
@@ -82,7 +93,7 @@ def post_answers(
 
 
 def test_the_pack_shows_the_time_boxed_agenda_questions_decisions_items_and_background(
-    rig: WebRig,
+    rig: PrepWebRig,
 ) -> None:
     meeting_id = prepared(rig)
     page = rig.client().get(f"/meetings/{meeting_id}")
@@ -112,7 +123,7 @@ def test_a_source_that_could_not_be_read_says_why(
     providers["budget"] = StaticProvider(
         "budget", ContextResult.unavailable("budget", "budget.csv is missing from the folder")
     )
-    rig = web_rig(
+    rig = prep_web_rig(
         catalog, rules, executive, deps=make_deps(catalog, rules, executive, providers=providers)
     )
     meeting_id = prepared(rig)
@@ -121,7 +132,7 @@ def test_a_source_that_could_not_be_read_says_why(
     assert "Staffing staffing fact: 42%" in text
 
 
-def test_a_meeting_not_prepared_yet_says_when_its_prep_starts(rig: WebRig) -> None:
+def test_a_meeting_not_prepared_yet_says_when_its_prep_starts(rig: PrepWebRig) -> None:
     meeting, _ = store_meeting(rig.deps, starts_in=timedelta(days=5))
     assert meeting.status == MeetingStatus.SCHEDULED and meeting.prep_at is not None
     page = rig.client().get(f"/meetings/{meeting.meeting_id}")
@@ -133,15 +144,15 @@ def test_a_meeting_not_prepared_yet_says_when_its_prep_starts(rig: WebRig) -> No
     assert "live.js" not in page.text  # nothing moves before the prep time
 
 
-def test_an_unknown_meeting_is_a_404_page_that_says_what_to_do(rig: WebRig) -> None:
+def test_an_unknown_meeting_is_a_404_page_that_says_what_to_do(rig: PrepWebRig) -> None:
     page = rig.client().get("/meetings/mtg_0000000000000000")
     assert page.status_code == 404
     assert "no meeting with id" in text_of(page.text)
 
 
-def test_a_failed_prep_shows_the_error_and_when_it_is_retried(rig: WebRig) -> None:
+def test_a_failed_prep_shows_the_error_and_when_it_is_retried(rig: PrepWebRig) -> None:
     meeting, _ = store_meeting(rig.deps)
-    now = rig.clock.now()
+    now = rig.deps.clock.now()
     rig.deps.meetings.update(
         meeting.meeting_id,
         lambda m: m.with_status(MeetingStatus.SCHEDULED).with_status(
@@ -157,7 +168,7 @@ def test_a_failed_prep_shows_the_error_and_when_it_is_retried(rig: WebRig) -> No
     assert f"exec-assistant prep {meeting.meeting_id} --retry" in text
 
 
-def test_a_cancelled_meeting_says_so_and_offers_nothing(rig: WebRig) -> None:
+def test_a_cancelled_meeting_says_so_and_offers_nothing(rig: PrepWebRig) -> None:
     meeting, _ = store_meeting(rig.deps)
     rig.deps.meetings.update(
         meeting.meeting_id,
@@ -175,7 +186,7 @@ def test_a_cancelled_meeting_says_so_and_offers_nothing(rig: WebRig) -> None:
 
 
 def test_the_questions_form_resumes_the_waiting_prep_and_the_page_shows_it_goes_on(
-    rig: WebRig,
+    rig: PrepWebRig,
 ) -> None:
     meeting_id, request = asking(rig)
     browser = rig.client()
@@ -208,7 +219,7 @@ def test_the_questions_form_resumes_the_waiting_prep_and_the_page_shows_it_goes_
     assert status["stage"] == "writing" and status["in_progress"] is True
 
 
-def test_the_questions_are_prefilled_with_the_answers_given_so_far(rig: WebRig) -> None:
+def test_the_questions_are_prefilled_with_the_answers_given_so_far(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     rig.deps.sessions.update(
         session_of(rig, request).session_id,
@@ -218,7 +229,7 @@ def test_the_questions_are_prefilled_with_the_answers_given_so_far(rig: WebRig) 
     assert ">The &lt;checkout&gt; outage</textarea>" in page.text
 
 
-def test_go_on_without_answers_resumes_the_prep_with_none(rig: WebRig) -> None:
+def test_go_on_without_answers_resumes_the_prep_with_none(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     sent = post_answers(rig, meeting_id, action="defaults")
     assert sent.headers["location"].endswith("?done=defaults")
@@ -226,7 +237,7 @@ def test_go_on_without_answers_resumes_the_prep_with_none(rig: WebRig) -> None:
     assert session_of(rig, request).answers == {}
 
 
-def test_an_empty_form_is_refused_and_says_what_to_do(rig: WebRig) -> None:
+def test_an_empty_form_is_refused_and_says_what_to_do(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     sent = post_answers(rig, meeting_id, action="answer", **{"answer-1": "  \x1b  "})
     assert sent.status_code == 422
@@ -234,7 +245,7 @@ def test_an_empty_form_is_refused_and_says_what_to_do(rig: WebRig) -> None:
     assert rig.engine.delivered == [] and not session_of(rig, request).answers_given
 
 
-def test_the_status_of_a_prep_is_json_for_the_page_script(rig: WebRig) -> None:
+def test_the_status_of_a_prep_is_json_for_the_page_script(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig)
     status = rig.client().get(f"/meetings/{meeting_id}/status")
     assert status.headers["content-type"] == "application/json"
@@ -247,7 +258,7 @@ def test_the_status_of_a_prep_is_json_for_the_page_script(rig: WebRig) -> None:
     }
 
 
-def test_the_page_script_is_served_and_the_page_has_no_inline_script(rig: WebRig) -> None:
+def test_the_page_script_is_served_and_the_page_has_no_inline_script(rig: PrepWebRig) -> None:
     meeting_id, _ = asking(rig)
     browser = rig.client()
     post_answers(rig, meeting_id, browser, action="answer", **{"answer-1": "Plan"})
@@ -279,15 +290,17 @@ class AsksOnce:
 
 
 @pytest.fixture
-def reviewed(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> WebRig:
+def reviewed(
+    catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive
+) -> PrepWebRig:
     deps = make_deps(catalog, rules, executive)
     deps = dataclasses.replace(
         deps, answer_reviewer=AsksOnce("2", "Which incident: <the> checkout outage?")
     )
-    return web_rig(catalog, rules, executive, deps=deps, follow_ups=True)
+    return prep_web_rig(catalog, rules, executive, deps=deps, follow_ups=True)
 
 
-def test_a_vague_answer_gets_a_follow_up_form_whose_answer_joins_it(reviewed: WebRig) -> None:
+def test_a_vague_answer_gets_a_follow_up_form_whose_answer_joins_it(reviewed: PrepWebRig) -> None:
     meeting_id, request = asking(reviewed)
     browser = reviewed.client()
     sent = post_answers(
@@ -314,7 +327,7 @@ def test_a_vague_answer_gets_a_follow_up_form_whose_answer_joins_it(reviewed: We
     assert [token for token, _ in reviewed.engine.delivered] == [WAIT_TOKEN]
 
 
-def test_nothing_to_add_to_a_follow_up_lets_the_prep_go_on(reviewed: WebRig) -> None:
+def test_nothing_to_add_to_a_follow_up_lets_the_prep_go_on(reviewed: PrepWebRig) -> None:
     meeting_id, request = asking(reviewed)
     browser = reviewed.client()
     post_answers(reviewed, meeting_id, browser, action="answer", **{"answer-2": "the incident"})
@@ -324,7 +337,7 @@ def test_nothing_to_add_to_a_follow_up_lets_the_prep_go_on(reviewed: WebRig) -> 
     assert len(reviewed.engine.delivered) == 1
 
 
-def test_a_follow_up_answered_twice_is_taken_once(reviewed: WebRig) -> None:
+def test_a_follow_up_answered_twice_is_taken_once(reviewed: PrepWebRig) -> None:
     meeting_id, request = asking(reviewed)
     browser = reviewed.client()
     post_answers(reviewed, meeting_id, browser, action="answer", **{"answer-2": "the incident"})
@@ -349,7 +362,7 @@ def test_a_follow_up_answered_twice_is_taken_once(reviewed: WebRig) -> None:
 
 
 def test_the_answers_sent_again_while_a_follow_up_waits_do_not_answer_it(
-    reviewed: WebRig,
+    reviewed: PrepWebRig,
 ) -> None:
     meeting_id, request = asking(reviewed)
     browser = reviewed.client()
@@ -367,7 +380,7 @@ def test_the_answers_sent_again_while_a_follow_up_waits_do_not_answer_it(
 # --- reclassify and skip ----------------------------------------------------------------------
 
 
-def test_reclassify_changes_the_series_type_and_restarts_the_waiting_prep(rig: WebRig) -> None:
+def test_reclassify_changes_the_series_type_and_restarts_the_waiting_prep(rig: PrepWebRig) -> None:
     meeting_id, _ = asking(rig)
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}")
@@ -384,7 +397,7 @@ def test_reclassify_changes_the_series_type_and_restarts_the_waiting_prep(rig: W
     assert "QBR" in text
 
 
-def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: WebRig) -> None:
+def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig)
     browser = rig.client()
     sent = send_form(browser, meeting_id, "type", meeting_type="<b>board</b>")
@@ -396,7 +409,7 @@ def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: WebRi
     assert rig.site.overrides.get(rig.meeting(meeting_id).series_id) is None
 
 
-def test_skip_stops_the_prep_says_why_and_offers_nothing_more(rig: WebRig) -> None:
+def test_skip_stops_the_prep_says_why_and_offers_nothing_more(rig: PrepWebRig) -> None:
     meeting_id, _ = asking(rig)
     browser = rig.client()
     sent = send_form(browser, meeting_id, "skip", reason="Travelling <that> day\x1b")
@@ -414,7 +427,7 @@ def test_skip_stops_the_prep_says_why_and_offers_nothing_more(rig: WebRig) -> No
     assert "/notes" not in main
 
 
-def test_skipping_a_meeting_whose_notes_are_in_is_refused(rig: WebRig) -> None:
+def test_skipping_a_meeting_whose_notes_are_in_is_refused(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig)
     rig.deps.meetings.update(meeting_id, lambda m: m.with_status(MeetingStatus.COMPLETED))
     browser = rig.client()
@@ -427,7 +440,7 @@ def test_skipping_a_meeting_whose_notes_are_in_is_refused(rig: WebRig) -> None:
 # --- the notes template -----------------------------------------------------------------------
 
 
-def test_the_notes_template_downloads_as_a_file_with_a_safe_name(rig: WebRig) -> None:
+def test_the_notes_template_downloads_as_a_file_with_a_safe_name(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig, title='Café ☕ review / "Q1" \u202e<x>')
     got = rig.client().get(f"/meetings/{meeting_id}/notes-template.md")
     assert got.status_code == 200
@@ -438,7 +451,7 @@ def test_the_notes_template_downloads_as_a_file_with_a_safe_name(rig: WebRig) ->
     assert "### " in got.text and "## Action Items" in got.text
 
 
-def test_the_notes_template_of_a_pack_not_written_yet_is_a_clear_404(rig: WebRig) -> None:
+def test_the_notes_template_of_a_pack_not_written_yet_is_a_clear_404(rig: PrepWebRig) -> None:
     meeting, _ = store_meeting(rig.deps, starts_in=timedelta(days=5))
     got = rig.client().get(f"/meetings/{meeting.meeting_id}/notes-template.md")
     assert got.status_code == 404
@@ -450,7 +463,7 @@ def test_the_notes_template_of_a_pack_not_written_yet_is_a_clear_404(rig: WebRig
 # --- who may see it ---------------------------------------------------------------------------
 
 
-def test_a_delegate_gets_403_on_every_route_of_a_private_meeting(rig: WebRig) -> None:
+def test_a_delegate_gets_403_on_every_route_of_a_private_meeting(rig: PrepWebRig) -> None:
     one_on_one = (ME, person("Elena Park"))
     meeting, request = store_meeting(rig.deps, title="1:1 Jordan / Elena", attendees=one_on_one)
     assert meeting.meeting_type == "one_on_one" and rig.site.is_private("one_on_one")
@@ -476,7 +489,7 @@ def test_a_delegate_gets_403_on_every_route_of_a_private_meeting(rig: WebRig) ->
     assert rig.client().get(f"/meetings/{mid}").status_code == 200  # the executive sees it
 
 
-def test_a_delegate_sees_other_meetings_but_is_not_offered_private_types(rig: WebRig) -> None:
+def test_a_delegate_sees_other_meetings_but_is_not_offered_private_types(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig)
     delegate = rig.client(DELEGATE)
     page = delegate.get(f"/meetings/{meeting_id}")
@@ -491,7 +504,7 @@ def test_a_delegate_sees_other_meetings_but_is_not_offered_private_types(rig: We
 
 
 def test_markup_and_control_characters_in_the_title_and_the_pack_are_shown_not_run(
-    rig: WebRig,
+    rig: PrepWebRig,
 ) -> None:
     meeting_id = prepared(rig, title=HOSTILE)
     page = rig.client().get(f"/meetings/{meeting_id}").text
@@ -502,7 +515,7 @@ def test_markup_and_control_characters_in_the_title_and_the_pack_are_shown_not_r
     assert "\\x1b[2J" in page and "\\u202eevil" in page
 
 
-def test_markup_and_control_characters_in_answers_are_kept_as_text(rig: WebRig) -> None:
+def test_markup_and_control_characters_in_answers_are_kept_as_text(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     post_answers(
         rig,
@@ -518,7 +531,7 @@ def test_markup_and_control_characters_in_answers_are_kept_as_text(rig: WebRig) 
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;[31m plan" in page
 
 
-def test_an_answer_too_long_is_refused_and_the_form_keeps_what_was_typed(rig: WebRig) -> None:
+def test_an_answer_too_long_is_refused_and_the_form_keeps_what_was_typed(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     sent = post_answers(
         rig, meeting_id, action="answer",
@@ -531,7 +544,7 @@ def test_an_answer_too_long_is_refused_and_the_form_keeps_what_was_typed(rig: We
     assert rig.engine.delivered == [] and session_of(rig, request).answers == {}
 
 
-def test_answers_sent_twice_resume_the_prep_once(rig: WebRig) -> None:
+def test_answers_sent_twice_resume_the_prep_once(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}").text
@@ -548,7 +561,7 @@ def test_answers_sent_twice_resume_the_prep_once(rig: WebRig) -> None:
     assert session_of(rig, request).answers == {"1": "Plan"}
 
 
-def test_answers_to_questions_that_changed_meanwhile_are_refused(rig: WebRig) -> None:
+def test_answers_to_questions_that_changed_meanwhile_are_refused(rig: PrepWebRig) -> None:
     meeting_id, request = asking(rig)
     browser = rig.client()
     page = browser.get(f"/meetings/{meeting_id}").text
@@ -561,7 +574,7 @@ def test_answers_to_questions_that_changed_meanwhile_are_refused(rig: WebRig) ->
 
 
 @pytest.mark.parametrize("path", ["/answers", "/type", "/skip"])
-def test_a_form_without_its_csrf_token_is_refused(rig: WebRig, path: str) -> None:
+def test_a_form_without_its_csrf_token_is_refused(rig: PrepWebRig, path: str) -> None:
     meeting_id, request = asking(rig)
     browser = rig.client()
     data = {"round": "1", "action": "answer", "answer-1": "Plan", "meeting_type": "qbr"}
@@ -572,7 +585,7 @@ def test_a_form_without_its_csrf_token_is_refused(rig: WebRig, path: str) -> Non
     assert session_of(rig, request).answers == {} and rig.engine.delivered == []
 
 
-def test_the_notice_after_a_change_never_shows_the_query_s_text(rig: WebRig) -> None:
+def test_the_notice_after_a_change_never_shows_the_query_s_text(rig: PrepWebRig) -> None:
     meeting_id = prepared(rig)
     page = rig.client().get(f"/meetings/{meeting_id}?done=%3Cscript%3Ealert(1)%3C/script%3E")
     assert page.status_code == 200
