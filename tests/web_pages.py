@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
@@ -19,6 +22,12 @@ from exec_assistant.adapters.memory import (
 from exec_assistant.clocks import FixedClock
 from exec_assistant.configuration import load_config
 from exec_assistant.domain.discovery import Executive
+from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
+from exec_assistant.domain.models import Meeting
+from exec_assistant.domain.prep_steps import PrepRequest, WaitForAnswers
+from exec_assistant.services.dependencies import PrepDependencies
+from exec_assistant.services.follow_ups import FollowUps
+from exec_assistant.services.prep import PrepSteps
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import loopback_hosts
@@ -26,7 +35,7 @@ from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.viewer import Role, Viewer
 
-from prep_fakes import RecordingEngine
+from prep_fakes import RecordingEngine, make_deps
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/New_York")
@@ -93,3 +102,96 @@ def web_site(*, now: datetime = NOW, calendars_configured: bool = True) -> WebSi
 
 def web_rig(**site: object) -> WebRig:
     return WebRig(web_site(**site))  # type: ignore[arg-type]
+
+
+# --- a site in front of a prep ---------------------------------------------------------------
+
+WAIT_TOKEN = "wf-token"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class PrepWebRig:
+    """The app over the stores of a prep's dependencies (`deps`), so that the prep's own
+    steps (`ask`, `run_to_pack`) set up what a page shows; its engine records what the page
+    asks of it."""
+
+    deps: PrepDependencies
+    engine: RecordingEngine
+    web: WebRig
+
+    @property
+    def site(self) -> WebSite:
+        return self.web.site
+
+    def client(self, viewer: Viewer | None = None) -> TestClient:
+        """A browser signed in: with the one-time link (the executive), or as `viewer`."""
+        return self.web.signed_in() if viewer is None else self.web.signed_in_as(viewer)
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        found = self.deps.meetings.get(meeting_id)
+        assert found is not None
+        return found
+
+
+def prep_web_rig(
+    catalog: MeetingTypeCatalog,
+    rules: NotificationRules,
+    executive: Executive,
+    *,
+    deps: PrepDependencies | None = None,
+    follow_ups: bool = False,
+) -> PrepWebRig:
+    """With `follow_ups`, the answers given on a page are reviewed as `serve` reviews them
+    (by `deps.answer_reviewer`)."""
+    deps = deps or make_deps(catalog, rules, executive)
+    engine = RecordingEngine()
+    site = WebSite(
+        meetings=deps.meetings,
+        sessions=deps.sessions,
+        action_items=deps.action_items,
+        decisions=deps.decisions,
+        overrides=InMemorySeriesOverrideRepository(),
+        documents=deps.documents,
+        catalog=catalog,
+        rules=rules,
+        executive=executive,
+        clock=deps.clock,
+        engine=engine,
+        calendars_configured=True,
+        follow_ups=FollowUps(deps) if follow_ups else None,
+    )
+    return PrepWebRig(deps, engine, WebRig(site))
+
+
+def ask(deps: PrepDependencies, request: PrepRequest) -> None:
+    """Run the prep up to its wait: the questions asked, the wait's token attached."""
+    steps = PrepSteps(deps)
+    assert steps.classify_meeting(request).proceed
+    note = steps.send_prep_notification(request)
+    assert note.session_id is not None and not note.answered
+    steps.attach_wait_token(WaitForAnswers(session_id=note.session_id, task_token=WAIT_TOKEN))
+
+
+def send_form(browser: TestClient, meeting_id: str, action: str, **fields: str) -> Any:
+    """Post a form of the meeting page (`type`, `skip`, `answers`) with the CSRF token the
+    page carries now; the answer as it comes, redirects not followed."""
+    page = browser.get(f"/meetings/{meeting_id}")
+    return browser.post(
+        f"/meetings/{meeting_id}/{action}",
+        data={"csrf": csrf_of(page.text), **fields},
+        follow_redirects=False,
+    )
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token the page's forms carry."""
+    found = _CSRF.search(page)
+    assert found is not None, "the page has no form"
+    return found.group(1)
+
+
+def text_of(page: str) -> str:
+    """The page's text as a person reads it: tags gone, entities decoded, spaces folded."""
+    return " ".join(html.unescape(_TAGS.sub(" ", page)).split())

@@ -545,11 +545,15 @@ def build_doctors(local: LocalApp, clock: Clock, secrets: SecretStore) -> list[I
 
 
 def build_web_site(local: LocalApp, runtime: PrepRuntime, secrets: SecretStore) -> WebSite:
-    """The web page of `serve`: the data folder's stores, the running preps' engine."""
+    """The web page of `serve`: the data folder's stores, the running preps' engine and
+    their review of the answers."""
+    from exec_assistant.services.follow_ups import FollowUps
+
     return composition.web_site(
         local,
         runtime.engine,
         runtime.clock,
         calendars_configured=bool(local.settings.calendars),
         notes_reader=lambda: build_notes_reader(local, runtime.clock, secrets),
+        follow_ups=FollowUps(runtime.deps),
     )

@@ -317,8 +317,10 @@ def web_site(
     *,
     calendars_configured: bool,
     notes_reader: Callable[[], NotesReader | None],
+    follow_ups: FollowUps | None = None,
 ) -> WebSite:
-    """What the web page reads and changes: the stores of `app`, the engine of its preps."""
+    """What the web page reads and changes: the stores of `app`, the engine of its preps
+    (and, with `follow_ups`, the review of the answers given on the page)."""
     from exec_assistant.web.site import WebSite
 
     return WebSite(
@@ -336,4 +338,5 @@ def web_site(
         calendars_configured=calendars_configured,
         notes_reader=notes_reader,
         private_providers=tuple(app.settings.private_providers),
+        follow_ups=follow_ups,
     )

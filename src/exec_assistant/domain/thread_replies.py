@@ -22,8 +22,9 @@ class ThreadReply:
     """Answers by the number each line starts with; empty for an unnumbered reply."""
 
 
-def _clean(text: str) -> str:
-    # Control and formatting characters (ESC, right-to-left overrides) go; lines stay.
+def cleaned_answer(text: str) -> str:
+    """An answer as a person typed it, without the control and formatting characters it
+    may carry (ESC, right-to-left overrides): lines and tabs stay, trailing spaces go."""
     kept = "".join(
         c
         for c in text.replace("\r\n", "\n").replace("\r", "\n")
@@ -33,6 +34,18 @@ def _clean(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+def typed_answer(text: str, where: str) -> str:
+    """One answer typed in a form field (`where` names it: "the answer to question 2"),
+    cleaned; "" for an empty one. Refused: one over 20,000 characters."""
+    cleaned = cleaned_answer(text)
+    if len(cleaned) > REPLY_LIMIT:
+        raise AnswersInvalid(
+            f"{where} has {len(cleaned):,} characters; answers are kept to {REPLY_LIMIT:,}",
+            hint="Give the answer itself; attach documents to the meeting instead.",
+        )
+    return cleaned
+
+
 def parse_thread_reply(text: str) -> ThreadReply:
     """Read a reply: numbered when its first line starts with a question number ("1. x",
     "2) y", "3: z"); then each numbered line starts that question's answer and the lines
@@ -40,7 +53,7 @@ def parse_thread_reply(text: str) -> ThreadReply:
 
     Refused: an empty reply, or one over 20,000 characters.
     """
-    cleaned = _clean(text)
+    cleaned = cleaned_answer(text)
     if not cleaned:
         raise AnswersInvalid("the reply is empty", hint="Reply with your answer.")
     if len(cleaned) > REPLY_LIMIT:

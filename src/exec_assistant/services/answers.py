@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from exec_assistant.domain.answers import RawAnswers, follow_up_answers, validate_answers
+from exec_assistant.domain.answers import (
+    FOLLOW_UP_SECTION,
+    RawAnswers,
+    follow_up_answers,
+    validate_answers,
+)
 from exec_assistant.domain.errors import ExecAssistantError
 from exec_assistant.domain.follow_ups import with_submitted
 from exec_assistant.domain.identity import prep_id_for, session_id_for
@@ -75,6 +80,41 @@ def waiting_session(
 
 
 @dataclass(frozen=True)
+class ShownForm:
+    """What a form of answers was shown for (a page's form, posted later): answers to it
+    are refused once the session has moved on, so that a form sent twice, or one left open
+    while the questions changed, answers nothing it was not shown for."""
+
+    questions_round: int
+    """The session's round of questions when the form was shown."""
+    follow_up_turn: int | None = None
+    """None: the form of the questions; n: the form of the n-th follow-up question."""
+
+
+def _stale(meeting: Meeting, session: ChatSession, form: ShownForm) -> NotWaitingForAnswers | None:
+    if session.questions_round != form.questions_round:
+        return NotWaitingForAnswers(
+            f"the questions of meeting {meeting.meeting_id} ({meeting.title}) changed since "
+            "the form was shown: its type was changed",
+            hint="Answer the new questions.",
+        )
+    if form.follow_up_turn is None and session.answers_given:
+        return NotWaitingForAnswers(
+            f"the answers for meeting {meeting.meeting_id} ({meeting.title}) are in already; "
+            "the prep is going on with them"
+        )
+    pending = session.pending_follow_up
+    if form.follow_up_turn is not None and (
+        pending is None or len(session.follow_ups) != form.follow_up_turn
+    ):
+        return NotWaitingForAnswers(
+            f"the follow-up question on meeting {meeting.meeting_id} ({meeting.title}) was "
+            "answered already"
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class AnswersSubmitted:
     meeting: Meeting
     session: ChatSession
@@ -97,6 +137,7 @@ def submit_answers(
     source: str,
     *,
     follow_ups: FollowUps | None = None,
+    form: ShownForm | None = None,
 ) -> AnswersSubmitted:
     """Store the answers with the prep's session, then resume the waiting prep.
 
@@ -108,6 +149,9 @@ def submit_answers(
     number ({2: "INC-2291, the checkout outage"}, or in a `follow_up` section: follow_up:
     {2: ...}), joined to the first. Answers given while a follow-up waits always answer it,
     with or without `follow_ups`.
+
+    With `form`, the answers are refused (NotWaitingForAnswers) unless the session still
+    waits for what that form asked (see `ShownForm`); checked as they are stored.
     """
     meeting, session = waiting_session(meetings, sessions, meeting_id)
     cleaned = validate_answers(answers, session.questions, source)
@@ -115,6 +159,8 @@ def submit_answers(
 
     def answered(current: ChatSession) -> ChatSession:
         refusal = _not_waiting(meeting, current)
+        if refusal is None and form is not None:
+            refusal = _stale(meeting, current, form)
         if refusal is not None:
             raise refusal
         if current.answers_given:  # a follow-up waits, or is being decided on
@@ -161,3 +207,37 @@ def submit_answers(
         },
     )
     return AnswersSubmitted(changed or meeting, stored, resumed)
+
+
+def answer_follow_up(
+    meetings: MeetingRepository,
+    sessions: ChatSessionRepository,
+    engine: PrepEngine,
+    meeting_id: str,
+    answer: str,
+    source: str,
+    *,
+    form: ShownForm,
+    follow_ups: FollowUps | None = None,
+) -> AnswersSubmitted:
+    """The answer to the follow-up question `form` was shown for, joined to the answer it
+    follows up ("" : nothing to add); then the prep goes on (or, with `follow_ups`, the
+    answers may be reviewed again). Refused once that follow-up was answered elsewhere."""
+    meeting, session = waiting_session(meetings, sessions, meeting_id)
+    turn = form.follow_up_turn
+    if turn is None or not 1 <= turn <= len(session.follow_ups):
+        raise NotWaitingForAnswers(
+            f"meeting {meeting.meeting_id} ({meeting.title}) asked no such follow-up question"
+        )
+    number = session.follow_ups[turn - 1].question_number
+    raw = {FOLLOW_UP_SECTION: {number: answer}} if answer.strip() else {}
+    return submit_answers(
+        meetings,
+        sessions,
+        engine,
+        meeting.meeting_id,
+        raw,
+        source,
+        follow_ups=follow_ups,
+        form=form,
+    )

@@ -37,6 +37,7 @@ from exec_assistant.ports import (
 from exec_assistant.services.answers import (
     AnswersSubmitted,
     NotWaitingForAnswers,
+    ShownForm,
     session_of,
     submit_answers,
     waiting_session,
@@ -211,12 +212,21 @@ def use_defaults(
     sessions: ChatSessionRepository,
     engine: PrepEngine,
     meeting_id: str,
+    *,
+    form: ShownForm | None = None,
 ) -> AnswersSubmitted:
     """Go on without (more) answers: the answers given so far are kept, the other questions
-    stay unanswered, a follow-up that waits gets none, and the prep resumes at once."""
+    stay unanswered, a follow-up that waits gets none, and the prep resumes at once. With
+    `form`, refused once the session has moved on from what that form was shown for."""
     meeting, session = waiting_session(meetings, sessions, meeting_id)
     return submit_answers(
-        meetings, sessions, engine, meeting.meeting_id, dict(session.answers), THREAD_SOURCE
+        meetings,
+        sessions,
+        engine,
+        meeting.meeting_id,
+        dict(session.answers),
+        THREAD_SOURCE,
+        form=form,
     )
 
 

@@ -51,13 +51,30 @@ def write_pack(
 
 
 def read_pack(store: DocumentStore, meeting_id: str) -> PrepPack | None:
+    found = read_pack_and_sources(store, meeting_id)
+    return found[0] if found else None
+
+
+def read_pack_and_sources(
+    store: DocumentStore, meeting_id: str
+) -> tuple[PrepPack, list[ContextResult]] | None:
+    """The pack and the context it was written from (each source, and why one was
+    unavailable); None until the whole pack is stored."""
     parts: dict[str, Any] = {}
     for name in (AGENDA_JSON, QUESTIONS_JSON, CONTEXT_JSON):
         raw = store.get(meeting_document(meeting_id, name))
         if raw is None:
             return None
         parts.update(json.loads(raw))
-    parts.pop("sources", None)
+    sources = [ContextResult.model_validate(s) for s in parts.pop("sources", None) or ()]
     template = store.get(meeting_document(meeting_id, NOTES_TEMPLATE))
     parts["notes_template"] = template.decode() if template else ""
-    return PrepPack.model_validate(parts)
+    return PrepPack.model_validate(parts), sources
+
+
+def read_notes_template(store: DocumentStore, meeting_id: str) -> str | None:
+    """The pack's notes template; None until the whole pack is stored."""
+    if store.get(meeting_document(meeting_id, AGENDA_JSON)) is None:
+        return None
+    template = store.get(meeting_document(meeting_id, NOTES_TEMPLATE))
+    return template.decode() if template is not None else None

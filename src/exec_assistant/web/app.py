@@ -23,13 +23,13 @@ from exec_assistant.domain.errors import (
 from exec_assistant.web.context import WebContext
 from exec_assistant.web.cookies import SessionCookies
 from exec_assistant.web.guard import GuardRules, WebGuard
-from exec_assistant.web.pages import fortnight, notes
+from exec_assistant.web.pages import fortnight, meeting, notes
 from exec_assistant.web.render import Pages
 from exec_assistant.web.sign_in import SessionStarter, SignIn
 from exec_assistant.web.site import WebSite
 
 ASSETS_PATH = "/assets"
-PAGE_MODULES = (fortnight, notes)
+PAGE_MODULES = (fortnight, meeting, notes)
 
 
 def assets_folder() -> Path:

@@ -19,6 +19,7 @@ from exec_assistant.ports import (
     PrepEngine,
     SeriesOverrideRepository,
 )
+from exec_assistant.services.follow_ups import FollowUps
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class WebSite:
     """The model that reads notes beside the parser (None: the parser alone); built when
     notes are given, not at start-up."""
     private_providers: tuple[str, ...] = ()
+    follow_ups: FollowUps | None = None
+    """Reviews the answers given on the page and may ask a follow-up question on a vague
+    one, as in Slack; None: the answers go to the prep as they are."""
     fortnight_days: int = 14
 
     def is_private(self, meeting_type: str | None) -> bool:
