@@ -26,7 +26,6 @@ from browser_harness import (
 
 pytestmark = pytest.mark.slow
 
-MEETING_PAGE = pytest.mark.xfail(strict=True, reason="page not merged: the Meeting page")
 NOTES_PAGE = pytest.mark.xfail(
     strict=True, reason="pages not merged: the Notes page (and the Meeting, Commitments, Decisions)"
 )
@@ -173,7 +172,6 @@ def test_signing_out_ends_the_session_in_this_browser(page: Page, site: ServedSi
 # The Meeting page: the pack, the questions, reclassify, skip, the notes template
 
 
-@MEETING_PAGE
 def test_a_prepared_meeting_shows_its_pack(page: Page, site: ServedSite) -> None:
     open_meeting(page, site, PIR)
     agenda = page.get_by_role("region", name="Agenda")
@@ -187,7 +185,6 @@ def test_a_prepared_meeting_shows_its_pack(page: Page, site: ServedSite) -> None
     look_at(page, "meeting-pack")
 
 
-@MEETING_PAGE
 def test_answering_the_prep_questions_continues_the_prep_until_the_pack_shows(
     page: Page, site: ServedSite
 ) -> None:
@@ -219,7 +216,6 @@ def test_answering_the_prep_questions_continues_the_prep_until_the_pack_shows(
     expect(done.get_by_role("link", name="Answer 3 prep questions")).to_have_count(0)
 
 
-@MEETING_PAGE
 def test_the_answers_form_is_reached_and_sent_with_the_keyboard_alone_with_a_visible_focus(
     page: Page, site: ServedSite
 ) -> None:
@@ -264,7 +260,6 @@ FOCUSED = """() => {
 """The focused element, and whether it shows an outline of 2 px or more."""
 
 
-@MEETING_PAGE
 def test_a_meeting_reclassified_for_its_series_shows_its_new_type(
     page: Page, site: ServedSite
 ) -> None:
@@ -281,7 +276,6 @@ def test_a_meeting_reclassified_for_its_series_shows_its_new_type(
     expect(row).not_to_contain_text("General")
 
 
-@MEETING_PAGE
 def test_a_skipped_meeting_is_folded_away_on_the_fortnight(page: Page, site: ServedSite) -> None:
     open_meeting(page, site, TO_SKIP.title)
     page.get_by_label("Skip this meeting").fill("Moved to the offsite")
@@ -297,7 +291,6 @@ def test_a_skipped_meeting_is_folded_away_on_the_fortnight(page: Page, site: Ser
     expect(thursday).to_contain_text("Moved to the offsite")
 
 
-@MEETING_PAGE
 def test_the_notes_template_downloads_with_the_meetings_title(page: Page, site: ServedSite) -> None:
     open_meeting(page, site, PIR)
     with page.expect_download() as download:
