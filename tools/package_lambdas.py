@@ -69,6 +69,8 @@ PACKAGE_DATA: Mapping[str, tuple[str, ...]] = {
     "exec_assistant.configuration": ("defaults/*.yaml",),
     "exec_assistant.slack.manifest": ("slack/manifest.yaml",),
     "exec_assistant.cli.demo_command": ("examples/**/*",),
+    "exec_assistant.web.app": ("web/assets/*",),
+    "exec_assistant.web.render": ("web/templates/*.html",),
 }
 """The files under `src/exec_assistant/` (globs) that a module reads through
 importlib.resources: shipped with the module."""

@@ -28,8 +28,11 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=5_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per module, stopped when the module's tests are done: while Playwright's
+    sync API runs, its event loop is the thread's running loop, and every later test of the
+    same process that calls asyncio.run (DBOS, the model runner) would fail."""
     chromium = chromium_executable()
     if chromium is None:
         reason = (
