@@ -67,7 +67,9 @@ class WebGuard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        send = _with_security_headers(send, cache=not _is_asset(scope, self._rules))
+        # A page holds meetings and notes: never kept by a cache or the browser. An asset is
+        # the same for everyone and may be.
+        send = _with_security_headers(send, cache=_is_asset(scope, self._rules))
         refusal = self._refusal(scope)
         if refusal is not None:
             await refusal(scope, receive, send)
