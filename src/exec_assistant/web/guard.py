@@ -67,9 +67,7 @@ class WebGuard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        # A page holds meetings and notes: never kept by a cache or the browser. An asset is
-        # the same for everyone and may be.
-        send = _with_security_headers(send, cache=_is_asset(scope, self._rules))
+        send = _with_security_headers(send, no_store=not _is_asset(scope, self._rules))
         refusal = self._refusal(scope)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -139,13 +137,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _with_security_headers(send: Send, *, cache: bool) -> Send:
+def _with_security_headers(send: Send, *, no_store: bool) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             for name, value in SECURITY_HEADERS.items():
                 headers[name] = value
-            if not cache:
+            if no_store:  # pages hold meeting content: no copy in any cache
                 headers["cache-control"] = "no-store"
         await send(message)
 
