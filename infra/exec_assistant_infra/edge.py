@@ -21,10 +21,10 @@ explicitly, from the API, uncached, every viewer header but Host passed on (Slac
 headers, the consent's and the web page's cookies, a form's Origin among them), because the
 web pages are rendered by the API's functions.
 
-Every response leaves CloudFront with HSTS, no sniffing, no framing and no referrer; a
-response without a Content-Security-Policy of its own (an asset, API Gateway's own answers)
-gets the web page's (`exec_assistant.web.guard`), and one with its own keeps it (the consent's
-pages, stricter still).
+Every response leaves CloudFront with HSTS, no sniffing, no framing and no referrer to other
+sites (the page's own Referrer-Policy); a response without a Content-Security-Policy of its
+own (an asset, API Gateway's own answers) gets the web page's (`exec_assistant.web.guard`),
+and one with its own keeps it (the consent's pages, stricter still).
 """
 
 from __future__ import annotations
