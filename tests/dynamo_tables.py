@@ -1,4 +1,5 @@
-"""Fresh DynamoDB tables on the tests' moto server, made from the deployment's definitions."""
+"""Fresh DynamoDB tables on the tests' moto server, made from the deployment's definitions,
+and a whole deployment's tables and documents bucket."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from typing import Any
 import moto.dynamodb.models as moto_dynamodb
 from moto.dynamodb.models import DynamoDBBackend
 
-from exec_assistant.adapters.aws.tables import TableDefinition, create_table
+from exec_assistant.adapters.aws.tables import (
+    CHAT_SESSIONS,
+    FOLLOW_UPS,
+    IDEMPOTENCY,
+    MEETINGS,
+    STATE,
+    TableDefinition,
+    create_table,
+)
+from exec_assistant.deployment_settings import DeploymentSettings
 
 from moto_server import AwsEndpoint
 
@@ -81,3 +91,24 @@ def dynamodb_tables(aws: AwsEndpoint, *tables: TableDefinition) -> Iterator[tupl
     finally:
         for name in names:
             client.delete_table(TableName=name)
+
+
+def deployment_on(aws: AwsEndpoint, **settings: Any) -> DeploymentSettings:
+    """The deployment's five tables and its documents bucket, named for this test alone, as
+    the functions' settings name them (with `settings` besides)."""
+    dynamodb = aws.client("dynamodb")
+    tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
+    meetings, sessions, follow_ups, state, idempotency = (
+        create_table(dynamodb, table, aws.unique(table.default_name)) for table in tables
+    )
+    bucket = aws.unique("documents")
+    aws.client("s3").create_bucket(Bucket=bucket)
+    return DeploymentSettings(
+        documents_s3_bucket=bucket,
+        meetings_table=meetings,
+        sessions_table=sessions,
+        follow_ups_table=follow_ups,
+        state_table=state,
+        idempotency_table=idempotency,
+        **settings,
+    )

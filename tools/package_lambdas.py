@@ -69,8 +69,10 @@ PACKAGE_DATA: Mapping[str, tuple[str, ...]] = {
     "exec_assistant.configuration": ("defaults/*.yaml",),
     "exec_assistant.slack.manifest": ("slack/manifest.yaml",),
     "exec_assistant.cli.demo_command": ("examples/**/*",),
-    "exec_assistant.web.app": ("web/assets/*",),
+    # The web page's templates (Jinja's PackageLoader), and its assets (served on AWS from the
+    # assets bucket, which the infrastructure fills from the same folder).
     "exec_assistant.web.render": ("web/templates/*.html",),
+    "exec_assistant.web.app": ("web/assets/*",),
 }
 """The files under `src/exec_assistant/` (globs) that a module reads through
 importlib.resources: shipped with the module."""

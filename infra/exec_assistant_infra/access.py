@@ -31,7 +31,7 @@ from exec_assistant_infra.policy_documents import Statement, allow
 
 ModelRole = Literal["pack", "summary"]
 """The pack model (`modelId`) or the model of summaries and notes (`contextModelId`)."""
-SecretKey = Literal["slack", "calendar", "integrations"]
+SecretKey = Literal["slack", "calendar", "integrations", "web"]
 
 GET, QUERY, PUT, UPDATE, DELETE = (
     "dynamodb:GetItem",
@@ -305,6 +305,50 @@ GRANTS: dict[str, FunctionGrants] = {
         documents=(),
         secrets=("calendar",),
         writes_secrets=("calendar",),
+        posts_to_slack=False,
+    ),
+    "web": FunctionGrants(
+        # The pages read what the Slack listeners read and change what they change: answers
+        # given (and the wait completed), a meeting reclassified for its series or skipped
+        # (its prep stopped, its reminder dropped, a new prep started), notes given and
+        # accepted, an action item marked done. Nothing is posted to Slack from a page.
+        tables=(
+            _t(
+                _M,
+                *_MEETING_WRITE,
+                indexes=(
+                    "kind-start_time-index",
+                    "kind-meeting_id-index",
+                    "series_id-start_time-index",
+                ),
+            ),
+            _t(_S, GET, QUERY, PUT, indexes=("meeting_id-created_at-index",)),
+            _t(
+                _F,
+                QUERY,
+                PUT,
+                DELETE,
+                CONDITION_CHECK,
+                indexes=(
+                    "record_key-index",
+                    "kind-created_at-index",
+                    "open_kind-created_at-index",
+                    "series_key-created_at-index",
+                    "owner_key-created_at-index",
+                ),
+            ),
+            _t(_X, GET, QUERY, PUT, DELETE, indexes=("kind-pk-index",)),
+        ),
+        # The packs and the notes templates read, the notes given stored.
+        documents=(CONFIG, ObjectGrant("meetings/", (GET_OBJECT, PUT_OBJECT))),
+        # The Slack app's client id and secret (sign in with Slack), and the web secret's
+        # session key, which the deployment's first request makes.
+        secrets=("slack", "web"),
+        writes_secrets=("web",),
+        executions=("states:StopExecution",),
+        task_tokens=True,
+        publishes_prep_events=True,
+        schedules=("scheduler:DeleteSchedule",),
         posts_to_slack=False,
     ),
     "secret_rotation": FunctionGrants(

@@ -59,6 +59,8 @@ class SecretsLike(Protocol):
     def calendar(self) -> aws.secretsmanager.Secret: ...
     @property
     def integrations(self) -> aws.secretsmanager.Secret: ...
+    @property
+    def web(self) -> aws.secretsmanager.Secret: ...
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class Compute(pulumi.ComponentResource):
             opts=child,
         )
         tables = args.storage.tables
+        calendars = calendar_urls()
         values = EnvironmentValues(
             tables={variable: table.name for variable, table in tables.items()},
             documents_bucket=args.storage.documents_bucket.bucket,
@@ -163,10 +166,12 @@ class Compute(pulumi.ComponentResource):
             timezone=settings.executive_timezone,
             executive_email=settings.executive_email,
             slack_user_id=settings.slack_user_id,
-            calendars=calendar_urls(),
+            calendars=calendars,
             calendar_api_type=settings.calendar_api_type,
             calendar_api_endpoint=settings.calendar_api_endpoint,
             web_url=args.web_url,
+            web_secret_arn=args.secrets.web.arn,
+            calendars_configured=calendars is not None or settings.calendar_api_type != "ics",
         )
         # A secret read rather than made (the DR stack's replicas) is under another key.
         secrets_key = pulumi.Output.all(args.secrets.slack.kms_key_id, key_arn).apply(
@@ -188,6 +193,7 @@ class Compute(pulumi.ComponentResource):
                     "slack": args.secrets.slack.arn,
                     "calendar": args.secrets.calendar.arn,
                     "integrations": args.secrets.integrations.arn,
+                    "web": args.secrets.web.arn,
                 },
                 key=key_arn,
                 secrets_key=secrets_key,

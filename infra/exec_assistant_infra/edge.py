@@ -1,10 +1,13 @@
 """The public edge: the HTTP API Slack and the executive's browser call, and the CloudFront
 distribution in front of it and of the static assets of the web pages.
 
-The API's routes: `POST /slack/events` (the Slack webhook), and `GET /oauth/calendar/start`
+The API's routes: `POST /slack/events` (the Slack webhook), `GET /oauth/calendar/start`
 and `GET /oauth/calendar/callback` (the calendar consent: connecting the executive's calendar
-account, whose callback address is `<web_url>/oauth/calendar/callback`). The edge is made
-before the functions, which are given its address, and `serve` routes them once they exist.
+account, whose callback address is `<web_url>/oauth/calendar/callback`), and the web page's:
+`GET /`, `GET /{proxy+}` and `POST /{proxy+}` (every page, its forms and the sign-in; API
+Gateway picks the most specific route, so Slack's and the consent's stay theirs). The edge is
+made before the functions, which are given its address, and `serve` routes them once they
+exist.
 
 Slack's request URL: with a domain of one's own (`domainName` + `certificateArn`) it is
 `https://<domain>/slack/events` through CloudFront, a name that outlives the API and is served
@@ -12,22 +15,31 @@ with TLS 1.2 at least; without one it is the API's own `execute-api` address, wh
 TLS 1.2 only, whereas CloudFront's default `*.cloudfront.net` certificate lets viewers
 negotiate older versions.
 
-CloudFront's behaviours: `/assets/*` from the assets bucket (cached); everything else,
-`/slack/*`, `/api/*` and `/oauth/*` named explicitly, from the API, uncached, every viewer
-header but Host passed on (Slack's signature headers and the consent's cookie among them),
-because the web pages are rendered by the API's functions.
+CloudFront's behaviours: `/assets/*` from the assets bucket (cached; the program uploads the
+package's web/assets/ there); everything else, `/slack/*`, `/api/*` and `/oauth/*` named
+explicitly, from the API, uncached, every viewer header but Host passed on (Slack's signature
+headers, the consent's and the web page's cookies, a form's Origin among them), because the
+web pages are rendered by the API's functions.
+
+Every response leaves CloudFront with HSTS, no sniffing, no framing and no referrer to other
+sites (the page's own Referrer-Policy); a response without a Content-Security-Policy of its
+own (an asset, API Gateway's own answers) gets the web page's (`exec_assistant.web.guard`),
+and one with its own keeps it (the consent's pages, stricter still).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from exec_assistant.domain.calendar_consent import CALLBACK_PATH, START_PATH
+from exec_assistant.web.app import ASSETS_PATH, assets_folder
+from exec_assistant.web.guard import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from exec_assistant_infra.component_inputs import ComputeInput, KeysInput, StorageInput
 from exec_assistant_infra.policy_documents import document, service_principal_allow
 from exec_assistant_infra.private_bucket import AccessLogging, BucketEncryption, private_bucket
@@ -38,9 +50,27 @@ SLACK_ROUTE_KEY = f"POST {SLACK_EVENTS_PATH}"
 CONSENT_ROUTES = {"calendar-consent-start": START_PATH, "calendar-consent-callback": CALLBACK_PATH}
 """The calendar consent's routes (GET), by logical name."""
 CONSENT_FUNCTION = "calendar_oauth"
+WEB_FUNCTION = "web"
+WEB_ROUTES = {"web-root": "GET /", "web-pages": "GET /{proxy+}", "web-forms": "POST /{proxy+}"}
+"""The web page's routes, by logical name: the fortnight at `/`, every other page and the
+sign-in (GET), and their forms (POST)."""
 API_PATH_PATTERNS = ("/slack/*", "/api/*", "/oauth/*")
-ASSETS_PATH_PATTERN = "/assets/*"
+ASSETS_PATH_PATTERN = f"{ASSETS_PATH}/*"
+ASSETS_PREFIX = ASSETS_PATH.strip("/") + "/"
 """The assets bucket holds its objects under `assets/`, as the path names them."""
+ASSET_CONTENT_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+}
+"""What each kind of asset is served as (with `nosniff`, a browser uses a script or a style
+sheet only under its own type)."""
+ASSET_CACHE_CONTROL = "public, max-age=300"
+"""The pages name the assets without a version (`/assets/app.css`): five minutes in CloudFront
+and the browser, so a deployment's new style sheet reaches everyone within five minutes."""
 
 # CloudFront's managed policies (the same ids in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -54,11 +84,9 @@ API_ORIGIN = "api"
 ASSETS_ORIGIN = "assets"
 MINIMUM_TLS_WITH_CERTIFICATE = "TLSv1.2_2021"
 HSTS_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-"""Scripts from this site's own files only: no inline script, no eval."""
+FRAME_OPTION = SECURITY_HEADERS["x-frame-options"]
+REFERRER_POLICY = SECURITY_HEADERS["referrer-policy"]
+"""The web page's own (guard.SECURITY_HEADERS), on every response of the site."""
 CLOUDFRONT_LOGS_REGION = "us-east-1"
 """CloudFront's access logs are configured in us-east-1 only."""
 
@@ -93,10 +121,34 @@ class EdgeArgs:
     storage: StorageInput
 
 
+class MissingAsset(pulumi.RunError):
+    """An asset of the web page that the program cannot serve as its kind."""
+
+
+def asset_files(folder: Path | None = None) -> dict[str, Path]:
+    """The web page's assets (web/assets/ of the package) by their key in the assets bucket
+    (`assets/app.css`); MissingAsset naming a file of a kind that has no content type here."""
+    root = folder or assets_folder()
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.name.startswith("."):
+            continue
+        if path.suffix.lower() not in ASSET_CONTENT_TYPES:
+            raise MissingAsset(
+                f"the web page's asset {path.relative_to(root)} is of no kind the program "
+                f"serves ({', '.join(sorted(ASSET_CONTENT_TYPES))}); add its content type to "
+                "edge.ASSET_CONTENT_TYPES"
+            )
+        found[ASSETS_PREFIX + path.relative_to(root).as_posix()] = path
+    return found
+
+
 class Edge(pulumi.ComponentResource):
     api: aws.apigatewayv2.Api
     distribution: aws.cloudfront.Distribution
     assets_bucket: aws.s3.Bucket
+    assets: dict[str, aws.s3.BucketObjectv2]
+    """The web page's assets in the bucket, by key."""
     slack_request_url: pulumi.Output[str]
     web_url: pulumi.Output[str]
     calendar_consent_callback_url: pulumi.Output[str]
@@ -152,6 +204,18 @@ class Edge(pulumi.ComponentResource):
             parent=self,
             access_logging=AccessLogging(args.storage.access_logs_bucket.id, "assets/"),
         )
+        self.assets = {
+            key: aws.s3.BucketObjectv2(
+                f"asset-{key.removeprefix(ASSETS_PREFIX).replace('/', '-')}",
+                bucket=self.assets_bucket.id,
+                key=key,
+                source=pulumi.FileAsset(str(path)),
+                content_type=ASSET_CONTENT_TYPES[path.suffix.lower()],
+                cache_control=ASSET_CACHE_CONTROL,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=assets_settings),
+            )
+            for key, path in asset_files().items()
+        }
         self.origin_access_control = aws.cloudfront.OriginAccessControl(
             "assets-oac",
             name=stack.global_name("assets"),
@@ -209,8 +273,9 @@ class Edge(pulumi.ComponentResource):
 
     def serve(self, compute: ComputeInput) -> None:
         """The routes to the functions' `live` aliases: Slack's events to the webhook, the
-        calendar consent's two pages to its function. Each function may be invoked by the
-        API for its own routes only."""
+        calendar consent's two pages to its function, the web page's to its function. Each
+        function may be invoked by the API for its own routes only (the web page's for GET
+        and POST of any path: its routes are the most general ones)."""
         webhook = compute.aliases["slack_webhook"]
         integration = self._integration("slack-webhook", webhook)
         self.slack_invoke_permission = self._permission(
@@ -222,6 +287,12 @@ class Edge(pulumi.ComponentResource):
         for name, path in CONSENT_ROUTES.items():
             self._permission(f"{name}-from-api", consent, f"GET{path}")
             self._route(f"{name}-route", consent_integration, f"GET {path}")
+        web = compute.aliases[WEB_FUNCTION]
+        web_integration = self._integration("web", web)
+        for method in sorted({key.split()[0] for key in WEB_ROUTES.values()}):
+            self._permission(f"web-{method.lower()}-from-api", web, f"{method}/*")
+        for name, route_key in WEB_ROUTES.items():
+            self._route(f"{name}-route", web_integration, route_key)
 
     def _integration(self, logical: str, alias: aws.lambda_.Alias) -> aws.apigatewayv2.Integration:
         return aws.apigatewayv2.Integration(
@@ -268,6 +339,8 @@ class Edge(pulumi.ComponentResource):
             "security-headers",
             name=stack.global_name("security-headers"),
             comment="HSTS, no sniffing, no framing, no referrer, scripts from this site only",
+            # The same headers as the web page's own (guard.SECURITY_HEADERS): a response
+            # without a CSP gets the page's; one with its own (stricter) keeps it.
             security_headers_config=headers.ResponseHeadersPolicySecurityHeadersConfigArgs(
                 strict_transport_security=headers.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
                     access_control_max_age_sec=HSTS_MAX_AGE_SECONDS,
@@ -279,13 +352,13 @@ class Edge(pulumi.ComponentResource):
                     override=True
                 ),
                 frame_options=headers.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
-                    frame_option="DENY", override=True
+                    frame_option=FRAME_OPTION, override=True
                 ),
                 referrer_policy=headers.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
-                    referrer_policy="no-referrer", override=True
+                    referrer_policy=REFERRER_POLICY, override=True
                 ),
                 content_security_policy=headers.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
-                    content_security_policy=CONTENT_SECURITY_POLICY, override=True
+                    content_security_policy=CONTENT_SECURITY_POLICY, override=False
                 ),
             ),
             opts=child,

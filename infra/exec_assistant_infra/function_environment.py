@@ -6,7 +6,8 @@ every function is given those. The rest follows its grants: the Slack secret to 
 talk to Slack, the state machine to those that start, stop or inspect executions or complete
 a wait, the Scheduler's group and role to those that schedule or cancel reminders, the model
 to the two that run agents, the calendar's settings and secret to the two that read or store
-its authorization, the integrations secret to those that read the systems of record.
+its authorization, the integrations secret to those that read the systems of record, the
+web secret and the public address to the web page's function.
 """
 
 from __future__ import annotations
@@ -51,7 +52,13 @@ class EnvironmentValues:
     calendar_api_type: str = "ics"
     calendar_api_endpoint: str | None = None
     web_url: pulumi.Input[str] | None = None
-    """The deployment's public address, for the calendar consent's callback."""
+    """The deployment's public address, for the calendar consent's callback and the web
+    page (its forms' Origin, sign in with Slack's callback)."""
+    web_secret_arn: pulumi.Input[str] | None = None
+    """The web page's secret (its session key)."""
+    calendars_configured: bool = False
+    """Whether the stack names any calendar (feeds or an account), for the web page's empty
+    fortnight."""
 
 
 def function_environment(
@@ -74,8 +81,12 @@ def function_environment(
         env["CALENDAR_OAUTH_SECRET_ARN"] = values.calendar_secret_arn
     if "integrations" in grants.secrets:
         env["INTEGRATIONS_SECRET_ARN"] = values.integrations_secret_arn
-    if key == "calendar_oauth" and values.web_url is not None:
+    if key in ("calendar_oauth", "web") and values.web_url is not None:
         env["WEB_URL"] = values.web_url
+    if "web" in grants.secrets and values.web_secret_arn is not None:
+        env["WEB_SECRET_ARN"] = values.web_secret_arn
+    if key == "web":
+        env["CALENDARS_CONFIGURED"] = "true" if values.calendars_configured else "false"
     if "slack" in grants.secrets:
         env["SLACK_BOT_TOKEN_ARN"] = values.slack_secret_arn
         if values.slack_user_id:

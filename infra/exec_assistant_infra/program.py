@@ -68,5 +68,7 @@ def build(stack: StackContext) -> None:
     pulumi.export("calendar_consent_callback_url", edge.calendar_consent_callback_url)
     pulumi.export("calendar_consent_function", compute.functions["calendar_oauth"].name)
     pulumi.export("integrations_secret_arn", secrets.integrations.arn)
+    pulumi.export("web_secret_arn", secrets.web.arn)
+    pulumi.export("assets_bucket", edge.assets_bucket.bucket)
     pulumi.export("alarm_topic_arn", monitoring.alarm_topic.arn)
     pulumi.export("tables", {key: table.name for key, table in storage.tables.items()})

@@ -1,6 +1,6 @@
-"""The Slack and calendar credentials and the systems of record's tokens in Secrets Manager,
-encrypted with the deployment's key and, when the stack replicates to the DR region,
-replicated there.
+"""The Slack and calendar credentials, the systems of record's tokens and the web page's key
+in Secrets Manager, encrypted with the deployment's key and, when the stack replicates to the
+DR region, replicated there.
 
 Their values are never in the program or in the state in plain text. Either set them as secret
 stack config, a JSON object each:
@@ -22,6 +22,10 @@ under the name the product reads it by (`integrationsCredentials`, or put by han
 The calendar secret is written by the calendar consent route once the executive connects an
 account (docs/runbook.md); before that it holds the OAuth client only.
 
+The web secret holds the key the web page's session cookies are signed with. It has no config:
+the web function makes the key on the deployment's first request and stores it there (the
+program never sees it); putting a new one by hand signs everyone out.
+
 The dr stack makes no secrets of its own: production replicates its secrets into the DR
 region under the same names, and the dr stack reads those replicas.
 """
@@ -41,6 +45,7 @@ from exec_assistant.adapters.aws.secrets_manager import (
     INTEGRATIONS_SECRET_ID,
     SLACK_SECRET_ID,
 )
+from exec_assistant.adapters.aws.web_session_key import WEB_SECRET_ID
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.stack_settings import PROJECT
 from exec_assistant_infra.keys import Keys
@@ -66,6 +71,7 @@ class Secrets(pulumi.ComponentResource):
     slack: aws.secretsmanager.Secret
     calendar: aws.secretsmanager.Secret
     integrations: aws.secretsmanager.Secret
+    web: aws.secretsmanager.Secret
     values: dict[str, aws.secretsmanager.SecretVersion]
     """The versions the stack's config gave ("slack", "calendar", "integrations"); a secret
     without one is written by hand after the first deploy."""
@@ -104,11 +110,15 @@ class Secrets(pulumi.ComponentResource):
             config_key=INTEGRATIONS_CREDENTIALS,
             check=check_integration_tokens,
         )
+        self.web = self._secret(
+            "web", secret_name(stack, WEB_SECRET_ID), "The web page's session cookie key"
+        )
         self.register_outputs(
             {
                 "slack_arn": self.slack.arn,
                 "calendar_arn": self.calendar.arn,
                 "integrations_arn": self.integrations.arn,
+                "web_arn": self.web.arn,
             }
         )
 
@@ -118,16 +128,20 @@ class Secrets(pulumi.ComponentResource):
         name: str,
         description: str,
         *,
-        config_key: str,
-        check: Callable[[object, str], object],
+        config_key: str | None = None,
+        check: Callable[[object, str], object] | None = None,
     ) -> aws.secretsmanager.Secret:
+        """The secret; its value from `config_key` when the stack's config sets it (None: a
+        secret the functions write)."""
         child = pulumi.ResourceOptions(parent=self)
         config = pulumi.Config(PROJECT)
         full_key = f"{PROJECT}:{config_key}"
-        # Read in plain text only to check its shape, before anything is declared; the value
-        # stored is the secret Output.
-        check(config.get_object(config_key), full_key)
-        value = config.get_secret_object(config_key)
+        value = None
+        if config_key is not None and check is not None:
+            # Read in plain text only to check its shape, before anything is declared; the
+            # value stored is the secret Output.
+            check(config.get_object(config_key), full_key)
+            value = config.get_secret_object(config_key)
         if self.replicas_of_primary:
             if value is not None:
                 raise ConfigError(

@@ -45,6 +45,7 @@ _OPTIONAL = (
     "calendar_api_endpoint",
     "calendar_oauth_secret_arn",
     "integrations_secret_arn",
+    "web_secret_arn",
     "web_url",
     "kms_key_id",
     "state_machine_arn",
@@ -85,9 +86,15 @@ class DeploymentSettings(BaseSettings):
     integrations_secret_arn: str | None = None
     """The systems of record's tokens (the `exec-assistant/integrations` secret):
     PAGERDUTY_API_TOKEN, JIRA_API_TOKEN, … as its JSON keys."""
+    web_secret_arn: str | None = None
+    """The web page's own secret (the `exec-assistant/web` secret): the key its session
+    cookies are signed with, made by the web function on its first request."""
     web_url: str | None = None
     """The deployment's public address (`https://<CloudFront domain or own domain>`): where
-    the calendar's consent comes back to."""
+    the calendar's consent comes back to, and the web page's own address."""
+    calendars_configured: bool = False
+    """Whether the stack names any calendar for the monitor to read (an account or feeds):
+    the web page's empty fortnight says what to do next by it."""
     kms_key_id: str | None = None
     """The customer-managed key every document is encrypted with; None: the bucket's default."""
     state_machine_arn: str | None = None
@@ -163,6 +170,7 @@ class DeploymentSettings(BaseSettings):
         "slack_signing_secret_arn",
         "calendar_oauth_secret_arn",
         "integrations_secret_arn",
+        "web_secret_arn",
     )
     @classmethod
     def _secret(cls, value: str | None) -> str | None:

@@ -1,5 +1,5 @@
 """The Lambda functions of the AWS deployment: one per handler module, as the specification
-lists them, plus the five it needs that it does not name (marked `in_spec=False`).
+lists them, plus the six it needs that it does not name (marked `in_spec=False`).
 
 The one list that the state machine's renderer (which function answers which state), the
 packaging (one archive per function) and the infrastructure program (memory, timeouts,
@@ -164,6 +164,18 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         trigger="API Gateway GET /oauth/calendar/start and /oauth/calendar/callback",
         # Its routes are public: a flood of requests is held to a few instances.
         reserved_concurrency=2,
+        in_spec=False,
+    ),
+    LambdaFunction(
+        "web",
+        "The web page: the fortnight, each meeting's pack, the notes, the commitments and "
+        "the decisions, for the executive and the delegates signed in with Slack (the "
+        "stylesheet and scripts come from the assets bucket, through CloudFront).",
+        memory_mb=512,
+        trigger="API Gateway GET /, GET and POST /{proxy+}",
+        # Its routes are public (each request proves its session itself): a flood of
+        # requests is held to a few instances, plenty for an executive and their delegates.
+        reserved_concurrency=5,
         in_spec=False,
     ),
     LambdaFunction(

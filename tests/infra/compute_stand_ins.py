@@ -40,6 +40,7 @@ class StandInSecrets:
     slack: aws.secretsmanager.Secret
     calendar: aws.secretsmanager.Secret
     integrations: aws.secretsmanager.Secret
+    web: aws.secretsmanager.Secret
 
 
 @dataclass
@@ -80,6 +81,7 @@ def stand_ins(settings: StackSettings) -> StandIns:
         aws.secretsmanager.Secret("slack", name=f"{settings.name_prefix}/slack"),
         aws.secretsmanager.Secret("calendar", name=f"{settings.name_prefix}/calendar"),
         aws.secretsmanager.Secret("integrations", name=f"{settings.name_prefix}/integrations"),
+        aws.secretsmanager.Secret("web", name=f"{settings.name_prefix}/web"),
     )
     network = None
     if settings.vpc:

@@ -115,7 +115,7 @@ def test_the_environment_parses_as_the_functions_read_it(artifacts: Path) -> Non
         )
         assert settings.meetings_table == "exec-assistant-meetings"
         assert settings.reminders_configured == (
-            entry.key in {"calendar_monitor", "slack_webhook", "schedule_reminder"}
+            entry.key in {"calendar_monitor", "slack_webhook", "schedule_reminder", "web"}
         )
 
 
@@ -126,7 +126,13 @@ def test_only_functions_that_drive_executions_are_given_the_state_machine(artifa
         for e in FUNCTIONS
         if "STATE_MACHINE_ARN" in function(deployment, e.key)["environment"]["variables"]
     }
-    assert given == {"calendar_monitor", "prep_trigger", "slack_webhook", "chat_session_manager"}
+    assert given == {
+        "calendar_monitor",
+        "prep_trigger",
+        "slack_webhook",
+        "chat_session_manager",
+        "web",
+    }
     # chat_session_manager answers a state and also completes the wait when the answers are
     # in already: it sends the task token, and starts or stops nothing.
     assert GRANTS["chat_session_manager"].executions == ()
@@ -245,8 +251,8 @@ def test_every_state_of_the_workflow_is_answered_by_a_function_with_grants() -> 
 
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:exec-assistant/{}-AbCdEf"
-CALENDAR, SLACK, INTEGRATIONS = (
-    SECRET_ARN.format(n) for n in ("calendar", "slack", "integrations")
+CALENDAR, SLACK, INTEGRATIONS, WEB = (
+    SECRET_ARN.format(n) for n in ("calendar", "slack", "integrations", "web")
 )
 STATE_TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/exec-assistant-state"
 DOCUMENTS = "arn:aws:s3:::exec-assistant-documents-123456789012"
@@ -306,7 +312,7 @@ def test_the_calendar_consent_is_given_the_web_address_and_the_calendar_secret(
         for e in FUNCTIONS
         if "WEB_URL" in function(deployment, e.key)["environment"]["variables"]
     }
-    assert given == {"calendar_oauth"}
+    assert given == {"calendar_oauth", "web"}
 
 
 def test_the_calendar_monitor_saves_renewed_tokens_and_keeps_calendar_snapshots(
@@ -326,13 +332,94 @@ def test_the_calendar_monitor_saves_renewed_tokens_and_keeps_calendar_snapshots(
     assert statements["KeyViaSecretsmanager"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
 
 
-def test_only_the_two_functions_that_store_an_authorization_may_put_a_secret_value(
+def test_only_the_functions_that_store_an_authorization_or_the_web_key_may_put_a_secret_value(
     artifacts: Path,
 ) -> None:
     deployment = declared(artifacts)
     writers = _granted(deployment, "secretsmanager:PutSecretValue")
-    assert writers == {"calendar_monitor", "calendar_oauth", "secret_rotation"}
+    assert writers == {"calendar_monitor", "calendar_oauth", "secret_rotation", "web"}
     assert _granted(deployment, "s3:DeleteObject") == {"calendar_monitor"}
+
+
+def test_the_web_function_reads_and_changes_what_the_pages_do_and_nothing_more(
+    artifacts: Path,
+) -> None:
+    deployment = declared(artifacts, vpc=False)
+    statements = _by_sid(deployment, "web")
+    # The Slack app's credentials (sign in with Slack) and its own secret's session key,
+    # which it makes on the deployment's first request: no other secret.
+    assert statements["Secrets"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert statements["Secrets"]["Resource"] == [SLACK, WEB]
+    assert statements["SecretWrites"]["Resource"] == [WEB]
+    # The packs read, the notes stored; nothing deleted, no other folder.
+    assert statements["DocumentsGetObject"]["Resource"] == [
+        f"{DOCUMENTS}/config/*",
+        f"{DOCUMENTS}/meetings/*",
+    ]
+    assert statements["DocumentsPutObject"]["Resource"] == [f"{DOCUMENTS}/meetings/*"]
+    # Answers complete the wait; a skipped meeting's prep is stopped and its reminder
+    # dropped; a reclassified one's new prep is asked for: nothing is started directly.
+    assert statements["PrepExecutions"]["Action"] == ["states:StopExecution"]
+    assert "states:SendTaskSuccess" in statements["TaskTokens"]["Action"]
+    assert statements["Reminders"]["Action"] == ["scheduler:DeleteSchedule"]
+    assert set(statements) == {
+        "OwnLogGroup",
+        "Traces",
+        *(f"Table{n}" for n in range(4)),
+        *(f"Table{n}Indexes" for n in range(4)),
+        "DocumentsGetObject",
+        "DocumentsPutObject",
+        "DocumentsListBucket",
+        "Secrets",
+        "SecretWrites",
+        "PrepExecutions",
+        "TaskTokens",
+        "PrepEvents",
+        "Reminders",
+        "KeyViaS3",
+        "KeyViaSecretsmanager",
+    }
+    tables = {
+        s["Resource"][0].rsplit("/", 1)[1]
+        for n, s in statements.items()
+        if n.removeprefix("Table").isdigit()
+    }
+    assert tables == {
+        "exec-assistant-meetings",
+        "exec-assistant-chat-sessions",
+        "exec-assistant-follow-ups",
+        "exec-assistant-state",
+    }
+    web = function(deployment, "web")
+    # API Gateway calls it synchronously, and its routes are public: held to a few instances.
+    assert web.get("deadLetterConfig") is None
+    assert web["reservedConcurrentExecutions"] == 5
+
+
+def test_the_web_function_is_given_its_secret_the_sites_address_and_the_calendars_news(
+    artifacts: Path,
+) -> None:
+    variables = function(declared(artifacts), "web")["environment"]["variables"]
+    assert variables["WEB_SECRET_ARN"] == WEB
+    assert variables["WEB_URL"] == "https://d-distribution.cloudfront.net"
+    assert variables["SLACK_BOT_TOKEN_ARN"] == SLACK  # the Slack app's client id and secret
+    assert variables["CALENDARS_CONFIGURED"] == "false"  # the stack names no calendar
+    settings = DeploymentSettings(
+        **{
+            k.lower(): v
+            for k, v in variables.items()
+            if k.lower() in DeploymentSettings.model_fields
+        }
+    )
+    assert settings.web_secret_arn == WEB and settings.calendars_configured is False
+    google = function(declared(artifacts, calendarApiType="google"), "web")
+    assert google["environment"]["variables"]["CALENDARS_CONFIGURED"] == "true"
+    given = {
+        e.key
+        for e in FUNCTIONS
+        if "WEB_SECRET_ARN" in function(declared(artifacts), e.key)["environment"]["variables"]
+    }
+    assert given == {"web"}
 
 
 def test_the_calendar_monitor_gets_the_calendar_api_settings(artifacts: Path) -> None:

@@ -1,14 +1,18 @@
-"""The public edge as an auditor reads it: Slack's route and the calendar consent's two, the
-throttling and access logs, CloudFront's origins, TLS and security headers, and a private
-assets bucket."""
+"""The public edge as an auditor reads it: Slack's route, the calendar consent's two and the
+web page's, the throttling and access logs, CloudFront's origins, TLS and security headers,
+and a private assets bucket holding the web page's assets."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.web.app import assets_folder
+from exec_assistant.web.guard import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+from exec_assistant_infra.edge import MissingAsset, asset_files
 from infra.bucket_checks import assert_private_and_versioned, default_encryption
 from infra.iam_statements import by_sid
 from infra.stand_ins import Declared, declare_edge_monitoring_recovery
@@ -23,6 +27,7 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 PERMISSION = "aws:lambda/permission:Permission"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 HEADERS = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/key-key"
 DOMAIN = {
     "domainName": "assistant.example.com",
@@ -62,14 +67,17 @@ def test_only_api_gateway_on_the_slack_route_may_invoke_the_webhook(
     assert permission["qualifier"] == "live"
 
 
-def test_the_api_has_slacks_route_and_the_calendar_consents_two_and_no_other(
+def test_the_api_has_slacks_route_the_calendar_consents_two_and_the_web_pages_and_no_other(
     deployment: Deployment,
 ) -> None:
     routes = {r["routeKey"]: r for r in deployment.of_type(ROUTE)}
     assert sorted(routes) == [
+        "GET /",
         "GET /oauth/calendar/callback",
         "GET /oauth/calendar/start",
+        "GET /{proxy+}",
         "POST /slack/events",
+        "POST /{proxy+}",
     ]
     consent = deployment.one(INTEGRATION, "calendar-consent-integration")
     assert (
@@ -84,21 +92,82 @@ def test_the_api_has_slacks_route_and_the_calendar_consents_two_and_no_other(
         assert routes[key].get("authorizationType", "NONE") == "NONE"
 
 
+def api_invocations(deployment: Deployment, function: str) -> dict[str, str]:
+    """What the API may invoke `function`'s live alias for: each permission's source ARN,
+    the API's execution ARN written `API`."""
+    execution = deployment.one(API).outputs["executionArn"]
+    permissions = [p for p in deployment.of_type(PERMISSION) if p["function"] == function]
+    assert all(p["qualifier"] == "live" for p in permissions)
+    assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions)
+    return {p.name: p["sourceArn"].replace(execution, "API") for p in permissions}
+
+
 def test_the_consent_function_may_be_invoked_by_the_api_for_its_two_pages_only(
     deployment: Deployment,
 ) -> None:
-    execution = deployment.one(API).outputs["executionArn"]
-    permissions = {
-        p.name: p
-        for p in deployment.of_type(PERMISSION)
-        if p["function"] == "exec-assistant-calendar-oauth"
+    assert api_invocations(deployment, "exec-assistant-calendar-oauth") == {
+        "calendar-consent-start-from-api": "API/*/GET/oauth/calendar/start",
+        "calendar-consent-callback-from-api": "API/*/GET/oauth/calendar/callback",
     }
-    assert {name: p["sourceArn"] for name, p in permissions.items()} == {
-        "calendar-consent-start-from-api": f"{execution}/*/GET/oauth/calendar/start",
-        "calendar-consent-callback-from-api": f"{execution}/*/GET/oauth/calendar/callback",
+
+
+def test_the_web_pages_and_their_forms_reach_the_web_functions_live_alias(
+    deployment: Deployment,
+) -> None:
+    routes = {r["routeKey"]: r for r in deployment.of_type(ROUTE)}
+    integration = deployment.one(INTEGRATION, "web-integration")
+    web = deployment.one("aws:lambda/alias:Alias", "alias-web")
+    assert integration["integrationUri"] == web.outputs["arn"]
+    assert integration["integrationType"] == "AWS_PROXY"
+    assert integration["payloadFormatVersion"] == "2.0"
+    for key in ("GET /", "GET /{proxy+}", "POST /{proxy+}"):
+        assert routes[key]["target"] == f"integrations/{integration.outputs['id']}"
+        # Public, as the policy pack admits them: the app checks each request's session.
+        assert routes[key].get("authorizationType", "NONE") == "NONE"
+    # Slack's and the consent's own routes are more specific: API Gateway keeps them theirs.
+    assert routes["POST /slack/events"]["target"] != routes["POST /{proxy+}"]["target"]
+    assert routes["GET /oauth/calendar/start"]["target"] != routes["GET /{proxy+}"]["target"]
+
+
+def test_the_web_function_may_be_invoked_by_the_api_for_get_and_post_only(
+    deployment: Deployment,
+) -> None:
+    assert api_invocations(deployment, "exec-assistant-web") == {
+        "web-get-from-api": "API/*/GET/*",
+        "web-post-from-api": "API/*/POST/*",
     }
-    assert all(p["qualifier"] == "live" for p in permissions.values())
-    assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions.values())
+
+
+def test_every_asset_of_the_package_is_in_the_bucket_under_assets_with_its_type(
+    deployment: Deployment,
+) -> None:
+    bucket = deployment.one("aws:s3/bucket:Bucket", "assets")
+    objects = {o["key"]: o for o in deployment.of_type(OBJECT)}
+    shipped = sorted(p.name for p in assets_folder().iterdir() if p.is_file())
+    assert "app.css" in shipped
+    assert sorted(objects) == [f"assets/{name}" for name in shipped]
+    css = objects["assets/app.css"]
+    assert css["bucket"] == bucket.outputs["id"]
+    assert css["contentType"] == "text/css; charset=utf-8"
+    assert css["source"].path == str(assets_folder() / "app.css")
+    for declared in objects.values():
+        # Cached a little: the pages name them without a version.
+        assert declared["cacheControl"] == "public, max-age=300"
+    # Served from the bucket at the address the pages name them by.
+    behaviours = {b["pathPattern"] for b in deployment.one(DISTRIBUTION)["orderedCacheBehaviors"]}
+    assert "/assets/*" in behaviours
+
+
+def test_an_asset_of_a_kind_without_a_content_type_stops_the_preview_naming_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app.js").write_text("document.body;\n")
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons" / "mark.svg").write_text("<svg/>")
+    assert sorted(asset_files(tmp_path)) == ["assets/app.js", "assets/icons/mark.svg"]
+    (tmp_path / "notes.bin").write_bytes(b"\0")
+    with pytest.raises(MissingAsset, match=r"notes\.bin"):
+        asset_files(tmp_path)
 
 
 def test_the_consents_callback_is_at_the_web_address(prod: Declared) -> None:
@@ -211,11 +280,24 @@ def test_every_response_carries_the_security_headers(deployment: Deployment) -> 
     assert hsts["preload"] is True and hsts["includeSubdomains"] is True
     assert config["contentTypeOptions"]["override"] is True
     assert config["frameOptions"]["frameOption"] == "DENY"
-    assert config["referrerPolicy"]["referrerPolicy"] == "no-referrer"
+    # No address of a page is passed to another site.
+    assert config["referrerPolicy"]["referrerPolicy"] in ("no-referrer", "same-origin")
     csp = config["contentSecurityPolicy"]["contentSecurityPolicy"]
-    assert "script-src 'self'" in csp
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp
+
+
+def test_the_edges_headers_are_the_web_pages_own(deployment: Deployment) -> None:
+    config = deployment.one(HEADERS)["securityHeadersConfig"]
+    policy = config["contentSecurityPolicy"]
+    assert policy["contentSecurityPolicy"] == CONTENT_SECURITY_POLICY
+    # A response with a policy of its own keeps it (the consent's pages, stricter still);
+    # the rest (the assets, API Gateway's own answers) get the page's.
+    assert policy["override"] is False
+    assert config["frameOptions"]["frameOption"] == SECURITY_HEADERS["x-frame-options"]
+    assert config["referrerPolicy"]["referrerPolicy"] == SECURITY_HEADERS["referrer-policy"]
+    assert config["frameOptions"]["override"] is config["referrerPolicy"]["override"] is True
 
 
 def test_without_a_domain_slack_calls_the_api_and_the_web_is_cloudfronts_address(

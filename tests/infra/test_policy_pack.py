@@ -287,11 +287,16 @@ def test_a_lambda_permission_names_its_caller(change: dict[str, Any], complaint:
     assert any(complaint in message for message in found), found
 
 
-def test_only_the_slack_webhook_and_the_calendar_consent_may_be_unauthenticated() -> None:
+def test_only_slack_the_calendar_consent_and_the_web_page_may_be_unauthenticated() -> None:
     route = "aws:apigatewayv2/route:Route"
     assert messages(route, {"apiId": "a", "routeKey": "POST /slack/events"}) == []
     assert messages(route, {"routeKey": "GET /oauth/calendar/start"}) == []
     assert messages(route, {"routeKey": "GET /oauth/calendar/callback"}) == []
+    for page in ("GET /", "GET /{proxy+}", "POST /{proxy+}"):
+        assert messages(route, {"routeKey": page}) == []
+    # The web page's methods only: it takes no PUT or DELETE, nor a catch-all of any method.
+    assert rules(route, {"routeKey": "ANY /{proxy+}"}) == {"api-routes-authenticated"}
+    assert rules(route, {"routeKey": "DELETE /{proxy+}"}) == {"api-routes-authenticated"}
     # Only the method and path that are admitted.
     assert rules(route, {"routeKey": "POST /oauth/calendar/callback"}) == {
         "api-routes-authenticated"

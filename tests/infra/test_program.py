@@ -264,12 +264,16 @@ def test_nothing_is_public(deployment: Deployment) -> None:
         assert permission.get("sourceArn"), permission.name
     assert not deployment.of_type("aws:lambda/functionUrl:FunctionUrl")
     routes = {r["routeKey"]: r for r in deployment.of_type("aws:apigatewayv2/route:Route")}
-    # Slack's webhook and the calendar consent's two pages, each without an authorizer and
-    # each named in the policy pack with what authenticates its callers instead.
+    # Slack's webhook, the calendar consent's two pages and the web page's, each without an
+    # authorizer and each named in the policy pack with what authenticates its callers
+    # instead.
     assert sorted(routes) == [
+        "GET /",
         "GET /oauth/calendar/callback",
         "GET /oauth/calendar/start",
+        "GET /{proxy+}",
         "POST /slack/events",
+        "POST /{proxy+}",
     ]
     assert set(routes) <= set(PUBLIC_ROUTES)
 

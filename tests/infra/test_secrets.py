@@ -1,5 +1,6 @@
-"""The Slack, calendar and integrations secrets: names, key, replication, and values that come
-only from secret stack config and stay secret on their way to the engine."""
+"""The Slack, calendar, integrations and web secrets: names, key, replication, and values that
+come only from secret stack config (or, the web page's key, from its function) and stay secret
+on their way to the engine."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def test_the_secrets_have_the_specifications_names_and_the_deployments_key(
         "slack": "exec-assistant/slack",
         "calendar": "exec-assistant/calendar",
         "integrations": "exec-assistant/integrations",
+        "web": "exec-assistant/web",
     }
     assert all(s["kmsKeyId"] == key_arn for s in secrets.values())
 
@@ -67,6 +69,7 @@ def test_a_stack_that_does_not_replicate_keeps_its_secrets_in_its_region() -> No
         "exec-assistant-dev/calendar",
         "exec-assistant-dev/integrations",
         "exec-assistant-dev/slack",
+        "exec-assistant-dev/web",
     ]
     assert all(not s.get("replicas") for s in dev.of_type(SECRET))
 
@@ -150,6 +153,7 @@ def test_the_dr_stack_reads_productions_replicas_and_makes_no_secret_of_its_own(
         "slack": "exec-assistant/slack",
         "calendar": "exec-assistant/calendar",
         "integrations": "exec-assistant/integrations",
+        "web": "exec-assistant/web",
     }
     assert deployment.of_type(VERSION) == []
 

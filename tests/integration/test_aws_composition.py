@@ -8,45 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from exec_assistant.adapters.aws.tables import (
-    CHAT_SESSIONS,
-    FOLLOW_UPS,
-    IDEMPOTENCY,
-    MEETINGS,
-    STATE,
-    create_table,
-)
 from exec_assistant.aws_bootstrap import build_aws
 from exec_assistant.aws_clients import AwsClients
-from exec_assistant.deployment_settings import DeploymentSettings
 from exec_assistant.domain.errors import ConfigError
 from exec_assistant.domain.models import MeetingStatus
 from exec_assistant.handlers import meeting_classifier, post_meeting, staffing_context
 from exec_assistant.settings import Settings
 
+from dynamo_tables import deployment_on
 from factories import EXEC
 from moto_server import AwsEndpoint
 from prep_fakes import FixedClock, store_meeting
 
 EXAMPLES = Path(__file__).parents[2] / "src" / "exec_assistant" / "examples" / "context"
-
-
-def deployment_on(aws: AwsEndpoint) -> DeploymentSettings:
-    dynamodb = aws.client("dynamodb")
-    tables = (MEETINGS, CHAT_SESSIONS, FOLLOW_UPS, STATE, IDEMPOTENCY)
-    meetings, sessions, follow_ups, state, idempotency = (
-        create_table(dynamodb, table, aws.unique(table.default_name)) for table in tables
-    )
-    bucket = aws.unique("documents")
-    aws.client("s3").create_bucket(Bucket=bucket)
-    return DeploymentSettings(
-        documents_s3_bucket=bucket,
-        meetings_table=meetings,
-        sessions_table=sessions,
-        follow_ups_table=follow_ups,
-        state_table=state,
-        idempotency_table=idempotency,
-    )
 
 
 def settings(tmp_path: Path) -> Settings:

@@ -1,6 +1,6 @@
 """Nothing public: no public bucket ACL, no ingress from the internet, no Lambda reachable but
-through the API, no unauthenticated API route but the Slack webhook and the calendar consent's
-two pages, no plain HTTP at the edge."""
+through the API, no unauthenticated API route but the Slack webhook, the calendar consent's
+two pages and the web page's, no plain HTTP at the edge."""
 
 from __future__ import annotations
 
@@ -146,6 +146,27 @@ PUBLIC_ROUTES: Mapping[str, str] = {
         " same browser, and exchanges the code with PKCE's verifier, which never left the"
         " function; anything else gets a plain 400 page and stores nothing"
     ),
+    # The web page: a browser again, and the pages are the function's, under any path (the
+    # routes above are more specific, so API Gateway keeps them theirs). The app
+    # authenticates each request itself.
+    "GET /": (
+        "the fortnight: served only with a session cookie signed with the web secret's key"
+        " (HMAC-SHA256, expiring), issued by sign in with Slack to the configured executive"
+        " and delegates; without one the answer is a 303 to the sign-in page, which shows"
+        " nothing of the deployment"
+    ),
+    "GET /{proxy+}": (
+        "every other page: the same signed session cookie, else a 303 to the sign-in; the"
+        " sign-in's own pages (the Slack button, its redirect and callback) need none, and"
+        " the callback starts a session only for a state this browser was given and an"
+        " identity token Slack signed for an allowed member; a private meeting's pages"
+        " answer 403 to a delegate"
+    ),
+    "POST /{proxy+}": (
+        "every form: refused (403) without the signed session cookie, from another Origin"
+        " than the site's, or without the CSRF token derived from the session (the cookie"
+        " itself is HttpOnly and SameSite=Strict)"
+    ),
 }
 """API routes allowed without an authorizer, each with what authenticates its callers instead."""
 
@@ -165,8 +186,9 @@ API_ROUTES_AUTHENTICATED = ResourceRule(
     name="api-routes-authenticated",
     description=(
         "Every API route has an authorizer, except the allow-listed Slack webhook, which"
-        " verifies Slack's request signature itself, and the calendar consent's two pages,"
-        " which act only on the single-use ticket and state the deployment made."
+        " verifies Slack's request signature itself, the calendar consent's two pages,"
+        " which act only on the single-use ticket and state the deployment made, and the web"
+        " page's, which serves nothing without its signed session cookie."
     ),
     resource_types=frozenset({"aws:apigatewayv2/route:Route"}),
     check=_route_violations,

@@ -37,9 +37,9 @@ OTHER_ALARMS = 3
 COMPOSITE_ALARMS = 1
 """Any function's duration alarm (the spec's one duration alarm)."""
 """Workflow failures and Lambda duration."""
-SECRETS = 3
+SECRETS = 4
 """exec-assistant/slack, exec-assistant/calendar and exec-assistant/integrations
-(adapters/aws/secrets_manager.py)."""
+(adapters/aws/secrets_manager.py), and exec-assistant/web (adapters/aws/web_session_key.py)."""
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 KB_PER_GB = 1024 * 1024
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from exec_assistant.domain.errors import SecretUnavailable
 
 _ABSENT = frozenset({"ResourceNotFoundException"})
+"""No such secret, or one with no value yet."""
 _PROVIDER_OF_HOST = {
     "oauth2.googleapis.com": "google",
     "accounts.google.com": "google",
@@ -33,6 +35,43 @@ def provider_of(authorization: Mapping[str, Any]) -> str | None:
     if isinstance(token_uri, str):
         return _PROVIDER_OF_HOST.get((urlsplit(token_uri).hostname or "").lower())
     return None
+
+
+@dataclass(frozen=True)
+class JsonSecret:
+    """A secret's current value, a JSON object, and the id of its version (None, and `{}`,
+    when the secret has no value yet)."""
+
+    version_id: str | None
+    value: dict[str, Any]
+
+
+def read_json_secret(client: Any, secret_id: str) -> JsonSecret:
+    """The current value of `secret_id`; SecretUnavailable, naming the secret and never its
+    value, when Secrets Manager refuses or cannot be reached, or the value is not a JSON
+    object."""
+    try:
+        response = client.get_secret_value(SecretId=secret_id)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _ABSENT:
+            return JsonSecret(None, {})
+        raise SecretUnavailable(secret_id, f"Secrets Manager refused ({code})") from None
+    except BotoCoreError as exc:
+        raise SecretUnavailable(
+            secret_id, f"Secrets Manager cannot be reached ({type(exc).__name__})"
+        ) from None
+    version_id = str(response.get("VersionId") or "") or None
+    text = response.get("SecretString")
+    if not text or not str(text).strip():
+        return JsonSecret(version_id, {})
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise SecretUnavailable(secret_id, "its value is not JSON") from None
+    if not isinstance(value, dict):
+        raise SecretUnavailable(secret_id, "its value is not a JSON object")
+    return JsonSecret(version_id, value)
 
 
 class SecretsManagerCredentialStore:
@@ -65,27 +104,7 @@ class SecretsManagerCredentialStore:
             self._put({})
 
     def _current(self) -> dict[str, Any] | None:
-        try:
-            response = self._client.get_secret_value(SecretId=self._secret_id)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in _ABSENT:
-                return None
-            raise SecretUnavailable(self._secret_id, f"Secrets Manager refused ({code})") from None
-        except BotoCoreError as exc:
-            raise SecretUnavailable(
-                self._secret_id, f"Secrets Manager cannot be reached ({type(exc).__name__})"
-            ) from None
-        text = response.get("SecretString")
-        if not text or not str(text).strip():
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            raise SecretUnavailable(self._secret_id, "its value is not JSON") from None
-        if not isinstance(value, dict):
-            raise SecretUnavailable(self._secret_id, "its value is not a JSON object")
-        return value or None
+        return read_json_secret(self._client, self._secret_id).value or None
 
     def _put(self, value: Mapping[str, Any]) -> None:
         try:
