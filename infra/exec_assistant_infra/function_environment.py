@@ -56,6 +56,9 @@ class EnvironmentValues:
     page (its forms' Origin, sign in with Slack's callback)."""
     web_secret_arn: pulumi.Input[str] | None = None
     """The web page's secret (its session key)."""
+    slack_team_id: str | None = None
+    web_delegates: tuple[str, ...] = ()
+    web_delegates_see_private: bool = False
     calendars_configured: bool = False
     """Whether the stack names any calendar (feeds or an account), for the web page's empty
     fortnight."""
@@ -87,6 +90,14 @@ def function_environment(
         env["WEB_SECRET_ARN"] = values.web_secret_arn
     if key == "web":
         env["CALENDARS_CONFIGURED"] = "true" if values.calendars_configured else "false"
+        # Who may sign in besides the executive, and what they see.
+        if values.web_delegates:
+            env[f"{ENV_PREFIX}WEB_DELEGATES"] = ",".join(values.web_delegates)
+        env[f"{ENV_PREFIX}WEB_DELEGATES_SEE_PRIVATE"] = (
+            "true" if values.web_delegates_see_private else "false"
+        )
+        if values.slack_team_id:
+            env[f"{ENV_PREFIX}SLACK_TEAM_ID"] = values.slack_team_id
     if "slack" in grants.secrets:
         env["SLACK_BOT_TOKEN_ARN"] = values.slack_secret_arn
         if values.slack_user_id:

@@ -53,6 +53,7 @@ _PREFIX = re.compile(r"[a-z][a-z0-9-]{2,30}[a-z0-9]\Z")
 _REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d\Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}\Z")
+_SLACK_TEAM = re.compile(r"[TE][A-Z0-9]{2,}\Z")
 LOG_RETENTION_DAYS = (
     1,
     3,
@@ -118,6 +119,14 @@ class StackSettings(BaseModel):
     slack_user_id: str | None = None
     """The executive's Slack member id (U0123ABCD): whom the functions that talk to Slack
     serve (EXEC_ASSISTANT_SLACK_USER_ID)."""
+    slack_team_id: str | None = None
+    """The Slack workspace (T0123ABCD) whose members may sign in to the web page; None: the
+    executive and the delegates in any workspace of the Slack app."""
+    web_delegates: tuple[str, ...] = ()
+    """Slack member ids of the people (a chief of staff) who may sign in to the web page
+    besides the executive."""
+    web_delegates_see_private: bool = False
+    """Whether the delegates see meetings of a private type (1:1s, by default)."""
     artifacts_dir: str = "../build/lambda"
     """Where `make package` put the archives, relative to the infra folder."""
     dr_region: str = "us-west-2"
@@ -243,6 +252,21 @@ class StackSettings(BaseModel):
     def _slack_user(cls, value: str | None) -> str | None:
         if value is not None and not _SLACK_USER.match(value):
             raise ValueError(f"{value!r} is not a Slack member id (for example U0123ABCDEF)")
+        return value
+
+    @field_validator("web_delegates")
+    @classmethod
+    def _delegates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for member in value:
+            if not _SLACK_USER.match(member):
+                raise ValueError(f"{member!r} is not a Slack member id (for example U0123ABCDEF)")
+        return value
+
+    @field_validator("slack_team_id")
+    @classmethod
+    def _slack_team(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_TEAM.match(value):
+            raise ValueError(f"{value!r} is not a Slack workspace id (for example T0123ABCDEF)")
         return value
 
     def resource_name(self, suffix: str) -> str:

@@ -489,3 +489,37 @@ def test_the_systems_of_record_branches_read_the_integrations_secret_only(
         variables = function(deployment, key)["environment"]["variables"]
         assert variables["INTEGRATIONS_SECRET_ARN"] == INTEGRATIONS
         assert "CALENDAR_OAUTH_SECRET_ARN" not in variables
+
+
+def test_the_web_function_is_told_who_may_sign_in_besides_the_executive(
+    artifacts: Path,
+) -> None:
+    default = function(declared(artifacts), "web")["environment"]["variables"]
+    assert "EXEC_ASSISTANT_WEB_DELEGATES" not in default
+    assert default["EXEC_ASSISTANT_WEB_DELEGATES_SEE_PRIVATE"] == "false"
+    given = function(
+        declared(
+            artifacts,
+            webDelegates=("U0COS1234", "U0EA5678"),
+            webDelegatesSeePrivate=True,
+            slackTeamId="T0NORTH1",
+        ),
+        "web",
+    )["environment"]["variables"]
+    assert given["EXEC_ASSISTANT_WEB_DELEGATES"] == "U0COS1234,U0EA5678"
+    assert given["EXEC_ASSISTANT_WEB_DELEGATES_SEE_PRIVATE"] == "true"
+    assert given["EXEC_ASSISTANT_SLACK_TEAM_ID"] == "T0NORTH1"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        web_delegates=given["EXEC_ASSISTANT_WEB_DELEGATES"],
+        web_delegates_see_private=given["EXEC_ASSISTANT_WEB_DELEGATES_SEE_PRIVATE"],
+    )
+    assert settings.web_delegates == ["U0COS1234", "U0EA5678"]
+    assert settings.web_delegates_see_private is True
+    others = {
+        e.key
+        for e in FUNCTIONS
+        if "EXEC_ASSISTANT_WEB_DELEGATES_SEE_PRIVATE"
+        in function(declared(artifacts), e.key)["environment"]["variables"]
+    }
+    assert others == {"web"}

@@ -58,18 +58,17 @@ class WebFunction:
 def slack_sign_in(app: AwsApp, cookies: SessionCookies) -> SignIn:
     """Sign in with Slack (OpenID Connect) for the configured executive and delegates: the
     Slack app's client id and secret from the Slack secret, the callback at WEB_URL."""
-    # The module of the sign-in with Slack lands beside this function's.
-    from exec_assistant.web.slack_openid import (  # type: ignore[import-not-found,unused-ignore]
-        slack_http_client,
-    )
-    from exec_assistant.web.slack_sign_in import (  # type: ignore[import-not-found,unused-ignore]
-        SlackSignIn,
-        slack_open_id_settings,
-    )
+    from exec_assistant.web.slack_openid import slack_http_client
+    from exec_assistant.web.slack_sign_in import SlackSignIn, slack_open_id_settings
 
     settings = slack_open_id_settings(app.settings, app.secrets, web_url=app.deployment.web_url)
+    # States spent in the state table: a replayed callback is refused by every instance.
     sign_in: SignIn = SlackSignIn(
-        settings, client=slack_http_client(), clock=app.clock, cookies=cookies
+        settings,
+        client=slack_http_client(),
+        clock=app.clock,
+        cookies=cookies,
+        spent_states=app.seen_events,
     )
     return sign_in
 
