@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from exec_assistant.domain.errors import (
+    ActionItemNotFound,
     AmbiguousMeetingId,
     ExecAssistantError,
     MeetingNotFound,
@@ -23,13 +24,13 @@ from exec_assistant.domain.errors import (
 from exec_assistant.web.context import WebContext
 from exec_assistant.web.cookies import SessionCookies
 from exec_assistant.web.guard import GuardRules, WebGuard
-from exec_assistant.web.pages import fortnight
+from exec_assistant.web.pages import commitments, decisions, fortnight, usage
 from exec_assistant.web.render import Pages
 from exec_assistant.web.sign_in import SessionStarter, SignIn
 from exec_assistant.web.site import WebSite
 
 ASSETS_PATH = "/assets"
-PAGE_MODULES = (fortnight,)
+PAGE_MODULES = (fortnight, commitments, decisions, usage)
 
 
 def assets_folder() -> Path:
@@ -92,6 +93,7 @@ def build_web_app(
             HTTPException: refused,
             MeetingNotFound: not_found,
             AmbiguousMeetingId: not_found,
+            ActionItemNotFound: not_found,
             ExecAssistantError: unfit,
         },
     )
