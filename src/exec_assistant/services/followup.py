@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from exec_assistant.domain.errors import ActionItemNotAccepted, ActionItemNotFound
 from exec_assistant.domain.models import (
@@ -16,7 +17,7 @@ from exec_assistant.domain.models import (
     Decision,
     DecisionStatus,
     ItemStatus,
-    Meeting,
+    MeetingSummary,
 )
 from exec_assistant.domain.text import folded
 from exec_assistant.ports import ActionItemRepository, DecisionRepository, MeetingRepository
@@ -27,18 +28,20 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ActionItemView:
     item: ActionItem
-    meeting: Meeting | None
+    meeting: MeetingSummary | None
     overdue: bool
 
 
 @dataclass(frozen=True)
 class DecisionView:
     decision: Decision
-    meeting: Meeting | None
+    meeting: MeetingSummary | None
 
 
+@lru_cache(maxsize=4096)
 def owner_matches(owner: str | None, query: str) -> bool:
-    """'priya', 'Priya Raman', 'priya.raman' and the full address all find Priya's items."""
+    """'priya', 'Priya Raman', 'priya.raman' and the full address all find Priya's items.
+    (Remembered: a register asks it of the same few owners thousands of times.)"""
     if not owner:
         return False
     wanted = query.strip().lower().lstrip("@")
@@ -61,7 +64,7 @@ def list_action_items(
         for i in items.list(open_only=open_only)
         if i.accepted and (owner is None or owner_matches(i.owner, owner))
     ]
-    by_id = meetings.get_many(list({i.meeting_id for i in found}))
+    by_id = meetings.summaries(list({i.meeting_id for i in found}))
     views = [
         ActionItemView(
             i,
@@ -77,11 +80,11 @@ def list_decisions(
     decisions: DecisionRepository, meetings: MeetingRepository, *, open_only: bool = False
 ) -> list[DecisionView]:
     found = [d for d in decisions.list(open_only=open_only) if d.accepted]
-    by_id = meetings.get_many(list({d.meeting_id for d in found}))
+    by_id = meetings.summaries(list({d.meeting_id for d in found}))
     return [DecisionView(d, by_id.get(d.meeting_id)) for d in found]
 
 
-Visible = Callable[[Meeting | None], bool]
+Visible = Callable[[MeetingSummary | None], bool]
 """Whether the viewer may see what came from a meeting (None: a meeting no longer stored);
 a delegate does not see meetings of a private type unless the configuration grants it."""
 
@@ -89,7 +92,7 @@ LIST_LIMIT = 200
 """The most items or decisions a page lists at once; it says how many more match."""
 
 
-def _everyone(meeting: Meeting | None) -> bool:
+def _everyone(meeting: MeetingSummary | None) -> bool:
     return True
 
 
@@ -140,7 +143,7 @@ def _owner_name(owner: str | None, names: dict[str, str]) -> str:
 
 def _series_choices(views: Sequence[ActionItemView] | Sequence[DecisionView]) -> list[Choice]:
     """Each series these views come from, named after its latest meeting, by name."""
-    latest: dict[str, Meeting] = {}
+    latest: dict[str, MeetingSummary] = {}
     for view in views:
         series = series_of(view)
         meeting = view.meeting
@@ -242,7 +245,7 @@ def open_commitments(
     )
 
 
-def _took_part(meeting: Meeting, person: str) -> bool:
+def _took_part(meeting: MeetingSummary, person: str) -> bool:
     people = (meeting.organizer, *meeting.attendees) if meeting.organizer else meeting.attendees
     return any(
         owner_matches(p.email, person) or (p.name is not None and owner_matches(p.name, person))
@@ -287,16 +290,16 @@ def person_commitments(
     is_executive = executive_email is not None and owner_matches(executive_email, person)
     promised: list[ActionItemView] = []
     if executive_email is not None and not is_executive:
-        promised = sorted(
-            (
-                v
-                for v in views
-                if owner_matches(v.item.owner, executive_email)
-                and v.meeting is not None
-                and _took_part(v.meeting, person)
-            ),
-            key=urgency,
-        )
+        took_part: dict[str, bool] = {}
+        for view in views:
+            meeting = view.meeting
+            if meeting is None or not owner_matches(view.item.owner, executive_email):
+                continue
+            if meeting.meeting_id not in took_part:
+                took_part[meeting.meeting_id] = _took_part(meeting, person)
+            if took_part[meeting.meeting_id]:
+                promised.append(view)
+        promised.sort(key=urgency)
     names = _attendee_names(views)
     owners = [(v.item.owner or "").lower() for v in owes]
     name = next((names[o] for o in owners if o in names), None) or next(
@@ -329,7 +332,7 @@ def mark_item_done(
     An unknown item, or one of a meeting the viewer may not see, is ActionItemNotFound; a
     proposal from notes not accepted yet is ActionItemNotAccepted."""
     item = items.get(item_id)
-    if item is None or not visible(meetings.get(item.meeting_id)):
+    if item is None or not visible(meetings.summaries([item.meeting_id]).get(item.meeting_id)):
         raise ActionItemNotFound(item_id)
     if not item.accepted:
         raise ActionItemNotAccepted(item_id, item.meeting_id)
