@@ -1,13 +1,12 @@
-"""The web app on in-memory stores, driven in-process: sign in with a one-time link as the
-executive, or hold a delegate's session; read the CSRF token a page's form carries."""
+"""The web page's ASGI app on in-memory stores, and browsers (TestClient) signed in to it."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from html.parser import HTMLParser
-from itertools import count
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
@@ -19,173 +18,96 @@ from exec_assistant.adapters.memory import (
     InMemoryMeetingRepository,
     InMemorySeriesOverrideRepository,
 )
+from exec_assistant.clocks import FixedClock
+from exec_assistant.configuration import load_config
 from exec_assistant.domain.discovery import Executive
-from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import (
-    ActionItem,
-    Decision,
-    DecisionStatus,
-    ItemStatus,
-    Meeting,
-)
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
+from exec_assistant.web.guard import loopback_hosts
 from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.viewer import Role, Viewer
 
-from prep_fakes import FixedClock, RecordingEngine
+from prep_fakes import RecordingEngine
 
-NOW = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
-"""Noon in New York on Wednesday 2 December 2026: "today" for the pages."""
-TODAY = date(2026, 12, 2)
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+ZONE = ZoneInfo("America/New_York")
 KEY = b"k" * 32
-
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+BASE_URL = "http://127.0.0.1:8765"
+DELEGATE = Viewer(
+    user_id="U_COS", name="Sam (chief of staff)", role=Role.DELEGATE, sees_private=False
+)
 
 
 @dataclass
 class WebRig:
-    meetings: InMemoryMeetingRepository
-    items: InMemoryActionItemRepository
-    decisions: InMemoryDecisionRepository
     site: WebSite
-    clock: FixedClock
     links: OneTimeLinks = field(default_factory=OneTimeLinks)
     cookies: SessionCookies = field(default_factory=lambda: SessionCookies(KEY))
-    _ids: count[int] = field(default_factory=count)
+    serving: WebServing = field(
+        default_factory=lambda: WebServing(allowed_hosts=loopback_hosts(8765))
+    )
 
-    def app_client(self) -> TestClient:
-        app = build_web_app(self.site, LinkSignIn(self.links), self.cookies, WebServing())
-        return TestClient(app, follow_redirects=False)
+    def app(self) -> object:
+        return build_web_app(self.site, LinkSignIn(self.links), self.cookies, self.serving)
 
-    def executive(self) -> TestClient:
-        """A browser signed in with the link `serve` prints."""
-        client = self.app_client()
+    def browser(self) -> TestClient:
+        """A browser that has not signed in."""
+        return TestClient(self.app(), base_url=BASE_URL, follow_redirects=False)  # type: ignore[arg-type]
+
+    def signed_in(self) -> TestClient:
+        """A browser signed in with the one-time link, as the executive."""
+        client = self.browser()
         answer = client.get(f"/sign-in?token={self.links.issue()}")
         assert answer.status_code == 303, answer.text
         return client
 
-    def delegate(self, *, sees_private: bool = False) -> TestClient:
-        """A browser holding a delegate's session (a chief of staff signed in with Slack)."""
-        client = self.app_client()
-        viewer = Viewer("U0DELEGATE", "Sam Okafor", Role.DELEGATE, sees_private)
-        value, _ = self.cookies.issue(viewer, self.clock.now())
+    def signed_in_as(self, viewer: Viewer) -> TestClient:
+        """A browser with a session for `viewer` (as the AWS sign-in would give)."""
+        client = self.browser()
+        value, _ = self.cookies.issue(viewer, self.site.clock.now())
         client.cookies.set(SESSION_COOKIE, value)
         return client
 
-    def item(
-        self,
-        meeting: Meeting,
-        text: str,
-        *,
-        owner: str | None = "priya.raman@northwind.example",
-        resolved: bool = True,
-        due: date | None = None,
-        line: int = 12,
-        status: ItemStatus = ItemStatus.OPEN,
-        accepted: bool = True,
-        tracker_key: str | None = None,
-        tracker_url: str | None = None,
-    ) -> ActionItem:
-        """An action item of `meeting`, stored."""
-        number = next(self._ids)
-        stored = ActionItem(
-            item_id=f"act_{number:04d}",
-            meeting_id=meeting.meeting_id,
-            series_id=meeting.series_id,
-            text=text,
-            owner=owner,
-            owner_resolved=resolved and owner is not None,
-            due=due,
-            status=status,
-            source_line=line,
-            created_at=datetime(2026, 11, 1, tzinfo=UTC).replace(minute=number % 60),
-            accepted=accepted,
-            tracker_key=tracker_key,
-            tracker_url=tracker_url,
-        )
-        self.items.put_many([stored])
-        return stored
-
-    def decision(
-        self,
-        meeting: Meeting,
-        text: str,
-        *,
-        status: DecisionStatus = DecisionStatus.DECIDED,
-        line: int | None = 20,
-        accepted: bool = True,
-    ) -> Decision:
-        number = next(self._ids)
-        stored = Decision(
-            decision_id=f"dec_{number:04d}",
-            meeting_id=meeting.meeting_id,
-            series_id=meeting.series_id,
-            text=text,
-            status=status,
-            source_line=line,
-            created_at=meeting.end,
-            accepted=accepted,
-        )
-        self.decisions.put_many([stored])
-        return stored
-
-    def store(self, *meetings: Meeting) -> None:
-        self.meetings.put_many(list(meetings))
+    def csrf(self, client: TestClient) -> str:
+        session = self.cookies.read(client.cookies.get(SESSION_COOKIE), self.site.clock.now())
+        assert session is not None
+        return self.cookies.csrf_token(session)
 
 
-def web_rig(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> WebRig:
-    """The web app on empty in-memory stores, at NOW, for the executive of `executive`."""
-    meetings = InMemoryMeetingRepository()
-    items = InMemoryActionItemRepository()
-    decisions = InMemoryDecisionRepository()
-    clock = FixedClock(NOW)
-    site = WebSite(
-        meetings=meetings,
+def web_site(*, now: datetime = NOW, calendars_configured: bool = True) -> WebSite:
+    config = load_config(None)
+    return WebSite(
+        meetings=InMemoryMeetingRepository(),
         sessions=InMemoryChatSessionRepository(),
-        action_items=items,
-        decisions=decisions,
+        action_items=InMemoryActionItemRepository(),
+        decisions=InMemoryDecisionRepository(),
         overrides=InMemorySeriesOverrideRepository(),
         documents=InMemoryDocumentStore(),
-        catalog=catalog,
-        rules=rules,
-        executive=executive,
-        clock=clock,
+        catalog=config.catalog,
+        rules=config.rules,
+        executive=Executive("jordan@northwind.example", ZONE),
+        clock=FixedClock(now),
         engine=RecordingEngine(),
-        calendars_configured=True,
+        calendars_configured=calendars_configured,
     )
-    return WebRig(meetings=meetings, items=items, decisions=decisions, site=site, clock=clock)
 
 
-def csrf_of(html: str) -> str:
+def web_rig(**site: object) -> WebRig:
+    return WebRig(web_site(**site))  # type: ignore[arg-type]
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def csrf_of(page: str) -> str:
     """The CSRF token the page's forms carry."""
-    found = _CSRF.search(html)
-    assert found is not None, "the page has no form with a CSRF token"
+    found = _CSRF.search(page)
+    assert found is not None, "the page has no form"
     return found.group(1)
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("head", "script", "style"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("head", "script", "style"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def text_of(html: str) -> str:
-    """What the page reads: its text, markup gone, entities decoded, spaces collapsed."""
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+def text_of(page: str) -> str:
+    """The page's text as a person reads it: tags gone, entities decoded, spaces folded."""
+    return " ".join(html.unescape(_TAGS.sub(" ", page)).split())

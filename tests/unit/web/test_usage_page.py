@@ -6,30 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from exec_assistant.domain.discovery import Executive
-from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-
 from factories import model_call, stored_meeting
-from web_pages import WebRig, text_of, web_rig
-
-
-@pytest.fixture
-def rig(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> WebRig:
-    return web_rig(catalog, rules, executive)
+from web_lists import ListsRig
+from web_pages import text_of
 
 
 def at(day: int, hour: int = 15) -> datetime:
     return datetime(2026, 12 if day < 20 else 11, day, hour, 0, tzinfo=UTC)
 
 
-def page(rig: WebRig, path: str = "/usage") -> str:
-    answer = rig.executive().get(path)
-    assert answer.status_code == 200, answer.text
-    return text_of(answer.text)
-
-
 @pytest.fixture
-def calls(rig: WebRig) -> None:
+def calls(lists: ListsRig) -> None:
     """Three calls this month (Tuesday and Wednesday), one at the end of November."""
     ilt = stored_meeting(
         "Infrastructure Leadership Team",
@@ -49,14 +36,14 @@ def calls(rig: WebRig) -> None:
             model_call(at(2, 16), purpose="notes", model_id="mystery-1", cost_usd=None),
         ),
     )
-    rig.store(ilt, review)
+    lists.store(ilt, review)
 
 
 @pytest.mark.usefixtures("calls")
 def test_the_month_shows_tokens_and_cost_by_day_by_meeting_type_and_by_purpose(
-    rig: WebRig,
+    lists: ListsRig,
 ) -> None:
-    html = rig.executive().get("/usage").text
+    html = lists.executive().get("/usage").text
     text = text_of(html)
 
     assert "Model calls, Tuesday 01 December 2026 to Wednesday 02 December 2026" in text
@@ -72,8 +59,8 @@ def test_the_month_shows_tokens_and_cost_by_day_by_meeting_type_and_by_purpose(
 
 
 @pytest.mark.usefixtures("calls")
-def test_the_last_seven_days_reach_back_into_the_month_before(rig: WebRig) -> None:
-    html = rig.executive().get("/usage?days=7").text
+def test_the_last_seven_days_reach_back_into_the_month_before(lists: ListsRig) -> None:
+    html = lists.executive().get("/usage?days=7").text
     text = text_of(html)
 
     assert "Thursday 26 November 2026 to Wednesday 02 December 2026" in text
@@ -84,19 +71,19 @@ def test_the_last_seven_days_reach_back_into_the_month_before(rig: WebRig) -> No
 
 
 def test_with_no_model_calls_the_page_says_the_offline_generator_makes_none(
-    rig: WebRig,
+    lists: ListsRig,
 ) -> None:
-    rig.store(stored_meeting("Infrastructure Leadership Team", start=at(3)))
+    lists.store(stored_meeting("Infrastructure Leadership Team", start=at(3)))
 
-    text = page(rig, "/usage?days=30")
+    text = lists.page("/usage?days=30")
 
     assert "No model calls yet (the offline generator makes none)." in text
     assert "set EXEC_ASSISTANT_MODEL_PROVIDER" in text
     assert "Total" not in text
 
 
-def test_a_period_that_is_not_a_number_of_days_is_refused(rig: WebRig) -> None:
-    answer = rig.executive().get("/usage?days=week")
+def test_a_period_that_is_not_a_number_of_days_is_refused(lists: ListsRig) -> None:
+    answer = lists.executive().get("/usage?days=week")
 
     assert answer.status_code == 400
     assert "days must be a whole number from 1 to 3660" in text_of(answer.text)
