@@ -30,6 +30,7 @@ from exec_assistant.domain.models import (
     FollowUpTurn,
     Meeting,
     MeetingStatus,
+    MeetingSummary,
     ModelCall,
     PrepPack,
 )
@@ -45,6 +46,10 @@ class MeetingRepository(Protocol):
 
     def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
         """The stored meetings among `meeting_ids`, by id; missing ones are left out."""
+        ...
+
+    def summaries(self, meeting_ids: Sequence[str]) -> dict[str, MeetingSummary]:
+        """As `get_many`, each meeting summarised (what the registers list of it)."""
         ...
 
     def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:

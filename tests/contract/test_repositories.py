@@ -23,6 +23,7 @@ from exec_assistant.domain.models import (
     ItemStatus,
     Meeting,
     MeetingStatus,
+    MeetingSummary,
 )
 from exec_assistant.ports import (
     ActionItemRepository,
@@ -296,6 +297,41 @@ class TestMeetingRepository:
         assert got == {"mtg_0": stored["mtg_0"], "mtg_2": stored["mtg_2"]}
         assert meetings.get_many([]) == {}
         assert meetings.get_many(["mtg_missing"]) == {}
+
+    def test_summaries_are_the_stored_meetings_summarised(
+        self, meetings: MeetingRepository, make_full_meeting: MakeMeeting
+    ) -> None:
+        full = make_full_meeting("mtg_full")
+        other = make_full_meeting("mtg_other").model_copy(update={"meeting_type": None})
+        meetings.put_many([full, other])
+
+        got = meetings.summaries(["mtg_other", "mtg_missing", "mtg_full", "mtg_full"])
+
+        assert got == {
+            "mtg_full": MeetingSummary.of(full),
+            "mtg_other": MeetingSummary.of(other),
+        }
+        summary = got["mtg_full"]
+        assert (summary.title, summary.series_id, summary.meeting_type) == (
+            full.title,
+            full.series_id,
+            full.meeting_type,
+        )
+        assert summary.start == T0 and summary.start.utcoffset() == timedelta(0)
+        assert [a.email for a in summary.attendees] == [a.email for a in full.attendees]
+        assert meetings.summaries([]) == {}
+
+    def test_summaries_handle_more_ids_than_one_query_takes(
+        self, meetings: MeetingRepository, make_meeting: MakeMeeting
+    ) -> None:
+        stored = [
+            make_meeting(f"mtg_{n:05}", start=T0 + n * timedelta(minutes=1)) for n in range(1200)
+        ]
+        meetings.put_many(stored)
+
+        got = meetings.summaries([m.meeting_id for m in stored] + ["mtg_missing"])
+
+        assert got == {m.meeting_id: MeetingSummary.of(m) for m in stored}
 
     def test_fingerprints_of_stored_meetings(
         self, meetings: MeetingRepository, make_meeting: MakeMeeting

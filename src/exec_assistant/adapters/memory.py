@@ -21,6 +21,7 @@ from exec_assistant.domain.models import (
     ItemStatus,
     Meeting,
     MeetingStatus,
+    MeetingSummary,
 )
 
 if TYPE_CHECKING:  # the ports import the whole domain; the Slack webhook's cold start uses this
@@ -41,6 +42,9 @@ class InMemoryMeetingRepository:
 
     def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
         return {i: self._items[i] for i in meeting_ids if i in self._items}
+
+    def summaries(self, meeting_ids: Sequence[str]) -> dict[str, MeetingSummary]:
+        return {i: MeetingSummary.of(m) for i, m in self.get_many(meeting_ids).items()}
 
     def ids_with_prefix(self, prefix: str, limit: int = 10) -> list[str]:
         return sorted(i for i in self._items if i.startswith(prefix))[:limit]

@@ -91,7 +91,7 @@ def serving_requests(
 ) -> Iterator[Served]:
     """Serve as asked until the block ends."""
     from exec_assistant.slack.http_endpoint import bind_http_socket, run_http_endpoint
-    from exec_assistant.web.app import WebServing, build_web_app
+    from exec_assistant.web.app import WebServing, build_web_app, freeze_startup_objects
     from exec_assistant.web.cookies import SessionCookies
     from exec_assistant.web.guard import loopback_hosts
     from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
@@ -123,6 +123,7 @@ def serving_requests(
                     cross_origin_routes=slack_routes,
                 ),
             )
+            freeze_startup_objects()
             endpoint = run_http_endpoint(web, serving.host, port, done, sock=sock)
             shown = endpoint.url if _is_loopback(serving.host) else f"http://127.0.0.1:{port}"
             sign_in_url = f"{shown}/sign-in?token={links.issue()}"

@@ -93,6 +93,31 @@ class AmbiguousMeetingId(ExecAssistantError):
         self.candidates = candidates
 
 
+class ActionItemNotFound(ExecAssistantError):
+    """No accepted action item with this id that the viewer may see (a wrong or stale link,
+    an item replaced by corrected notes)."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(
+            f"no action item with id '{item_id}'",
+            hint="Corrected notes replace a meeting's items: open Commitments for the current "
+            "ones, or run 'exec-assistant actions --open'.",
+        )
+        self.item_id = item_id
+
+
+class ActionItemNotAccepted(ExecAssistantError):
+    """The item is a proposal from notes the executive has not accepted yet."""
+
+    def __init__(self, item_id: str, meeting_id: str) -> None:
+        super().__init__(
+            f"action item '{item_id}' comes from notes that are not accepted yet",
+            hint=f"Accept the notes of meeting {meeting_id} first; its items are open then.",
+        )
+        self.item_id = item_id
+        self.meeting_id = meeting_id
+
+
 class IllegalStatusTransition(ExecAssistantError):
     def __init__(self, meeting_id: str, current: str, requested: str) -> None:
         super().__init__(f"meeting {meeting_id} cannot move from '{current}' to '{requested}'")

@@ -210,6 +210,38 @@ class Meeting(_Record):
         return self.model_dump(exclude=ignore) == other.model_dump(exclude=ignore)
 
 
+class MeetingSummary(BaseModel):
+    """What a list shows of a meeting: its title, times, type, series and people, read
+    without its prep bookkeeping and model calls. Reading 1,000 of these costs about a
+    third of reading the meetings whole."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    meeting_id: str
+    series_id: str
+    title: str
+    start: UtcDatetime
+    end: UtcDatetime
+    meeting_type: str | None = None
+    status: MeetingStatus = MeetingStatus.DISCOVERED
+    organizer: Attendee | None = None
+    attendees: tuple[Attendee, ...] = ()
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingSummary:
+        return cls(
+            meeting_id=meeting.meeting_id,
+            series_id=meeting.series_id,
+            title=meeting.title,
+            start=meeting.start,
+            end=meeting.end,
+            meeting_type=meeting.meeting_type,
+            status=meeting.status,
+            organizer=meeting.organizer,
+            attendees=meeting.attendees,
+        )
+
+
 class SessionState(StrEnum):
     WAITING = "waiting"
     ANSWERED = "answered"

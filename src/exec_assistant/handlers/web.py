@@ -81,7 +81,7 @@ def web_function(app: AwsApp, sign_in: SignInFactory = slack_sign_in) -> WebFunc
 
     from exec_assistant import composition
     from exec_assistant.adapters.aws.web_session_key import SecretsManagerSessionKey
-    from exec_assistant.web.app import WebServing, build_web_app
+    from exec_assistant.web.app import WebServing, build_web_app, freeze_startup_objects
     from exec_assistant.web.cookies import SessionCookies
 
     deployment = app.deployment
@@ -116,6 +116,7 @@ def web_function(app: AwsApp, sign_in: SignInFactory = slack_sign_in) -> WebFunc
     )
     public_host = urlsplit(web_url).netloc
     adapter = Mangum(AtPublicHost(asgi, public_host), lifespan="off")
+    freeze_startup_objects()  # the instance's objects out of the collector's walks
     return WebFunction(adapter)
 
 

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from exec_assistant.display_text import BLOCK_LIMIT, LINE_LIMIT, TITLE_LIMIT, safe_text
-from exec_assistant.domain.models import ActionItem, DecisionStatus, Meeting
+from exec_assistant.domain.models import ActionItem, DecisionStatus, MeetingSummary
 from exec_assistant.presentation.fitted_table import TableColumn, fitted_table
 from exec_assistant.services.action_item_sync import ItemSyncReport
 from exec_assistant.services.followup import ActionItemView, DecisionView
@@ -38,7 +38,7 @@ def _status(item: ActionItem) -> Text:
     return status
 
 
-def _meeting_label(meeting: Meeting | None, meeting_id: str, zone: ZoneInfo) -> Text:
+def _meeting_label(meeting: MeetingSummary | None, meeting_id: str, zone: ZoneInfo) -> Text:
     if meeting is None:
         return safe_text(meeting_id, limit=TITLE_LIMIT)
     title = safe_text(meeting.title, limit=TITLE_LIMIT)

@@ -24,6 +24,7 @@ from exec_assistant.domain.models import (
     FinalReminder,
     FollowUpTurn,
     Meeting,
+    MeetingSummary,
     PrepPack,
     SessionState,
 )
@@ -103,7 +104,7 @@ def _span(meeting: Meeting, zone: ZoneInfo) -> str:
     return f"{_when(meeting.start, zone)}–{meeting.end.astimezone(zone):%H:%M} ({zone.key})"
 
 
-def _title(meeting: Meeting) -> str:
+def _title(meeting: Meeting | MeetingSummary) -> str:
     return escape(meeting.title, limit=300) or "(untitled)"
 
 

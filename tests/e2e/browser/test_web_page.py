@@ -26,12 +26,6 @@ from browser_harness import (
 
 pytestmark = pytest.mark.slow
 
-NOTES_PAGE = pytest.mark.xfail(
-    strict=True, reason="pages not merged: the Notes page (and the Meeting, Commitments, Decisions)"
-)
-LIST_PAGES = pytest.mark.xfail(
-    strict=True, reason="page not merged: Commitments, People, Decisions, Usage"
-)
 
 PIR = "Post-Incident Review: INC-2291 payments API latency"
 ELENA = "1:1 Jordan / Elena"
@@ -305,7 +299,6 @@ def test_the_notes_template_downloads_with_the_meetings_title(page: Page, site: 
 # The notes, then the lists: Commitments, a person, Decisions, Usage
 
 
-@NOTES_PAGE
 def test_the_notes_of_a_meeting_that_ended_are_reviewed_edited_accepted_and_owed(
     page: Page, site: ServedSite
 ) -> None:
@@ -368,7 +361,6 @@ def highlighted(line: Locator, other: Locator) -> bool:
     return bool(line.evaluate(background) != other.evaluate(background))
 
 
-@LIST_PAGES
 def test_an_item_marked_done_on_commitments_leaves_the_open_ones(
     page: Page, site: ServedSite
 ) -> None:
@@ -385,7 +377,6 @@ def test_an_item_marked_done_on_commitments_leaves_the_open_ones(
     expect(page.get_by_role("listitem").filter(has_text=item)).to_have_count(0)
 
 
-@LIST_PAGES
 def test_a_persons_page_shows_what_they_owe(page: Page, site: ServedSite) -> None:
     page.goto(site.url("/commitments"))
     found(page)
@@ -397,7 +388,6 @@ def test_a_persons_page_shows_what_they_owe(page: Page, site: ServedSite) -> Non
     look_at(page, "person")
 
 
-@LIST_PAGES
 def test_the_decisions_are_searched_and_link_to_their_line_of_the_notes(
     page: Page, site: ServedSite
 ) -> None:
@@ -416,7 +406,6 @@ def test_the_decisions_are_searched_and_link_to_their_line_of_the_notes(
     look_at(page, "decisions")
 
 
-@LIST_PAGES
 def test_the_usage_page_shows_what_the_models_cost(page: Page, site: ServedSite) -> None:
     by_navigation(page, site, "Usage")
     # The demo's packs and notes come from the offline generator: nothing to pay.

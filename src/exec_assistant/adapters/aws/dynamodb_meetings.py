@@ -37,7 +37,7 @@ from exec_assistant.adapters.aws.dynamodb_table import (
 )
 from exec_assistant.adapters.aws.tables import MEETINGS
 from exec_assistant.domain.errors import UpdateConflict
-from exec_assistant.domain.models import Meeting, MeetingStatus
+from exec_assistant.domain.models import Meeting, MeetingStatus, MeetingSummary
 
 _KIND = "meeting"
 _QUERY_EACH = 25
@@ -194,6 +194,14 @@ class DynamoMeetingRepository:
         """The stored meetings among the ids; beyond a few ids, one written a moment ago may
         be left out (see `_read_many`)."""
         return {i: _meeting(item) for i, item in self._read_many(meeting_ids).items()}
+
+    def summaries(self, meeting_ids: Sequence[str]) -> dict[str, MeetingSummary]:
+        """As `get_many` (and as consistent), the bodies summarised."""
+        items = self._read_many(meeting_ids, "meeting_id, body")
+        return {
+            i: MeetingSummary.model_validate_json(text(item, "body") or "")
+            for i, item in items.items()
+        }
 
     def fingerprints(self, meeting_ids: Sequence[str]) -> dict[str, str | None]:
         items = self._read_many(meeting_ids, "meeting_id, source_fingerprint")

@@ -19,6 +19,7 @@ from exec_assistant.domain.models import (
     ItemStatus,
     Meeting,
     MeetingStatus,
+    MeetingSummary,
 )
 from exec_assistant.ports import Clock
 
@@ -58,6 +59,12 @@ class SqliteMeetingRepository:
     def get_many(self, meeting_ids: Sequence[str]) -> dict[str, Meeting]:
         return {
             str(meeting_id): Meeting.model_validate_json(body)
+            for meeting_id, body in self._column_by_id("body", meeting_ids)
+        }
+
+    def summaries(self, meeting_ids: Sequence[str]) -> dict[str, MeetingSummary]:
+        return {
+            str(meeting_id): MeetingSummary.model_validate_json(body)
             for meeting_id, body in self._column_by_id("body", meeting_ids)
         }
 
