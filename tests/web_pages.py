@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
@@ -18,20 +18,23 @@ from exec_assistant.adapters.memory import (
     InMemoryDocumentStore,
     InMemoryMeetingRepository,
     InMemorySeriesOverrideRepository,
+    InMemorySignInLinkRepository,
 )
-from exec_assistant.clocks import FixedClock
+from exec_assistant.clocks import FixedClock, SystemClock
 from exec_assistant.configuration import load_config
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import Meeting
 from exec_assistant.domain.prep_steps import PrepRequest, WaitForAnswers
+from exec_assistant.ports import Clock
 from exec_assistant.services.dependencies import PrepDependencies
 from exec_assistant.services.follow_ups import FollowUps
 from exec_assistant.services.prep import PrepSteps
+from exec_assistant.services.sign_in_links import SignInLinks
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import loopback_hosts
-from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
+from exec_assistant.web.sign_in import LinkSignIn
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.viewer import Role, Viewer
 
@@ -41,6 +44,14 @@ NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/New_York")
 KEY = b"k" * 32
 BASE_URL = "http://127.0.0.1:8765"
+LINK_LIFETIME = timedelta(hours=1)
+
+
+def memory_links(clock: Clock | None = None) -> SignInLinks:
+    """One-time sign-in links held in memory (as `serve` keeps them in the data folder)."""
+    return SignInLinks(InMemorySignInLinkRepository(), clock or SystemClock())
+
+
 DELEGATE = Viewer(
     user_id="U_COS", name="Sam (chief of staff)", role=Role.DELEGATE, sees_private=False
 )
@@ -49,7 +60,7 @@ DELEGATE = Viewer(
 @dataclass
 class WebRig:
     site: WebSite
-    links: OneTimeLinks = field(default_factory=OneTimeLinks)
+    links: SignInLinks = field(default_factory=memory_links)
     cookies: SessionCookies = field(default_factory=lambda: SessionCookies(KEY))
     serving: WebServing = field(
         default_factory=lambda: WebServing(allowed_hosts=loopback_hosts(8765))
@@ -65,7 +76,7 @@ class WebRig:
     def signed_in(self) -> TestClient:
         """A browser signed in with the one-time link, as the executive."""
         client = self.browser()
-        answer = client.get(f"/sign-in?token={self.links.issue()}")
+        answer = client.get(f"/sign-in?token={self.links.issue(LINK_LIFETIME).token}")
         assert answer.status_code == 303, answer.text
         return client
 
@@ -82,7 +93,12 @@ class WebRig:
         return self.cookies.csrf_token(session)
 
 
-def web_site(*, now: datetime = NOW, calendars_configured: bool = True) -> WebSite:
+def web_site(
+    *,
+    now: datetime = NOW,
+    calendars_configured: bool = True,
+    deployment: Literal["local", "aws"] = "local",
+) -> WebSite:
     config = load_config(None)
     return WebSite(
         meetings=InMemoryMeetingRepository(),
@@ -97,6 +113,7 @@ def web_site(*, now: datetime = NOW, calendars_configured: bool = True) -> WebSi
         clock=FixedClock(now),
         engine=RecordingEngine(),
         calendars_configured=calendars_configured,
+        deployment=deployment,
     )
 
 

@@ -4,8 +4,9 @@ distribution in front of it and of the static assets of the web pages.
 The API's routes: `POST /slack/events` (the Slack webhook), `GET /oauth/calendar/start`
 and `GET /oauth/calendar/callback` (the calendar consent: connecting the executive's calendar
 account, whose callback address is `<web_url>/oauth/calendar/callback`), and the web page's:
-`GET /`, `GET /{proxy+}` and `POST /{proxy+}` (every page, its forms and the sign-in; API
-Gateway picks the most specific route, so Slack's and the consent's stay theirs). The edge is
+`GET /`, `GET /{proxy+}`, `POST /{proxy+}` and `HEAD` of the two GET routes (every page,
+its forms and the sign-in; API Gateway picks the most specific route, so Slack's and the
+consent's stay theirs). The edge is
 made before the functions, which are given its address, and `serve` routes them once they
 exist.
 
@@ -51,9 +52,16 @@ CONSENT_ROUTES = {"calendar-consent-start": START_PATH, "calendar-consent-callba
 """The calendar consent's routes (GET), by logical name."""
 CONSENT_FUNCTION = "calendar_oauth"
 WEB_FUNCTION = "web"
-WEB_ROUTES = {"web-root": "GET /", "web-pages": "GET /{proxy+}", "web-forms": "POST /{proxy+}"}
+WEB_ROUTES = {
+    "web-root": "GET /",
+    "web-pages": "GET /{proxy+}",
+    "web-forms": "POST /{proxy+}",
+    "web-root-head": "HEAD /",
+    "web-pages-head": "HEAD /{proxy+}",
+}
 """The web page's routes, by logical name: the fortnight at `/`, every other page and the
-sign-in (GET), and their forms (POST)."""
+sign-in (GET), their forms (POST), and the pages' headers alone (HEAD: what an uptime check
+or a link preview asks, answered as GET is, without the body)."""
 API_PATH_PATTERNS = ("/slack/*", "/api/*", "/oauth/*")
 ASSETS_PATH_PATTERN = f"{ASSETS_PATH}/*"
 ASSETS_PREFIX = ASSETS_PATH.strip("/") + "/"

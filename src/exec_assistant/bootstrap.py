@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from exec_assistant.adapters.calendar_snapshots import DocumentCalendarSnapshotR
 from exec_assistant.adapters.local.data_folder import DataFolder
 from exec_assistant.adapters.local.env_secrets import EnvSecretStore
 from exec_assistant.adapters.local.folder_document_store import FolderDocumentStore
+from exec_assistant.adapters.local.sign_in_links import FolderSignInLinkRepository
 from exec_assistant.adapters.local.sqlite_database import SqliteDatabase
 from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteActionItemRepository,
@@ -30,6 +32,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteSeenEventRepository,
     SqliteSeriesOverrideRepository,
 )
+from exec_assistant.adapters.local.web_address import served_web_address
 from exec_assistant.calendars.sources import CalendarAccess, calendar_source
 from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
@@ -42,7 +45,7 @@ from exec_assistant.composition import slack_setup as slack_setup
 from exec_assistant.configuration import LoadedConfig, load_config
 from exec_assistant.context.sources import BuildsProvider, ContextSourceDeps, FileSource
 from exec_assistant.domain.discovery import Executive
-from exec_assistant.domain.errors import ConfigError
+from exec_assistant.domain.errors import ConfigError, WebPageNotServed
 from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
 from exec_assistant.model_builders import build_notes_reader as build_notes_reader
 from exec_assistant.model_builders import build_pack_generator
@@ -71,6 +74,7 @@ from exec_assistant.ports import (
 )
 from exec_assistant.services.dependencies import GENERATION_MARGIN_SECONDS, PrepDependencies
 from exec_assistant.services.prep import PrepSteps
+from exec_assistant.services.sign_in_links import SignInLinks
 from exec_assistant.services.tick import Ticker
 from exec_assistant.settings import Settings
 from exec_assistant.workflows.spec import GENERATE_MATERIALS, MEETING_PREP, WorkflowSpec
@@ -557,3 +561,37 @@ def build_web_site(local: LocalApp, runtime: PrepRuntime, secrets: SecretStore) 
         notes_reader=lambda: build_notes_reader(local, runtime.clock, secrets),
         follow_ups=FollowUps(runtime.deps),
     )
+
+
+def sign_in_links(data_dir: Path) -> SignInLinks:
+    """The one-time sign-in links of the web page served from `data_dir`, on the wall clock
+    (a link's lifetime is real time, whatever `--now` says)."""
+    return SignInLinks(FolderSignInLinkRepository(data_dir), SystemClock())
+
+
+@dataclass(frozen=True)
+class NewSignInLink:
+    url: str
+    expires_at: datetime
+
+
+def new_sign_in_link(data_dir: Path, valid_for: timedelta) -> NewSignInLink:
+    """A one-time link to the web page that the running `serve` serves from `data_dir`;
+    WebPageNotServed when no `serve` does."""
+    folder = DataFolder(data_dir)
+    holder = folder.holder()
+    if holder is None or " serve " not in f" {holder} ":
+        raise WebPageNotServed(
+            f"no web page is served from data folder {folder.path}",
+            hint="Start it with 'exec-assistant serve --http-port 8080': it prints a sign-in "
+            "link itself. A serve with another --data-dir is asked with that --data-dir.",
+        )
+    address = served_web_address(folder.path)
+    if address is None:
+        raise WebPageNotServed(
+            f"{holder} serves no web page",
+            hint="Stop it and start it again with --http-port PORT (8080, say): it prints a "
+            "sign-in link itself.",
+        )
+    issued = sign_in_links(folder.path).issue(valid_for)
+    return NewSignInLink(f"{address}/sign-in?token={issued.token}", issued.expires_at)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 from exec_assistant.configuration import LoadedConfig
 from exec_assistant.context.configured import ContextSources, load_context_sources
@@ -318,6 +318,7 @@ def web_site(
     calendars_configured: bool,
     notes_reader: Callable[[], NotesReader | None],
     follow_ups: FollowUps | None = None,
+    deployment: Literal["local", "aws"] = "local",
 ) -> WebSite:
     """What the web page reads and changes: the stores of `app`, the engine of its preps
     (and, with `follow_ups`, the review of the answers given on the page)."""
@@ -336,6 +337,7 @@ def web_site(
         clock=clock,
         engine=engine,
         calendars_configured=calendars_configured,
+        deployment=deployment,
         notes_reader=notes_reader,
         private_providers=tuple(app.settings.private_providers),
         follow_ups=follow_ups,

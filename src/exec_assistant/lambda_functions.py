@@ -172,7 +172,7 @@ FUNCTIONS: tuple[LambdaFunction, ...] = (
         "the decisions, for the executive and the delegates signed in with Slack (the "
         "stylesheet and scripts come from the assets bucket, through CloudFront).",
         memory_mb=512,
-        trigger="API Gateway GET /, GET and POST /{proxy+}",
+        trigger="API Gateway GET /, GET, POST and HEAD /{proxy+}",
         # Its routes are public (each request proves its session itself): a flood of
         # requests is held to a few instances, plenty for an executive and their delegates.
         reserved_concurrency=5,

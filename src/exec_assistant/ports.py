@@ -297,6 +297,20 @@ class ConsentRepository(Protocol):
         ...
 
 
+class SignInLinkRepository(Protocol):
+    """The web page's one-time sign-in links on one machine, by the digest of their token,
+    each until its `expires_at`; shared by the processes of one data folder (the `serve`
+    that checks them, the command that makes one)."""
+
+    def add(self, digest: str, expires_at: datetime) -> None: ...
+
+    def take(self, digest: str, valid_at: datetime) -> bool:
+        """Spend the link: True for one caller only, however many ask at once, in one
+        process or several; False when it is unknown, spent, or had expired by `valid_at`.
+        Expired links may be removed along the way."""
+        ...
+
+
 @dataclass(frozen=True)
 class IssuedTokens:
     """A token endpoint's answer to an authorization code."""

@@ -109,3 +109,88 @@ def test_serve_refuses_a_port_in_use_naming_it(user: CliUser) -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+NEW_LINK = re.compile(
+    r"Open (http://127\.0\.0\.1:\d+)/sign-in\?token=(\S+) to sign in: it works once, "
+    r"within 5 minutes \(until \d\d:\d\d America/New_York\)\."
+)
+
+
+def _printed_link(process: subprocess.Popen[str]) -> tuple[str, str]:
+    assert process.stdout is not None
+    for line in process.stdout:
+        found = LINK.search(line)
+        if found:
+            return found.group(1), found.group(2)
+    raise AssertionError("no sign-in link printed")
+
+
+def test_sign_in_link_makes_another_link_for_the_running_serve(user: CliUser) -> None:
+    process = user.serve("--http-port", "0")
+    try:
+        base, printed = _printed_link(process)
+        result = user.run("sign-in-link", "--minutes", "5")
+        assert result.returncode == 0, result.stderr
+        made = NEW_LINK.search(result.stdout)
+        assert made is not None, result.stdout
+        assert made.group(1) == base and made.group(2) != printed
+        token = made.group(2)
+        with httpx.Client(base_url=base, timeout=10) as phone:
+            assert phone.get(f"/sign-in?token={token}").status_code == 303
+            assert phone.get("/").status_code == 200
+        with httpx.Client(base_url=base, timeout=10) as another:
+            assert another.get(f"/sign-in?token={token}").status_code == 403
+            # The link printed at the start still works, once.
+            assert another.get(f"/sign-in?token={printed}").status_code == 303
+        listed = user.json("sign-in-link")
+        assert listed["sign_in_url"].startswith(f"{base}/sign-in?token=")
+        expires = datetime.fromisoformat(listed["expires_at"]) - datetime.now(UTC)
+        assert timedelta(minutes=14) < expires <= timedelta(minutes=15)
+        _stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    stopped = user.run("sign-in-link")
+    assert stopped.returncode == 2 and "no web page is served" in stopped.stderr
+
+
+def test_sign_in_link_without_a_web_page_says_how_to_serve_one(user: CliUser) -> None:
+    nothing = user.run("sign-in-link")
+    assert nothing.returncode == 2, nothing.stderr
+    assert "no web page is served from data folder" in nothing.stderr
+    assert "exec-assistant serve --http-port 8080" in nothing.stderr
+    assert "Traceback" not in nothing.stderr
+
+    process = user.serve()  # the preps alone, no web page
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Serving from"):  # the data folder is held by now
+                break
+        refused = user.run("sign-in-link")
+        assert refused.returncode == 2, refused.stderr
+        assert "serves no web page" in refused.stderr and "--http-port" in refused.stderr
+    finally:
+        _stop(process)
+
+
+def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> None:
+    process = user.serve("--http-port", "0")
+    try:
+        _printed_link(process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    result = user.run("sign-in-link")
+    assert result.returncode == 2 and "no web page is served" in result.stderr
+
+
+def test_sign_in_link_refuses_a_lifetime_out_of_range(user: CliUser) -> None:
+    for minutes in ("0", "1441", "soon"):
+        result = user.run("sign-in-link", "--minutes", minutes)
+        assert result.returncode == 2, result.stdout
+        assert "--minutes" in result.stderr

@@ -76,6 +76,8 @@ def test_the_api_has_slacks_route_the_calendar_consents_two_and_the_web_pages_an
         "GET /oauth/calendar/callback",
         "GET /oauth/calendar/start",
         "GET /{proxy+}",
+        "HEAD /",
+        "HEAD /{proxy+}",
         "POST /slack/events",
         "POST /{proxy+}",
     ]
@@ -120,7 +122,7 @@ def test_the_web_pages_and_their_forms_reach_the_web_functions_live_alias(
     assert integration["integrationUri"] == web.outputs["arn"]
     assert integration["integrationType"] == "AWS_PROXY"
     assert integration["payloadFormatVersion"] == "2.0"
-    for key in ("GET /", "GET /{proxy+}", "POST /{proxy+}"):
+    for key in ("GET /", "GET /{proxy+}", "POST /{proxy+}", "HEAD /", "HEAD /{proxy+}"):
         assert routes[key]["target"] == f"integrations/{integration.outputs['id']}"
         # Public, as the policy pack admits them: the app checks each request's session.
         assert routes[key].get("authorizationType", "NONE") == "NONE"
@@ -129,11 +131,12 @@ def test_the_web_pages_and_their_forms_reach_the_web_functions_live_alias(
     assert routes["GET /oauth/calendar/start"]["target"] != routes["GET /{proxy+}"]["target"]
 
 
-def test_the_web_function_may_be_invoked_by_the_api_for_get_and_post_only(
+def test_the_web_function_may_be_invoked_by_the_api_for_get_head_and_post_only(
     deployment: Deployment,
 ) -> None:
     assert api_invocations(deployment, "exec-assistant-web") == {
         "web-get-from-api": "API/*/GET/*",
+        "web-head-from-api": "API/*/HEAD/*",
         "web-post-from-api": "API/*/POST/*",
     }
 

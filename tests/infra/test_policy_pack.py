@@ -292,7 +292,7 @@ def test_only_slack_the_calendar_consent_and_the_web_page_may_be_unauthenticated
     assert messages(route, {"apiId": "a", "routeKey": "POST /slack/events"}) == []
     assert messages(route, {"routeKey": "GET /oauth/calendar/start"}) == []
     assert messages(route, {"routeKey": "GET /oauth/calendar/callback"}) == []
-    for page in ("GET /", "GET /{proxy+}", "POST /{proxy+}"):
+    for page in ("GET /", "GET /{proxy+}", "POST /{proxy+}", "HEAD /", "HEAD /{proxy+}"):
         assert messages(route, {"routeKey": page}) == []
     # The web page's methods only: it takes no PUT or DELETE, nor a catch-all of any method.
     assert rules(route, {"routeKey": "ANY /{proxy+}"}) == {"api-routes-authenticated"}

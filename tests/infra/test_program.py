@@ -272,6 +272,8 @@ def test_nothing_is_public(deployment: Deployment) -> None:
         "GET /oauth/calendar/callback",
         "GET /oauth/calendar/start",
         "GET /{proxy+}",
+        "HEAD /",
+        "HEAD /{proxy+}",
         "POST /slack/events",
         "POST /{proxy+}",
     ]

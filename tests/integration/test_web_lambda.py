@@ -33,7 +33,7 @@ from exec_assistant.handlers.web import KEY, make_handler, web_function
 from exec_assistant.settings import Settings
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
-from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
+from exec_assistant.web.sign_in import LinkSignIn
 from exec_assistant.web.viewer import LOCAL_VIEWER, Role, Viewer
 
 from dynamo_tables import deployment_on
@@ -42,6 +42,7 @@ from lambda_front import InvocationContext
 from moto_server import ACCOUNT_ID, AwsEndpoint
 from operation_log import MotoTargets, OperationLog, refused_calls
 from prep_fakes import FixedClock
+from web_pages import memory_links
 
 SITE = "https://d111abcdef8.cloudfront.net"
 API_HOST = "api1.execute-api.us-east-1.amazonaws.com"
@@ -66,7 +67,7 @@ def api_event(
     parts = urlsplit(path)
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": "GET /" if parts.path == "/" else f"{method} /{{proxy+}}",
+        "routeKey": f"{method} /" if parts.path == "/" else f"{method} /{{proxy+}}",
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "headers": {
@@ -159,13 +160,17 @@ def stores(aws: AwsEndpoint) -> DeploymentSettings:
     )
 
 
-@pytest.fixture
-def deployment(aws: AwsEndpoint, stores: DeploymentSettings) -> Iterator[Deployment]:
+def deployment_over(aws: AwsEndpoint, stores: DeploymentSettings) -> Deployment:
     secret = aws.unique("exec-assistant-web")
     # As the infrastructure makes it: a secret with no value yet.
     aws.client("secretsmanager").create_secret(Name=secret)
     settings = stores.model_copy(update={"web_secret_arn": secret})
-    made = Deployment(aws, settings, secret, OperationLog(), uuid.uuid4().hex, FixedClock(NOW))
+    return Deployment(aws, settings, secret, OperationLog(), uuid.uuid4().hex, FixedClock(NOW))
+
+
+@pytest.fixture
+def deployment(aws: AwsEndpoint, stores: DeploymentSettings) -> Iterator[Deployment]:
+    made = deployment_over(aws, stores)
     yield made
     # What the function did, its role allows (infra's access.GRANTS["web"]).
     assert made.refused() == []
@@ -173,7 +178,7 @@ def deployment(aws: AwsEndpoint, stores: DeploymentSettings) -> Iterator[Deploym
 
 def handler_over(deployment: Deployment, tmp_path: Path) -> Handler:
     """The function as one instance of it: the app built on its first request."""
-    links = OneTimeLinks()
+    links = memory_links()
     app = deployment.app(tmp_path)
     return make_handler(lambda: web_function(app, lambda _app, _cookies: LinkSignIn(links)))
 
@@ -231,6 +236,22 @@ def test_a_signed_in_browser_sees_the_fortnight_from_the_tables(
     assert "Wednesday 02 December 2026" in page and "09:00" in page
 
 
+def test_a_deployment_without_a_calendar_says_what_its_operator_sets(
+    aws: AwsEndpoint, tmp_path: Path
+) -> None:
+    empty = deployment_over(aws, deployment_on(aws, state_machine_arn=STATE_MACHINE, web_url=SITE))
+    web = handler_over(empty, tmp_path)
+    web(api_event("GET", "/"), context())
+    cookie, _ = empty.cookie()
+
+    page = html(web(api_event("GET", "/", cookies={SESSION_COOKIE: cookie}), context()))
+
+    assert "No calendar connected yet" in page and "calendarApiType" in page
+    # Nobody runs the CLI against a deployment's stores.
+    assert "exec-assistant calendars add" not in page and "serve" not in page
+    assert empty.refused() == []
+
+
 def test_every_page_carries_the_security_headers_and_is_never_stored(
     deployment: Deployment, web: Handler
 ) -> None:
@@ -251,6 +272,21 @@ def test_every_page_carries_the_security_headers_and_is_never_stored(
         assert headers["x-content-type-options"] == "nosniff"
         # A page holds meetings: neither CloudFront nor the browser keeps a copy.
         assert headers["cache-control"] == "no-store"
+
+
+def test_a_head_request_is_answered_as_its_get_without_the_body(
+    deployment: Deployment, web: Handler
+) -> None:
+    web(api_event("GET", "/"), context())
+    cookie, _ = deployment.cookie()
+    assert web(api_event("HEAD", "/"), context())["statusCode"] == 303
+    for path in ("/", "/commitments"):
+        get = web(api_event("GET", path, cookies={SESSION_COOKIE: cookie}), context())
+        head = web(api_event("HEAD", path, cookies={SESSION_COOKIE: cookie}), context())
+        assert head["statusCode"] == get["statusCode"] == 200
+        assert not head.get("body")
+        assert head["headers"]["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert head["headers"]["content-type"] == get["headers"]["content-type"]
 
 
 def test_a_form_without_its_csrf_token_or_from_another_site_is_refused(
@@ -344,7 +380,7 @@ def test_without_its_secret_the_function_names_what_to_set(
     app = deployment.app(tmp_path)
     app.deployment = deployment.settings.model_copy(update={"web_secret_arn": None})
     with pytest.raises(ConfigError, match="WEB_SECRET_ARN is not set"):
-        web_function(app, lambda _app, _cookies: LinkSignIn(OneTimeLinks()))
+        web_function(app, lambda _app, _cookies: LinkSignIn(memory_links()))
 
 
 # The session key ---------------------------------------------------------------------------

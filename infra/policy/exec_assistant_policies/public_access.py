@@ -167,6 +167,8 @@ PUBLIC_ROUTES: Mapping[str, str] = {
         " than the site's, or without the CSRF token derived from the session (the cookie"
         " itself is HttpOnly and SameSite=Strict)"
     ),
+    "HEAD /": "the fortnight's headers alone, answered as GET / is: no body, ever",
+    "HEAD /{proxy+}": "every other page's headers alone, answered as its GET is: no body",
 }
 """API routes allowed without an authorizer, each with what authenticates its callers instead."""
 

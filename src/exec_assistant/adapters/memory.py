@@ -385,3 +385,18 @@ class InMemoryConsentRepository:
             if pending is not None:
                 del self._items[(stage.value, digest)]
             return pending
+
+
+class InMemorySignInLinkRepository:
+    def __init__(self) -> None:
+        self._expiries: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def add(self, digest: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._expiries[digest] = expires_at
+
+    def take(self, digest: str, valid_at: datetime) -> bool:
+        with self._lock:
+            expires_at = self._expiries.pop(digest, None)
+        return expires_at is not None and valid_at < expires_at

@@ -21,6 +21,7 @@ from exec_assistant.cli import (
     prep_commands,
     slack_commands,
     usage_command,
+    web_commands,
 )
 from exec_assistant.cli.common import app, ui
 from exec_assistant.cli.help_text import rewrap_help
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
     google_account,
     microsoft_account,
     slack_commands,
+    web_commands,
 )
 rewrap_help(app)
 

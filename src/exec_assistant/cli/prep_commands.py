@@ -484,7 +484,10 @@ def _served(
                 )
         else:
             if served.sign_in_url:
-                _say(f"Web page: open {served.sign_in_url} to sign in (the link works once).")
+                _say(
+                    f"Web page: open {served.sign_in_url} to sign in (the link works once, "
+                    "for a day; 'exec-assistant sign-in-link' makes another)."
+                )
             ways = []
             if served.slack_url:
                 ways.append(f"POST {served.slack_url}")

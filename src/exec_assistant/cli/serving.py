@@ -12,14 +12,17 @@ from threading import Event
 from starlette.routing import Route
 
 from exec_assistant.adapters.local.session_key import session_key
+from exec_assistant.adapters.local.web_address import forget_web_address, record_web_address
 from exec_assistant.bootstrap import (
     LocalApp,
     PrepRuntime,
     SlackSetup,
     build_slack_app_for,
     build_web_site,
+    sign_in_links,
 )
 from exec_assistant.domain.errors import ConfigError
+from exec_assistant.domain.sign_in_links import SERVE_LINK_LIFETIME
 from exec_assistant.ports import SecretStore
 
 SETUP_HINT = (
@@ -68,7 +71,7 @@ class Served:
     slack_url: str | None
     """Where Slack's requests are taken over HTTP (POST), when they are."""
     sign_in_url: str | None
-    """The web page's one-time sign-in link, when the web page is served."""
+    """The web page's one-time sign-in link (for a day), when the web page is served."""
     socket_mode: bool
 
 
@@ -94,13 +97,14 @@ def serving_requests(
     from exec_assistant.web.app import WebServing, build_web_app, freeze_startup_objects
     from exec_assistant.web.cookies import SessionCookies
     from exec_assistant.web.guard import loopback_hosts
-    from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
+    from exec_assistant.web.sign_in import LinkSignIn
 
     app = build_slack_app_for(local, runtime, slack, secrets) if slack is not None else None
     done = Event()
     endpoint = None
     runner = None
     sign_in_url = None
+    recorded = False
     try:
         if serving.http_port is not None:
             sock = bind_http_socket(serving.host, serving.http_port)
@@ -113,7 +117,7 @@ def serving_requests(
                 slack_routes = [
                     r for r in routes_of(app, max_body_bytes=max_body) if isinstance(r, Route)
                 ]
-            links = OneTimeLinks()
+            links = sign_in_links(local.data.path)
             web = build_web_app(
                 build_web_site(local, runtime, secrets),
                 LinkSignIn(links),
@@ -126,7 +130,9 @@ def serving_requests(
             freeze_startup_objects()
             endpoint = run_http_endpoint(web, serving.host, port, done, sock=sock)
             shown = endpoint.url if _is_loopback(serving.host) else f"http://127.0.0.1:{port}"
-            sign_in_url = f"{shown}/sign-in?token={links.issue()}"
+            record_web_address(local.data.path, shown)
+            recorded = True
+            sign_in_url = f"{shown}/sign-in?token={links.issue(SERVE_LINK_LIFETIME).token}"
         if serving.socket_mode:
             assert app is not None and slack is not None and slack.app_token is not None
             from exec_assistant.slack.socket_mode import run_socket_mode
@@ -139,6 +145,8 @@ def serving_requests(
         )
     finally:
         done.set()
+        if recorded:
+            forget_web_address(local.data.path)
         if runner is not None:
             runner.stop()
         if endpoint is not None:

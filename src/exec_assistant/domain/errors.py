@@ -230,6 +230,12 @@ class WebSignInRefused(WebSignInFailed):
     status = 403
 
 
+class WebPageNotServed(ExecAssistantError):
+    """A sign-in link was asked for and no `serve` serves the web page from the data folder."""
+
+    exit_code = 2
+
+
 class DataFolderError(ExecAssistantError):
     """The data folder cannot be used: not writable, locked, or from a newer version."""
 

@@ -1,8 +1,9 @@
 """The web page's function: the site's ASGI app (web/app.py) behind API Gateway, through
 Mangum, for the executive and the delegates signed in with Slack.
 
-API Gateway hands it every page's request (`GET /`, `GET` and `POST /{proxy+}`; Slack's
-events and the calendar consent keep routes of their own), in its HTTP API payload 2.0.
+API Gateway hands it every page's request (`GET /`, `GET` and `POST /{proxy+}`, and `HEAD`
+of the pages; Slack's events and the calendar consent keep routes of their own), in its HTTP
+API payload 2.0.
 CloudFront serves `/assets/*` from the assets bucket, so the app here serves no asset.
 
 The app is built on an instance's first request: the deployment's stores and Step Functions
@@ -34,7 +35,7 @@ from exec_assistant.handlers.runtime import (
 from exec_assistant.lambda_functions import BY_KEY
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from exec_assistant.aws_bootstrap import AwsApp
     from exec_assistant.web.cookies import SessionCookies
@@ -107,6 +108,7 @@ def web_function(app: AwsApp, sign_in: SignInFactory = slack_sign_in) -> WebFunc
         app.clock,
         calendars_configured=deployment.calendars_configured,
         notes_reader=app.notes_reader,
+        deployment="aws",
     )
     asgi = build_web_app(
         site,
@@ -115,7 +117,7 @@ def web_function(app: AwsApp, sign_in: SignInFactory = slack_sign_in) -> WebFunc
         WebServing(secure=True, allowed_hosts=None, serve_assets=False),
     )
     public_host = urlsplit(web_url).netloc
-    adapter = Mangum(AtPublicHost(asgi, public_host), lifespan="off")
+    adapter = Mangum(HeadWithoutBody(AtPublicHost(asgi, public_host)), lifespan="off")
     freeze_startup_objects()  # the instance's objects out of the collector's walks
     return WebFunction(adapter)
 
@@ -134,6 +136,26 @@ class AtPublicHost:
             headers.append((b"host", self._host))
             scope = {**scope, "headers": headers, "server": (self._host.decode(), HTTPS_PORT)}
         await self._app(scope, receive, send)
+
+
+class HeadWithoutBody:
+    """A HEAD request answered as its GET is, without the body: an HTTP server drops the
+    body the app sends for HEAD, and Mangum, which is none, would pass it on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self._app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self._app(scope, receive, headers_only)
 
 
 def make_handler(app: Callable[[], WebFunction]) -> Handler:

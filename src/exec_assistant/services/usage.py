@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -87,9 +88,11 @@ def usage_report(
     end: datetime,
     zone: ZoneInfo,
     now: datetime,
+    counted: Callable[[Meeting], bool] = lambda _meeting: True,
 ) -> UsageReport:
     """The calls made in [start, end), grouped by the local day they were made, the meeting's
-    type and their purpose, and the month to date as of `now`.
+    type and their purpose, and the month to date as of `now`; only the calls of the
+    meetings `counted` admits (a delegate's report leaves out the private types').
 
     A call belongs to the day it was made: a prep pack written on Friday for a Monday meeting
     counts on Friday.
@@ -100,6 +103,8 @@ def usage_report(
     in_window: list[tuple[Meeting, ModelCall]] = []
     month: list[ModelCall] = []
     for meeting in found:
+        if not counted(meeting):
+            continue
         for call in meeting.model_calls:
             if start <= call.at < end:
                 in_window.append((meeting, call))

@@ -1,19 +1,18 @@
 """Signing in: the session cookie set once the viewer is known, and the way of knowing them
-that runs on one machine (a one-time link, printed by `serve`)."""
+that runs on one machine (a one-time link, printed by `serve` or made by
+`exec-assistant sign-in-link`)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
 from typing import Protocol
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from exec_assistant.ports import Clock
+from exec_assistant.services.sign_in_links import SignInLinks
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import SIGN_IN_PATH, safe_next
 from exec_assistant.web.render import Pages
@@ -60,42 +59,13 @@ class SessionStarter:
         return response
 
 
-class OneTimeLinks:
-    """Sign-in tokens that work once each. Only their hashes are kept."""
-
-    def __init__(self) -> None:
-        self._unused: set[str] = set()
-        self._lock = threading.Lock()
-
-    def issue(self) -> str:
-        token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._unused.add(_digest(token))
-        return token
-
-    def redeem(self, token: str) -> bool:
-        """True once for a token this process issued; False for any other, and for it again."""
-        if not token or len(token) > 200:
-            return False
-        wanted = _digest(token)
-        with self._lock:
-            for known in self._unused:
-                if hmac.compare_digest(known, wanted):
-                    self._unused.discard(known)
-                    return True
-        return False
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
 class LinkSignIn:
-    """The executive signs in on their own machine with a link `serve` prints."""
+    """The executive signs in on their own machine with a link `serve` prints (or
+    `exec-assistant sign-in-link` makes)."""
 
     public_paths = frozenset({SIGN_IN_PATH})
 
-    def __init__(self, links: OneTimeLinks) -> None:
+    def __init__(self, links: SignInLinks) -> None:
         self.links = links
 
     def routes(self, pages: Pages, sessions: SessionStarter) -> list[BaseRoute]:
@@ -106,7 +76,7 @@ class LinkSignIn:
                 if request.state.session is not None:
                     return RedirectResponse(safe_next(next_path), status_code=303)
                 return pages.render(request, "sign_in_link.html", refused=False)
-            if not self.links.redeem(token):
+            if not await run_in_threadpool(self.links.redeem, token):
                 return pages.render(request, "sign_in_link.html", refused=True, status_code=403)
             return sessions.start(LOCAL_VIEWER, next_path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from exec_assistant.domain.discovery import Executive
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
@@ -38,6 +39,9 @@ class WebSite:
     """Resumes a waiting prep with the answers given on the page, cancels a skipped one."""
     calendars_configured: bool
     """Whether any calendar is configured: the empty fortnight says what to do next."""
+    deployment: Literal["local", "aws"] = "local"
+    """Where the app runs, for what the empty fortnight names as the next step: the CLI
+    (`serve` on one machine), or the stack's settings and the calendar monitor (AWS)."""
     notes_reader: Callable[[], NotesReader | None] = lambda: None
     """The model that reads notes beside the parser (None: the parser alone); built when
     notes are given, not at start-up."""

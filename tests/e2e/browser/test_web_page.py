@@ -129,7 +129,7 @@ def test_a_used_or_made_up_sign_in_link_is_refused_and_signs_nobody_in(
 ) -> None:
     response = stranger.goto(site.sign_in_url)  # `signed_in` used it
     assert response is not None and response.status == 403
-    expect(stranger.get_by_role("alert")).to_contain_text("it was used already")
+    expect(stranger.get_by_role("alert")).to_contain_text("was used already")
     assert stranger.context.cookies() == []
     look_at(stranger, "sign-in-refused")
     made_up = re.sub(r"token=[^&]+", "token=not-a-token-serve-printed", site.sign_in_url)

@@ -19,10 +19,10 @@ from exec_assistant.domain.models import MeetingStatus
 from exec_assistant.services.preps import start_prep
 from exec_assistant.web.app import WebServing, build_web_app
 from exec_assistant.web.cookies import SessionCookies
-from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
+from exec_assistant.web.sign_in import LinkSignIn
 
 from local_prep_rig import LocalPrepRig, leadership_prep
-from web_pages import csrf_of, text_of
+from web_pages import LINK_LIFETIME, csrf_of, memory_links, text_of
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     with leadership_prep(tmp_path) as rig:
-        links = OneTimeLinks()
+        links = memory_links()
         app = build_web_app(
             build_web_site(rig.local, rig.runtime, EnvSecretStore({})),
             LinkSignIn(links),
@@ -43,7 +43,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
             WebServing(),
         )
         browser = TestClient(app, base_url="http://testserver")
-        assert browser.get(f"/sign-in?token={links.issue()}", follow_redirects=False).is_redirect
+        assert browser.get(
+            f"/sign-in?token={links.issue(LINK_LIFETIME).token}", follow_redirects=False
+        ).is_redirect
         yield Served(rig, browser)
 
 

@@ -116,3 +116,14 @@ def test_an_empty_fortnight_says_what_to_do_next() -> None:
     waiting = web_rig(calendars_configured=True)
     text = _text(waiting.signed_in().get("/").text)
     assert "No meetings in the next two weeks yet" in text and "exec-assistant sync" in text
+
+
+def test_an_empty_fortnight_on_aws_names_the_stacks_settings_not_the_cli() -> None:
+    unconnected = web_rig(calendars_configured=False, deployment="aws")
+    text = _text(unconnected.signed_in().get("/").text)
+    assert "No calendar connected yet" in text and "calendarApiType" in text
+    assert "exec-assistant calendars add" not in text and "restart serve" not in text
+    waiting = web_rig(calendars_configured=True, deployment="aws")
+    text = _text(waiting.signed_in().get("/").text)
+    assert "No meetings in the next two weeks yet" in text and "calendar monitor" in text
+    assert "exec-assistant sync" not in text

@@ -87,3 +87,30 @@ def test_a_period_that_is_not_a_number_of_days_is_refused(lists: ListsRig) -> No
 
     assert answer.status_code == 400
     assert "days must be a whole number from 1 to 3660" in text_of(answer.text)
+
+
+def test_a_delegate_is_not_shown_what_private_meetings_cost(lists: ListsRig) -> None:
+    lists.store(
+        stored_meeting(
+            "Leadership team",
+            start=at(3),
+            meeting_type="leadership_team",
+            model_calls=(model_call(at(1), input_tokens=10_000, cost_usd=0.06),),
+        ),
+        stored_meeting(
+            "Jordan / Priya 1:1",
+            start=at(4),
+            meeting_type="one_on_one",
+            model_calls=(model_call(at(2), input_tokens=3_000, cost_usd=0.02),),
+        ),
+    )
+    executive = text_of(lists.executive().get("/usage").text)
+    assert "Total 2 13,000" in executive and "1:1 1 3,000" in executive
+
+    delegate = text_of(lists.delegate().get("/usage").text)
+    assert "Total 1 10,000" in delegate and "$0.060" in delegate
+    assert "1:1" not in delegate and "3,000" not in delegate
+    assert "1 call, $0.060" in delegate  # the month to date too
+
+    granted = text_of(lists.delegate(sees_private=True).get("/usage").text)
+    assert "Total 2 13,000" in granted

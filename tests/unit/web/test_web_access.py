@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import pytest
 
+from exec_assistant.clocks import SimulatedClock
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
 from exec_assistant.web.guard import BODY_LIMIT_BYTES, SECURITY_HEADERS, safe_next
 from exec_assistant.web.viewer import LOCAL_VIEWER
 
 from factories import stored_meeting
-from web_pages import BASE_URL, NOW, WebRig, web_rig
+from web_pages import BASE_URL, LINK_LIFETIME, NOW, WebRig, memory_links, web_rig, web_site
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_without_a_session_every_page_redirects_to_the_sign_in(rig: WebRig) -> N
 
 
 def test_the_sign_in_link_opens_a_session_once(rig: WebRig) -> None:
-    token = rig.links.issue()
+    token = rig.links.issue(LINK_LIFETIME).token
     browser = rig.browser()
     answer = browser.get(f"/sign-in?token={token}&next=/commitments")
     assert answer.status_code == 303 and answer.headers["location"] == "/commitments"
@@ -54,9 +55,22 @@ def test_the_sign_in_link_opens_a_session_once(rig: WebRig) -> None:
     )
 
 
+def test_a_sign_in_link_opened_after_it_expired_is_refused() -> None:
+    clock = SimulatedClock(NOW)
+    rig = WebRig(web_site(), links=memory_links(clock))
+    late = rig.links.issue(timedelta(minutes=15)).token
+    in_time = rig.links.issue(timedelta(minutes=15, seconds=1)).token
+    clock.advance_to(NOW + timedelta(minutes=15))
+
+    refused = rig.browser().get("/sign-in", params={"token": late})
+    assert refused.status_code == 403 and "has expired" in refused.text
+    assert "set-cookie" not in refused.headers
+    assert rig.browser().get("/sign-in", params={"token": in_time}).status_code == 303
+
+
 @pytest.mark.parametrize("token", ["", "wrong", "x" * 5000, "%00", "<script>"])
 def test_a_wrong_sign_in_token_is_refused(rig: WebRig, token: str) -> None:
-    rig.links.issue()
+    rig.links.issue(LINK_LIFETIME)
     answer = rig.browser().get("/sign-in", params={"token": token})
     assert answer.status_code == 403
     assert "set-cookie" not in answer.headers
@@ -66,7 +80,8 @@ def test_a_wrong_sign_in_token_is_refused(rig: WebRig, token: str) -> None:
 def test_a_sign_in_never_sends_the_browser_to_another_site(rig: WebRig) -> None:
     for target in ("https://evil.example/", "//evil.example", "/\\evil.example", "/x\r\nSet"):
         assert safe_next(target) == "/"
-        answer = rig.browser().get("/sign-in", params={"token": rig.links.issue(), "next": target})
+        token = rig.links.issue(LINK_LIFETIME).token
+        answer = rig.browser().get("/sign-in", params={"token": token, "next": target})
         assert answer.headers["location"] == "/"
     assert safe_next("/decisions?q=budget") == "/decisions?q=budget"
 

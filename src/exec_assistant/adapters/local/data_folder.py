@@ -96,6 +96,28 @@ class DataFolder:
         handle.flush()
         self._lock = handle
 
+    def holder(self) -> str | None:
+        """What holds the folder now, as it wrote itself in the lock (`exec-assistant serve
+        (pid 123)`); None when no process does. Nothing is held meanwhile but for an instant:
+        a shared lock, taken and given back at once."""
+        try:
+            fd = os.open(self.path / LOCK_FILE, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DataFolderError(
+                f"cannot read the lock of data folder {self.path}: {exc.strerror or exc}"
+            ) from None
+        with os.fdopen(fd, encoding="utf-8") as handle:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES):
+                    return handle.read(200).strip() or "another process"
+                raise DataFolderError(f"cannot lock data folder {self.path}: {exc}") from None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+
     def release(self) -> None:
         if self._lock is not None:
             self._lock.seek(0)

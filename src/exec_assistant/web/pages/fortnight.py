@@ -110,6 +110,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
             view=view,
             now=now,
             calendars_configured=web.site.calendars_configured,
+            deployment=web.site.deployment,
         )
 
     return [Route("/", fortnight, methods=["GET"])]

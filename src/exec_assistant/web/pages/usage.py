@@ -1,5 +1,6 @@
 """Usage: the model calls made and what they cost, by day, by meeting type and by purpose,
-for this month or the last 7 or 30 days."""
+for this month or the last 7 or 30 days; a delegate without the grant is shown the calls of
+the meetings they may open only."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from exec_assistant.domain.text import plural
 from exec_assistant.domain.usage import UsageTotals
 from exec_assistant.presentation.usage import EMPTY, UNPRICED_MARK, cost_text, tokens
 from exec_assistant.services.usage import UsageReport, days_back, month_start, usage_report
-from exec_assistant.web.context import WebContext
+from exec_assistant.web.context import WebContext, viewer_of
 from exec_assistant.web.filters import Option, query_value
 
 PERIODS = (("", "This month"), ("7", "The last 7 days"), ("30", "The last 30 days"))
@@ -110,8 +111,16 @@ def routes(web: WebContext) -> list[BaseRoute]:
         zone = site.executive.zone
         now = site.clock.now()
         start = days_back(now, zone, int(period)) if period else month_start(now, zone)
+        viewer = viewer_of(request)
         report = await run_in_threadpool(
-            usage_report, site.meetings, site.catalog, start, now, zone, now
+            usage_report,
+            site.meetings,
+            site.catalog,
+            start,
+            now,
+            zone,
+            now,
+            lambda meeting: viewer.may_see(site.is_private(meeting.meeting_type)),
         )
         return web.pages.render(
             request,

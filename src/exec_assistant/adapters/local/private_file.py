@@ -1,0 +1,26 @@
+"""A small file of the data folder written whole or not at all, readable by its owner only:
+written beside its place under a name of this process, synced, then moved into place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from exec_assistant.domain.errors import DataFolderError
+
+
+def write_private_file(path: Path, data: bytes, what: str) -> None:
+    """Write `data` to `path` (0600); DataFolderError naming `what` when it cannot be."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except OSError as exc:
+        raise DataFolderError(
+            f"cannot write {what} {path}: {exc.strerror or exc}",
+            hint="Make the data folder writable by you.",
+        ) from None
