@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import sys
 import tempfile
 import time
@@ -99,10 +100,10 @@ def write_exports(folder: Path, rows: int) -> None:
             resolved, status = "", "open"
         else:
             resolved, status = (started + timedelta(hours=2)).isoformat(), "resolved"
-        due = (started.date() + timedelta(days=7)).isoformat()
+        postmortem_due = (started.date() + timedelta(days=7)).isoformat()
         lines.append(
             f"I-{n},SEV{1 + n % 4},Incident {n},svc{n % 30},{started.isoformat()},"
-            f"{resolved},{status},{due},{owner(n)}"
+            f"{resolved},{status},{postmortem_due},{owner(n)}"
         )
     (folder / "incidents.csv").write_text("\n".join(lines) + "\n")
 
@@ -216,7 +217,7 @@ def measure(rows: int, repeat: int) -> dict[str, float]:
             for scope in ("organisation", "people"):
                 wanted = request(scope)
                 figures[f"{provider.name} gather ({scope})"] = best_seconds(
-                    lambda p=provider, r=wanted: p.gather(r), repeat
+                    functools.partial(provider.gather, wanted), repeat
                 )
             results.append(provider.gather(request("organisation")))
         for name, work in rules_only(folder).items():

@@ -59,7 +59,7 @@ def sign(body: bytes, ts: int) -> str:
     return "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
 
 
-def event(event_id: str) -> tuple[bytes, dict[str, str]]:
+def event(event_id: str) -> tuple[bytes, dict[str, Any]]:
     body = json.dumps(
         {
             "type": "event_callback",
@@ -221,9 +221,9 @@ def ack_latency(n: int) -> None:
     samples = []
     for body, headers in requests[1:]:
         started = time.perf_counter()
-        response = handler(api_event(body, headers), Context())
+        answer = handler(api_event(body, headers), Context())
         samples.append(time.perf_counter() - started)
-        assert response["statusCode"] == 200, response
+        assert answer["statusCode"] == 200, answer
     assert CountingLambdaClient.invocations == n + 1
     print(f"Lambda handler, API Gateway v2  {n} events   {percentiles(samples)}")
     slack.close()

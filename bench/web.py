@@ -45,6 +45,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exec_assistant import composition
+from exec_assistant.adapters.memory import InMemorySignInLinkRepository
 from exec_assistant.bootstrap import LocalApp, build_local
 from exec_assistant.cli.demo_command import shipped_examples
 from exec_assistant.clocks import FixedClock
@@ -64,10 +65,11 @@ from exec_assistant.domain.prep_steps import AnswersRecorded, PrepRequest
 from exec_assistant.ports import PrepRun
 from exec_assistant.services.notes import process_notes
 from exec_assistant.services.pack_documents import write_pack
+from exec_assistant.services.sign_in_links import SignInLinks
 from exec_assistant.settings import load_settings
 from exec_assistant.web.app import WebServing, build_web_app, freeze_startup_objects
 from exec_assistant.web.cookies import SessionCookies
-from exec_assistant.web.sign_in import LinkSignIn, OneTimeLinks
+from exec_assistant.web.sign_in import LinkSignIn
 
 MEETINGS = 1_000
 ACTION_ITEMS = 5_000
@@ -502,7 +504,7 @@ def _percentile(samples: list[float], share: float) -> float:
 
 
 async def measure(local: LocalApp, filled: Filled, repeat: int) -> list[Figures]:
-    links = OneTimeLinks()
+    links = SignInLinks(InMemorySignInLinkRepository(), FixedClock(NOW))
     site = composition.web_site(
         local,
         IdleEngine(),
@@ -523,7 +525,8 @@ async def measure(local: LocalApp, filled: Filled, repeat: int) -> list[Figures]
     figures = []
     transport = httpx.ASGITransport(app=timer)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        signed = await client.get(f"/sign-in?token={links.issue()}")
+        token = links.issue(timedelta(minutes=5)).token
+        signed = await client.get(f"/sign-in?token={token}")
         assert signed.status_code == 303, signed.text
         for page in PAGES:
             path = page.path.format(**values)

@@ -32,7 +32,7 @@ from exec_assistant.adapters.local.sqlite_repositories import (
     SqliteSeenEventRepository,
     SqliteSeriesOverrideRepository,
 )
-from exec_assistant.adapters.local.web_address import served_web_address
+from exec_assistant.adapters.local.web_address import remove_web_address, served_web_address
 from exec_assistant.calendars.sources import CalendarAccess, calendar_source
 from exec_assistant.channels.answering import AnsweringChannel
 from exec_assistant.channels.answers_file import AnswersFile
@@ -577,7 +577,7 @@ class NewSignInLink:
 
 def new_sign_in_link(data_dir: Path, valid_for: timedelta) -> NewSignInLink:
     """A one-time link to the web page that the running `serve` serves from `data_dir`;
-    WebPageNotServed when no `serve` does."""
+    WebPageNotServed when no `serve` does (or not yet)."""
     folder = DataFolder(data_dir)
     holder = folder.holder()
     if holder is None or " serve " not in f" {holder} ":
@@ -587,11 +587,19 @@ def new_sign_in_link(data_dir: Path, valid_for: timedelta) -> NewSignInLink:
             "link itself. A serve with another --data-dir is asked with that --data-dir.",
         )
     address = served_web_address(folder.path)
-    if address is None:
+    if address is None or f"(pid {address.pid})" not in holder:
         raise WebPageNotServed(
-            f"{holder} serves no web page",
-            hint="Stop it and start it again with --http-port PORT (8080, say): it prints a "
-            "sign-in link itself.",
+            f"{holder} serves no web page, or is not serving it yet",
+            hint="Wait for its 'Web page:' line. A serve started without --http-port serves "
+            "none: stop it and start it with --http-port PORT (8080, say).",
         )
     issued = sign_in_links(folder.path).issue(valid_for)
-    return NewSignInLink(f"{address}/sign-in?token={issued.token}", issued.expires_at)
+    return NewSignInLink(f"{address.url}/sign-in?token={issued.token}", issued.expires_at)
+
+
+def forget_earlier_web_page(data_dir: Path) -> None:
+    """What an earlier `serve` of the folder left of its web page, which a `serve` killed
+    outright does: its address, and the sign-in links made for it (a link is for the `serve`
+    it was made for alone)."""
+    remove_web_address(data_dir)
+    FolderSignInLinkRepository(data_dir).clear()

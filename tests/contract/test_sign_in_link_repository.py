@@ -102,4 +102,5 @@ def test_many_taking_one_link_at_once_sign_one_in(opener: Opener) -> None:
         thread.start()
     for thread in threads:
         thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
     assert sorted(taken) == [False] * 15 + [True]

@@ -113,7 +113,7 @@ def test_serve_refuses_a_port_in_use_naming_it(user: CliUser) -> None:
 
 NEW_LINK = re.compile(
     r"Open (http://127\.0\.0\.1:\d+)/sign-in\?token=(\S+) to sign in: it works once, "
-    r"within 5 minutes \(until \d\d:\d\d America/New_York\)\."
+    r"within 5 minutes \(until \w{3} \d\d \w{3} \d\d:\d\d America/New_York\)\."
 )
 
 
@@ -187,6 +187,54 @@ def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> Non
             process.kill()
     result = user.run("sign-in-link")
     assert result.returncode == 2 and "no web page is served" in result.stderr
+
+
+def test_a_serve_killed_outright_then_started_without_the_page_makes_no_link(
+    user: CliUser,
+) -> None:
+    killed = user.serve("--http-port", "0")
+    try:
+        _printed_link(killed)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=10)
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+    assert (user.data / "web-address.json").exists()  # what it could not remove
+    plain = user.serve()
+    try:
+        assert plain.stdout is not None
+        for line in plain.stdout:
+            if line.startswith("Serving from"):
+                break
+        refused = user.run("sign-in-link")
+        assert refused.returncode == 2, refused.stdout
+        assert "serves no web page" in refused.stderr and "http://" not in refused.stdout
+    finally:
+        _stop(plain)
+
+
+def test_the_links_of_a_serve_before_do_not_work_on_the_next(user: CliUser) -> None:
+    first = user.serve("--http-port", "0")
+    try:
+        _, printed = _printed_link(first)
+        made = user.json("sign-in-link")["sign_in_url"]
+        _stop(first)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = user.serve("--http-port", "0")
+    try:
+        base, fresh = _printed_link(second)
+        (link,) = (user.data / "sign-in-links").iterdir()  # the new serve's own link alone
+        lasts = datetime.fromisoformat(link.read_text()) - datetime.now(UTC)
+        assert timedelta(hours=23, minutes=59) < lasts <= timedelta(hours=24)
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            for old in (printed, made.rsplit("=", 1)[1]):
+                assert browser.get(f"/sign-in?token={old}").status_code == 403
+            assert browser.get(f"/sign-in?token={fresh}").status_code == 303
+    finally:
+        _stop(second)
 
 
 def test_sign_in_link_refuses_a_lifetime_out_of_range(user: CliUser) -> None:

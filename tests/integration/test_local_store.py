@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -183,6 +185,35 @@ def acquire_in_another_process(path: Path, command: str) -> subprocess.Completed
 
 @pytest.mark.slow
 class TestDataFolderLock:
+    def test_holder_names_the_process_holding_the_folder_and_none_once_free(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "data"
+        assert DataFolder(path).holder() is None  # never used
+        with DataFolder(path) as folder:
+            folder.acquire("serve")
+            assert DataFolder(path).holder() == f"exec-assistant serve (pid {os.getpid()})"
+        assert DataFolder(path).holder() is None
+        assert acquire_in_another_process(path, "sync").returncode == 0
+        assert DataFolder(path).holder() is None  # ended without releasing: free
+
+    def test_a_look_at_the_holder_does_not_keep_a_starting_command_out(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "data"
+        with DataFolder(path) as folder:
+            folder.acquire("sync")
+        # What `holder()` in another command holds for an instant, here for 30 ms.
+        looking = os.open(path / ".lock", os.O_RDONLY)
+        fcntl.flock(looking, fcntl.LOCK_SH)
+        done_looking = threading.Timer(0.03, lambda: os.close(looking))
+        done_looking.start()
+        try:
+            with DataFolder(path) as starting:
+                starting.acquire("serve")
+        finally:
+            done_looking.join()
+
     def test_a_second_process_is_refused_while_the_folder_is_held(self, tmp_path: Path) -> None:
         path = tmp_path / "data"
         holder = DataFolder(path)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from exec_assistant.adapters.local.sign_in_links import LINKS_FOLDER, FolderSignInLinkRepository
+from exec_assistant.adapters.memory import InMemorySignInLinkRepository
+from exec_assistant.clocks import FixedClock
 from exec_assistant.domain.sign_in_links import link_digest, new_link_token
+from exec_assistant.services.sign_in_links import SignInLinks
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -31,7 +34,9 @@ def test_links_left_unused_are_removed_once_expired(tmp_path: Path) -> None:
     stale, fresh = link_digest(new_link_token()), link_digest(new_link_token())
     links.add(stale, T0 + timedelta(minutes=15))
     links.add(fresh, T0 + timedelta(hours=24))
-    links.take(link_digest(new_link_token()), T0 + timedelta(hours=1))  # someone's bad link
+    used = link_digest(new_link_token())
+    links.add(used, T0 + timedelta(hours=2))
+    assert links.take(used, T0 + timedelta(hours=1)) is True  # a sign-in, and a look around
     assert [p.name for p in (tmp_path / LINKS_FOLDER).iterdir()] == [fresh]
 
 
@@ -55,3 +60,30 @@ def test_a_file_that_is_not_a_link_signs_nobody_in(tmp_path: Path) -> None:
     naive = link_digest(new_link_token())
     (tmp_path / LINKS_FOLDER / naive).write_text("2099-01-01T00:00:00")  # no zone
     assert FolderSignInLinkRepository(tmp_path).take(naive, T0) is False
+
+
+def test_a_new_serve_forgets_the_links_and_what_a_killed_writer_left(tmp_path: Path) -> None:
+    links = FolderSignInLinkRepository(tmp_path)
+    digest = link_digest(new_link_token())
+    links.add(digest, T0 + timedelta(hours=24))
+    folder = tmp_path / LINKS_FOLDER
+    (folder / f".{link_digest(new_link_token())}.4242").write_text("2026-12")  # killed mid-write
+    (folder / "notes.txt").write_text("not ours")
+    links.clear()
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert links.take(digest, T0) is False
+
+
+def test_an_entry_that_cannot_be_read_is_left_as_it_is(tmp_path: Path) -> None:
+    digest = link_digest(new_link_token())
+    odd = tmp_path / LINKS_FOLDER / digest
+    odd.mkdir(parents=True)  # not a file: reading it fails, as an unreadable file's would
+    assert FolderSignInLinkRepository(tmp_path).take(digest, T0) is False
+    assert odd.is_dir()
+
+
+def test_a_link_is_made_for_some_time_only() -> None:
+    links = SignInLinks(InMemorySignInLinkRepository(), FixedClock(T0))
+    for lifetime in (timedelta(0), timedelta(minutes=-5)):
+        with pytest.raises(ValueError, match="positive"):
+            links.issue(lifetime)

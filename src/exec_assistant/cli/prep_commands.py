@@ -21,6 +21,7 @@ from exec_assistant.bootstrap import (
     SlackSetup,
     build_local,
     build_runtime,
+    forget_earlier_web_page,
     json_lines_channel,
     secret_store,
     slack_setup,
@@ -459,6 +460,7 @@ def _served(
 ) -> Iterator[None]:
     """The web page and Slack served as asked, and said so; with Slack configured but not
     served, a word on what that leaves out."""
+    forget_earlier_web_page(local.data.path)
     if not serving.wanted:
         if slack is not None:
             if events:

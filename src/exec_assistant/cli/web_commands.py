@@ -32,9 +32,9 @@ def sign_in_link(
 ) -> None:
     """Make a new one-time link that signs a browser in to the web page.
 
-    For another browser or a phone, or when the link serve printed at its start was used or
-    has expired. Run it on the machine 'exec-assistant serve --http-port' runs on, with the
-    same data folder: the link is for that serve's address.
+    For another browser, or when the link serve printed at its start was used or has
+    expired. Run it on the machine 'exec-assistant serve --http-port' runs on, with the same
+    data folder: the link is for that serve's address, and works until it stops.
     """
     settings, _ = load_command_settings(ctx)
     link = new_sign_in_link(settings.data_dir, timedelta(minutes=minutes))
@@ -44,7 +44,7 @@ def sign_in_link(
     until = link.expires_at.astimezone(settings.zone)
     ui.out.print(
         f"Open {link.url} to sign in: it works once, within {plural(minutes, 'minute')} "
-        f"(until {until:%H:%M} {settings.zone.key}).",
+        f"(until {until:%a %d %b %H:%M} {settings.zone.key}).",
         soft_wrap=True,
         markup=False,
         highlight=False,

@@ -26,6 +26,8 @@ class SignInLinks:
 
     def issue(self, valid_for: timedelta) -> IssuedLink:
         """A new token, which `redeem` takes once within `valid_for`."""
+        if valid_for <= timedelta(0):
+            raise ValueError("a sign-in link works for some time: valid_for must be positive")
         issued = IssuedLink(new_link_token(), self._clock.now() + valid_for)
         self._links.add(link_digest(issued.token), issued.expires_at)
         log.info("sign-in link made", extra={"valid_seconds": int(valid_for.total_seconds())})

@@ -95,6 +95,10 @@ class WebGuard:
         if hosts is not None and headers.get("host", "").lower() not in hosts:
             return PlainTextResponse("unknown host", status_code=421)
         method: str = scope["method"]
+        if method == "HEAD" and path in self._rules.public_paths:
+            # A sign-in step acts when it is opened (spends a link, a state): a HEAD, which
+            # a link preview or an uptime check sends, must not.
+            return PlainTextResponse("open it with GET", status_code=405, headers={"allow": "GET"})
         crossing = method not in SAFE_METHODS and path not in self._rules.cross_origin_paths
         if crossing and not _same_origin(headers):
             return PlainTextResponse(

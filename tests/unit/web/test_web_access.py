@@ -130,6 +130,15 @@ def test_a_form_sent_from_another_origin_is_refused(rig: WebRig, headers: dict[s
     assert "not sent from this site" in answer.text
 
 
+def test_a_head_request_never_spends_a_sign_in_link(rig: WebRig) -> None:
+    """A link preview or an uptime check asks with HEAD: the link stays for the person."""
+    token = rig.links.issue(LINK_LIFETIME).token
+    preview = rig.browser().head(f"/sign-in?token={token}")
+    assert preview.status_code == 405 and preview.headers["allow"] == "GET"
+    assert "set-cookie" not in preview.headers
+    assert rig.browser().get(f"/sign-in?token={token}").status_code == 303
+
+
 def test_a_post_without_a_session_is_refused_not_redirected(rig: WebRig) -> None:
     answer = rig.browser().post("/sign-out", data={}, headers={"origin": BASE_URL})
     assert answer.status_code == 403

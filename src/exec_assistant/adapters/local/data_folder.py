@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -13,6 +14,24 @@ from exec_assistant.domain.errors import DataFolderError, DataFolderInUse
 
 LOCK_FILE = ".lock"
 DATABASE_FILE = "exec-assistant.sqlite3"
+
+
+LOCK_TRIES = 5
+LOCK_PAUSE_SECONDS = 0.02
+
+
+def _lock_soon(descriptor: int) -> None:
+    """The folder's lock, or the OSError saying another process holds it. Tried a few times
+    over a tenth of a second: `holder()` in another command holds a shared lock for an
+    instant, which must not look like a process in the way."""
+    for attempt in range(LOCK_TRIES):
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES) or attempt == LOCK_TRIES - 1:
+                raise
+            time.sleep(LOCK_PAUSE_SECONDS)
 
 
 class DataFolder:
@@ -73,7 +92,7 @@ class DataFolder:
         fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         handle = os.fdopen(fd, "a+", encoding="utf-8")
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_soon(handle.fileno())
         except OSError as exc:
             handle.seek(0)
             holder = handle.read().strip() or "another process"

@@ -1,8 +1,8 @@
 """The web page's one-time sign-in links in the data folder: one file per link under
 `sign-in-links/`, named by the digest of its token and holding when it expires. Spending a
 link is removing its file, which one process alone succeeds at: a link works once, however
-many `serve` processes or threads are shown it at once, and a link made by another command
-works on the `serve` already running."""
+many threads or processes are shown it at once, and a link made by another command works on
+the `serve` already running."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from exec_assistant.adapters.local.private_file import write_private_file
+from exec_assistant.adapters.local.private_file import is_partial, sync_folder, write_private_file
 from exec_assistant.domain.errors import DataFolderError
 
 LINKS_FOLDER = "sign-in-links"
@@ -39,34 +39,54 @@ class FolderSignInLinkRepository:
         if not _DIGEST.fullmatch(digest):
             return False
         path = self._folder / digest
-        expires_at = _expiry(path)
+        try:
+            text = path.read_text(encoding="ascii", errors="replace")[:64]
+        except OSError:
+            # Unknown or spent; or unreadable this once, and then kept for another try.
+            return False
         try:
             path.unlink()  # the one step only one taker succeeds at
         except OSError:
-            taken = False
-        else:
-            taken = expires_at is not None and valid_at < expires_at
+            return False
+        sync_folder(self._folder)  # spent for good, a power cut after this included
+        expires_at = _expiry(text)
         self._remove_expired(valid_at)
-        return taken
+        return expires_at is not None and valid_at < expires_at
+
+    def clear(self) -> None:
+        """Forget every link (and what a killed writer left half-written): `serve` does at
+        its start, since the links were for the `serve` before."""
+        try:
+            paths = list(self._folder.iterdir())
+        except OSError:
+            return
+        for path in paths:
+            if _DIGEST.fullmatch(path.name) or is_partial(path):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        sync_folder(self._folder)
 
     def _remove_expired(self, now: datetime) -> None:
-        """The links no one used in time (each start of `serve` leaves one)."""
+        """The links no one used in time, looked for when one is spent (the next `serve`
+        removes every link at its start)."""
         try:
             paths = [p for p in self._folder.iterdir() if _DIGEST.fullmatch(p.name)]
         except OSError:
             return
         for path in paths:
-            expires_at = _expiry(path)
+            try:
+                expires_at = _expiry(path.read_text(encoding="ascii", errors="replace")[:64])
+            except OSError:
+                continue  # taken meanwhile, or unreadable this once
             if expires_at is None or expires_at <= now:
                 with contextlib.suppress(OSError):  # taken or removed meanwhile
                     path.unlink()
 
 
-def _expiry(path: Path) -> datetime | None:
-    """When the link expires; None when it is gone or its file is not one this module wrote."""
+def _expiry(text: str) -> datetime | None:
+    """When the link expires; None when the file is not one this module wrote."""
     try:
-        text = path.read_text(encoding="ascii")[:64]
         expires_at = datetime.fromisoformat(text)
-    except (OSError, ValueError):
+    except ValueError:
         return None
     return expires_at if expires_at.tzinfo is not None else None
