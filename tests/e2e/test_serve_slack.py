@@ -7,7 +7,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ import pytest
 from exec_assistant.slack import blocks
 
 from cli_user import CliUser
-from factories import LEADERS, stamp, vevent
 from slack_api import SlackApiServer
 from slack_payloads import button, post, slash, text_values, view_submission
 from slack_requests import EXEC_USER, SIGNING_SECRET
@@ -45,17 +44,8 @@ def slack_env(api: SlackApiServer, calendar: Path) -> dict[str, str]:
 
 
 def leadership_soon(user: CliUser) -> Path:
-    start = datetime.now(UTC) + timedelta(minutes=110)
-    return user.calendar(
-        vevent(
-            "lt@test",
-            "Leadership team",
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        )
-    )
+    """The leadership meeting in 110 minutes: its prep is due at once."""
+    return user.leadership_calendar(starts_in=timedelta(minutes=110))
 
 
 def wait(check: object, what: str, seconds: float = 60) -> None:

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from cli_user import CliUser
-from factories import LEADERS, stamp, vevent
 
 LINK = re.compile(r"Web page: open (http://127\.0\.0\.1:\d+)/sign-in\?token=(\S+) to sign in")
 
@@ -27,17 +26,8 @@ def user(tmp_path: Path) -> CliUser:
 
 
 def leadership_soon(user: CliUser) -> Path:
-    start = datetime.now(UTC) + timedelta(minutes=110)
-    return user.calendar(
-        vevent(
-            "lt@test",
-            "Leadership team",
-            stamp(start),
-            stamp(start + timedelta(hours=1)),
-            tz=None,
-            attendees=LEADERS,
-        )
-    )
+    """The leadership meeting in 110 minutes: its prep is due at once."""
+    return user.leadership_calendar(starts_in=timedelta(minutes=110))
 
 
 def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -163,12 +153,8 @@ def test_sign_in_link_without_a_web_page_says_how_to_serve_one(user: CliUser) ->
     assert "exec-assistant serve --http-port 8080" in nothing.stderr
     assert "Traceback" not in nothing.stderr
 
-    process = user.serve()  # the preps alone, no web page
+    process = _serving_without_the_page(user)
     try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("Serving from"):  # the data folder is held by now
-                break
         refused = user.run("sign-in-link")
         assert refused.returncode == 2, refused.stderr
         assert "serves no web page" in refused.stderr and "--http-port" in refused.stderr
@@ -176,7 +162,8 @@ def test_sign_in_link_without_a_web_page_says_how_to_serve_one(user: CliUser) ->
         _stop(process)
 
 
-def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> None:
+def _serve_killed_once_serving(user: CliUser) -> None:
+    """`serve --http-port` killed outright once its link is printed: nothing cleaned up."""
     process = user.serve("--http-port", "0")
     try:
         _printed_link(process)
@@ -185,6 +172,19 @@ def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> Non
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def _serving_without_the_page(user: CliUser) -> subprocess.Popen[str]:
+    process = user.serve()
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Serving from"):  # the data folder is held by now
+            break
+    return process
+
+
+def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> None:
+    _serve_killed_once_serving(user)
     result = user.run("sign-in-link")
     assert result.returncode == 2 and "no web page is served" in result.stderr
 
@@ -192,21 +192,10 @@ def test_a_serve_killed_outright_leaves_no_link_to_be_made(user: CliUser) -> Non
 def test_a_serve_killed_outright_then_started_without_the_page_makes_no_link(
     user: CliUser,
 ) -> None:
-    killed = user.serve("--http-port", "0")
-    try:
-        _printed_link(killed)
-        killed.send_signal(signal.SIGKILL)
-        killed.wait(timeout=10)
-    finally:
-        if killed.poll() is None:
-            killed.kill()
+    _serve_killed_once_serving(user)
     assert (user.data / "web-address.json").exists()  # what it could not remove
-    plain = user.serve()
+    plain = _serving_without_the_page(user)
     try:
-        assert plain.stdout is not None
-        for line in plain.stdout:
-            if line.startswith("Serving from"):
-                break
         refused = user.run("sign-in-link")
         assert refused.returncode == 2, refused.stdout
         assert "serves no web page" in refused.stderr and "http://" not in refused.stdout
