@@ -231,3 +231,23 @@ def test_sign_in_link_refuses_a_lifetime_out_of_range(user: CliUser) -> None:
         result = user.run("sign-in-link", "--minutes", minutes)
         assert result.returncode == 2, result.stdout
         assert "--minutes" in result.stderr
+
+
+def test_serve_on_another_loopback_address_answers_its_own_link(user: CliUser) -> None:
+    process = user.serve("--http-port", "0", "--host", "127.0.0.2")
+    try:
+        assert process.stdout is not None
+        found = None
+        for line in process.stdout:
+            found = re.search(
+                r"Web page: open (http://127\.0\.0\.2:\d+)/sign-in\?token=(\S+) ", line
+            )
+            if found:
+                break
+        assert found is not None, "no sign-in link on 127.0.0.2 printed"
+        base, token = found.groups()
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            assert browser.get(f"/sign-in?token={token}").status_code == 303
+            assert browser.get("/").status_code == 200
+    finally:
+        _stop(process)

@@ -123,7 +123,9 @@ def serving_requests(
                 LinkSignIn(links),
                 SessionCookies(session_key(local.data.path)),
                 WebServing(
-                    allowed_hosts=loopback_hosts(port) if _is_loopback(serving.host) else None,
+                    allowed_hosts=(
+                        loopback_hosts(port, serving.host) if _is_loopback(serving.host) else None
+                    ),
                     cross_origin_routes=slack_routes,
                 ),
             )

@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.text import Text
 
 from exec_assistant.display_text import LINE_LIMIT, safe_markup, safe_text
+from exec_assistant.domain.text import plural
 from exec_assistant.presentation.times import iso, window_text
 from exec_assistant.services.sync_calendars import CalendarSyncResult, SyncReport
 
@@ -77,9 +78,9 @@ def sync_report(report: SyncReport, zone: ZoneInfo) -> Group:
         )
         lines.append(
             safe_markup(
-                "  [green]✓[/] {label}: {events} events in the window",
+                "  [green]✓[/] {label}: {events} in the window",
                 label=label,
-                events=result.events,
+                events=plural(result.events, "event"),
             )
         )
         lines.append(Text.from_markup(f"    {sync_counts(result)}"))

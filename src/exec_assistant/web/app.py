@@ -24,7 +24,7 @@ from exec_assistant.domain.errors import (
 )
 from exec_assistant.web.context import WebContext
 from exec_assistant.web.cookies import SessionCookies
-from exec_assistant.web.guard import GuardRules, WebGuard
+from exec_assistant.web.guard import BODY_SECONDS, GuardRules, WebGuard
 from exec_assistant.web.pages import commitments, decisions, fortnight, meeting, notes, usage
 from exec_assistant.web.render import Pages
 from exec_assistant.web.sign_in import SessionStarter, SignIn
@@ -59,6 +59,27 @@ class WebServing:
     cross_origin_routes: Sequence[Route] = ()
     serve_assets: bool = True
     """False behind CloudFront, which serves /assets from the bucket."""
+    body_seconds: float = BODY_SECONDS
+    """The longest a form may take to arrive once its headers have."""
+
+
+FRAMEWORK_WORDS = {
+    (404, "Not Found"): (
+        "There is no page at this address.",
+        "The links at the top lead to the fortnight, Commitments, Decisions and Usage.",
+    ),
+    (405, "Method Not Allowed"): (
+        "This address does not take that kind of request.",
+        "Open it from a link or a button of these pages.",
+    ),
+}
+"""Starlette's own words for what no page answers, said for a person."""
+PROBLEM_LIMIT = 300
+"""A problem quotes what was asked (an id, a query): a page shows that much of it."""
+
+
+def _cut(problem: str) -> str:
+    return problem if len(problem) <= PROBLEM_LIMIT else problem[: PROBLEM_LIMIT - 1] + "…"
 
 
 def build_web_app(
@@ -82,20 +103,23 @@ def build_web_app(
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return pages.render(
-            request, "error.html", status_code=exc.status_code, problem=exc.detail, hint=None
+        problem, hint = FRAMEWORK_WORDS.get((exc.status_code, exc.detail), (exc.detail, None))
+        response = pages.render(
+            request, "error.html", status_code=exc.status_code, problem=_cut(problem), hint=hint
         )
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
 
     async def not_found(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ExecAssistantError)
         return pages.render(
-            request, "error.html", status_code=404, problem=exc.message, hint=exc.hint
+            request, "error.html", status_code=404, problem=_cut(exc.message), hint=exc.hint
         )
 
     async def unfit(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ExecAssistantError)
         return pages.render(
-            request, "error.html", status_code=409, problem=exc.message, hint=exc.hint
+            request, "error.html", status_code=409, problem=_cut(exc.message), hint=exc.hint
         )
 
     app = Starlette(
@@ -113,5 +137,6 @@ def build_web_app(
         public_prefixes=(ASSETS_PATH + "/",),
         cross_origin_paths=frozenset(r.path for r in serving.cross_origin_routes),
         allowed_hosts=serving.allowed_hosts,
+        body_seconds=serving.body_seconds,
     )
     return WebGuard(app, cookies=cookies, clock=site.clock, rules=rules)

@@ -4,12 +4,13 @@ for everything but the sign-in and the public assets."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exec_assistant.ports import Clock
@@ -34,6 +35,9 @@ SECURITY_HEADERS = {
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SIGN_IN_PATH = "/sign-in"
+BODY_SECONDS = 10.0
+"""The longest a form may take to arrive once its headers have (a request's head has its
+own deadline in the server)."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,16 @@ class GuardRules:
     allowed_hosts: frozenset[str] | None
     """Host headers answered; None: any (behind API Gateway, which sets it). Locally the
     loopback names only, so a page that rebinds its own name to 127.0.0.1 gets nothing."""
+    body_seconds: float = BODY_SECONDS
 
 
-def loopback_hosts(port: int) -> frozenset[str]:
-    names = ("127.0.0.1", "localhost", "[::1]")
-    return frozenset({f"{name}:{port}" for name in names} | ({*names} if port == 80 else set()))
+def loopback_hosts(port: int, bound: str | None = None) -> frozenset[str]:
+    """The names a page on this machine's loopback is reached by, and `bound`, the loopback
+    address the server listens on when it is another (127.0.0.2, say)."""
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    if bound:
+        names.add(f"[{bound.strip('[]')}]" if ":" in bound else bound.lower())
+    return frozenset({f"{name}:{port}" for name in names} | (names if port == 80 else set()))
 
 
 class WebGuard:
@@ -79,8 +88,15 @@ class WebGuard:
             if length is not None and (not length.isdigit() or int(length) > BODY_LIMIT_BYTES):
                 await _too_large()(scope, receive, send)
                 return
-            if length is None and scope["method"] not in SAFE_METHODS:
-                body = await _read_at_most(receive, BODY_LIMIT_BYTES)
+            if scope["method"] not in SAFE_METHODS:
+                # Read whole before any page sees it: a body that never ends, or trickles in
+                # for ever, holds a connection no longer than BODY_SECONDS.
+                try:
+                    async with asyncio.timeout(self._rules.body_seconds):
+                        body = await _read_at_most(receive, BODY_LIMIT_BYTES)
+                except TimeoutError:
+                    await _too_slow(self._rules.body_seconds)(scope, receive, send)
+                    return
                 if body is None:
                     await _too_large()(scope, receive, send)
                     return
@@ -100,7 +116,7 @@ class WebGuard:
             # a link preview or an uptime check sends, must not.
             return PlainTextResponse("open it with GET", status_code=405, headers={"allow": "GET"})
         crossing = method not in SAFE_METHODS and path not in self._rules.cross_origin_paths
-        if crossing and not _same_origin(headers):
+        if crossing and not _same_origin(headers, str(scope.get("scheme", "http"))):
             return PlainTextResponse(
                 "refused: this form was not sent from this site", status_code=403
             )
@@ -127,11 +143,35 @@ BODY_LIMIT_BYTES = 3 * 1024 * 1024
 
 
 def _too_large() -> Response:
-    return PlainTextResponse(
-        f"refused: the form is larger than {BODY_LIMIT_BYTES // (1024 * 1024)} MB",
-        status_code=413,
-        headers={"connection": "close"},
+    megabytes = BODY_LIMIT_BYTES // (1024 * 1024)
+    return _refusal_page(
+        413,
+        "That form was too large",
+        f"The form is larger than {megabytes} MB, the most a page takes. Go back: what you "
+        "typed is still in the form. Send less at a time (notes: split long ones).",
     )
+
+
+def _too_slow(seconds: float) -> Response:
+    return _refusal_page(
+        408,
+        "That form took too long",
+        f"The form did not arrive within {seconds:g} seconds. Go back and send it again.",
+    )
+
+
+def _refusal_page(status: int, title: str, words: str) -> Response:
+    """A page of its own, made before any page of the app can be: the connection is then
+    closed, since the rest of the body is not read."""
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title} · exec-assistant</title>\n"
+        '<link rel="stylesheet" href="/assets/app.css">\n</head>\n<body>\n<main id="main">\n'
+        f'<h1>{title}</h1>\n<p class="problem" role="alert">{words}</p>\n'
+        '<p><a href="/">Back to the fortnight</a></p>\n</main>\n</body>\n</html>\n'
+    )
+    return HTMLResponse(page, status_code=status, headers={"connection": "close"})
 
 
 async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
@@ -168,18 +208,23 @@ def _is_asset(scope: Scope, rules: GuardRules) -> bool:
     return str(scope["path"]).startswith(rules.public_prefixes)
 
 
-def _same_origin(headers: Headers) -> bool:
+def _same_origin(headers: Headers, scheme: str) -> bool:
     """The request came from a page of this site: its Origin (or, without one, its Referer)
-    names this host, and the browser does not call it cross-site. A client that sends
-    neither (a script, curl) is left to the CSRF token every form carries."""
+    names this scheme and host, and the browser does not call it cross-site. A client that
+    sends neither (a script, curl) is left to the CSRF token every form carries."""
     if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return False
-    host = headers.get("host", "").lower()
+    site = (scheme.lower(), headers.get("host", "").lower())
     origin = headers.get("origin")
     if origin is not None:
-        return origin != "null" and urlsplit(origin).netloc.lower() == host
+        return origin != "null" and _site_of(origin) == site
     referer = headers.get("referer")
-    return referer is None or urlsplit(referer).netloc.lower() == host
+    return referer is None or _site_of(referer) == site
+
+
+def _site_of(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _relative_target(scope: Scope) -> str:

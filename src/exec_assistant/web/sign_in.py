@@ -75,7 +75,9 @@ class LinkSignIn:
             if token is None:
                 if request.state.session is not None:
                     return RedirectResponse(safe_next(next_path), status_code=303)
-                return pages.render(request, "sign_in_link.html", refused=False)
+                return pages.render(
+                    request, "sign_in_link.html", refused=False, continue_to=safe_next(next_path)
+                )
             if not await run_in_threadpool(self.links.redeem, token):
                 return pages.render(request, "sign_in_link.html", refused=True, status_code=403)
             return sessions.start(LOCAL_VIEWER, next_path)

@@ -320,6 +320,7 @@ def _page(
         failure=failure,
         refused=isinstance(failure, WebSignInRefused),
         start_href=start_href,
+        continue_to=next_path,
     )
 
 

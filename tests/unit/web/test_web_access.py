@@ -4,15 +4,19 @@ headers."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from starlette.types import Message
 
 from exec_assistant.clocks import SimulatedClock
+from exec_assistant.web.app import WebServing
 from exec_assistant.web.cookies import SESSION_COOKIE, SessionCookies
-from exec_assistant.web.guard import BODY_LIMIT_BYTES, SECURITY_HEADERS, safe_next
+from exec_assistant.web.guard import BODY_LIMIT_BYTES, SECURITY_HEADERS, loopback_hosts, safe_next
 from exec_assistant.web.viewer import LOCAL_VIEWER
 
 from factories import stored_meeting
@@ -119,7 +123,9 @@ def test_a_form_without_this_sessions_csrf_token_is_refused(rig: WebRig) -> None
         {"origin": "https://evil.example"},
         {"origin": "null"},
         {"origin": "http://127.0.0.1:9999"},
+        {"origin": "https://127.0.0.1:8765"},  # another scheme is another site
         {"referer": "https://evil.example/page"},
+        {"referer": "https://127.0.0.1:8765/commitments"},
         {"origin": BASE_URL, "sec-fetch-site": "cross-site"},
     ],
 )
@@ -183,6 +189,9 @@ def test_a_form_larger_than_the_limit_is_refused_before_it_is_read(rig: WebRig) 
     huge = b"csrf=" + rig.csrf(browser).encode() + b"&notes=" + b"x" * (BODY_LIMIT_BYTES + 1)
     answer = browser.post("/sign-out", content=huge, headers=headers)
     assert answer.status_code == 413 and "larger than 3 MB" in answer.text
+    # A page a person reads, saying what to do, not a line of text.
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "what you typed is still in the form" in answer.text
 
     def chunks(body: bytes) -> Iterator[bytes]:
         for start in range(0, len(body), 65536):
@@ -193,3 +202,74 @@ def test_a_form_larger_than_the_limit_is_refused_before_it_is_read(rig: WebRig) 
     small = b"csrf=" + rig.csrf(browser).encode()
     answer = browser.post("/sign-out", content=chunks(small), headers=headers)
     assert answer.status_code == 303
+
+
+def test_a_form_that_never_finishes_arriving_is_answered_408(rig: WebRig) -> None:
+    rig.serving = WebServing(allowed_hosts=loopback_hosts(8765), body_seconds=0.2)
+    browser = rig.signed_in()
+    token = rig.csrf(browser)
+    app = rig.app()
+    sent: list[Message] = []
+
+    async def trickle() -> Message:
+        if not sent:
+            sent.append({"type": "sent"})
+            return {"type": "http.request", "body": f"csrf={token}".encode(), "more_body": True}
+        await asyncio.sleep(60)  # the rest never comes
+        raise AssertionError("read past the deadline")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    cookie = browser.cookies[SESSION_COOKIE]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/sign-out",
+        "raw_path": b"/sign-out",
+        "query_string": b"",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8765),
+        "headers": [
+            (b"host", b"127.0.0.1:8765"),
+            (b"origin", BASE_URL.encode()),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"cookie", f"{SESSION_COOKIE}={cookie}".encode()),
+        ],
+    }
+    started = time.monotonic()
+    asyncio.run(app(scope, trickle, send))  # type: ignore[operator]
+    assert time.monotonic() - started < 5
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 408
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert b"did not arrive within 0.2 seconds" in body
+
+
+def test_a_link_from_another_site_can_continue_with_the_session_it_arrived_without(
+    rig: WebRig,
+) -> None:
+    """SameSite=Strict keeps the cookie off a navigation from another site: the sign-in
+    page links on to the page, a navigation of this site, which carries it."""
+    page = rig.browser().get("/sign-in", params={"next": "/commitments?owner=Priya"})
+    assert page.status_code == 200
+    assert 'href="/commitments?owner=Priya">continue to the page</a>' in page.text
+    elsewhere = rig.browser().get("/sign-in", params={"next": "https://evil.example/"})
+    assert 'href="/">continue to the page</a>' in elsewhere.text
+
+
+def test_what_no_page_answers_is_said_for_a_person(rig: WebRig) -> None:
+    browser = rig.signed_in()
+    missing = browser.get("/no-such-page")
+    assert missing.status_code == 404 and "There is no page at this address." in missing.text
+    wrong = browser.get("/sign-out")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert "does not take that kind of request" in wrong.text
+    long_id = browser.get("/meetings/" + "x" * 60_000)
+    assert long_id.status_code == 404 and len(long_id.text) < 20_000
+
+
+def test_a_server_on_another_loopback_address_answers_to_it() -> None:
+    assert "127.0.0.2:8080" in loopback_hosts(8080, "127.0.0.2")
+    assert "[::1]:8080" in loopback_hosts(8080, "::1")
+    assert "127.0.0.2:8080" not in loopback_hosts(8080)

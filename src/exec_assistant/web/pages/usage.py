@@ -106,7 +106,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
 
     async def usage(request: Request) -> Response:
         period = query_value(request, "days") or ""
-        if period and (not period.isdigit() or not 1 <= int(period) <= MAX_DAYS):
+        if period and not (period.isascii() and period.isdigit() and 1 <= int(period) <= MAX_DAYS):
             raise HTTPException(400, f"days must be a whole number from 1 to {MAX_DAYS}")
         zone = site.executive.zone
         now = site.clock.now()
