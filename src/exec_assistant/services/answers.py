@@ -92,11 +92,17 @@ class ShownForm:
 
 
 def _stale(meeting: Meeting, session: ChatSession, form: ShownForm) -> NotWaitingForAnswers | None:
-    if session.questions_round != form.questions_round:
+    if session.questions_round > form.questions_round:
         return NotWaitingForAnswers(
             f"the questions of meeting {meeting.meeting_id} ({meeting.title}) changed since "
             "the form was shown: its type was changed",
             hint="Answer the new questions.",
+        )
+    if session.questions_round != form.questions_round:  # a form this session never showed
+        return NotWaitingForAnswers(
+            f"that form is not one shown for the questions of meeting {meeting.meeting_id} "
+            f"({meeting.title})",
+            hint="Answer the questions on the meeting's page as it is now.",
         )
     if form.follow_up_turn is None and session.answers_given:
         return NotWaitingForAnswers(

@@ -409,6 +409,15 @@ def test_reclassify_to_an_unknown_type_is_refused_and_changes_nothing(rig: PrepW
     assert rig.site.overrides.get(rig.meeting(meeting_id).series_id) is None
 
 
+def test_reclassify_without_a_type_chosen_says_to_choose_one(rig: PrepWebRig) -> None:
+    meeting_id = prepared(rig)
+    sent = send_form(rig.client(), meeting_id, "type", meeting_type="")
+    assert sent.status_code == 422
+    assert "no meeting type was chosen" in text_of(sent.text)
+    assert "unknown meeting type" not in text_of(sent.text)
+    assert rig.meeting(meeting_id).meeting_type == "leadership_team"
+
+
 def test_skip_stops_the_prep_says_why_and_offers_nothing_more(rig: PrepWebRig) -> None:
     meeting_id, _ = asking(rig)
     browser = rig.client()
@@ -570,6 +579,18 @@ def test_answers_to_questions_that_changed_meanwhile_are_refused(rig: PrepWebRig
     sent = browser.post(f"/meetings/{meeting_id}/answers", data=stale, follow_redirects=False)
     assert sent.status_code == 409
     assert "changed since the form was shown" in text_of(sent.text)
+    assert session_of(rig, request).answers == {}
+
+
+def test_a_form_of_a_round_of_questions_never_shown_is_refused_as_such(rig: PrepWebRig) -> None:
+    meeting_id, request = asking(rig)
+    browser = rig.client()
+    page = browser.get(f"/meetings/{meeting_id}").text
+    made_up = {"csrf": csrf_of(page), "round": "99", "action": "answer", "answer-1": "Plan"}
+    sent = browser.post(f"/meetings/{meeting_id}/answers", data=made_up, follow_redirects=False)
+    assert sent.status_code == 409
+    assert "not one shown for the questions" in text_of(sent.text)
+    assert "type was changed" not in text_of(sent.text)
     assert session_of(rig, request).answers == {}
 
 

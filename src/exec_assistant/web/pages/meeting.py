@@ -574,6 +574,10 @@ def routes(web: WebContext) -> list[BaseRoute]:
 
         def change() -> tuple[str, bool]:
             meeting = visible_meeting(site, viewer, request.path_params["meeting_id"])
+            if not wanted:
+                raise AnswersInvalid(
+                    "no meeting type was chosen", hint="Choose one in the list, then Reclassify."
+                )
             if not viewer.may_see(site.is_private(wanted)):
                 raise HTTPException(
                     403, "refused: that type is private, and your access does not cover it"
