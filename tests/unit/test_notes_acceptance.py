@@ -254,6 +254,11 @@ def test_due_dates_are_read_as_iso_dates_or_refused() -> None:
     assert parse_due("  ", "act_1") is None and parse_due(None, "act_1") is None
     with pytest.raises(ItemEditRefused, match="YYYY-MM-DD"):
         parse_due("next friday\x1b[2J", "act_1")
+    for other_form in ("20261209", "2026-W50-3", "2026-12-9", "2026-12-09T10:00"):
+        with pytest.raises(ItemEditRefused, match="is not a date"):
+            parse_due(other_form, "act_1")
+    with pytest.raises(ItemEditRefused, match=r"'2026-12-10' \(it holds characters that do"):
+        parse_due("2026-12-10\x00", "act_1")
 
 
 def test_notes_for_a_skipped_meeting_stay_refused(rig: Rig) -> None:

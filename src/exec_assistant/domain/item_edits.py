@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,13 +52,22 @@ def parse_due(text: str | None, item_id: str) -> date | None:
     the form it takes."""
     if text is None or not text.strip():
         return None
+    typed = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        # Only the one form: fromisoformat alone takes 20261209 and 2026-W50-3 too.
+        if not _DAY.fullmatch(typed):
+            raise ValueError(typed)
+        return date.fromisoformat(typed)
     except ValueError:
+        shown = plain_line(typed)[:40]
+        hidden = " (it holds characters that do not show)" if shown != typed[:40] else ""
         raise ItemEditRefused(
-            f"action item {item_id}: '{plain_line(text)[:40]}' is not a date",
+            f"action item {item_id}: '{shown}'{hidden} is not a date",
             hint="Give the due date as YYYY-MM-DD (2026-12-09), or leave it empty.",
         ) from None
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def plain_line(text: str) -> str:
