@@ -421,3 +421,10 @@ def test_an_owner_who_is_not_an_attendee_is_marked(lists: ListsRig, ilt: Meeting
     text = lists.page("/commitments")
 
     assert "Sam (not an attendee) 1 item" in text
+
+
+def test_a_persons_page_without_a_name_is_not_found(lists: ListsRig) -> None:
+    for path in ("/people/", "/people/%20%20"):
+        answer = lists.executive().get(path)
+        assert answer.status_code == 404, path
+        assert "No person is named in this address." in answer.text

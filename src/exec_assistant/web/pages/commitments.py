@@ -9,6 +9,7 @@ from datetime import date, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -197,6 +198,8 @@ def routes(web: WebContext) -> list[BaseRoute]:
     async def person(request: Request) -> Response:
         viewer = viewer_of(request)
         name = str(request.path_params["name"]).strip()[:FILTER_LIMIT]
+        if not name:
+            raise HTTPException(404, "No person is named in this address.")
         day = today()
         found = await run_in_threadpool(
             person_commitments,
