@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +51,66 @@ _REASON_LIMIT = 300
 
 class NotesRefused(ExecAssistantError):
     exit_code = 2
+
+
+class NotesNotRead(NotesRefused):
+    """The stored notes were not (fully) read: what is stored beside them may be partly from
+    earlier notes, so it is neither shown as theirs nor accepted."""
+
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def meeting_notes_lock(meeting_id: str) -> Iterator[None]:
+    """Held while a meeting's items and decisions are checked and written, so that within
+    this process a check and the write it allows are not interleaved with another's. It
+    does not reach other processes (another command, another Lambda instance)."""
+    with _locks_guard:
+        lock = _locks.setdefault(meeting_id, threading.RLock())
+    with lock:
+        yield
+
+
+def notes_digest(data: bytes) -> str:
+    """The digest the "processed" record keeps of the notes it was read from."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class NotesReading:
+    notes: str | None
+    """The notes as stored; None before any were given."""
+    summary: str
+    read: bool
+    """The stored notes were read to the end: the record written last, after the decisions,
+    the items and the meeting's status, carries their digest. False when notes are stored
+    without it (a crash or failure while they were read), or with another notes' digest."""
+
+    @property
+    def unread(self) -> bool:
+        return self.notes is not None and not self.read
+
+
+def notes_reading(documents: DocumentStore, meeting_id: str) -> NotesReading:
+    """The stored notes and whether what was extracted from them is all theirs. A record
+    written before records carried a digest is taken as read: it cannot be checked."""
+    data = documents.get(meeting_document(meeting_id, NOTES_MD))
+    stored = documents.get(meeting_document(meeting_id, FOLLOWUP_JSON))
+    record: dict[str, Any] = {}
+    if stored is not None:
+        try:
+            loaded = json.loads(stored)
+            record = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            record = {}  # an unreadable record: as if none, the notes to be read again
+    summary = str(record.get("summary") or "")
+    if data is None:
+        return NotesReading(None, summary, read=False)
+    digest = record.get("notes_sha256")
+    read = bool(record) and (digest is None or digest == notes_digest(data))
+    return NotesReading(data.decode("utf-8", errors="replace"), summary, read=read)
 
 
 class NotesTooEarly(NotesRefused):
@@ -147,6 +209,10 @@ def process_notes(
 ) -> NotesResult:
     """Store notes.md, extract what was decided and who does what by when, close the meeting.
 
+    The notes are stored first and the record that they were read (their summary and
+    digest) last: a crash in between leaves the notes, and `notes_reading` says they were
+    not fully read until they are given again (the stored ones, read again, do).
+
     Notes given again (corrected) replace what the earlier ones produced: decisions and items
     no longer in the notes go; an item still there keeps its id, and stays done if it was
     closed meanwhile. Notes for a meeting that has not started are refused unless `force`.
@@ -202,27 +268,39 @@ def process_notes(
         )
         for i in extraction.action_items
     ]
-    found_items = _carry_over(found_items, action_items.list(meeting_id=meeting.meeting_id))
-    found_decisions = _carry_over_decisions(
-        found_decisions, decisions.list(meeting_id=meeting.meeting_id)
-    )
-    closed = close_matching(found_items, meeting, action_items)
-    documents.put(meeting_document(meeting_id, NOTES_MD), text.encode(), "text/markdown")
-    documents.put(
-        meeting_document(meeting_id, FOLLOWUP_JSON),
-        json.dumps(
-            {"summary": extraction.summary, "processed_at": now.isoformat()}, ensure_ascii=False
-        ).encode(),
-        "application/json",
-    )
-    decisions.replace_for_meeting(meeting.meeting_id, found_decisions)
-    action_items.replace_for_meeting(meeting.meeting_id, found_items)
-    if not proposed:
-        action_items.put_many(closed)
-    meetings.update(
-        meeting.meeting_id,
-        lambda m: m.with_status(MeetingStatus.COMPLETED, model_calls=m.model_calls + read.calls),
-    )
+    data = text.encode()
+    # The order is what a crash leaves: the notes first, so they are never lost; the record
+    # with their digest last, so that until it is written every reader sees that the
+    # stored notes were not (fully) read (`notes_reading`), not a mix shown as whole.
+    documents.put(meeting_document(meeting_id, NOTES_MD), data, "text/markdown")
+    with meeting_notes_lock(meeting.meeting_id):
+        found_items = _carry_over(found_items, action_items.list(meeting_id=meeting.meeting_id))
+        found_decisions = _carry_over_decisions(
+            found_decisions, decisions.list(meeting_id=meeting.meeting_id)
+        )
+        closed = close_matching(found_items, meeting, action_items)
+        decisions.replace_for_meeting(meeting.meeting_id, found_decisions)
+        action_items.replace_for_meeting(meeting.meeting_id, found_items)
+        if not proposed:
+            action_items.put_many(closed)
+        meetings.update(
+            meeting.meeting_id,
+            lambda m: m.with_status(
+                MeetingStatus.COMPLETED, model_calls=m.model_calls + read.calls
+            ),
+        )
+        documents.put(
+            meeting_document(meeting_id, FOLLOWUP_JSON),
+            json.dumps(
+                {
+                    "summary": extraction.summary,
+                    "processed_at": now.isoformat(),
+                    "notes_sha256": notes_digest(data),
+                },
+                ensure_ascii=False,
+            ).encode(),
+            "application/json",
+        )
     log.info(
         "notes processed",
         extra={

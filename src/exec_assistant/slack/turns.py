@@ -330,7 +330,12 @@ class SlackTurns:
         meeting_id = _meeting_id(body)
         try:
             conversation.accept_notes(
-                deps.meetings, deps.action_items, deps.decisions, meeting_id, deps.clock.now()
+                deps.meetings,
+                deps.action_items,
+                deps.decisions,
+                meeting_id,
+                deps.clock.now(),
+                documents=deps.documents,
             )
             meeting = self._meeting(meeting_id)
         except ExecAssistantError as exc:
@@ -374,10 +379,14 @@ class SlackTurns:
         deps = self._deps
         meeting_id = _view_meeting_id(body)
         try:
-            conversation.edit_notes_items(
-                deps.action_items, meeting_id, blocks.edits_from_view(body["view"])
-            )
             meeting = self._meeting(meeting_id)
+            conversation.edit_notes_items(
+                deps.action_items,
+                meeting.meeting_id,
+                blocks.edits_from_view(body["view"]),
+                documents=deps.documents,
+                meeting=meeting,
+            )
         except ExecAssistantError as exc:
             self._say_problem(exc, body, None)
             return

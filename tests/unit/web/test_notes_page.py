@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from exec_assistant.domain.models import ActionItem, Meeting, MeetingStatus
 from exec_assistant.services.followup import list_action_items, list_decisions
+from exec_assistant.services.notes_review import review_version
 from exec_assistant.web.pages.notes import EDITABLE_ITEMS
 from exec_assistant.web.viewer import Role, Viewer
 
@@ -35,6 +36,7 @@ TODAY = NOW.date()
 
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_VERSION = re.compile(r'name="version" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -46,6 +48,13 @@ def csrf_of(page: str) -> str:
     found = _CSRF.search(page)
     assert found is not None, "the page has no form"
     return found.group(1)
+
+
+def accept_form(page: str) -> dict[str, str]:
+    """The fields of a form that only accepts: its security token and its version."""
+    found = _VERSION.search(page)
+    assert found is not None, "the page has no review form"
+    return {"csrf": csrf_of(page), "version": found.group(1)}
 
 
 def held(
@@ -107,7 +116,7 @@ def review_fields(page: str) -> dict[str, str]:
     form = form[: form.index("</form>")]
     fields = {m.group(1): html.unescape(m.group(2)) for m in _INPUT.finditer(form)}
     fields |= {m.group(1): html.unescape(m.group(2)) for m in _TEXTAREA.finditer(form)}
-    fields["csrf"] = csrf_of(page)
+    fields |= accept_form(page)
     return fields
 
 
@@ -319,7 +328,7 @@ def test_notes_with_only_decisions_wait_for_acceptance_too(rig: WebRig) -> None:
     assert "Not accepted yet" in page and "are accepted" not in page
     assert "Accept these decisions</button>" in page
     assert list_decisions(rig.site.decisions, rig.site.meetings) == []
-    client.post(f"{path(meeting)}/accept", data={"csrf": csrf_of(page)})
+    client.post(f"{path(meeting)}/accept", data=accept_form(page))
     assert [v.decision.text for v in list_decisions(rig.site.decisions, rig.site.meetings)] == [
         "Keep the vendor"
     ]
@@ -337,7 +346,7 @@ def test_more_items_than_one_form_can_carry_are_listed_to_accept_as_read(rig: We
     assert 'class="review"' not in page
     assert f"{many} action items are too many to correct here at once" in page
     assert f'<li id="line-{many + 1}" class="cited">' in page
-    client.post(f"{path(meeting)}/accept", data={"csrf": csrf_of(page)})
+    client.post(f"{path(meeting)}/accept", data=accept_form(page))
     assert len(list_action_items(rig.site.action_items, rig.site.meetings, TODAY)) == many
 
 
@@ -382,7 +391,7 @@ def test_control_characters_and_direction_overrides_are_shown_not_obeyed(rig: We
     runbook = next(v for k, v in fields.items() if k.startswith("text.") and "runbook" in v)
     assert runbook == "Draft the runbook[2J now"
     # accepted as the notes gave it, the item is listed with its controls written out
-    client.post(f"{path(meeting)}/accept", data={"csrf": fields["csrf"]})
+    client.post(f"{path(meeting)}/accept", data=accept_form(page))
     page = client.get(path(meeting)).text
     assert "<p><bdi>Draft the \\u202erunbook\\x1b[2J now</bdi></p>" in page
 
@@ -498,3 +507,69 @@ def test_a_delegate_works_on_the_notes_of_a_meeting_that_is_not_private(rig: Web
 def test_notes_of_an_unknown_meeting_are_not_found(rig: WebRig) -> None:
     page = rig.signed_in().get("/meetings/mtg_nosuchmeeting0000/notes")
     assert page.status_code == 404
+
+
+# --- notes cut short, and forms of items that changed since ---------------------------------
+
+
+def test_notes_stored_but_not_read_to_the_end_are_not_shown_as_read(rig: WebRig) -> None:
+    meeting, client = with_notes(rig)
+    client.post(f"{path(meeting)}/accept", data=accept_form(client.get(path(meeting)).text))
+    # what a crash leaves after new notes are stored, before they are read to the end
+    rig.site.documents.put(
+        f"meetings/{meeting.meeting_id}/notes.md",
+        b"# Again\n## Action Items\n- [ ] Priya Raman to call the bank\n",
+    )
+    page = client.get(path(meeting)).text
+    assert "reading them was not finished" in page
+    assert "are accepted" not in page and "Draft the runbook" not in page
+    assert "to call the bank" in page  # the notes given are kept, and shown
+
+    # refused, although the form's version is that of the items stored
+    stored = review_version(
+        rig.site.action_items.list(meeting_id=meeting.meeting_id),
+        rig.site.decisions.list(meeting_id=meeting.meeting_id),
+    )
+    refused = client.post(
+        f"{path(meeting)}/accept", data={"csrf": csrf_of(page), "version": stored}
+    )
+    assert refused.status_code == 409 and "not fully read" in refused.text
+    read = client.post(f"{path(meeting)}/read", data={"csrf": csrf_of(page)})
+    assert read.status_code == 303
+    page = client.get(read.headers["location"]).text
+    assert "reading them was not finished" not in page and "read again" in page
+    assert set(items_of(rig, meeting)) == {"Call the bank"}
+    assert "Not accepted yet" in page
+
+
+def test_a_form_opened_before_acceptance_is_refused_and_shows_the_items_now(
+    rig: WebRig,
+) -> None:
+    meeting, client = with_notes(rig)
+    opened = review_fields(client.get(path(meeting)).text)
+    owner = next(k for k in opened if k.startswith("owner.") and "priya" in opened[k].lower())
+    changed = opened | {owner: "jordan@northwind.example"}
+    assert client.post(f"{path(meeting)}/accept", data=changed).status_code == 303
+    accepted = items_of(rig, meeting)
+
+    for action in ("/accept", "/items"):
+        stale = opened | {owner: "dana@northwind.example"}
+        refused = client.post(f"{path(meeting)}{action}", data=stale, follow_redirects=False)
+        assert refused.status_code == 409
+        assert "changed since you opened the page" in refused.text
+        assert "make your changes again" in refused.text
+        assert "dana@northwind.example" not in refused.text
+        assert items_of(rig, meeting) == accepted
+
+
+def test_of_two_forms_of_one_version_only_the_first_is_taken(rig: WebRig) -> None:
+    meeting, client = with_notes(rig)
+    other = rig.signed_in()
+    fields = review_fields(client.get(path(meeting)).text)
+    owner = next(k for k in fields if k.startswith("owner.") and "priya" in fields[k].lower())
+    first = client.post(f"{path(meeting)}/items", data=fields | {owner: "one@northwind.example"})
+    theirs = fields | {"csrf": csrf_of(other.get(path(meeting)).text)}
+    second = other.post(f"{path(meeting)}/items", data=theirs | {owner: "two@northwind.example"})
+    assert (first.status_code, second.status_code) == (303, 409)
+    assert {i.owner for i in items_of(rig, meeting).values()} >= {"one@northwind.example"}
+    assert "two@northwind.example" not in {i.owner for i in items_of(rig, meeting).values()}

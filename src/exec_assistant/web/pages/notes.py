@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import PurePath
 from urllib.parse import quote
@@ -44,12 +44,19 @@ from exec_assistant.domain.text_files import (
     refuse_control_characters,
 )
 from exec_assistant.services.meetings import find_meeting
-from exec_assistant.services.notes import NotesRefused, NotesTooEarly, process_notes
+from exec_assistant.services.notes import (
+    NotesRefused,
+    NotesTooEarly,
+    notes_reading,
+    process_notes,
+)
 from exec_assistant.services.notes_review import (
+    NotesChanged,
     NotesReview,
     accept_notes,
     edit_notes_items,
     review_notes,
+    review_version,
 )
 from exec_assistant.web.context import WebContext, viewer_of
 from exec_assistant.web.forms import FORM_LIMIT_BYTES
@@ -61,6 +68,8 @@ log = logging.getLogger(__name__)
 NOTES_FIELD = "notes"
 FILE_FIELD = "file"
 FORCE_FIELD = "force"
+VERSION_FIELD = "version"
+"""The review forms' `review_version` of the items and decisions they were rendered from."""
 TEXT_PREFIX, OWNER_PREFIX, DUE_PREFIX = "text.", "owner.", "due."
 """The review form's fields of one item: `text.<item id>`, `owner.<item id>`, `due.<...>`."""
 NOTES_LIMIT_BYTES = FORM_LIMIT_BYTES
@@ -80,6 +89,8 @@ NOTICES = {
     "edited": "Your changes are saved. The items are still proposals until you accept them.",
     "accepted": "Accepted: the action items and decisions are now on Commitments and "
     "Decisions, and in the next preps.",
+    "reread": "The stored notes were read again. The items and decisions below are "
+    "proposals: check them, correct them if needed, then accept them.",
 }
 """What the page says after a form was sent (`?done=<key>`; no user text goes in the URL)."""
 
@@ -168,6 +179,11 @@ class NotesView:
     force: bool
     attendees: list[tuple[str, str]]
     """(email, name) of each attendee: the owners the form suggests."""
+    unread: bool
+    """The stored notes were not fully read: nothing extracted is shown, as it may be
+    partly from earlier notes; the page offers to read them again."""
+    version: str
+    """What the review forms were rendered from (`review_version`)."""
 
     @property
     def editable(self) -> bool:
@@ -206,6 +222,9 @@ def notes_view(
 ) -> NotesView:
     result = review.result
     meeting = result.meeting
+    version = review_version(result.action_items, result.decisions)
+    if review.unread:
+        result = replace(result, summary="", decisions=[], action_items=[], proposed=False)
     lines = source_lines(review.notes) if review.notes is not None else []
     names = {a.email.lower(): a.display_name for a in meeting.attendees}
 
@@ -262,6 +281,8 @@ def notes_view(
         correcting=posted is not None,
         force=force,
         attendees=[(a.email, visible(a.display_name)) for a in meeting.attendees],
+        unread=review.unread,
+        version=version,
     )
 
 
@@ -426,28 +447,8 @@ def routes(web: WebContext) -> list[BaseRoute]:
             status = 413 if isinstance(exc, NotesTooLarge) else 400
             return await page(request, status_code=status, problem=exc, posted=posted, force=force)
         replaced = meeting.status == MeetingStatus.COMPLETED
-        reader = site.notes_reader
-        zone = site.executive.zone
-
-        def read() -> None:
-            process_notes(
-                meeting.meeting_id,
-                text,
-                meetings=site.meetings,
-                action_items=site.action_items,
-                decisions=site.decisions,
-                documents=site.documents,
-                meeting_date=meeting.start.astimezone(zone).date(),
-                now=site.clock.now(),
-                force=force,
-                reader=reader(),
-                catalog=site.catalog,
-                private_providers=site.private_providers,
-                proposed=True,
-            )
-
         try:
-            await run_in_threadpool(read)
+            await run_in_threadpool(read_notes, meeting, text, force)
         except NotesTooEarly as exc:
             early = ExecAssistantError(exc.message, hint=FORCE_HINT)
             return await page(request, status_code=409, problem=early, posted=posted)
@@ -455,6 +456,40 @@ def routes(web: WebContext) -> list[BaseRoute]:
             return await page(request, status_code=409, problem=exc, posted=posted, force=force)
         done = "replaced" if replaced else "read"
         return RedirectResponse(f"{notes_path(meeting.meeting_id)}?done={done}", status_code=303)
+
+    def read_notes(meeting: Meeting, text: str, force: bool) -> None:
+        process_notes(
+            meeting.meeting_id,
+            text,
+            meetings=site.meetings,
+            action_items=site.action_items,
+            decisions=site.decisions,
+            documents=site.documents,
+            meeting_date=meeting.start.astimezone(site.executive.zone).date(),
+            now=site.clock.now(),
+            force=force,
+            reader=site.notes_reader(),
+            catalog=site.catalog,
+            private_providers=site.private_providers,
+            proposed=True,
+        )
+
+    async def reread(request: Request) -> Response:
+        """The stored notes read again, to finish a reading that was cut short: the same as
+        giving them again, so reading them twice changes nothing more."""
+        await web.form(request)
+        meeting = await visible_meeting(request)
+        reading = await run_in_threadpool(notes_reading, site.documents, meeting.meeting_id)
+        if reading.notes is None:
+            problem = NotesRefused("no notes were given for this meeting yet")
+            return await page(request, status_code=409, problem=problem)
+        try:
+            # They were stored, so they were taken for a meeting that had started or with
+            # the executive's say-so: the start is not checked again.
+            await run_in_threadpool(read_notes, meeting, reading.notes, True)
+        except NotesRefused as exc:
+            return await page(request, status_code=409, problem=exc)
+        return RedirectResponse(f"{notes_path(meeting.meeting_id)}?done=reread", status_code=303)
 
     async def edit(request: Request) -> Response:
         return await review_form(request, accepting=False)
@@ -466,6 +501,9 @@ def routes(web: WebContext) -> list[BaseRoute]:
         form = await web.form(request)
         meeting = await visible_meeting(request)
         edits, typed, reasons = _edits_in(form)
+        shown = form.get(VERSION_FIELD)
+        # A form without a version was not rendered by this page as it is: taken as stale.
+        version = shown if isinstance(shown, str) else ""
         if reasons:
             refusal = ItemEditsRefused({i: ItemEditRefused(r) for i, r in reasons.items()})
             return await page(
@@ -481,11 +519,24 @@ def routes(web: WebContext) -> list[BaseRoute]:
                     meeting.meeting_id,
                     site.clock.now(),
                     edits=edits,
+                    documents=site.documents,
+                    version=version,
                 )
             else:
                 await run_in_threadpool(
-                    edit_notes_items, site.action_items, meeting.meeting_id, edits
+                    lambda: edit_notes_items(
+                        site.action_items,
+                        meeting.meeting_id,
+                        edits,
+                        decisions=site.decisions,
+                        documents=site.documents,
+                        meeting=meeting,
+                        version=version,
+                    )
                 )
+        except NotesChanged as exc:
+            # Shown as they are now, not as typed: the changes are to be made again on them.
+            return await page(request, status_code=409, problem=exc)
         except ItemEditsRefused as exc:
             reasons = {i: _reason(e, i) for i, e in exc.reasons.items()}
             return await page(
@@ -501,6 +552,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
         Route("/meetings/{meeting_id}/notes", give, methods=["POST"]),
         Route("/meetings/{meeting_id}/notes/items", edit, methods=["POST"]),
         Route("/meetings/{meeting_id}/notes/accept", accept, methods=["POST"]),
+        Route("/meetings/{meeting_id}/notes/read", reread, methods=["POST"]),
     ]
 
 
