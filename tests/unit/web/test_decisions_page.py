@@ -173,3 +173,12 @@ def test_with_no_decisions_the_page_says_where_they_come_from(lists: ListsRig) -
 
     assert "No decisions recorded yet" in text
     assert "give the notes on the meeting's page and accept them" in text
+
+
+def test_a_status_the_register_does_not_have_is_refused_naming_those_it_has(
+    lists: ListsRig,
+) -> None:
+    answer = lists.executive().get("/decisions", params={"status": "bogus<b>"})
+    assert answer.status_code == 400
+    assert "status must be one of: pending, decided, superseded, or none" in answer.text
+    assert "bogus" not in answer.text

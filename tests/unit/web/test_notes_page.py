@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import httpx
@@ -407,11 +408,40 @@ def test_a_paste_over_the_size_limit_gets_a_clear_page(rig: WebRig) -> None:
     assert rig.site.documents.get(f"meetings/{meeting.meeting_id}/notes.md") is None
 
 
+def test_a_paste_over_the_size_limit_sent_without_a_length_gets_the_same_page(
+    rig: WebRig,
+) -> None:
+    """A body sent chunked: the size is found while the form is read, not from a header."""
+    meeting = held(rig)
+    client = rig.signed_in()
+    token = csrf_of(client.get(path(meeting)).text)
+    boundary = "----notesboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="notes"\r\n\r\n'
+        + "- [ ] ACTION: Priya to read it all\n" * 70_000
+        + f"\r\n--{boundary}--\r\n"
+    ).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    refused = client.post(
+        f"{path(meeting)}",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert refused.status_code == 413
+    assert "the notes are larger than 2 MB" in refused.text
+    assert rig.site.documents.get(f"meetings/{meeting.meeting_id}/notes.md") is None
+
+
 def test_empty_notes_are_refused(rig: WebRig) -> None:
     meeting = held(rig)
     refused = give(rig.signed_in(), meeting, "  \r\n \t\r\n")
-    assert refused.status_code == 409
-    assert "the notes are empty" in refused.text
+    assert refused.status_code == 400
+    assert "no notes were given" in refused.text
     assert '<label for="notes-text">Paste the notes</label>' in refused.text  # try again
     assert rig.site.meetings.get(meeting.meeting_id).status == MeetingStatus.MATERIALS_READY
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -86,7 +87,10 @@ def routes(web: WebContext) -> list[BaseRoute]:
     async def decisions(request: Request) -> Response:
         viewer = viewer_of(request)
         query = query_value(request, "q") or ""
-        status = STATUSES.get(query_value(request, "status") or "")
+        asked = query_value(request, "status") or ""
+        if asked and asked not in STATUSES:
+            raise HTTPException(400, f"status must be one of: {', '.join(STATUSES)}, or none")
+        status = STATUSES.get(asked)
         series_id = query_value(request, "series")
         chosen = DecisionFilter(query=query, status=status, series_id=series_id)
         found = await run_in_threadpool(

@@ -59,7 +59,7 @@ from exec_assistant.services.notes_review import (
     review_version,
 )
 from exec_assistant.web.context import WebContext, viewer_of
-from exec_assistant.web.forms import FORM_LIMIT_BYTES
+from exec_assistant.web.forms import FORM_LIMIT_BYTES, FormTooLarge
 from exec_assistant.web.site import WebSite
 from exec_assistant.web.wording import STATUS_WORDS
 
@@ -436,7 +436,10 @@ def routes(web: WebContext) -> list[BaseRoute]:
     async def give(request: Request) -> Response:
         if _longer_than(request, NOTES_LIMIT_BYTES):
             return await page(request, status_code=413, problem=_too_large())
-        form = await web.form(request)
+        try:
+            form = await web.form(request)
+        except FormTooLarge:  # sent without a length (chunked): found while it is read
+            return await page(request, status_code=413, problem=_too_large())
         meeting = await visible_meeting(request)
         pasted = form.get(NOTES_FIELD)
         posted = pasted if isinstance(pasted, str) and pasted.strip() else ""
@@ -446,6 +449,11 @@ def routes(web: WebContext) -> list[BaseRoute]:
         except (NotesFormRefused, UnreadableTextFile) as exc:
             status = 413 if isinstance(exc, NotesTooLarge) else 400
             return await page(request, status_code=status, problem=exc, posted=posted, force=force)
+        if not text.strip():
+            empty = NotesFormRefused(
+                "no notes were given", hint="Paste the notes, or choose their file."
+            )
+            return await page(request, status_code=400, problem=empty, force=force)
         replaced = meeting.status == MeetingStatus.COMPLETED
         try:
             await run_in_threadpool(read_notes, meeting, text, force)
