@@ -379,8 +379,9 @@ def serve(
     ] = False,
 ) -> None:
     """Run the assistant: sync calendars every 2 hours, start each prep at its time, retry
-    failed ones, send the final reminders. Ctrl-C stops it within a second; unfinished preps
-    resume on the next start.
+    failed ones, send the final reminders. Ctrl-C stops it within a second (about two with the
+    web page, whose requests under way are given a second to finish); unfinished preps resume
+    on the next start.
 
     Questions are shown here; answer them with 'exec-assistant answer' from another terminal
     (or give --answers with a file of answers by meeting). With --http-port, the web page
