@@ -9,12 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from exec_assistant.adapters.memory import (
-    InMemoryActionItemRepository,
-    InMemoryDecisionRepository,
-    InMemoryDocumentStore,
-    InMemoryMeetingRepository,
-)
 from exec_assistant.agents.notes_prompt import NOTES_END, NOTES_START, RULES, SENT_LIMIT
 from exec_assistant.agents.notes_reader import AgentNotesReader
 from exec_assistant.agents.runner import AgentRunner, ModelSlot
@@ -28,9 +22,10 @@ from exec_assistant.domain.notes.agent_items import DraftActionItem, DraftDecisi
 from exec_assistant.domain.privacy import ModelDestination
 from exec_assistant.domain.usage import ModelPrice, PriceTable
 from exec_assistant.ports import ReadNotes
-from exec_assistant.services.notes import NotesResult, process_notes
+from exec_assistant.services.notes import NotesResult
 
 from factories import ME, event, person
+from notes_rig import NotesRig
 from prep_fakes import NOW
 from scripted_model import Hang, Raise, ScriptedModel, Turn, answer
 
@@ -79,31 +74,15 @@ def _reader(
     )
 
 
-class Notes:
+class Notes(NotesRig):
     """A meeting in the in-memory stores, and its notes given with a reader."""
 
     def __init__(self, meeting: Meeting, catalog: MeetingTypeCatalog) -> None:
-        self.meetings = InMemoryMeetingRepository()
-        self.meetings.put(meeting)
-        self.items = InMemoryActionItemRepository()
-        self.decisions = InMemoryDecisionRepository()
-        self.documents = InMemoryDocumentStore()
-        self.meeting = meeting
+        super().__init__(meeting)
         self.catalog = catalog
 
-    def give(self, text: str = NOTES, **reading: object) -> NotesResult:
-        return process_notes(
-            self.meeting.meeting_id,
-            text,
-            meetings=self.meetings,
-            action_items=self.items,
-            decisions=self.decisions,
-            documents=self.documents,
-            meeting_date=self.meeting.start.date(),
-            now=self.meeting.start + timedelta(hours=2),
-            catalog=self.catalog,
-            **reading,  # type: ignore[arg-type]
-        )
+    def give(self, text: str = NOTES, **reading: object) -> NotesResult:  # type: ignore[override]
+        return super().give(text, catalog=self.catalog, **reading)
 
     def stored(self) -> Meeting:
         found = self.meetings.get(self.meeting.meeting_id)

@@ -20,7 +20,7 @@ from exec_assistant.domain.discovery import Executive, assess_event
 from exec_assistant.domain.item_edits import ItemEdit
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
 from exec_assistant.domain.models import ActionItem, Decision, Meeting
-from exec_assistant.services.notes import NotesNotRead, NotesResult, notes_reading, process_notes
+from exec_assistant.services.notes import NotesNotRead, notes_reading
 from exec_assistant.services.notes_review import (
     NotesChanged,
     accept_notes,
@@ -30,6 +30,7 @@ from exec_assistant.services.notes_review import (
 )
 
 from factories import ME, event, person
+from notes_rig import NotesRig
 from prep_fakes import NOW
 
 FIRST = """# Leadership team
@@ -113,27 +114,15 @@ class Meetings(InMemoryMeetingRepository):
         return super().update(meeting_id, change)
 
 
-class Rig:
+class Rig(NotesRig):
     def __init__(self, meeting: Meeting) -> None:
         self.writes = Writes()
-        self.meetings = Meetings(self.writes)
-        self.meetings.put(meeting)
-        self.items = Items(self.writes)
-        self.decisions = Decisions(self.writes)
-        self.documents = Documents(self.writes)
-        self.meeting = meeting
-
-    def give(self, text: str, *, proposed: bool = False) -> NotesResult:
-        return process_notes(
-            self.meeting.meeting_id,
-            text,
-            meetings=self.meetings,
-            action_items=self.items,
-            decisions=self.decisions,
-            documents=self.documents,
-            meeting_date=self.meeting.start.date(),
-            now=self.meeting.start + timedelta(hours=2),
-            proposed=proposed,
+        super().__init__(
+            meeting,
+            meetings=Meetings(self.writes),
+            items=Items(self.writes),
+            decisions=Decisions(self.writes),
+            documents=Documents(self.writes),
         )
 
     def texts(self) -> set[str]:

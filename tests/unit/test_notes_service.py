@@ -6,18 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from exec_assistant.adapters.memory import (
-    InMemoryActionItemRepository,
-    InMemoryDecisionRepository,
-    InMemoryDocumentStore,
-    InMemoryMeetingRepository,
-)
 from exec_assistant.domain.discovery import Executive, assess_event
 from exec_assistant.domain.meeting_types import MeetingTypeCatalog, NotificationRules
-from exec_assistant.domain.models import ItemStatus, Meeting, MeetingStatus
-from exec_assistant.services.notes import NotesRefused, NotesResult, process_notes
+from exec_assistant.domain.models import ItemStatus, MeetingStatus
+from exec_assistant.services.notes import NotesRefused
 
 from factories import ME, event, person
+from notes_rig import NotesRig
 from prep_fakes import NOW
 
 FIRST = """# Leadership team
@@ -41,37 +36,14 @@ CORRECTED = """# Leadership team (corrected)
 """
 
 
-class Notes:
-    def __init__(self, meeting: Meeting) -> None:
-        self.meetings = InMemoryMeetingRepository()
-        self.meetings.put(meeting)
-        self.items = InMemoryActionItemRepository()
-        self.decisions = InMemoryDecisionRepository()
-        self.documents = InMemoryDocumentStore()
-        self.meeting = meeting
-
-    def give(self, text: str, *, force: bool = False, hours_after: float = 2) -> NotesResult:
-        return process_notes(
-            self.meeting.meeting_id,
-            text,
-            meetings=self.meetings,
-            action_items=self.items,
-            decisions=self.decisions,
-            documents=self.documents,
-            meeting_date=self.meeting.start.date(),
-            now=self.meeting.start + timedelta(hours=hours_after),
-            force=force,
-        )
-
-
 @pytest.fixture
-def notes(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> Notes:
+def notes(catalog: MeetingTypeCatalog, rules: NotificationRules, executive: Executive) -> NotesRig:
     people = (ME, person("Priya Raman"), person("Marcus Webb"), person("Elena Park"))
     evt = event("Leadership team", start=NOW + timedelta(days=1), attendees=people)
-    return Notes(assess_event(evt, None, catalog, rules, executive, None, NOW))
+    return NotesRig(assess_event(evt, None, catalog, rules, executive, None, NOW))
 
 
-def test_corrected_notes_replace_what_the_earlier_ones_produced(notes: Notes) -> None:
+def test_corrected_notes_replace_what_the_earlier_ones_produced(notes: NotesRig) -> None:
     first = notes.give(FIRST)
     runbook = next(i for i in first.action_items if "runbook" in i.text)
     # The executive closes one item meanwhile.
@@ -91,7 +63,7 @@ def test_corrected_notes_replace_what_the_earlier_ones_produced(notes: Notes) ->
     assert b"(corrected)" in notes_md
 
 
-def test_the_same_notes_twice_give_the_same_records(notes: Notes) -> None:
+def test_the_same_notes_twice_give_the_same_records(notes: NotesRig) -> None:
     first = notes.give(FIRST)
     again = notes.give(FIRST)
     assert [i.item_id for i in first.action_items] == [i.item_id for i in again.action_items]
@@ -99,7 +71,7 @@ def test_the_same_notes_twice_give_the_same_records(notes: Notes) -> None:
     assert len(notes.decisions.list()) == len(first.decisions)
 
 
-def test_notes_before_the_meeting_need_force(notes: Notes) -> None:
+def test_notes_before_the_meeting_need_force(notes: NotesRig) -> None:
     with pytest.raises(NotesRefused, match="has not started yet") as refused:
         notes.give(FIRST, hours_after=-3)
     assert refused.value.hint is not None and "--force" in refused.value.hint
